@@ -1,0 +1,10 @@
+//! Catalog context: the normalized product a seller sells, its price, stock and lifecycle.
+
+pub mod product;
+pub mod values;
+
+pub use product::{Product, ProductCommand, ProductEvent, ProductRefusal, ProductServices};
+pub use values::{
+    Barcode, BarcodeKind, Brand, CategoryPath, Description, Kopecks, ProductId, Quantity, Sku,
+    Title, ValueError,
+};

@@ -1,0 +1,58 @@
+use crate::catalog::values::{
+    Barcode, Brand, CategoryPath, Description, Kopecks, Quantity, Sku, Title,
+};
+
+/// The descriptive part of a product, replaced as a whole by `UpdateDetails`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductDetails {
+    pub title: Title,
+    pub brand: Option<Brand>,
+    pub description: Option<Description>,
+    pub category: Option<CategoryPath>,
+    pub barcodes: Vec<Barcode>,
+}
+
+/// Everything needed to put a seller's own product into the catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewProduct {
+    pub sku: Sku,
+    pub details: ProductDetails,
+    pub price: Kopecks,
+    pub stock: Quantity,
+}
+
+/// Commands on a product. Values are already parsed; `expected_version`, when given, must equal
+/// the product's current version (the number of events it has), or the command is refused with
+/// a conflict: that is how a client says "only if nobody changed it since I looked".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProductCommand {
+    Create(NewProduct),
+    UpdateDetails {
+        details: ProductDetails,
+        expected_version: Option<u64>,
+    },
+    ChangePrice {
+        price: Kopecks,
+        expected_version: Option<u64>,
+    },
+    ChangeStock {
+        stock: Quantity,
+        expected_version: Option<u64>,
+    },
+    Archive {
+        expected_version: Option<u64>,
+    },
+}
+
+impl ProductCommand {
+    /// Stable name of the command, recorded in event metadata and metrics.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Create(_) => "CreateProduct",
+            Self::UpdateDetails { .. } => "UpdateProductDetails",
+            Self::ChangePrice { .. } => "ChangeProductPrice",
+            Self::ChangeStock { .. } => "ChangeProductStock",
+            Self::Archive { .. } => "ArchiveProduct",
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The pure domain model of GoMarket.
+//!
+//! Nothing here does I/O: aggregates decide on commands with pure functions and fold events;
+//! adapters (event store, GraphQL, projections) live in other crates and depend on this one.
+//!
+//! - [`catalog`]: the product catalog context: value types (`Sku`, `Barcode`, `Kopecks`, ...)
+//!   and the `Product` aggregate.
+//! - [`clock`]: the time source handed to aggregates as a service, so decisions stay pure.
+#![forbid(unsafe_code)]
+
+pub mod catalog;
+pub mod clock;
