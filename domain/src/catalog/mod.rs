@@ -3,7 +3,10 @@
 pub mod product;
 pub mod values;
 
-pub use product::{Product, ProductCommand, ProductEvent, ProductRefusal, ProductServices};
+pub use product::{
+    NewProduct, Product, ProductCommand, ProductDetails, ProductEvent, ProductRefusal,
+    ProductServices, ProductState, ProductStatus,
+};
 pub use values::{
     Barcode, BarcodeKind, Brand, CategoryPath, Description, Kopecks, ProductId, Quantity, Sku,
     Title, ValueError,

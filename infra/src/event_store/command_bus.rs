@@ -1,0 +1,167 @@
+use super::{EventMetadata, FeedPosition};
+use crate::telemetry::Metrics;
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::persist::PersistedEventStore;
+use cqrs_es::{Aggregate, AggregateContext, AggregateError, EventStore};
+use postgres_es::PostgresEventRepository;
+use sqlx::PgPool;
+use std::time::Instant;
+use thiserror::Error;
+
+/// Why a command did not take effect. Nothing was stored in any case.
+#[derive(Debug, Error)]
+pub enum CommandError<R: std::error::Error> {
+    /// The domain refused the command; the refusal's own doc names its GraphQL code.
+    #[error(transparent)]
+    Refused(R),
+    /// `CONFLICT`: another writer recorded events on the same aggregate first. Retryable.
+    #[error("the aggregate was changed concurrently; retry with fresh state")]
+    Conflict,
+    /// `INTERNAL`: the store failed (connection lost, corrupt payload). Logged, never shown.
+    #[error("event store failure: {0}")]
+    Store(String),
+}
+
+impl<R: std::error::Error> From<AggregateError<R>> for CommandError<R> {
+    fn from(error: AggregateError<R>) -> Self {
+        match error {
+            AggregateError::UserError(refusal) => Self::Refused(refusal),
+            AggregateError::AggregateConflict => Self::Conflict,
+            AggregateError::DatabaseConnectionError(e)
+            | AggregateError::DeserializationError(e)
+            | AggregateError::UnexpectedError(e) => Self::Store(e.to_string()),
+        }
+    }
+}
+
+/// The outcome of an accepted command.
+#[derive(Debug, Clone)]
+pub struct Executed<A> {
+    /// The aggregate's state after the command.
+    pub aggregate: A,
+    /// Its version (sequence of its last event) after the command.
+    pub version: u64,
+    /// Number of events the command recorded (0 for a no-op).
+    pub recorded: usize,
+    /// The feed position of the aggregate's last event: a read model that has applied it
+    /// reflects this command. `None` only for an aggregate that has no events at all.
+    pub token: Option<FeedPosition>,
+}
+
+/// Executes commands against aggregates stored with postgres-es.
+///
+/// Unlike `CqrsFramework::execute`, it returns the resulting state and a consistency token, and
+/// records metadata (correlation id, actor, command name) on every event.
+pub struct CommandBus<A: Aggregate> {
+    store: PersistedEventStore<PostgresEventRepository, A>,
+    services: A::Services,
+    pool: PgPool,
+    metrics: Metrics,
+}
+
+impl<A> CommandBus<A>
+where
+    A: Aggregate + Clone,
+{
+    pub fn new(pool: PgPool, services: A::Services, metrics: Metrics) -> Self {
+        let repository = PostgresEventRepository::new(pool.clone());
+        let store = PersistedEventStore::new_event_store(repository);
+        Self {
+            store,
+            services,
+            pool,
+            metrics,
+        }
+    }
+
+    #[tracing::instrument(
+        name = "command",
+        skip_all,
+        fields(aggregate = A::TYPE, aggregate_id, command = %metadata.command, correlation_id = %metadata.correlation_id)
+    )]
+    pub async fn execute(
+        &self,
+        aggregate_id: &str,
+        command: A::Command,
+        metadata: &EventMetadata,
+    ) -> Result<Executed<A>, CommandError<A::Error>> {
+        tracing::Span::current().record("aggregate_id", aggregate_id);
+        let started = Instant::now();
+        let result = self.execute_untimed(aggregate_id, command, metadata).await;
+        let outcome = match &result {
+            Ok(_) => "accepted",
+            Err(CommandError::Refused(_)) => "refused",
+            Err(CommandError::Conflict) => "conflict",
+            Err(CommandError::Store(_)) => "failed",
+        };
+        self.metrics
+            .record_command(&metadata.command, outcome, started.elapsed());
+        match &result {
+            Ok(executed) => tracing::info!(
+                recorded = executed.recorded,
+                version = executed.version,
+                "command accepted"
+            ),
+            Err(CommandError::Store(error)) => tracing::error!(%error, "command failed"),
+            Err(error) => tracing::info!(%error, "command not accepted"),
+        }
+        result
+    }
+
+    async fn execute_untimed(
+        &self,
+        aggregate_id: &str,
+        command: A::Command,
+        metadata: &EventMetadata,
+    ) -> Result<Executed<A>, CommandError<A::Error>> {
+        let mut context = self.store.load_aggregate(aggregate_id).await?;
+        let sink = EventSink::default();
+        context
+            .aggregate()
+            .handle(command, &self.services, &sink)
+            .await
+            .map_err(CommandError::Refused)?;
+        // `handle` applied its events to the context's aggregate as it wrote them.
+        let aggregate = context.aggregate().clone();
+        let loaded_sequence = context.current_sequence;
+        let events = sink.collect().await;
+        let recorded = events.len();
+        let committed = if recorded == 0 {
+            Vec::new()
+        } else {
+            self.store
+                .commit(events, context, metadata.to_map())
+                .await?
+        };
+        let version = committed.last().map_or(loaded_sequence, |e| e.sequence) as u64;
+        let token = self.position_of(aggregate_id, version).await?;
+        Ok(Executed {
+            aggregate,
+            version,
+            recorded,
+            token,
+        })
+    }
+
+    /// Feed position of the aggregate's event with this sequence.
+    async fn position_of(
+        &self,
+        aggregate_id: &str,
+        sequence: u64,
+    ) -> Result<Option<FeedPosition>, CommandError<A::Error>> {
+        if sequence == 0 {
+            return Ok(None);
+        }
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT tx_id::text::bigint, position FROM events
+              WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence = $3",
+        )
+        .bind(A::TYPE)
+        .bind(aggregate_id)
+        .bind(sequence as i64)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| CommandError::Store(e.to_string()))?;
+        Ok(row.map(|(tx_id, position)| FeedPosition { tx_id, position }))
+    }
+}

@@ -1,0 +1,13 @@
+//! The event store: postgres-es persists aggregates' events; this module adds what postgres-es
+//! lacks — execution with metadata and a consistency token ([`CommandBus`]), and a global,
+//! commit-safe feed of all events ([`EventFeed`]).
+
+mod command_bus;
+mod feed;
+mod metadata;
+mod position;
+
+pub use command_bus::{CommandBus, CommandError, Executed};
+pub use feed::{EventFeed, FeedError, FeedListener, StoredEvent};
+pub use metadata::EventMetadata;
+pub use position::{FeedPosition, TokenError};

@@ -1,0 +1,173 @@
+//! Prometheus metrics shared by every role of the process, rendered at `/metrics`.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CommandOutcome {
+    command: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CommandName {
+    command: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ProjectionName {
+    projection: String,
+}
+
+type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+fn latency_histogram() -> Histogram {
+    // 0.5 ms .. ~8 s
+    Histogram::new(exponential_buckets(0.0005, 2.0, 15))
+}
+
+/// The process's metrics. Cheap to clone; all clones feed one registry.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Arc<Mutex<Registry>>,
+    commands: Family<CommandOutcome, Counter>,
+    command_seconds: HistogramFamily<CommandName>,
+    projection_applied: Family<ProjectionName, Counter>,
+    projection_lag_events: Family<ProjectionName, Gauge>,
+    projection_lag_seconds: Family<ProjectionName, Gauge<f64, AtomicU64>>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("gomarket");
+        let commands = Family::<CommandOutcome, Counter>::default();
+        registry.register(
+            "commands",
+            "Commands handled, by command and outcome",
+            commands.clone(),
+        );
+        let command_seconds: HistogramFamily<CommandName> =
+            Family::new_with_constructor(latency_histogram);
+        registry.register(
+            "command_duration_seconds",
+            "Command handling latency",
+            command_seconds.clone(),
+        );
+        let projection_applied = Family::<ProjectionName, Counter>::default();
+        registry.register(
+            "projection_events_applied",
+            "Events applied by each projection",
+            projection_applied.clone(),
+        );
+        let projection_lag_events = Family::<ProjectionName, Gauge>::default();
+        registry.register(
+            "projection_lag_events",
+            "Events recorded but not yet applied by each projection",
+            projection_lag_events.clone(),
+        );
+        let projection_lag_seconds = Family::<ProjectionName, Gauge<f64, AtomicU64>>::default();
+        registry.register(
+            "projection_lag_seconds",
+            "Age of the oldest event not yet applied by each projection (0 when caught up)",
+            projection_lag_seconds.clone(),
+        );
+        Self {
+            registry: Arc::new(Mutex::new(registry)),
+            commands,
+            command_seconds,
+            projection_applied,
+            projection_lag_events,
+            projection_lag_seconds,
+        }
+    }
+
+    pub fn record_command(&self, command: &str, outcome: &str, took: Duration) {
+        self.commands
+            .get_or_create(&CommandOutcome {
+                command: command.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+        self.command_seconds
+            .get_or_create(&CommandName {
+                command: command.to_owned(),
+            })
+            .observe(took.as_secs_f64());
+    }
+
+    pub fn record_applied(&self, projection: &str, events: u64) {
+        self.projection_applied
+            .get_or_create(&ProjectionName {
+                projection: projection.to_owned(),
+            })
+            .inc_by(events);
+    }
+
+    pub fn set_projection_lag(&self, projection: &str, events: i64, seconds: f64) {
+        let name = ProjectionName {
+            projection: projection.to_owned(),
+        };
+        self.projection_lag_events.get_or_create(&name).set(events);
+        self.projection_lag_seconds
+            .get_or_create(&name)
+            .set(seconds);
+    }
+
+    /// The metrics in Prometheus text exposition format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let registry = self
+            .registry
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        prometheus_client::encoding::text::encode(&mut out, &registry)
+            .expect("writing to a String cannot fail");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_recorded_commands() {
+        let metrics = Metrics::new();
+        metrics.record_command("CreateProduct", "accepted", Duration::from_millis(3));
+        metrics.set_projection_lag("products", 7, 1.5);
+        let text = metrics.render();
+        assert!(
+            text.contains(
+                r#"gomarket_commands_total{command="CreateProduct",outcome="accepted"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"gomarket_projection_lag_events{projection="products"} 7"#),
+            "{text}"
+        );
+        assert!(
+            text.contains("gomarket_command_duration_seconds_bucket"),
+            "{text}"
+        );
+    }
+}
