@@ -4,10 +4,12 @@
 //! - [`migrations`]: the SQL migrations of every crate, embedded in the binary;
 //! - [`event_store`]: postgres-es wiring, the [`event_store::CommandBus`] that executes commands
 //!   with metadata, and the [`event_store::EventFeed`] that yields events in commit-safe order;
+//! - [`shutdown`]: the signal that stops every long-lived task;
 //! - [`telemetry`]: Prometheus metrics shared by every role.
 #![forbid(unsafe_code)]
 
 pub mod database;
 pub mod event_store;
 pub mod migrations;
+pub mod shutdown;
 pub mod telemetry;

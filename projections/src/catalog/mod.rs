@@ -1,0 +1,13 @@
+//! The catalog's `products` read model.
+
+mod cursor;
+mod products_projection;
+mod products_query;
+mod record;
+
+pub use cursor::CursorError;
+pub use products_projection::ProductsProjection;
+pub use products_query::{
+    ProductFilter, ProductPage, ProductQueryError, ProductSort, get_product, search_products,
+};
+pub use record::ProductRecord;

@@ -1,0 +1,19 @@
+use gomarket_infra::event_store::FeedError;
+use thiserror::Error;
+
+/// Why a projection could not apply an event. The runner logs it and retries with backoff;
+/// nothing is half-applied because the whole batch and its checkpoint share one transaction.
+#[derive(Debug, Error)]
+pub enum ProjectionError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Feed(#[from] FeedError),
+    #[error("event {event_type} #{sequence} of {aggregate_id} has an unreadable payload: {reason}")]
+    BadPayload {
+        aggregate_id: String,
+        event_type: String,
+        sequence: i64,
+        reason: String,
+    },
+}
