@@ -1,7 +1,7 @@
 //! Time enters the domain only through this trait, so that decisions are pure functions of
 //! (state, command, now) and tests can pin the clock.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use std::sync::Arc;
 
 /// A source of "now" for command handling.
@@ -9,13 +9,14 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 }
 
-/// The wall clock, for production wiring.
+/// The wall clock, for production wiring. Truncated to microseconds, the precision PostgreSQL
+/// stores, so a timestamp reads back exactly as it was decided.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        Utc::now().trunc_subsecs(6)
     }
 }
 

@@ -1,1 +1,84 @@
-fn main() {}
+//! `gomarket`: the one binary. See `gomarket --help`.
+#![forbid(unsafe_code)]
+
+use clap::Parser;
+use gomarket::app::{self, Application};
+use gomarket::cli::{Cli, Command};
+use gomarket_infra::shutdown::{self, ShutdownTrigger};
+use gomarket_infra::telemetry::Metrics;
+use std::process::ExitCode;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_new(&cli.log).unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // One line an operator can act on: the chain of causes, outermost first.
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let url = cli.database.url();
+    let max_connections = cli.database.db_max_connections;
+    match cli.command {
+        Command::Migrate => {
+            app::connect_and_migrate(&url, max_connections).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Serve(args) => {
+            let application = Application::build(&url, max_connections, &args).await?;
+            let (trigger, shutdown) = shutdown::channel();
+            tokio::spawn(stop_on_signal(trigger));
+            application.run(shutdown).await
+        }
+        Command::Projector => {
+            let pool = app::connect_and_migrate(&url, max_connections).await?;
+            let (trigger, shutdown) = shutdown::channel();
+            tokio::spawn(stop_on_signal(trigger));
+            for projector in app::spawn_projectors(&pool, &Metrics::new(), &shutdown) {
+                projector.await?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Triggers shutdown on Ctrl-C or SIGTERM.
+async fn stop_on_signal(trigger: ShutdownTrigger) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutdown requested; draining");
+    trigger.trigger();
+}

@@ -67,11 +67,7 @@ pub async fn fingerprint(sets: &[&[EmbeddedMigration]]) -> Result<String, Migrat
     let migrator = migrator(sets).await?;
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for migration in migrator.iter() {
-        for byte in migration
-            .checksum
-            .iter()
-            .chain(migration.version.to_le_bytes().iter())
-        {
+        for byte in migration.checksum.iter().chain(migration.version.to_le_bytes().iter()) {
             hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
         }
     }

@@ -60,13 +60,8 @@ impl Metrics {
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("gomarket");
         let commands = Family::<CommandOutcome, Counter>::default();
-        registry.register(
-            "commands",
-            "Commands handled, by command and outcome",
-            commands.clone(),
-        );
-        let command_seconds: HistogramFamily<CommandName> =
-            Family::new_with_constructor(latency_histogram);
+        registry.register("commands", "Commands handled, by command and outcome", commands.clone());
+        let command_seconds: HistogramFamily<CommandName> = Family::new_with_constructor(latency_histogram);
         registry.register(
             "command_duration_seconds",
             "Command handling latency",
@@ -127,20 +122,14 @@ impl Metrics {
             projection: projection.to_owned(),
         };
         self.projection_lag_events.get_or_create(&name).set(events);
-        self.projection_lag_seconds
-            .get_or_create(&name)
-            .set(seconds);
+        self.projection_lag_seconds.get_or_create(&name).set(seconds);
     }
 
     /// The metrics in Prometheus text exposition format.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let registry = self
-            .registry
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        prometheus_client::encoding::text::encode(&mut out, &registry)
-            .expect("writing to a String cannot fail");
+        let registry = self.registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        prometheus_client::encoding::text::encode(&mut out, &registry).expect("writing to a String cannot fail");
         out
     }
 }
@@ -156,18 +145,13 @@ mod tests {
         metrics.set_projection_lag("products", 7, 1.5);
         let text = metrics.render();
         assert!(
-            text.contains(
-                r#"gomarket_commands_total{command="CreateProduct",outcome="accepted"} 1"#
-            ),
+            text.contains(r#"gomarket_commands_total{command="CreateProduct",outcome="accepted"} 1"#),
             "{text}"
         );
         assert!(
             text.contains(r#"gomarket_projection_lag_events{projection="products"} 7"#),
             "{text}"
         );
-        assert!(
-            text.contains("gomarket_command_duration_seconds_bucket"),
-            "{text}"
-        );
+        assert!(text.contains("gomarket_command_duration_seconds_bucket"), "{text}");
     }
 }

@@ -4,13 +4,10 @@
 //! naive `position > last` reader must fail the same check (it skips the late committer).
 
 use gomarket_domain::catalog::{
-    Kopecks, NewProduct, Product, ProductCommand, ProductDetails, ProductId, ProductServices,
-    Quantity, Sku, Title,
+    Kopecks, NewProduct, Product, ProductCommand, ProductDetails, ProductId, ProductServices, Quantity, Sku, Title,
 };
 use gomarket_domain::clock::SystemClock;
-use gomarket_infra::event_store::{
-    CommandBus, EventFeed, EventMetadata, FeedPosition, StoredEvent,
-};
+use gomarket_infra::event_store::{CommandBus, EventFeed, EventMetadata, FeedPosition, StoredEvent};
 use gomarket_infra::migrations::EVENT_STORE_MIGRATIONS;
 use gomarket_infra::telemetry::Metrics;
 use gomarket_testkit::TestDatabase;
@@ -83,18 +80,14 @@ fn new_product(sku: &str) -> ProductCommand {
 }
 
 async fn write_events(bus: Arc<CommandBus<Product>>, writer: usize) {
-    let metadata = EventMetadata::new(Uuid::new_v4(), "system", "test");
+    let metadata = EventMetadata::new(Uuid::new_v4().to_string(), "system", "test");
     let ids: Vec<ProductId> = (0..AGGREGATES_PER_WRITER)
         .map(|n| ProductId::for_own_sku(&Sku::parse(&format!("W{writer}-{n}")).unwrap()))
         .collect();
     for n in 0..AGGREGATES_PER_WRITER {
-        bus.execute(
-            &ids[n].to_string(),
-            new_product(&format!("W{writer}-{n}")),
-            &metadata,
-        )
-        .await
-        .expect("create");
+        bus.execute(&ids[n].to_string(), new_product(&format!("W{writer}-{n}")), &metadata)
+            .await
+            .expect("create");
     }
     for i in 0..EVENTS_PER_WRITER - AGGREGATES_PER_WRITER {
         let id = ids[i % AGGREGATES_PER_WRITER];
@@ -187,10 +180,7 @@ fn check(collected: &[StoredEvent], expected_total: usize) -> Result<(), String>
         }
         let expected = next_sequence.entry(key.clone()).or_insert(1);
         if event.sequence != *expected {
-            return Err(format!(
-                "{key:?}: got #{} while expecting #{expected}",
-                event.sequence
-            ));
+            return Err(format!("{key:?}: got #{} while expecting #{expected}", event.sequence));
         }
         *expected += 1;
     }
@@ -225,10 +215,7 @@ async fn naive_position_reader_fails_the_same_check() {
     let db = TestDatabase::new(&[EVENT_STORE_MIGRATIONS]).await;
     let collected = run_scenario(db.pool.clone(), Reader::NaivePosition).await;
     let verdict = check(&collected, TOTAL);
-    assert!(
-        verdict.is_err(),
-        "a naive reader should skip the late committer"
-    );
+    assert!(verdict.is_err(), "a naive reader should skip the late committer");
     assert!(
         !collected.iter().any(|e| e.aggregate_id == "held-open"),
         "the held event is skipped"

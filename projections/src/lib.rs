@@ -15,7 +15,7 @@ mod error;
 pub mod projection;
 
 pub use error::ProjectionError;
-pub use projection::{Projection, ProjectionRunner};
+pub use projection::{Projection, ProjectionLag, ProjectionRunner, measure_lag};
 
 use gomarket_infra::migrations::EmbeddedMigration;
 

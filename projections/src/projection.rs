@@ -93,7 +93,12 @@ impl<P: Projection> ProjectionRunner<P> {
         let mut listener = None;
         while !shutdown.is_triggered() {
             if listener.is_none() {
-                listener = self.feed.listen().await.map_err(|e| tracing::warn!(projection = name, error = %e, "cannot listen for events; polling")).ok();
+                listener = self
+                    .feed
+                    .listen()
+                    .await
+                    .map_err(|e| tracing::warn!(projection = name, error = %e, "cannot listen for events; polling"))
+                    .ok();
             }
             match self.catch_up().await {
                 Ok(_) => {
@@ -129,35 +134,41 @@ impl<P: Projection> ProjectionRunner<P> {
 
     async fn update_lag(&self) {
         let name = self.projection.name();
-        let lag = async {
-            let checkpoint = checkpoint::load(self.feed.pool(), name).await?;
-            Ok::<_, ProjectionError>(self.feed.lag_after(checkpoint).await?)
-        };
-        match lag.await {
-            Ok((events, oldest)) => {
-                let seconds = oldest.map_or(0.0, |at| {
-                    (chrono::Utc::now() - at).as_seconds_f64().max(0.0)
-                });
-                self.metrics.set_projection_lag(name, events, seconds);
-            }
-            Err(error) => {
-                tracing::warn!(projection = name, %error, "cannot measure projection lag")
-            }
+        match measure_lag(&self.feed, name).await {
+            Ok(lag) => self.metrics.set_projection_lag(name, lag.events, lag.seconds),
+            Err(error) => tracing::warn!(projection = name, %error, "cannot measure projection lag"),
         }
     }
 }
 
+/// How far a projection is behind the event store.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProjectionLag {
+    /// Events recorded but not yet applied.
+    pub events: i64,
+    /// Age of the oldest of them, in seconds (0 when caught up).
+    pub seconds: f64,
+}
+
+pub async fn measure_lag(feed: &EventFeed, projection: &str) -> Result<ProjectionLag, ProjectionError> {
+    let checkpoint = checkpoint::load(feed.pool(), projection).await?;
+    let (events, oldest) = feed.lag_after(checkpoint).await?;
+    let seconds = oldest.map_or(0.0, |at| (chrono::Utc::now() - at).as_seconds_f64().max(0.0));
+    Ok(ProjectionLag { events, seconds })
+}
+
 /// Locks the projection's checkpoint row for this transaction and returns its position.
 async fn lock_checkpoint(tx: &mut PgConnection, name: &str) -> Result<FeedPosition, sqlx::Error> {
-    sqlx::query("INSERT INTO projection_checkpoints (name, tx_id, position) VALUES ($1, 0, 0) ON CONFLICT (name) DO NOTHING")
-        .bind(name)
-        .execute(&mut *tx)
-        .await?;
-    let (tx_id, position): (i64, i64) = sqlx::query_as(
-        "SELECT tx_id, position FROM projection_checkpoints WHERE name = $1 FOR UPDATE",
+    sqlx::query(
+        "INSERT INTO projection_checkpoints (name, tx_id, position) VALUES ($1, 0, 0) ON CONFLICT (name) DO NOTHING",
     )
     .bind(name)
-    .fetch_one(&mut *tx)
+    .execute(&mut *tx)
     .await?;
+    let (tx_id, position): (i64, i64) =
+        sqlx::query_as("SELECT tx_id, position FROM projection_checkpoints WHERE name = $1 FOR UPDATE")
+            .bind(name)
+            .fetch_one(&mut *tx)
+            .await?;
     Ok(FeedPosition { tx_id, position })
 }

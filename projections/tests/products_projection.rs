@@ -2,8 +2,8 @@
 //! healing, search.
 
 use gomarket_domain::catalog::{
-    Barcode, Brand, CategoryPath, Kopecks, NewProduct, Product, ProductCommand, ProductDetails,
-    ProductId, ProductServices, ProductStatus, Quantity, Sku, Title,
+    Barcode, Brand, CategoryPath, Kopecks, NewProduct, Product, ProductCommand, ProductDetails, ProductId,
+    ProductServices, ProductStatus, Quantity, Sku, Title,
 };
 use gomarket_domain::clock::SystemClock;
 use gomarket_infra::event_store::{CommandBus, EventFeed, EventMetadata, FeedPosition};
@@ -33,15 +33,11 @@ fn bus(pool: &PgPool) -> CommandBus<Product> {
 }
 
 fn runner(pool: &PgPool) -> ProjectionRunner<ProductsProjection> {
-    ProjectionRunner::new(
-        ProductsProjection,
-        EventFeed::new(pool.clone()),
-        Metrics::new(),
-    )
+    ProjectionRunner::new(ProductsProjection, EventFeed::new(pool.clone()), Metrics::new())
 }
 
 fn meta() -> EventMetadata {
-    EventMetadata::new(Uuid::new_v4(), "system", "test")
+    EventMetadata::new(Uuid::new_v4().to_string(), "system", "test")
 }
 
 fn kettle(sku: &str, barcode: Option<&str>) -> ProductCommand {
@@ -52,10 +48,7 @@ fn kettle(sku: &str, barcode: Option<&str>) -> ProductCommand {
             brand: Some(Brand::parse("Vitek").unwrap()),
             description: None,
             category: Some(CategoryPath::parse("Бытовая техника/Чайники").unwrap()),
-            barcodes: barcode
-                .map(|b| Barcode::parse(b).unwrap())
-                .into_iter()
-                .collect(),
+            barcodes: barcode.map(|b| Barcode::parse(b).unwrap()).into_iter().collect(),
         },
         price: Kopecks::new(249_900).unwrap(),
         stock: Quantity::new(3).unwrap(),
@@ -108,9 +101,7 @@ async fn events_written_while_stopped_appear_after_restart_and_replay_changes_no
     .unwrap();
     bus.execute(
         &b.to_string(),
-        ProductCommand::Archive {
-            expected_version: None,
-        },
+        ProductCommand::Archive { expected_version: None },
         &meta(),
     )
     .await
@@ -119,15 +110,9 @@ async fn events_written_while_stopped_appear_after_restart_and_replay_changes_no
 
     // "Restart": a new runner resumes from the stored checkpoint.
     assert_eq!(runner(&db.pool).catch_up().await.unwrap(), 4);
-    let row_a = get_product(&db.pool, a.as_uuid())
-        .await
-        .unwrap()
-        .expect("projected");
+    let row_a = get_product(&db.pool, a.as_uuid()).await.unwrap().expect("projected");
     assert_eq!((row_a.price_kopecks, row_a.version), (1990, 2));
-    let row_b = get_product(&db.pool, b.as_uuid())
-        .await
-        .unwrap()
-        .expect("projected");
+    let row_b = get_product(&db.pool, b.as_uuid()).await.unwrap().expect("projected");
     assert_eq!(row_b.status, ProductStatus::Archived);
     let before = all_rows(&db.pool).await;
 
@@ -161,22 +146,13 @@ async fn a_gap_in_an_aggregate_is_healed_from_the_store() {
         .unwrap();
     }
     let feed = EventFeed::new(db.pool.clone());
-    let events = feed
-        .aggregate_events("Product", &id.to_string())
-        .await
-        .unwrap();
+    let events = feed.aggregate_events("Product", &id.to_string()).await.unwrap();
     assert_eq!(events.len(), 4);
     // Deliver only the last event, as a transport that lost the first three would.
     let mut tx = db.pool.begin().await.unwrap();
-    ProductsProjection
-        .apply(&mut tx, &events[3], &feed)
-        .await
-        .unwrap();
+    ProductsProjection.apply(&mut tx, &events[3], &feed).await.unwrap();
     tx.commit().await.unwrap();
-    let row = get_product(&db.pool, id.as_uuid())
-        .await
-        .unwrap()
-        .expect("healed");
+    let row = get_product(&db.pool, id.as_uuid()).await.unwrap().expect("healed");
     assert_eq!((row.stock, row.version), (7, 4));
 }
 

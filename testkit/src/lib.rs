@@ -26,9 +26,7 @@ pub struct TestDatabase {
 
 impl std::fmt::Debug for TestDatabase {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestDatabase")
-            .field("name", &self.name)
-            .finish()
+        f.debug_struct("TestDatabase").field("name", &self.name).finish()
     }
 }
 
@@ -84,9 +82,7 @@ impl TestDatabase {
 /// Builds `gomarket_tpl_<fingerprint>` once per migration content; concurrent test processes
 /// wait on an advisory lock while one of them builds it.
 async fn ensure_template(admin_url: &str, sets: &[&[EmbeddedMigration]]) -> String {
-    let fingerprint = migrations::fingerprint(sets)
-        .await
-        .expect("migrations resolve");
+    let fingerprint = migrations::fingerprint(sets).await.expect("migrations resolve");
     let template = format!("gomarket_tpl_{fingerprint}");
     let mut admin = PgConnection::connect(admin_url)
         .await
@@ -95,12 +91,11 @@ async fn ensure_template(admin_url: &str, sets: &[&[EmbeddedMigration]]) -> Stri
         .execute(format!("SELECT pg_advisory_lock({TEMPLATE_LOCK_KEY})").as_str())
         .await
         .expect("take template lock");
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(&template)
-            .fetch_one(&mut admin)
-            .await
-            .expect("look up template");
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(&template)
+        .fetch_one(&mut admin)
+        .await
+        .expect("look up template");
     if !exists {
         // Build under a temporary name and rename, so a half-migrated template never exists.
         let building = format!("{template}_building");
@@ -117,16 +112,10 @@ async fn ensure_template(admin_url: &str, sets: &[&[EmbeddedMigration]]) -> Stri
             .connect(&with_database(admin_url, &building))
             .await
             .expect("connect to template");
-        migrations::run(&pool, sets)
-            .await
-            .expect("migrate template");
+        migrations::run(&pool, sets).await.expect("migrate template");
         pool.close().await;
         // The migration session may take a moment to end on the server after closing.
-        retry_while_in_use(
-            &mut admin,
-            &format!("ALTER DATABASE {building} RENAME TO {template}"),
-        )
-        .await;
+        retry_while_in_use(&mut admin, &format!("ALTER DATABASE {building} RENAME TO {template}")).await;
     }
     admin
         .execute(format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK_KEY})").as_str())
@@ -157,16 +146,12 @@ impl Drop for TestDatabase {
         let admin_url = self.admin_url.clone();
         let name = self.name.clone();
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build();
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
             if let Ok(runtime) = runtime {
                 runtime.block_on(async move {
                     if let Ok(mut admin) = PgConnection::connect(&admin_url).await {
                         let _ = admin
-                            .execute(
-                                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
-                            )
+                            .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
                             .await;
                     }
                 });
@@ -190,9 +175,6 @@ mod tests {
             with_database("postgres://u@h:5432/postgres?sslmode=disable", "x"),
             "postgres://u@h:5432/x?sslmode=disable"
         );
-        assert_eq!(
-            with_database("postgres://u@h:5432", "x"),
-            "postgres://u@h:5432/x"
-        );
+        assert_eq!(with_database("postgres://u@h:5432", "x"), "postgres://u@h:5432/x");
     }
 }

@@ -4,10 +4,9 @@ pub mod product;
 pub mod values;
 
 pub use product::{
-    NewProduct, Product, ProductCommand, ProductDetails, ProductEvent, ProductRefusal,
-    ProductServices, ProductState, ProductStatus,
+    NewProduct, Product, ProductCommand, ProductDetails, ProductEvent, ProductRefusal, ProductServices, ProductState,
+    ProductStatus,
 };
 pub use values::{
-    Barcode, BarcodeKind, Brand, CategoryPath, Description, Kopecks, ProductId, Quantity, Sku,
-    Title, ValueError,
+    Barcode, BarcodeKind, Brand, CategoryPath, Description, Kopecks, ProductId, Quantity, Sku, Title, ValueError,
 };

@@ -129,9 +129,7 @@ where
         let committed = if recorded == 0 {
             Vec::new()
         } else {
-            self.store
-                .commit(events, context, metadata.to_map())
-                .await?
+            self.store.commit(events, context, metadata.to_map()).await?
         };
         let version = committed.last().map_or(loaded_sequence, |e| e.sequence) as u64;
         let token = self.position_of(aggregate_id, version).await?;

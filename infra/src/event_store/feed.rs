@@ -85,11 +85,7 @@ impl EventFeed {
     }
 
     /// Up to `limit` events after `after`, oldest first.
-    pub async fn read_after(
-        &self,
-        after: FeedPosition,
-        limit: i64,
-    ) -> Result<Vec<StoredEvent>, FeedError> {
+    pub async fn read_after(&self, after: FeedPosition, limit: i64) -> Result<Vec<StoredEvent>, FeedError> {
         let sql = format!(
             "SELECT {COLUMNS} FROM events
               WHERE (tx_id, position) > ($1::bigint::text::xid8, $2)
@@ -140,10 +136,7 @@ impl EventFeed {
 
     /// How many events lie after `checkpoint` (readable or not yet), and when the oldest of
     /// them was recorded: the lag of whoever holds that checkpoint.
-    pub async fn lag_after(
-        &self,
-        checkpoint: FeedPosition,
-    ) -> Result<(i64, Option<DateTime<Utc>>), FeedError> {
+    pub async fn lag_after(&self, checkpoint: FeedPosition) -> Result<(i64, Option<DateTime<Utc>>), FeedError> {
         Ok(sqlx::query_as(
             "SELECT count(*), min(recorded_at) FROM events
               WHERE (tx_id, position) > ($1::bigint::text::xid8, $2)",

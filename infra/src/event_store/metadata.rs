@@ -1,11 +1,11 @@
 use std::collections::HashMap;
-use uuid::Uuid;
 
 /// Who asked for a change and in which request: stored with every event the command records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventMetadata {
     /// The request (or job) that caused the command; shared by all its events and log lines.
-    pub correlation_id: Uuid,
+    /// The client's `X-Request-Id` when it sent a usable one, else a generated UUID.
+    pub correlation_id: String,
     /// The authenticated principal; `anonymous` or `system` until identity lands.
     pub actor: String,
     /// The command's stable name, e.g. `ChangeProductPrice`.
@@ -13,9 +13,9 @@ pub struct EventMetadata {
 }
 
 impl EventMetadata {
-    pub fn new(correlation_id: Uuid, actor: impl Into<String>, command: impl Into<String>) -> Self {
+    pub fn new(correlation_id: impl Into<String>, actor: impl Into<String>, command: impl Into<String>) -> Self {
         Self {
-            correlation_id,
+            correlation_id: correlation_id.into(),
             actor: actor.into(),
             command: command.into(),
         }
@@ -23,7 +23,7 @@ impl EventMetadata {
 
     pub(crate) fn to_map(&self) -> HashMap<String, String> {
         HashMap::from([
-            ("correlation_id".to_owned(), self.correlation_id.to_string()),
+            ("correlation_id".to_owned(), self.correlation_id.clone()),
             ("actor".to_owned(), self.actor.clone()),
             ("command".to_owned(), self.command.clone()),
         ])

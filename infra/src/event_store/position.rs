@@ -6,9 +6,7 @@ use thiserror::Error;
 /// The feed is ordered by this pair, not by position alone: a transaction can take a lower
 /// position and commit after a higher one, and ordering by (tx id, position) over only
 /// finished transactions is what makes a checkpoint safe (see [`super::EventFeed`]).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 pub struct FeedPosition {
     pub tx_id: i64,
     pub position: i64,
@@ -16,10 +14,7 @@ pub struct FeedPosition {
 
 impl FeedPosition {
     /// Before the first event.
-    pub const START: FeedPosition = FeedPosition {
-        tx_id: 0,
-        position: 0,
-    };
+    pub const START: FeedPosition = FeedPosition { tx_id: 0, position: 0 };
 
     /// The consistency token handed to clients: opaque to them, `<tx id>.<position>`.
     pub fn to_token(self) -> String {
@@ -52,10 +47,7 @@ mod tests {
             tx_id: 10,
             position: 99,
         };
-        let b = FeedPosition {
-            tx_id: 11,
-            position: 5,
-        };
+        let b = FeedPosition { tx_id: 11, position: 5 };
         assert!(a < b);
         assert_eq!(FeedPosition::from_token(&a.to_token()), Ok(a));
         assert_eq!(FeedPosition::from_token("garbage"), Err(TokenError));

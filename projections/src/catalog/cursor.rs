@@ -32,10 +32,7 @@ pub enum CursorError {
     #[error("not a cursor issued by this server")]
     Malformed,
     #[error("the cursor was issued for sort order {issued_for}, not {requested}")]
-    OtherSort {
-        issued_for: String,
-        requested: String,
-    },
+    OtherSort { issued_for: String, requested: String },
 }
 
 impl Cursor {
@@ -44,9 +41,7 @@ impl Cursor {
     }
 
     pub fn decode(raw: &str, sort: &str) -> Result<Self, CursorError> {
-        let bytes = URL_SAFE_NO_PAD
-            .decode(raw.trim())
-            .map_err(|_| CursorError::Malformed)?;
+        let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| CursorError::Malformed)?;
         let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| CursorError::Malformed)?;
         if cursor.sort != sort {
             return Err(CursorError::OtherSort {
@@ -75,10 +70,7 @@ mod tests {
             Cursor::decode(&encoded, "TITLE_ASC"),
             Err(CursorError::OtherSort { .. })
         ));
-        assert_eq!(
-            Cursor::decode("!!", "PRICE_ASC"),
-            Err(CursorError::Malformed)
-        );
+        assert_eq!(Cursor::decode("!!", "PRICE_ASC"), Err(CursorError::Malformed));
     }
 
     #[test]
@@ -92,9 +84,7 @@ mod tests {
             id: Uuid::nil(),
         };
         assert_eq!(
-            Cursor::decode(&cursor.encode(), "CREATED_AT_ASC")
-                .unwrap()
-                .key,
+            Cursor::decode(&cursor.encode(), "CREATED_AT_ASC").unwrap().key,
             SortKey::Time(at)
         );
     }

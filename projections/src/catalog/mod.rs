@@ -7,7 +7,5 @@ mod record;
 
 pub use cursor::CursorError;
 pub use products_projection::ProductsProjection;
-pub use products_query::{
-    ProductFilter, ProductPage, ProductQueryError, ProductSort, get_product, search_products,
-};
+pub use products_query::{ProductFilter, ProductPage, ProductQueryError, ProductSort, get_product, search_products};
 pub use record::ProductRecord;

@@ -75,11 +75,7 @@ impl ProductSort {
     fn descending(self) -> bool {
         matches!(
             self,
-            Self::CreatedAtDesc
-                | Self::UpdatedAtDesc
-                | Self::TitleDesc
-                | Self::PriceDesc
-                | Self::StockDesc
+            Self::CreatedAtDesc | Self::UpdatedAtDesc | Self::TitleDesc | Self::PriceDesc | Self::StockDesc
         )
     }
 
@@ -117,12 +113,10 @@ pub enum ProductQueryError {
 }
 
 pub async fn get_product(pool: &PgPool, id: Uuid) -> Result<Option<ProductRecord>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(pool)
-    .await
+    sqlx::query_as(&format!("SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
 }
 
 /// A page of products matching `filter`, in `sort` order, starting after the `after` cursor.
@@ -136,13 +130,9 @@ pub async fn search_products(
     if !(1..=MAX_PAGE_SIZE).contains(&first) {
         return Err(ProductQueryError::PageSize);
     }
-    let after = after
-        .map(|raw| Cursor::decode(raw, sort.name()))
-        .transpose()?;
+    let after = after.map(|raw| Cursor::decode(raw, sort.name())).transpose()?;
 
-    let mut page_query = QueryBuilder::<Postgres>::new(format!(
-        "SELECT {PRODUCT_COLUMNS} FROM products p WHERE TRUE"
-    ));
+    let mut page_query = QueryBuilder::<Postgres>::new(format!("SELECT {PRODUCT_COLUMNS} FROM products p WHERE TRUE"));
     push_filter(&mut page_query, filter);
     if let Some(cursor) = &after {
         let comparison = if sort.descending() { "<" } else { ">" };
@@ -162,8 +152,7 @@ pub async fn search_products(
     page_query.push_bind(first + 1);
     let mut records: Vec<ProductRecord> = page_query.build_query_as().fetch_all(pool).await?;
 
-    let mut count_query =
-        QueryBuilder::<Postgres>::new("SELECT count(*) FROM products p WHERE TRUE");
+    let mut count_query = QueryBuilder::<Postgres>::new("SELECT count(*) FROM products p WHERE TRUE");
     push_filter(&mut count_query, filter);
     let total_count: i64 = count_query.build_query_scalar().fetch_one(pool).await?;
 
@@ -192,12 +181,7 @@ fn push_filter(query: &mut QueryBuilder<'_, Postgres>, filter: &ProductFilter) {
     if !filter.include_archived {
         query.push(" AND p.status = 'ACTIVE'");
     }
-    if let Some(search) = filter
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let tsquery = prefix_tsquery(search);
         query
             .push(" AND (lower(p.sku) = lower(")
@@ -219,31 +203,15 @@ fn push_filter(query: &mut QueryBuilder<'_, Postgres>, filter: &ProductFilter) {
         }
         query.push(")");
     }
-    if let Some(brand) = filter
-        .brand
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    if let Some(brand) = filter.brand.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         query
             .push(" AND lower(p.brand) = lower(")
             .push_bind(brand.to_owned())
             .push(")");
     }
-    if let Some(category) = filter
-        .category
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        let category = category
-            .split('/')
-            .map(str::trim)
-            .collect::<Vec<_>>()
-            .join("/");
-        query
-            .push(" AND (p.category = ")
-            .push_bind(category.clone());
+    if let Some(category) = filter.category.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let category = category.split('/').map(str::trim).collect::<Vec<_>>().join("/");
+        query.push(" AND (p.category = ").push_bind(category.clone());
         query
             .push(" OR starts_with(p.category, ")
             .push_bind(format!("{category}/"))
@@ -285,10 +253,7 @@ mod tests {
 
     #[test]
     fn tsquery_keeps_only_words() {
-        assert_eq!(
-            prefix_tsquery("Чайник  VITEK"),
-            Some("чайник:* & vitek:*".into())
-        );
+        assert_eq!(prefix_tsquery("Чайник  VITEK"), Some("чайник:* & vitek:*".into()));
         assert_eq!(prefix_tsquery("a&b|!(c):*"), Some("a:* & b:* & c:*".into()));
         assert_eq!(prefix_tsquery("  -- "), None);
     }

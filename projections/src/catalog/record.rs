@@ -70,11 +70,7 @@ impl ProductRecord {
             brand: state.brand.as_ref().map(ToString::to_string),
             description: state.description.as_ref().map(ToString::to_string),
             category: state.category.as_ref().map(|c| c.as_str().to_owned()),
-            barcodes: state
-                .barcodes
-                .iter()
-                .map(|b| b.as_str().to_owned())
-                .collect(),
+            barcodes: state.barcodes.iter().map(|b| b.as_str().to_owned()).collect(),
             price_kopecks: state.price.get(),
             stock: state.stock.get(),
             status: state.status,

@@ -1,6 +1,4 @@
-use crate::catalog::values::{
-    Barcode, Brand, CategoryPath, Description, Kopecks, Quantity, Sku, Title,
-};
+use crate::catalog::values::{Barcode, Brand, CategoryPath, Description, Kopecks, Quantity, Sku, Title};
 
 /// The descriptive part of a product, replaced as a whole by `UpdateDetails`.
 #[derive(Debug, Clone, PartialEq, Eq)]

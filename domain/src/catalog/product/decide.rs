@@ -1,6 +1,4 @@
-use super::{
-    NewProduct, Product, ProductCommand, ProductEvent, ProductRefusal, ProductState, ProductStatus,
-};
+use super::{NewProduct, Product, ProductCommand, ProductEvent, ProductRefusal, ProductState, ProductStatus};
 use chrono::{DateTime, Utc};
 
 /// Decides what a command does to a product: the events to record, or why it is refused.
@@ -23,15 +21,9 @@ pub fn decide(
     let state = product.state.as_ref().ok_or(ProductRefusal::NotFound)?;
     let expected_version = match &command {
         ProductCommand::Create(_) => None,
-        ProductCommand::UpdateDetails {
-            expected_version, ..
-        }
-        | ProductCommand::ChangePrice {
-            expected_version, ..
-        }
-        | ProductCommand::ChangeStock {
-            expected_version, ..
-        }
+        ProductCommand::UpdateDetails { expected_version, .. }
+        | ProductCommand::ChangePrice { expected_version, .. }
+        | ProductCommand::ChangeStock { expected_version, .. }
         | ProductCommand::Archive { expected_version } => *expected_version,
     };
     if let Some(expected) = expected_version.filter(|&expected| expected != product.version) {
@@ -65,11 +57,7 @@ fn created(new: NewProduct, at: DateTime<Utc>) -> ProductEvent {
 }
 
 /// The event a change command records on an active product, if it changes anything.
-fn change(
-    state: &ProductState,
-    command: ProductCommand,
-    at: DateTime<Utc>,
-) -> Option<ProductEvent> {
+fn change(state: &ProductState, command: ProductCommand, at: DateTime<Utc>) -> Option<ProductEvent> {
     match command {
         ProductCommand::Create(_) => None,
         ProductCommand::UpdateDetails { details, .. } => {

@@ -1,6 +1,4 @@
-use crate::catalog::values::{
-    Barcode, Brand, CategoryPath, Description, Kopecks, Quantity, Sku, Title,
-};
+use crate::catalog::values::{Barcode, Brand, CategoryPath, Description, Kopecks, Quantity, Sku, Title};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

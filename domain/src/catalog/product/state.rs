@@ -1,7 +1,5 @@
 use super::ProductEvent;
-use crate::catalog::values::{
-    Barcode, Brand, CategoryPath, Description, Kopecks, Quantity, Sku, Title,
-};
+use crate::catalog::values::{Barcode, Brand, CategoryPath, Description, Kopecks, Quantity, Sku, Title};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -1,9 +1,7 @@
 //! Given/when/then tests of every product command path, refusals included.
 
 use super::*;
-use crate::catalog::values::{
-    Barcode, Brand, CategoryPath, Description, Kopecks, Quantity, Sku, Title,
-};
+use crate::catalog::values::{Barcode, Brand, CategoryPath, Description, Kopecks, Quantity, Sku, Title};
 use crate::clock::FixedClock;
 use chrono::{DateTime, TimeZone, Utc};
 use cqrs_es::test::TestFramework;
@@ -80,9 +78,7 @@ fn create_twice_is_refused_as_already_exists() {
     test()
         .given(vec![created_event(earlier())])
         .when(ProductCommand::Create(new_product()))
-        .then_expect_error(ProductRefusal::AlreadyExists {
-            sku: "VT-7001".into(),
-        });
+        .then_expect_error(ProductRefusal::AlreadyExists { sku: "VT-7001".into() });
 }
 
 #[test]
@@ -124,10 +120,7 @@ fn change_price_with_stale_version_is_a_conflict() {
             price: price(1),
             expected_version: Some(1),
         })
-        .then_expect_error(ProductRefusal::VersionMismatch {
-            expected: 1,
-            actual: 2,
-        });
+        .then_expect_error(ProductRefusal::VersionMismatch { expected: 1, actual: 2 });
 }
 
 #[test]
@@ -175,10 +168,7 @@ fn change_stock_with_stale_version_is_a_conflict() {
             stock: qty(1),
             expected_version: Some(0),
         })
-        .then_expect_error(ProductRefusal::VersionMismatch {
-            expected: 0,
-            actual: 1,
-        });
+        .then_expect_error(ProductRefusal::VersionMismatch { expected: 0, actual: 1 });
 }
 
 #[test]
@@ -243,19 +233,14 @@ fn update_details_with_stale_version_is_a_conflict() {
             details: details(),
             expected_version: Some(5),
         })
-        .then_expect_error(ProductRefusal::VersionMismatch {
-            expected: 5,
-            actual: 1,
-        });
+        .then_expect_error(ProductRefusal::VersionMismatch { expected: 5, actual: 1 });
 }
 
 #[test]
 fn archive_records_product_archived() {
     test()
         .given(vec![created_event(earlier())])
-        .when(ProductCommand::Archive {
-            expected_version: None,
-        })
+        .when(ProductCommand::Archive { expected_version: None })
         .then_expect_events(vec![ProductEvent::ProductArchived { at: now() }]);
 }
 
@@ -266,9 +251,7 @@ fn archive_twice_records_nothing() {
             created_event(earlier()),
             ProductEvent::ProductArchived { at: earlier() },
         ])
-        .when(ProductCommand::Archive {
-            expected_version: None,
-        })
+        .when(ProductCommand::Archive { expected_version: None })
         .then_expect_events(vec![]);
 }
 
@@ -276,9 +259,7 @@ fn archive_twice_records_nothing() {
 fn archive_unknown_product_is_not_found() {
     test()
         .given_no_previous_events()
-        .when(ProductCommand::Archive {
-            expected_version: None,
-        })
+        .when(ProductCommand::Archive { expected_version: None })
         .then_expect_error(ProductRefusal::NotFound);
 }
 
@@ -289,10 +270,7 @@ fn archive_with_stale_version_is_a_conflict() {
         .when(ProductCommand::Archive {
             expected_version: Some(2),
         })
-        .then_expect_error(ProductRefusal::VersionMismatch {
-            expected: 2,
-            actual: 1,
-        });
+        .then_expect_error(ProductRefusal::VersionMismatch { expected: 2, actual: 1 });
 }
 
 #[test]

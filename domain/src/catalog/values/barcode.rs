@@ -84,38 +84,23 @@ mod tests {
 
     #[test]
     fn accepts_real_barcodes_of_each_kind() {
-        assert_eq!(
-            Barcode::parse("4006381333931").unwrap().kind(),
-            BarcodeKind::Ean13
-        );
-        assert_eq!(
-            Barcode::parse("96385074").unwrap().kind(),
-            BarcodeKind::Ean8
-        );
-        assert_eq!(
-            Barcode::parse("036000291452").unwrap().kind(),
-            BarcodeKind::UpcA
-        );
+        assert_eq!(Barcode::parse("4006381333931").unwrap().kind(), BarcodeKind::Ean13);
+        assert_eq!(Barcode::parse("96385074").unwrap().kind(), BarcodeKind::Ean8);
+        assert_eq!(Barcode::parse("036000291452").unwrap().kind(), BarcodeKind::UpcA);
     }
 
     #[test]
     fn refuses_wrong_check_digit() {
         assert_eq!(
             Barcode::parse("4006381333932"),
-            Err(ValueError::BarcodeCheckDigit {
-                expected: 1,
-                actual: 2
-            })
+            Err(ValueError::BarcodeCheckDigit { expected: 1, actual: 2 })
         );
     }
 
     #[test]
     fn refuses_wrong_length_and_non_digits() {
         assert_eq!(Barcode::parse("12345"), Err(ValueError::BarcodeFormat));
-        assert_eq!(
-            Barcode::parse("40063813339A1"),
-            Err(ValueError::BarcodeFormat)
-        );
+        assert_eq!(Barcode::parse("40063813339A1"), Err(ValueError::BarcodeFormat));
         assert_eq!(Barcode::parse(" "), Err(ValueError::Empty));
     }
 

@@ -22,9 +22,7 @@ impl ProductId {
     }
 
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
-        Uuid::parse_str(raw.trim())
-            .map(Self)
-            .map_err(|_| ValueError::BadId)
+        Uuid::parse_str(raw.trim()).map(Self).map_err(|_| ValueError::BadId)
     }
 
     pub fn as_uuid(&self) -> Uuid {

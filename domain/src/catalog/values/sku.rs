@@ -76,10 +76,7 @@ mod tests {
     fn sku_is_trimmed_and_bounded() {
         assert_eq!(Sku::parse("  KT-100 ").unwrap().as_str(), "KT-100");
         assert_eq!(Sku::parse(""), Err(ValueError::Empty));
-        assert!(matches!(
-            Sku::parse(&"x".repeat(65)),
-            Err(ValueError::TooLong { .. })
-        ));
+        assert!(matches!(Sku::parse(&"x".repeat(65)), Err(ValueError::TooLong { .. })));
         assert_eq!(Sku::parse("a\tb"), Err(ValueError::ControlCharacter));
     }
 

@@ -14,8 +14,7 @@ fn bounded_text(raw: &str, max: usize, allow_newlines: bool) -> Result<String, V
     if actual > max {
         return Err(ValueError::TooLong { max, actual });
     }
-    let forbidden =
-        |c: char| c.is_control() && !(allow_newlines && matches!(c, '\n' | '\r' | '\t'));
+    let forbidden = |c: char| c.is_control() && !(allow_newlines && matches!(c, '\n' | '\r' | '\t'));
     if trimmed.chars().any(forbidden) {
         return Err(ValueError::ControlCharacter);
     }
@@ -92,17 +91,13 @@ impl CategoryPath {
         }
         let segments = raw
             .split('/')
-            .map(
-                |segment| match bounded_text(segment, Self::MAX_SEGMENT_CHARS, false) {
-                    Err(ValueError::Empty) => Err(ValueError::EmptyCategorySegment),
-                    other => other,
-                },
-            )
+            .map(|segment| match bounded_text(segment, Self::MAX_SEGMENT_CHARS, false) {
+                Err(ValueError::Empty) => Err(ValueError::EmptyCategorySegment),
+                other => other,
+            })
             .collect::<Result<Vec<_>, _>>()?;
         if segments.len() > Self::MAX_LEVELS {
-            return Err(ValueError::CategoryTooDeep {
-                max: Self::MAX_LEVELS,
-            });
+            return Err(ValueError::CategoryTooDeep { max: Self::MAX_LEVELS });
         }
         Ok(Self(segments.join("/")))
     }
@@ -147,10 +142,7 @@ mod tests {
         let too_long = "Ж".repeat(Title::MAX_CHARS + 1);
         assert_eq!(
             Title::parse(&too_long),
-            Err(ValueError::TooLong {
-                max: 300,
-                actual: 301
-            })
+            Err(ValueError::TooLong { max: 300, actual: 301 })
         );
     }
 
@@ -158,10 +150,7 @@ mod tests {
     fn title_refuses_line_breaks_but_description_keeps_them() {
         assert_eq!(Title::parse("a\nb"), Err(ValueError::ControlCharacter));
         assert!(Description::parse("line one\nline two").is_ok());
-        assert_eq!(
-            Description::parse("bell\u{7}"),
-            Err(ValueError::ControlCharacter)
-        );
+        assert_eq!(Description::parse("bell\u{7}"), Err(ValueError::ControlCharacter));
     }
 
     #[test]
@@ -169,15 +158,9 @@ mod tests {
         let path = CategoryPath::parse(" Бытовая техника / Чайники ").unwrap();
         assert_eq!(path.as_str(), "Бытовая техника/Чайники");
         assert_eq!(path.segments().count(), 2);
-        assert_eq!(
-            CategoryPath::parse("a//b"),
-            Err(ValueError::EmptyCategorySegment)
-        );
+        assert_eq!(CategoryPath::parse("a//b"), Err(ValueError::EmptyCategorySegment));
         let deep = vec!["x"; 11].join("/");
-        assert_eq!(
-            CategoryPath::parse(&deep),
-            Err(ValueError::CategoryTooDeep { max: 10 })
-        );
+        assert_eq!(CategoryPath::parse(&deep), Err(ValueError::CategoryTooDeep { max: 10 }));
     }
 
     #[test]

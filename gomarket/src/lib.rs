@@ -1,0 +1,20 @@
+//! The GoMarket binary's library: configuration, wiring of every role, the HTTP edge.
+//! `main.rs` only parses the command line and calls into here, so tests can start the same
+//! application on port 0.
+//!
+//! - [`cli`]: commands and options (each with its `GOMARKET_*` variable);
+//! - [`app`]: [`app::Application`]: connect, migrate, build the schema, run the roles;
+//! - [`schema`]: the GraphQL schema merged from command-api and query-api;
+//! - [`http`]: routes, request ids, health, metrics, GraphiQL.
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod cli;
+pub mod http;
+pub mod schema;
+
+use gomarket_infra::migrations::{EVENT_STORE_MIGRATIONS, EmbeddedMigration};
+use gomarket_projections::READ_MODEL_MIGRATIONS;
+
+/// Every migration of the platform, applied at start.
+pub const MIGRATIONS: &[&[EmbeddedMigration]] = &[EVENT_STORE_MIGRATIONS, READ_MODEL_MIGRATIONS];

@@ -1,0 +1,44 @@
+//! The one GraphQL schema: queries from query-api, mutations from command-api.
+
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+use gomarket_command_api::CatalogMutation;
+use gomarket_query_api::CatalogQuery;
+
+#[derive(MergedObject, Default)]
+pub struct Query(CatalogQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(CatalogMutation);
+
+pub type GoMarketSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Limits applied to every operation.
+#[derive(Debug, Clone, Copy)]
+pub struct SchemaLimits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub introspection: bool,
+}
+
+/// The schema without data; `app` adds the pool, command buses and settings.
+pub fn builder(limits: SchemaLimits) -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
+    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity);
+    if limits.introspection {
+        builder
+    } else {
+        builder.disable_introspection()
+    }
+}
+
+/// The schema in SDL, for documentation and clients.
+pub fn sdl() -> String {
+    builder(SchemaLimits {
+        max_depth: 64,
+        max_complexity: 100_000,
+        introspection: true,
+    })
+    .finish()
+    .sdl()
+}

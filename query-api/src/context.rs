@@ -1,0 +1,44 @@
+//! Per-request and per-schema data that resolvers read from the GraphQL context.
+
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Who is asking, within which request. Inserted into every GraphQL request by the HTTP edge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestContext {
+    /// From `X-Request-Id`, or generated; recorded on every event the request causes.
+    pub correlation_id: String,
+    /// The principal; `anonymous` until the identity context lands.
+    pub actor: String,
+}
+
+impl RequestContext {
+    pub fn anonymous(correlation_id: impl Into<String>) -> Self {
+        Self {
+            correlation_id: correlation_id.into(),
+            actor: "anonymous".to_owned(),
+        }
+    }
+}
+
+/// Settings of the API, shared by all requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiSettings {
+    /// How long a query given a consistency token waits for the read model (at most 5 s).
+    pub consistency_timeout: Duration,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        Self {
+            consistency_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The request context, or an anonymous one for callers (tests, tools) that set none.
+pub fn request_context(ctx: &async_graphql::Context<'_>) -> RequestContext {
+    ctx.data_opt::<RequestContext>()
+        .cloned()
+        .unwrap_or_else(|| RequestContext::anonymous(Uuid::now_v7().to_string()))
+}
