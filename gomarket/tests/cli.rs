@@ -1,0 +1,45 @@
+//! The binary itself: help text and the one-line error without a database.
+
+use std::process::Command;
+
+fn gomarket() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_gomarket"))
+}
+
+#[test]
+fn help_documents_options_and_their_variables() {
+    let output = gomarket().args(["serve", "--help"]).output().unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success());
+    for needle in [
+        "GOMARKET_LISTEN",
+        "127.0.0.1:8080",
+        "GOMARKET_DATABASE_URL",
+        "DATABASE_URL",
+        "GOMARKET_LOG",
+    ] {
+        assert!(help.contains(needle), "help lacks {needle}:\n{help}");
+    }
+}
+
+#[test]
+fn without_postgres_serve_exits_with_one_line_naming_the_url() {
+    let url = "postgres://postgres:secret@127.0.0.1:1/gomarket";
+    let output = gomarket()
+        .args(["serve"])
+        .env("DATABASE_URL", url)
+        .env_remove("GOMARKET_DATABASE_URL")
+        .env("GOMARKET_LISTEN", "127.0.0.1:0")
+        .env("GOMARKET_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line: {stderr}");
+    assert!(
+        lines[0].contains("postgres://postgres:***@127.0.0.1:1/gomarket"),
+        "{stderr}"
+    );
+    assert!(!lines[0].contains("secret"), "password must not be printed");
+}

@@ -1,0 +1,173 @@
+//! `TestApp`: the real application on port 0 against its own database, driven over HTTP with
+//! one method per operation.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use gomarket::app::Application;
+use gomarket::cli::ServeArgs;
+use gomarket_infra::shutdown::{self, ShutdownTrigger};
+use gomarket_testkit::TestDatabase;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use tokio::task::JoinHandle;
+
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub db: TestDatabase,
+    pub client: reqwest::Client,
+    trigger: ShutdownTrigger,
+    server: JoinHandle<anyhow::Result<()>>,
+}
+
+pub fn serve_args() -> ServeArgs {
+    ServeArgs {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..ServeArgs::default()
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_on(TestDatabase::new(gomarket::MIGRATIONS).await, serve_args()).await
+    }
+
+    /// Starts the application on an existing database with the given settings.
+    pub async fn spawn_on(db: TestDatabase, args: ServeArgs) -> Self {
+        let app = Application::build(&db.url, 10, &args)
+            .await
+            .expect("application builds");
+        let address = app.local_addr();
+        let (trigger, shutdown) = shutdown::channel();
+        let server = tokio::spawn(app.run(shutdown));
+        Self {
+            address,
+            db,
+            client: reqwest::Client::new(),
+            trigger,
+            server,
+        }
+    }
+
+    /// Stops the server (gracefully) and hands back its database.
+    pub async fn stop(self) -> TestDatabase {
+        self.trigger.trigger();
+        self.server.await.expect("server task").expect("server ran cleanly");
+        self.db
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// Posts a GraphQL operation and returns the whole response body.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        self.client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("JSON response")
+    }
+
+    pub async fn create_product(&self, input: Value) -> Value {
+        self.graphql(
+            "mutation($input: CreateProductInput!) { createProduct(input: $input) {
+                product { id sku title priceKopecks stock version brand barcodes category }
+                errors { field code message } consistencyToken } }",
+            json!({ "input": input }),
+        )
+        .await
+    }
+
+    pub async fn change_price(&self, id: &str, price_kopecks: i64, expected_version: Option<i64>) -> Value {
+        self.graphql(
+            "mutation($id: ID!, $price: Int!, $v: Int) { changeProductPrice(id: $id, priceKopecks: $price, expectedVersion: $v) {
+                product { id priceKopecks version } errors { field code message } consistencyToken } }",
+            json!({ "id": id, "price": price_kopecks, "v": expected_version }),
+        )
+        .await
+    }
+
+    pub async fn change_stock(&self, id: &str, stock: i64, expected_version: Option<i64>) -> Value {
+        self.graphql(
+            "mutation($id: ID!, $stock: Int!, $v: Int) { changeProductStock(id: $id, stock: $stock, expectedVersion: $v) {
+                product { id stock version } errors { field code message } consistencyToken } }",
+            json!({ "id": id, "stock": stock, "v": expected_version }),
+        )
+        .await
+    }
+
+    pub async fn archive(&self, id: &str) -> Value {
+        self.graphql(
+            "mutation($id: ID!) { archiveProduct(id: $id) { product { id status version } errors { field code message } consistencyToken } }",
+            json!({ "id": id }),
+        )
+        .await
+    }
+
+    pub async fn product(&self, id: &str, consistent_with: Option<&str>) -> Value {
+        self.graphql(
+            "query($id: ID!, $token: String) { product(id: $id, consistentWith: $token) {
+                id sku title brand description category barcodes priceKopecks stock status version createdAt updatedAt } }",
+            json!({ "id": id, "token": consistent_with }),
+        )
+        .await
+    }
+
+    pub async fn products(&self, args: Value) -> Value {
+        self.graphql(
+            "query($first: Int, $after: String, $filter: ProductFilterInput, $sort: ProductSort, $token: String) {
+                products(first: $first, after: $after, filter: $filter, sort: $sort, consistentWith: $token) {
+                    totalCount
+                    edges { cursor node { id sku title brand priceKopecks stock } }
+                    pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }",
+            args,
+        )
+        .await
+    }
+
+    /// Number of events stored for one aggregate (or all, with `None`).
+    pub async fn event_count(&self, aggregate_id: Option<&str>) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM events WHERE $1::text IS NULL OR aggregate_id = $1")
+            .bind(aggregate_id)
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap()
+    }
+}
+
+/// A valid product input with the given SKU.
+pub fn product_input(sku: &str) -> Value {
+    json!({
+        "sku": sku,
+        "title": format!("Чайник электрический {sku}"),
+        "brand": "Vitek",
+        "description": "Стеклянная колба, 1,7 л, 2200 Вт",
+        "category": "Бытовая техника/Чайники",
+        "barcodes": [],
+        "priceKopecks": 249_900,
+        "stock": 5
+    })
+}
+
+/// The payload of a mutation response, asserting it has no refusal.
+pub fn accepted<'a>(response: &'a Value, mutation: &str) -> &'a Value {
+    let payload = &response["data"][mutation];
+    assert_eq!(payload["errors"], json!([]), "refused: {response}");
+    payload
+}
+
+/// The first refusal of a mutation response: (code, field), checked to agree between the
+/// payload's `errors` and the top-level `errors` extensions.
+pub fn refusal(response: &Value, mutation: &str) -> (String, String) {
+    let payload_error = &response["data"][mutation]["errors"][0];
+    let top_level = &response["errors"][0]["extensions"];
+    assert_eq!(payload_error["code"], top_level["code"], "{response}");
+    assert_eq!(payload_error["field"], top_level["field"], "{response}");
+    (
+        payload_error["code"].as_str().unwrap_or_default().to_owned(),
+        payload_error["field"].as_str().unwrap_or_default().to_owned(),
+    )
+}
