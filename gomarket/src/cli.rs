@@ -57,6 +57,8 @@ pub enum Command {
     Migrate,
     /// Run only the projectors (read-model builders), for scale-out.
     Projector,
+    /// Print the GraphQL schema (SDL) and exit.
+    Schema,
 }
 
 #[derive(Debug, Clone, Args)]

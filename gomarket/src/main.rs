@@ -36,6 +36,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = cli.database.url();
     let max_connections = cli.database.db_max_connections;
     match cli.command {
+        Command::Schema => {
+            print!("{}", gomarket::schema::sdl());
+            Ok(())
+        }
         Command::Migrate => {
             app::connect_and_migrate(&url, max_connections).await?;
             tracing::info!("migrations applied");

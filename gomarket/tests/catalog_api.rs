@@ -170,8 +170,8 @@ async fn concurrent_price_changes_with_the_same_expected_version_one_wins() {
             .unwrap()
             .to_owned();
         let (a, b) = tokio::join!(
-            app.change_price(&id, 100_00, Some(1)),
-            app.change_price(&id, 200_00, Some(1))
+            app.change_price(&id, 10_000, Some(1)),
+            app.change_price(&id, 20_000, Some(1))
         );
         let outcomes: Vec<&Value> = vec![&a, &b];
         let winners: Vec<_> = outcomes

@@ -43,3 +43,11 @@ fn without_postgres_serve_exits_with_one_line_naming_the_url() {
     );
     assert!(!lines[0].contains("secret"), "password must not be printed");
 }
+
+/// `docs/schema.graphql` is the contract clients read; it must match the code.
+/// Regenerate with `cargo run -- schema > docs/schema.graphql`.
+#[test]
+fn committed_schema_matches_the_code() {
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/schema.graphql")).unwrap();
+    assert_eq!(committed, gomarket::schema::sdl(), "docs/schema.graphql is stale");
+}

@@ -84,8 +84,8 @@ async fn write_events(bus: Arc<CommandBus<Product>>, writer: usize) {
     let ids: Vec<ProductId> = (0..AGGREGATES_PER_WRITER)
         .map(|n| ProductId::for_own_sku(&Sku::parse(&format!("W{writer}-{n}")).unwrap()))
         .collect();
-    for n in 0..AGGREGATES_PER_WRITER {
-        bus.execute(&ids[n].to_string(), new_product(&format!("W{writer}-{n}")), &metadata)
+    for (n, id) in ids.iter().enumerate() {
+        bus.execute(&id.to_string(), new_product(&format!("W{writer}-{n}")), &metadata)
             .await
             .expect("create");
     }

@@ -3,7 +3,7 @@
 
 use async_graphql::{Error, ErrorExtensions};
 
-/// A stable, machine-readable error class (design §6). Enum values are the wire strings.
+/// A stable, machine-readable error class; the same strings are sent as `extensions.code`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
 pub enum ErrorCode {
     /// The input is malformed or breaks a rule; `field` names the culprit.

@@ -66,7 +66,7 @@ fn change(state: &ProductState, command: ProductCommand, at: DateTime<Utc>) -> O
                 && details.description == state.description
                 && details.category == state.category
                 && details.barcodes == state.barcodes;
-            (!unchanged).then(|| ProductEvent::ProductDetailsUpdated {
+            (!unchanged).then_some(ProductEvent::ProductDetailsUpdated {
                 title: details.title,
                 brand: details.brand,
                 description: details.description,

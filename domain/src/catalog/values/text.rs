@@ -159,7 +159,7 @@ mod tests {
         assert_eq!(path.as_str(), "Бытовая техника/Чайники");
         assert_eq!(path.segments().count(), 2);
         assert_eq!(CategoryPath::parse("a//b"), Err(ValueError::EmptyCategorySegment));
-        let deep = vec!["x"; 11].join("/");
+        let deep = ["x"; 11].join("/");
         assert_eq!(CategoryPath::parse(&deep), Err(ValueError::CategoryTooDeep { max: 10 }));
     }
 
