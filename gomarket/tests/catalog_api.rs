@@ -320,3 +320,52 @@ async fn every_event_records_request_id_actor_and_command() {
         "a request without an id gets a UUID: {id}"
     );
 }
+
+#[tokio::test]
+async fn details_update_replaces_details_and_is_searchable() {
+    let app = TestApp::spawn().await;
+    let created = app.create_product(product_input("DET-1")).await;
+    let id = accepted(&created, "createProduct")["product"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let updated = app
+        .graphql(
+            "mutation($id: ID!, $input: ProductDetailsInput!) { updateProductDetails(id: $id, input: $input, expectedVersion: 1) {
+                product { title brand category barcodes version } errors { field code message } consistencyToken } }",
+            json!({ "id": id, "input": { "title": "Пылесос беспроводной", "brand": "Dyson", "barcodes": ["96385074"] } }),
+        )
+        .await;
+    let payload = accepted(&updated, "updateProductDetails");
+    assert_eq!(payload["product"]["version"], 2);
+    assert_eq!(
+        payload["product"]["category"],
+        Value::Null,
+        "details are replaced as a whole"
+    );
+    let token = payload["consistencyToken"].as_str().unwrap();
+    let found = app
+        .products(json!({ "filter": { "search": "пылесосы" }, "token": token }))
+        .await;
+    assert_eq!(
+        found["data"]["products"]["edges"][0]["node"]["brand"], "Dyson",
+        "{found}"
+    );
+    assert_eq!(
+        app.products(json!({ "filter": { "search": "чайник" } })).await["data"]["products"]["totalCount"],
+        0
+    );
+
+    let unchanged = app
+        .graphql(
+            "mutation($id: ID!, $input: ProductDetailsInput!) { updateProductDetails(id: $id, input: $input) { product { version } errors { code } } }",
+            json!({ "id": id, "input": { "title": "Пылесос беспроводной", "brand": "Dyson", "barcodes": ["96385074"] } }),
+        )
+        .await;
+    assert_eq!(
+        accepted(&unchanged, "updateProductDetails")["product"]["version"],
+        2,
+        "no event for no change"
+    );
+    assert_eq!(app.event_count(Some(&id)).await, 2);
+}
