@@ -11,13 +11,15 @@ use thiserror::Error;
 /// what to do, because it is what an operator sees when `gomarket serve` cannot start.
 #[derive(Debug, Error)]
 pub enum DatabaseError {
-    #[error("DATABASE_URL is not a valid PostgreSQL URL ({url}): {source}")]
-    BadUrl { url: String, source: sqlx::Error },
+    // The cause is part of the message and deliberately not a `source`, so that printing the
+    // error chain does not repeat it.
+    #[error("DATABASE_URL is not a valid PostgreSQL URL ({url}): {cause}")]
+    BadUrl { url: String, cause: sqlx::Error },
     #[error(
-        "cannot reach PostgreSQL at {url}: {source}. Start PostgreSQL there or set DATABASE_URL \
+        "cannot reach PostgreSQL at {url}: {cause}. Start PostgreSQL there or set DATABASE_URL \
          (e.g. postgres://postgres@127.0.0.1:5432/gomarket)"
     )]
-    Unreachable { url: String, source: sqlx::Error },
+    Unreachable { url: String, cause: sqlx::Error },
 }
 
 /// The URL with any password replaced by `***`, safe to print and log.
@@ -55,13 +57,13 @@ impl Default for PoolSettings {
 /// Connects to `url`, creating the database first if the server is up but the database is not.
 pub async fn connect(url: &str, settings: PoolSettings) -> Result<PgPool, DatabaseError> {
     let shown = redact_url(url);
-    let options = PgConnectOptions::from_str(url).map_err(|source| DatabaseError::BadUrl {
+    let options = PgConnectOptions::from_str(url).map_err(|cause| DatabaseError::BadUrl {
         url: shown.clone(),
-        source,
+        cause,
     })?;
-    let unreachable = |source| DatabaseError::Unreachable {
+    let unreachable = |cause| DatabaseError::Unreachable {
         url: shown.clone(),
-        source,
+        cause,
     };
     let exists = tokio::time::timeout(settings.acquire_timeout, Postgres::database_exists(url))
         .await
@@ -72,7 +74,7 @@ pub async fn connect(url: &str, settings: PoolSettings) -> Result<PgPool, Databa
             Ok(()) => tracing::info!(url = %shown, "created database"),
             // Another process may have created it between our check and our create.
             Err(error) if is_duplicate_database(&error) => {}
-            Err(source) => return Err(unreachable(source)),
+            Err(cause) => return Err(unreachable(cause)),
         }
     }
     PgPoolOptions::new()

@@ -13,14 +13,8 @@ use gomarket_query_api::ErrorCode;
 pub struct CreateProductInput {
     /// The seller's article code; unique in the catalog, ignoring case.
     pub sku: String,
-    pub title: String,
-    pub brand: Option<String>,
-    pub description: Option<String>,
-    /// Category path, levels separated by `/`, e.g. `Бытовая техника/Чайники`.
-    pub category: Option<String>,
-    /// EAN-8, UPC-A or EAN-13 barcodes with correct check digits.
-    #[graphql(default)]
-    pub barcodes: Vec<String>,
+    #[graphql(flatten)]
+    pub details: ProductDetailsInput,
     /// Price in kopecks (integer, ≥ 0).
     pub price_kopecks: i64,
     /// Units in stock (≥ 0).
@@ -31,10 +25,13 @@ pub struct CreateProductInput {
 /// The descriptive part of a product, replaced as a whole.
 #[derive(Debug, Clone, InputObject)]
 pub struct ProductDetailsInput {
+    /// Non-empty, at most 300 characters.
     pub title: String,
     pub brand: Option<String>,
     pub description: Option<String>,
+    /// Category path, levels separated by `/`, e.g. `Бытовая техника/Чайники`.
     pub category: Option<String>,
+    /// EAN-8, UPC-A or EAN-13 barcodes with correct check digits.
     #[graphql(default)]
     pub barcodes: Vec<String>,
 }
@@ -95,19 +92,12 @@ impl Parser {
         ok.then_some(parsed)
     }
 
-    pub fn details(
-        &mut self,
-        title: &str,
-        brand: Option<&str>,
-        description: Option<&str>,
-        category: Option<&str>,
-        barcodes: &[String],
-    ) -> Option<ProductDetails> {
-        let title = self.field("title", Title::parse(title));
-        let brand = self.optional("brand", brand, Brand::parse);
-        let description = self.optional("description", description, Description::parse);
-        let category = self.optional("category", category, CategoryPath::parse);
-        let barcodes = self.barcodes(barcodes);
+    pub fn details(&mut self, input: &ProductDetailsInput) -> Option<ProductDetails> {
+        let title = self.field("title", Title::parse(&input.title));
+        let brand = self.optional("brand", input.brand.as_deref(), Brand::parse);
+        let description = self.optional("description", input.description.as_deref(), Description::parse);
+        let category = self.optional("category", input.category.as_deref(), CategoryPath::parse);
+        let barcodes = self.barcodes(&input.barcodes);
         Some(ProductDetails {
             title: title?,
             brand: brand?,
@@ -122,13 +112,7 @@ impl CreateProductInput {
     pub(crate) fn parse(&self) -> Result<NewProduct, Vec<UserError>> {
         let mut parser = Parser::default();
         let sku = parser.field("sku", Sku::parse(&self.sku));
-        let details = parser.details(
-            &self.title,
-            self.brand.as_deref(),
-            self.description.as_deref(),
-            self.category.as_deref(),
-            &self.barcodes,
-        );
+        let details = parser.details(&self.details);
         let price = parser.field("priceKopecks", Kopecks::new(self.price_kopecks));
         let stock = parser.field("stock", Quantity::new(self.stock));
         match (sku, details, price, stock) {
@@ -146,14 +130,7 @@ impl CreateProductInput {
 impl ProductDetailsInput {
     pub(crate) fn parse(&self) -> Result<ProductDetails, Vec<UserError>> {
         let mut parser = Parser::default();
-        let details = parser.details(
-            &self.title,
-            self.brand.as_deref(),
-            self.description.as_deref(),
-            self.category.as_deref(),
-            &self.barcodes,
-        );
-        match details {
+        match parser.details(self) {
             Some(details) if parser.errors.is_empty() => Ok(details),
             _ => Err(parser.errors),
         }
@@ -167,11 +144,13 @@ mod tests {
     fn input() -> CreateProductInput {
         CreateProductInput {
             sku: "KT-1".into(),
-            title: "Чайник".into(),
-            brand: Some("  ".into()),
-            description: None,
-            category: Some("Бытовая техника/Чайники".into()),
-            barcodes: vec!["4006381333931".into()],
+            details: ProductDetailsInput {
+                title: "Чайник".into(),
+                brand: Some("  ".into()),
+                description: None,
+                category: Some("Бытовая техника/Чайники".into()),
+                barcodes: vec!["4006381333931".into()],
+            },
             price_kopecks: 100,
             stock: 2,
         }
@@ -186,23 +165,21 @@ mod tests {
 
     #[test]
     fn every_bad_field_is_reported_by_name() {
-        let bad = CreateProductInput {
-            title: "".into(),
+        let mut bad = CreateProductInput {
             price_kopecks: -1,
-            barcodes: vec!["4006381333932".into()],
             stock: -3,
             ..input()
         };
+        bad.details.title = "".into();
+        bad.details.barcodes = vec!["4006381333932".into()];
         let fields: Vec<_> = bad.parse().unwrap_err().into_iter().map(|e| e.field.unwrap()).collect();
         assert_eq!(fields, ["title", "barcodes", "priceKopecks", "stock"]);
     }
 
     #[test]
     fn duplicate_barcodes_are_refused() {
-        let bad = CreateProductInput {
-            barcodes: vec!["4006381333931".into(), "4006381333931".into()],
-            ..input()
-        };
+        let mut bad = input();
+        bad.details.barcodes = vec!["4006381333931".into(), "4006381333931".into()];
         assert_eq!(bad.parse().unwrap_err()[0].field.as_deref(), Some("barcodes"));
     }
 }
