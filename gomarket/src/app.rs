@@ -9,11 +9,14 @@ use gomarket_domain::catalog::{Product, ProductServices};
 use gomarket_domain::clock::SystemClock;
 use gomarket_infra::database::{self, PoolSettings};
 use gomarket_infra::event_store::{CommandBus, EventFeed};
+use gomarket_infra::kafka::{KafkaConfig, Relay, RelayHealth};
 use gomarket_infra::migrations;
 use gomarket_infra::shutdown::Shutdown;
 use gomarket_infra::telemetry::Metrics;
-use gomarket_projections::ProjectionRunner;
 use gomarket_projections::catalog::ProductsProjection;
+use gomarket_projections::kafka_feed::KafkaProjector;
+use gomarket_projections::rebuild::{RebuildProgress, RebuildReport, rebuild};
+use gomarket_projections::{Projection, ProjectionRunner};
 use gomarket_query_api::ApiSettings;
 use sqlx::PgPool;
 use std::net::SocketAddr;
@@ -35,12 +38,89 @@ pub async fn connect_and_migrate(url: &str, max_connections: u32) -> anyhow::Res
     Ok(pool)
 }
 
-/// Starts every projector on the in-process feed; each stops on `shutdown`.
-pub fn spawn_projectors(pool: &PgPool, metrics: &Metrics, shutdown: &Shutdown) -> Vec<JoinHandle<()>> {
+/// Every projection of the platform, by name.
+pub const PROJECTIONS: &[&str] = &[ProductsProjection::NAME];
+
+/// Starts a projection: on the in-process feed, or in its Kafka consumer group.
+fn spawn_projection<P: Projection>(
+    projection: P,
+    contexts: &[&str],
+    pool: &PgPool,
+    kafka: Option<&KafkaConfig>,
+    metrics: &Metrics,
+    shutdown: &Shutdown,
+) -> anyhow::Result<JoinHandle<()>> {
     let feed = EventFeed::new(pool.clone());
-    vec![tokio::spawn(
-        ProjectionRunner::new(ProductsProjection, feed, metrics.clone()).run(shutdown.clone()),
-    )]
+    Ok(match kafka {
+        None => tokio::spawn(ProjectionRunner::new(projection, feed, metrics.clone()).run(shutdown.clone())),
+        Some(config) => {
+            let name = projection.name();
+            let projector = KafkaProjector::new(projection, feed, config, contexts, metrics.clone())
+                .with_context(|| format!("joining the Kafka consumer group of projection {name}"))?;
+            tokio::spawn(projector.run(shutdown.clone()))
+        }
+    })
+}
+
+/// Starts the projections named in `only` (all when `None`).
+pub fn spawn_projectors(
+    pool: &PgPool,
+    kafka: Option<&KafkaConfig>,
+    only: Option<&str>,
+    metrics: &Metrics,
+    shutdown: &Shutdown,
+) -> anyhow::Result<Vec<JoinHandle<()>>> {
+    if let Some(name) = only.filter(|name| !PROJECTIONS.contains(name)) {
+        anyhow::bail!("unknown projection {name:?}; known: {}", PROJECTIONS.join(", "));
+    }
+    let wanted = |name: &str| only.is_none_or(|only| only == name);
+    let mut tasks = Vec::new();
+    if wanted(ProductsProjection::NAME) {
+        tasks.push(spawn_projection(
+            ProductsProjection::default(),
+            &["catalog"],
+            pool,
+            kafka,
+            metrics,
+            shutdown,
+        )?);
+    }
+    Ok(tasks)
+}
+
+/// Starts the outbox relay (it waits for leadership before publishing); it reports through
+/// `health`.
+pub fn spawn_relay(
+    pool: &PgPool,
+    kafka: &KafkaConfig,
+    metrics: &Metrics,
+    health: RelayHealth,
+    shutdown: &Shutdown,
+) -> anyhow::Result<JoinHandle<()>> {
+    let relay = Relay::new(EventFeed::new(pool.clone()), kafka.clone(), metrics.clone())
+        .context("creating the Kafka producer")?
+        .with_health(health);
+    Ok(tokio::spawn(relay.run(shutdown.clone())))
+}
+
+/// Rebuilds the named projection (see `gomarket replay`), printing progress to stderr.
+pub async fn replay(pool: &PgPool, projection: &str) -> anyhow::Result<RebuildReport> {
+    let feed = EventFeed::new(pool.clone());
+    let metrics = Metrics::new();
+    let mut last_shown = 0;
+    let show = |progress: RebuildProgress| {
+        if progress.applied >= last_shown + 10_000 || progress.applied >= progress.total_at_start {
+            last_shown = progress.applied;
+            eprintln!(
+                "replay {projection}: {}/{} events",
+                progress.applied, progress.total_at_start
+            );
+        }
+    };
+    match projection {
+        ProductsProjection::NAME => Ok(rebuild(&ProductsProjection::default(), &feed, &metrics, show).await?),
+        other => anyhow::bail!("unknown projection {other:?}; known: {}", PROJECTIONS.join(", ")),
+    }
 }
 
 /// The HTTP application with every role, bound and ready to run.
@@ -49,7 +129,8 @@ pub struct Application {
     router: axum::Router,
     pool: PgPool,
     metrics: Metrics,
-    run_projectors: bool,
+    args: ServeArgs,
+    relay_health: RelayHealth,
 }
 
 impl Application {
@@ -75,12 +156,15 @@ impl Application {
             consistency_timeout: Duration::from_millis(args.consistency_timeout_ms),
         })
         .finish();
+        let relay_health = RelayHealth::default();
         let state = AppState {
             schema,
             pool: pool.clone(),
             metrics: metrics.clone(),
             graphiql: args.graphiql,
             ready_max_lag: Duration::from_secs(args.ready_max_lag_seconds),
+            kafka: args.kafka.is_some(),
+            relay_health: relay_health.clone(),
         };
         let listener = TcpListener::bind(args.listen)
             .await
@@ -90,7 +174,8 @@ impl Application {
             router: router(state, args.max_body_bytes),
             pool,
             metrics,
-            run_projectors: args.run_projectors,
+            args: args.clone(),
+            relay_health,
         })
     }
 
@@ -102,22 +187,31 @@ impl Application {
         &self.pool
     }
 
-    /// Serves until `shutdown`, then drains in-flight requests and stops the projectors.
+    /// Serves until `shutdown`, then drains in-flight requests and stops the other roles.
     pub async fn run(self, shutdown: Shutdown) -> anyhow::Result<()> {
-        let projectors = if self.run_projectors {
-            spawn_projectors(&self.pool, &self.metrics, &shutdown)
-        } else {
-            Vec::new()
-        };
+        let kafka = self.args.kafka.as_ref();
+        let mut tasks = Vec::new();
+        if self.args.run_projectors {
+            tasks.extend(spawn_projectors(&self.pool, kafka, None, &self.metrics, &shutdown)?);
+        }
+        if let (Some(kafka), true) = (kafka, self.args.run_relay) {
+            tasks.push(spawn_relay(
+                &self.pool,
+                kafka,
+                &self.metrics,
+                self.relay_health.clone(),
+                &shutdown,
+            )?);
+        }
         let mut http_shutdown = shutdown.clone();
         tracing::info!(address = %self.local_addr(), "serving GraphQL on http://{}/graphql", self.local_addr());
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(async move { http_shutdown.triggered().await })
             .await
             .context("HTTP server failed");
-        for projector in projectors {
-            if let Err(error) = projector.await {
-                tracing::error!(%error, "projector task ended abnormally");
+        for task in tasks {
+            if let Err(error) = task.await {
+                tracing::error!(%error, "background task ended abnormally");
             }
         }
         tracing::info!("stopped");

@@ -1,6 +1,7 @@
 //! The command line. Every option has an environment variable; `--help` lists both.
 
 use clap::{Args, Parser, Subcommand};
+use gomarket_infra::kafka::{KafkaConfig, properties_from_env};
 use std::net::SocketAddr;
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/gomarket";
@@ -17,6 +18,9 @@ pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/gomar
 pub struct Cli {
     #[command(flatten)]
     pub database: DatabaseArgs,
+
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
 
     /// Log filter (tracing EnvFilter syntax), e.g. `info` or `gomarket=debug,sqlx=warn`.
     #[arg(long, env = "GOMARKET_LOG", default_value = "info,sqlx=warn", global = true)]
@@ -49,14 +53,68 @@ impl DatabaseArgs {
     }
 }
 
+#[derive(Debug, Clone, Args)]
+pub struct KafkaArgs {
+    /// Kafka bootstrap servers (`host:port,...`). Unset: events flow to the projectors
+    /// in-process. Set: the relay publishes them to Kafka and projectors consume from there.
+    #[arg(long, env = "GOMARKET_KAFKA_BROKERS", global = true, value_name = "SERVERS")]
+    pub kafka_brokers: Option<String>,
+
+    /// Topic prefix: topics are `<prefix>.<context>.events`.
+    #[arg(long, env = "GOMARKET_KAFKA_TOPIC_PREFIX", default_value = "gomarket", global = true)]
+    pub kafka_topic_prefix: String,
+
+    /// Partitions of the topics the relay creates.
+    #[arg(long, env = "GOMARKET_KAFKA_PARTITIONS", default_value_t = 6, global = true)]
+    pub kafka_partitions: i32,
+
+    /// Replication factor of the topics the relay creates.
+    #[arg(long, env = "GOMARKET_KAFKA_REPLICATION_FACTOR", default_value_t = 1, global = true)]
+    pub kafka_replication_factor: i32,
+
+    /// A librdkafka property `name=value` applied over the defaults (repeatable). Also read
+    /// from GOMARKET_KAFKA_PROPERTY_<NAME> variables, `.` written as `_`
+    /// (GOMARKET_KAFKA_PROPERTY_SESSION_TIMEOUT_MS=6000).
+    #[arg(long = "kafka-property", value_name = "NAME=VALUE", global = true, value_parser = gomarket_infra::kafka::parse_property)]
+    pub kafka_properties: Vec<(String, String)>,
+}
+
+impl KafkaArgs {
+    /// The Kafka configuration, if brokers are configured.
+    pub fn config(&self) -> Option<KafkaConfig> {
+        let brokers = self.kafka_brokers.as_deref().map(str::trim).filter(|b| !b.is_empty())?;
+        let mut config = KafkaConfig::new(brokers);
+        config.topic_prefix = self.kafka_topic_prefix.clone();
+        config.partitions = self.kafka_partitions;
+        config.replication_factor = self.kafka_replication_factor;
+        config.properties = properties_from_env(std::env::vars());
+        config.properties.extend(self.kafka_properties.iter().cloned());
+        Some(config)
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run every role in one process: GraphQL API (commands and queries) and projectors.
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Run only the projectors (read-model builders), for scale-out.
-    Projector,
+    /// Run only the projectors (read-model builders), for scale-out: in-process from the
+    /// store, or as members of each projection's Kafka consumer group when Kafka is configured.
+    Projector {
+        /// Run only this projection (default: all).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+    },
+    /// Run only the outbox relay (store → Kafka); standbys wait for the active one's lock.
+    Relay,
+    /// Rebuild a read model from the event store into fresh tables while the live ones keep
+    /// serving, then swap them in atomically.
+    Replay {
+        /// The projection to rebuild (`products`).
+        #[arg(long, value_name = "NAME")]
+        projection: String,
+    },
     /// Print the GraphQL schema (SDL) and exit.
     Schema,
 }
@@ -99,6 +157,15 @@ pub struct ServeArgs {
     /// Run the projectors in this process (turn off when `gomarket projector` runs elsewhere).
     #[arg(long, env = "GOMARKET_RUN_PROJECTORS", default_value_t = true, action = clap::ArgAction::Set)]
     pub run_projectors: bool,
+
+    /// Run the Kafka relay in this process when Kafka is configured (turn off when
+    /// `gomarket relay` runs elsewhere).
+    #[arg(long, env = "GOMARKET_RUN_RELAY", default_value_t = true, action = clap::ArgAction::Set)]
+    pub run_relay: bool,
+
+    /// Filled from the global Kafka options.
+    #[arg(skip)]
+    pub kafka: Option<KafkaConfig>,
 }
 
 impl Default for ServeArgs {
@@ -113,6 +180,8 @@ impl Default for ServeArgs {
             graphql_max_depth: 12,
             graphql_max_complexity: 1000,
             run_projectors: true,
+            run_relay: true,
+            kafka: None,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `gomarket`: the one binary. See `gomarket --help`.
 #![forbid(unsafe_code)]
 
+use anyhow::Context as _;
 use clap::Parser;
 use gomarket::app::{self, Application};
 use gomarket::cli::{Cli, Command};
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = cli.database.url();
     let max_connections = cli.database.db_max_connections;
+    let kafka = cli.kafka.config();
     match cli.command {
         Command::Schema => {
             print!("{}", gomarket::schema::sdl());
@@ -45,19 +47,37 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
-        Command::Serve(args) => {
+        Command::Serve(mut args) => {
+            args.kafka = kafka;
             let application = Application::build(&url, max_connections, &args).await?;
             let (trigger, shutdown) = shutdown::channel();
             tokio::spawn(stop_on_signal(trigger));
             application.run(shutdown).await
         }
-        Command::Projector => {
+        Command::Replay { projection } => {
+            let pool = app::connect_and_migrate(&url, max_connections).await?;
+            let report = app::replay(&pool, &projection).await?;
+            eprintln!(
+                "replay {projection}: done, {} events applied, tables swapped",
+                report.applied
+            );
+            Ok(())
+        }
+        Command::Projector { name } => {
             let pool = app::connect_and_migrate(&url, max_connections).await?;
             let (trigger, shutdown) = shutdown::channel();
             tokio::spawn(stop_on_signal(trigger));
-            for projector in app::spawn_projectors(&pool, &Metrics::new(), &shutdown) {
-                projector.await?;
+            for task in app::spawn_projectors(&pool, kafka.as_ref(), name.as_deref(), &Metrics::new(), &shutdown)? {
+                task.await?;
             }
+            Ok(())
+        }
+        Command::Relay => {
+            let kafka = kafka.context("the relay needs Kafka: set GOMARKET_KAFKA_BROKERS")?;
+            let pool = app::connect_and_migrate(&url, max_connections).await?;
+            let (trigger, shutdown) = shutdown::channel();
+            tokio::spawn(stop_on_signal(trigger));
+            app::spawn_relay(&pool, &kafka, &Metrics::new(), Default::default(), &shutdown)?.await?;
             Ok(())
         }
     }

@@ -2,10 +2,10 @@
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use gomarket_command_api::CatalogMutation;
-use gomarket_query_api::CatalogQuery;
+use gomarket_query_api::{AuditQuery, CatalogQuery, OperationsQuery};
 
 #[derive(MergedObject, Default)]
-pub struct Query(CatalogQuery);
+pub struct Query(CatalogQuery, AuditQuery, OperationsQuery);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(CatalogMutation);

@@ -1,6 +1,7 @@
 //! Adapters of GoMarket.
 //!
 //! - [`database`]: connecting to PostgreSQL, creating the database when missing;
+//! - [`kafka`]: Kafka settings, the protobuf envelope, the outbox relay;
 //! - [`migrations`]: the SQL migrations of every crate, embedded in the binary;
 //! - [`event_store`]: postgres-es wiring, the [`event_store::CommandBus`] that executes commands
 //!   with metadata, and the [`event_store::EventFeed`] that yields events in commit-safe order;
@@ -10,6 +11,7 @@
 
 pub mod database;
 pub mod event_store;
+pub mod kafka;
 pub mod migrations;
 pub mod shutdown;
 pub mod telemetry;

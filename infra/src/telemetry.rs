@@ -42,6 +42,9 @@ pub struct Metrics {
     projection_applied: Family<ProjectionName, Counter>,
     projection_lag_events: Family<ProjectionName, Gauge>,
     projection_lag_seconds: Family<ProjectionName, Gauge<f64, AtomicU64>>,
+    relayed: Counter,
+    relay_lag_events: Gauge,
+    relay_lag_seconds: Gauge<f64, AtomicU64>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -85,8 +88,29 @@ impl Metrics {
             "Age of the oldest event not yet applied by each projection (0 when caught up)",
             projection_lag_seconds.clone(),
         );
+        let relayed = Counter::default();
+        registry.register(
+            "relay_events_published",
+            "Events the relay published to Kafka",
+            relayed.clone(),
+        );
+        let relay_lag_events = Gauge::default();
+        registry.register(
+            "relay_lag_events",
+            "Events in the store not yet published to Kafka",
+            relay_lag_events.clone(),
+        );
+        let relay_lag_seconds = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "relay_lag_seconds",
+            "Age of the oldest event not yet published to Kafka (0 when caught up)",
+            relay_lag_seconds.clone(),
+        );
         Self {
             registry: Arc::new(Mutex::new(registry)),
+            relayed,
+            relay_lag_events,
+            relay_lag_seconds,
             commands,
             command_seconds,
             projection_applied,
@@ -123,6 +147,15 @@ impl Metrics {
         };
         self.projection_lag_events.get_or_create(&name).set(events);
         self.projection_lag_seconds.get_or_create(&name).set(seconds);
+    }
+
+    pub fn record_relayed(&self, events: u64) {
+        self.relayed.inc_by(events);
+    }
+
+    pub fn set_relay_lag(&self, events: i64, seconds: f64) {
+        self.relay_lag_events.set(events);
+        self.relay_lag_seconds.set(seconds);
     }
 
     /// The metrics in Prometheus text exposition format.

@@ -1,4 +1,4 @@
-use gomarket_infra::event_store::FeedError;
+use gomarket_infra::event_store::{FeedError, StoredEvent};
 use thiserror::Error;
 
 /// Why a projection could not apply an event. The runner logs it and retries with backoff;
@@ -9,6 +9,8 @@ pub enum ProjectionError {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Feed(#[from] FeedError),
+    #[error("kafka: {0}")]
+    Kafka(#[from] rdkafka::error::KafkaError),
     #[error("event {event_type} #{sequence} of {aggregate_id} has an unreadable payload: {reason}")]
     BadPayload {
         aggregate_id: String,
@@ -16,4 +18,16 @@ pub enum ProjectionError {
         sequence: i64,
         reason: String,
     },
+}
+
+impl ProjectionError {
+    /// The stored event cannot be read as what its type says it is.
+    pub fn bad_payload(event: &StoredEvent, reason: impl ToString) -> Self {
+        Self::BadPayload {
+            aggregate_id: event.aggregate_id.clone(),
+            event_type: event.event_type.clone(),
+            sequence: event.sequence,
+            reason: reason.to_string(),
+        }
+    }
 }

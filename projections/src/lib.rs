@@ -3,25 +3,38 @@
 //! - [`projection`]: the [`Projection`] trait (apply one event inside a transaction) and the
 //!   [`ProjectionRunner`] that feeds a projection from the feed, advancing its checkpoint in the
 //!   same transaction as its rows;
-//! - [`checkpoint`]: reading and writing projection checkpoints;
+//! - [`rebuild`]: replaying a projection into shadow tables and swapping them in;
 //! - [`consistency`]: read-your-writes: wait until a projection has applied a token;
 //! - [`catalog`]: the `products` read model: projection, records and search queries.
 #![forbid(unsafe_code)]
 
 pub mod catalog;
-pub mod checkpoint;
 pub mod consistency;
 mod error;
+pub mod failures;
+pub mod kafka_feed;
 pub mod projection;
+pub mod rebuild;
 
 pub use error::ProjectionError;
-pub use projection::{Projection, ProjectionLag, ProjectionRunner, measure_lag};
+/// Checkpoints live with the feed in `infra`; re-exported for projection code.
+pub use gomarket_infra::event_store::checkpoint;
+pub use projection::{
+    Bookkeeping, MAX_ATTEMPTS, Outcome, Projection, ProjectionLag, ProjectionRunner, apply_isolated, measure_lag,
+};
 
 use gomarket_infra::migrations::EmbeddedMigration;
 
 /// Migrations of every read model in this crate.
-pub const READ_MODEL_MIGRATIONS: &[EmbeddedMigration] = &[(
-    20261123000101,
-    "products read model",
-    include_str!("../migrations/20261123000101_products.sql"),
-)];
+pub const READ_MODEL_MIGRATIONS: &[EmbeddedMigration] = &[
+    (
+        20261123000101,
+        "products read model",
+        include_str!("../migrations/20261123000101_products.sql"),
+    ),
+    (
+        20261123000102,
+        "projection failures and applied sequences",
+        include_str!("../migrations/20261123000102_projection_failures.sql"),
+    ),
+];

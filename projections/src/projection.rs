@@ -1,6 +1,6 @@
 //! Feeding a projection from the event feed.
 
-use crate::{ProjectionError, checkpoint};
+use crate::{ProjectionError, checkpoint, failures};
 use gomarket_infra::event_store::{EventFeed, FeedPosition, StoredEvent};
 use gomarket_infra::shutdown::Shutdown;
 use gomarket_infra::telemetry::Metrics;
@@ -23,10 +23,22 @@ pub trait Projection: Send + Sync + 'static {
         event: &StoredEvent,
         feed: &EventFeed,
     ) -> impl Future<Output = Result<(), ProjectionError>> + Send;
+
+    /// The same projection writing into its shadow tables, for a rebuild (its `name` differs,
+    /// so it has its own checkpoint).
+    fn shadow(&self) -> Self
+    where
+        Self: Sized;
+
+    /// (Re)creates the shadow tables, empty, shaped like the live ones.
+    fn create_shadow(&self, tx: &mut PgConnection) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// Replaces the live tables with the shadow tables, inside the caller's transaction.
+    fn swap_shadow(&self, tx: &mut PgConnection) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 }
 
 /// How many events one transaction applies.
-const BATCH_SIZE: i64 = 500;
+pub(crate) const BATCH_SIZE: i64 = 500;
 /// Longest idle wait between feed reads when no notification arrives.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -49,7 +61,11 @@ impl<P: Projection> ProjectionRunner<P> {
         }
     }
 
-    /// Applies one batch after the stored checkpoint. Returns how many events it applied.
+    /// Applies one batch after the stored checkpoint. Returns how many events it consumed.
+    ///
+    /// The batch is applied in one transaction; if that fails, its events are applied one by
+    /// one, so a poisonous event is retried and then set aside (dead-lettered) while the
+    /// others go through.
     pub async fn step(&self) -> Result<usize, ProjectionError> {
         let name = self.projection.name();
         let pool = self.feed.pool();
@@ -58,14 +74,39 @@ impl<P: Projection> ProjectionRunner<P> {
         let Some(last) = batch.last().map(|e| e.feed_position) else {
             return Ok(0);
         };
-        let mut tx = pool.begin().await?;
+        match self.apply_batch(&batch, after, last).await {
+            Ok(applied) => Ok(applied),
+            Err(error) => {
+                tracing::warn!(projection = name, %error, "batch failed; applying its events one by one");
+                let mut expected = after;
+                for (done, event) in batch.iter().enumerate() {
+                    let bookkeeping = Bookkeeping::Checkpoint { expected };
+                    match apply_isolated(&self.projection, &self.feed, event, bookkeeping).await? {
+                        Outcome::Superseded => return Ok(done),
+                        Outcome::Applied | Outcome::DeadLettered => expected = event.feed_position,
+                    }
+                }
+                self.metrics.record_applied(name, batch.len() as u64);
+                Ok(batch.len())
+            }
+        }
+    }
+
+    async fn apply_batch(
+        &self,
+        batch: &[StoredEvent],
+        after: FeedPosition,
+        last: FeedPosition,
+    ) -> Result<usize, ProjectionError> {
+        let name = self.projection.name();
+        let mut tx = self.feed.pool().begin().await?;
         // Guard against a second runner of the same projection: the row lock serializes them,
         // and the re-read checkpoint tells the loser its batch is stale.
-        let current = lock_checkpoint(&mut tx, name).await?;
+        let current = checkpoint::lock(&mut tx, name).await?;
         if current != after {
             return Ok(0);
         }
-        for event in &batch {
+        for event in batch {
             self.projection.apply(&mut tx, event, &self.feed).await?;
         }
         checkpoint::store(&mut tx, name, last).await?;
@@ -141,6 +182,102 @@ impl<P: Projection> ProjectionRunner<P> {
     }
 }
 
+/// Attempts to apply one event before it is dead-lettered.
+pub const MAX_ATTEMPTS: u32 = 3;
+
+/// What commits together with one event's application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bookkeeping {
+    /// The projection's feed checkpoint moves to the event; it must still be at `expected`
+    /// (otherwise another runner got there first).
+    Checkpoint { expected: FeedPosition },
+    /// The aggregate's applied sequence is recorded (for consumers of partitioned feeds).
+    AppliedSequence,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Applied,
+    /// Failed `MAX_ATTEMPTS` times; recorded in `projection_failures` and skipped.
+    DeadLettered,
+    /// Another runner already moved the checkpoint past `expected`; nothing done.
+    Superseded,
+}
+
+/// Applies one event in its own transaction with its bookkeeping, retrying; after
+/// [`MAX_ATTEMPTS`] failures it records a dead letter (with the same bookkeeping, so the
+/// projection moves on). An error means not even that was possible (the database is down):
+/// the caller backs off and tries again later.
+pub async fn apply_isolated<P: Projection>(
+    projection: &P,
+    feed: &EventFeed,
+    event: &StoredEvent,
+    bookkeeping: Bookkeeping,
+) -> Result<Outcome, ProjectionError> {
+    let name = projection.name();
+    let mut last_error = None;
+    for attempt in 1..=MAX_ATTEMPTS {
+        let mut tx = feed.pool().begin().await?;
+        if !keep_books(&mut tx, name, event, bookkeeping).await? {
+            return Ok(Outcome::Superseded);
+        }
+        match projection.apply(&mut tx, event, feed).await {
+            Ok(()) => {
+                tx.commit().await?;
+                return Ok(Outcome::Applied);
+            }
+            Err(error) => {
+                tracing::warn!(projection = name, aggregate_id = %event.aggregate_id, sequence = event.sequence, attempt, %error, "cannot apply event");
+                last_error = Some(error);
+                drop(tx);
+                if attempt < MAX_ATTEMPTS {
+                    tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+                }
+            }
+        }
+    }
+    let error = last_error.map(|e| e.to_string()).unwrap_or_default();
+    let mut tx = feed.pool().begin().await?;
+    if !keep_books(&mut tx, name, event, bookkeeping).await? {
+        return Ok(Outcome::Superseded);
+    }
+    failures::record(&mut tx, name, event, &error, MAX_ATTEMPTS).await?;
+    tx.commit().await?;
+    tracing::error!(projection = name, aggregate_id = %event.aggregate_id, sequence = event.sequence, %error, "event dead-lettered");
+    Ok(Outcome::DeadLettered)
+}
+
+/// Writes the bookkeeping of `event` in `tx`; `false` when the checkpoint moved elsewhere.
+async fn keep_books(
+    tx: &mut PgConnection,
+    name: &str,
+    event: &StoredEvent,
+    bookkeeping: Bookkeeping,
+) -> Result<bool, ProjectionError> {
+    match bookkeeping {
+        Bookkeeping::Checkpoint { expected } => {
+            if checkpoint::lock(tx, name).await? != expected {
+                return Ok(false);
+            }
+            checkpoint::store(tx, name, event.feed_position).await?;
+        }
+        Bookkeeping::AppliedSequence => {
+            sqlx::query(
+                "INSERT INTO projection_applied (projection, aggregate_type, aggregate_id, sequence) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (projection, aggregate_type, aggregate_id)
+                 DO UPDATE SET sequence = GREATEST(projection_applied.sequence, EXCLUDED.sequence)",
+            )
+            .bind(name)
+            .bind(&event.aggregate_type)
+            .bind(&event.aggregate_id)
+            .bind(event.sequence)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    Ok(true)
+}
+
 /// How far a projection is behind the event store.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ProjectionLag {
@@ -155,20 +292,4 @@ pub async fn measure_lag(feed: &EventFeed, projection: &str) -> Result<Projectio
     let (events, oldest) = feed.lag_after(checkpoint).await?;
     let seconds = oldest.map_or(0.0, |at| (chrono::Utc::now() - at).as_seconds_f64().max(0.0));
     Ok(ProjectionLag { events, seconds })
-}
-
-/// Locks the projection's checkpoint row for this transaction and returns its position.
-async fn lock_checkpoint(tx: &mut PgConnection, name: &str) -> Result<FeedPosition, sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO projection_checkpoints (name, tx_id, position) VALUES ($1, 0, 0) ON CONFLICT (name) DO NOTHING",
-    )
-    .bind(name)
-    .execute(&mut *tx)
-    .await?;
-    let (tx_id, position): (i64, i64) =
-        sqlx::query_as("SELECT tx_id, position FROM projection_checkpoints WHERE name = $1 FOR UPDATE")
-            .bind(name)
-            .fetch_one(&mut *tx)
-            .await?;
-    Ok(FeedPosition { tx_id, position })
 }

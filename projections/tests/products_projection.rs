@@ -33,7 +33,11 @@ fn bus(pool: &PgPool) -> CommandBus<Product> {
 }
 
 fn runner(pool: &PgPool) -> ProjectionRunner<ProductsProjection> {
-    ProjectionRunner::new(ProductsProjection, EventFeed::new(pool.clone()), Metrics::new())
+    ProjectionRunner::new(
+        ProductsProjection::default(),
+        EventFeed::new(pool.clone()),
+        Metrics::new(),
+    )
 }
 
 fn meta() -> EventMetadata {
@@ -150,7 +154,10 @@ async fn a_gap_in_an_aggregate_is_healed_from_the_store() {
     assert_eq!(events.len(), 4);
     // Deliver only the last event, as a transport that lost the first three would.
     let mut tx = db.pool.begin().await.unwrap();
-    ProductsProjection.apply(&mut tx, &events[3], &feed).await.unwrap();
+    ProductsProjection::default()
+        .apply(&mut tx, &events[3], &feed)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let row = get_product(&db.pool, id.as_uuid()).await.unwrap().expect("healed");
     assert_eq!((row.stock, row.version), (7, 4));

@@ -3,13 +3,19 @@
 //!
 //! - [`error`]: `extensions.code` values and how errors are built;
 //! - [`context`]: who is asking and in which request; API settings;
-//! - [`catalog`]: `product`, `products` and the `Product` type (also returned by mutations).
+//! - [`catalog`]: `product`, `products` and the `Product` type (also returned by mutations);
+//! - [`audit`]: `history` of any aggregate and `productAt` (a product as it was);
+//! - [`operations`]: `projectionFailures` (dead-lettered events).
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod catalog;
 pub mod context;
 pub mod error;
+pub mod operations;
 
+pub use audit::AuditQuery;
 pub use catalog::CatalogQuery;
 pub use context::{ApiSettings, RequestContext};
 pub use error::{ErrorCode, api_error, internal_error};
+pub use operations::OperationsQuery;

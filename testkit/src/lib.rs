@@ -5,6 +5,7 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`), which must allow creating databases.
 #![forbid(unsafe_code)]
 
+use gomarket_infra::kafka::{KafkaConfig, properties_from_env};
 use gomarket_infra::migrations::{self, EmbeddedMigration};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, Executor, PgConnection, PgPool};
@@ -159,6 +160,31 @@ impl Drop for TestDatabase {
         })
         .join();
     }
+}
+
+/// The broker Kafka tests use. There is deliberately no skipping: without a broker the test
+/// fails and says how to get one.
+pub fn kafka_brokers() -> String {
+    std::env::var("GOMARKET_TEST_KAFKA_BROKERS")
+        .ok()
+        .filter(|b| !b.trim().is_empty())
+        .unwrap_or_else(|| {
+            panic!(
+                "this test needs a Kafka-protocol broker: run scripts/test (it starts one), or set \
+             GOMARKET_TEST_KAFKA_BROKERS=host:port"
+            )
+        })
+}
+
+/// Kafka settings for one test: the test broker, a topic prefix of its own (so tests never see
+/// each other's topics or consumer groups), librdkafka overrides from
+/// `GOMARKET_KAFKA_PROPERTY_*`.
+pub fn kafka_config(partitions: i32) -> KafkaConfig {
+    let mut config = KafkaConfig::new(kafka_brokers());
+    config.topic_prefix = format!("t{}", Uuid::new_v4().simple());
+    config.partitions = partitions;
+    config.properties = properties_from_env(std::env::vars());
+    config
 }
 
 #[cfg(test)]

@@ -191,7 +191,7 @@ async fn execute(ctx: &Context<'_>, id: ProductId, command: ProductCommand) -> R
                 return Ok(ProductPayload {
                     product,
                     errors: vec![],
-                    consistency_token: executed.token.map(|t| t.to_token()),
+                    consistency_token: executed.token.map(|t| t.encode()),
                 });
             }
             Err(CommandError::Refused(refusal)) => {

@@ -1,19 +1,25 @@
 //! Liveness, readiness and metrics.
 
 use super::AppState;
+use crate::app::PROJECTIONS;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use gomarket_infra::event_store::EventFeed;
-use gomarket_projections::catalog::ProductsProjection;
-use gomarket_projections::{Projection, measure_lag};
+use gomarket_infra::kafka::RELAY_CHECKPOINT;
+use gomarket_projections::measure_lag;
 use serde_json::json;
 use std::time::Duration;
 
-/// Names of the projections whose lag readiness and metrics report.
-fn projection_names() -> [&'static str; 1] {
-    [ProductsProjection.name()]
+/// What readiness and metrics measure lag of: the projections' feed checkpoints when they are
+/// fed in-process, the relay's when events go through Kafka.
+fn lag_readers(state: &AppState) -> Vec<&'static str> {
+    if state.kafka {
+        vec![RELAY_CHECKPOINT]
+    } else {
+        PROJECTIONS.to_vec()
+    }
 }
 
 /// The process is up and serving HTTP.
@@ -21,8 +27,8 @@ pub async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
-/// Ready when the database answers and every projection's oldest unapplied event is younger
-/// than the configured bound (so reads are reasonably fresh).
+/// Ready when the database answers, the relay (with Kafka) is not degraded, and the oldest
+/// event not yet applied (in-process) or not yet published (Kafka) is younger than the bound.
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let database = tokio::time::timeout(Duration::from_secs(2), sqlx::query("SELECT 1").execute(&state.pool)).await;
     if !matches!(database, Ok(Ok(_))) {
@@ -32,9 +38,9 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         );
     }
     let feed = EventFeed::new(state.pool.clone());
-    let mut ready = true;
+    let mut ready = !(state.kafka && state.relay_health.is_degraded());
     let mut projections = serde_json::Map::new();
-    for name in projection_names() {
+    for name in lag_readers(&state) {
         match measure_lag(&feed, name).await {
             Ok(lag) => {
                 let caught_up = lag.seconds <= state.ready_max_lag.as_secs_f64();
@@ -64,9 +70,13 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 /// Prometheus text format; projection lag is measured at scrape time.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let feed = EventFeed::new(state.pool.clone());
-    for name in projection_names() {
+    for name in lag_readers(&state) {
         if let Ok(lag) = measure_lag(&feed, name).await {
-            state.metrics.set_projection_lag(name, lag.events, lag.seconds);
+            if name == RELAY_CHECKPOINT {
+                state.metrics.set_relay_lag(lag.events, lag.seconds);
+            } else {
+                state.metrics.set_projection_lag(name, lag.events, lag.seconds);
+            }
         }
     }
     (

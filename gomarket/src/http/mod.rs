@@ -15,6 +15,7 @@ use crate::schema::GoMarketSchema;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
+use gomarket_infra::kafka::RelayHealth;
 use gomarket_infra::telemetry::Metrics;
 use sqlx::PgPool;
 use std::time::Duration;
@@ -27,6 +28,9 @@ pub struct AppState {
     pub metrics: Metrics,
     pub graphiql: bool,
     pub ready_max_lag: Duration,
+    /// Events flow through Kafka (relay + consumer groups) rather than in-process.
+    pub kafka: bool,
+    pub relay_health: RelayHealth,
 }
 
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {

@@ -60,8 +60,16 @@ impl TestApp {
 
     /// Posts a GraphQL operation and returns the whole response body.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
-        self.client
-            .post(self.url("/graphql"))
+        self.graphql_with_request_id(None, query, variables).await
+    }
+
+    /// Same, sending `X-Request-Id` when given.
+    pub async fn graphql_with_request_id(&self, request_id: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self.client.post(self.url("/graphql"));
+        if let Some(id) = request_id {
+            request = request.header("x-request-id", id);
+        }
+        request
             .json(&json!({ "query": query, "variables": variables }))
             .send()
             .await

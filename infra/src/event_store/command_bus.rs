@@ -1,4 +1,4 @@
-use super::{EventMetadata, FeedPosition};
+use super::{ConsistencyToken, EventMetadata, FeedPosition};
 use crate::telemetry::Metrics;
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::persist::PersistedEventStore;
@@ -45,7 +45,7 @@ pub struct Executed<A> {
     pub recorded: usize,
     /// The feed position of the aggregate's last event: a read model that has applied it
     /// reflects this command. `None` only for an aggregate that has no events at all.
-    pub token: Option<FeedPosition>,
+    pub token: Option<ConsistencyToken>,
 }
 
 /// Executes commands against aggregates stored with postgres-es.
@@ -141,12 +141,12 @@ where
         })
     }
 
-    /// Feed position of the aggregate's event with this sequence.
+    /// The token of the aggregate's event with this sequence.
     async fn position_of(
         &self,
         aggregate_id: &str,
         sequence: u64,
-    ) -> Result<Option<FeedPosition>, CommandError<A::Error>> {
+    ) -> Result<Option<ConsistencyToken>, CommandError<A::Error>> {
         if sequence == 0 {
             return Ok(None);
         }
@@ -160,6 +160,11 @@ where
         .fetch_optional(&self.pool)
         .await
         .map_err(|e| CommandError::Store(e.to_string()))?;
-        Ok(row.map(|(tx_id, position)| FeedPosition { tx_id, position }))
+        Ok(row.map(|(tx_id, position)| ConsistencyToken {
+            position: FeedPosition { tx_id, position },
+            aggregate_type: A::TYPE.to_owned(),
+            aggregate_id: aggregate_id.to_owned(),
+            sequence: sequence as i64,
+        }))
     }
 }

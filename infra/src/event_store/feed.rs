@@ -124,6 +124,40 @@ impl EventFeed {
             .await?)
     }
 
+    /// Up to `limit` events of one aggregate after sequence `after`, in sequence order: a page
+    /// of its history.
+    pub async fn aggregate_page(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>, FeedError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM events
+              WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3
+              ORDER BY sequence LIMIT $4"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(aggregate_type)
+            .bind(aggregate_id)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// Number of events of one aggregate (its version).
+    pub async fn aggregate_version(&self, aggregate_type: &str, aggregate_id: &str) -> Result<i64, FeedError> {
+        Ok(sqlx::query_scalar(
+            "SELECT coalesce(max(sequence), 0) FROM events WHERE aggregate_type = $1 AND aggregate_id = $2",
+        )
+        .bind(aggregate_type)
+        .bind(aggregate_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// All events of one aggregate, in sequence order.
     pub async fn aggregate_events(
         &self,

@@ -2,6 +2,7 @@
 //! lacks — execution with metadata and a consistency token ([`CommandBus`]), and a global,
 //! commit-safe feed of all events ([`EventFeed`]).
 
+pub mod checkpoint;
 mod command_bus;
 mod feed;
 mod metadata;
@@ -10,4 +11,4 @@ mod position;
 pub use command_bus::{CommandBus, CommandError, Executed};
 pub use feed::{EventFeed, FeedError, FeedListener, StoredEvent};
 pub use metadata::EventMetadata;
-pub use position::{FeedPosition, TokenError};
+pub use position::{ConsistencyToken, FeedPosition, TokenError};

@@ -15,20 +15,47 @@ pub struct FeedPosition {
 impl FeedPosition {
     /// Before the first event.
     pub const START: FeedPosition = FeedPosition { tx_id: 0, position: 0 };
+}
 
-    /// The consistency token handed to clients: opaque to them, `<tx id>.<position>`.
-    pub fn to_token(self) -> String {
-        format!("{}.{}", self.tx_id, self.position)
+/// What a mutation hands back for read-your-writes: the place of its aggregate's last event,
+/// both in the global feed (for projectors fed in-process, which track one checkpoint) and as
+/// (aggregate, sequence) (for projectors fed from Kafka partitions, which track what they
+/// applied per aggregate). Clients treat it as an opaque string.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ConsistencyToken {
+    pub position: FeedPosition,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub sequence: i64,
+}
+
+impl ConsistencyToken {
+    /// `<tx id>.<position>.<sequence>.<aggregate type>.<aggregate id>`
+    pub fn encode(&self) -> String {
+        format!(
+            "{}.{}.{}.{}.{}",
+            self.position.tx_id, self.position.position, self.sequence, self.aggregate_type, self.aggregate_id
+        )
     }
 
-    pub fn from_token(token: &str) -> Result<Self, TokenError> {
-        let (tx, position) = token.trim().split_once('.').ok_or(TokenError)?;
-        let tx_id = tx.parse::<i64>().map_err(|_| TokenError)?;
-        let position = position.parse::<i64>().map_err(|_| TokenError)?;
-        if tx_id < 0 || position < 0 {
-            return Err(TokenError);
-        }
-        Ok(Self { tx_id, position })
+    pub fn decode(token: &str) -> Result<Self, TokenError> {
+        let mut parts = token.trim().splitn(5, '.');
+        let mut number = || {
+            parts
+                .next()
+                .and_then(|p| p.parse::<i64>().ok())
+                .filter(|n| *n >= 0)
+                .ok_or(TokenError)
+        };
+        let (tx_id, position, sequence) = (number()?, number()?, number()?);
+        let aggregate_type = parts.next().filter(|t| !t.is_empty()).ok_or(TokenError)?.to_owned();
+        let aggregate_id = parts.next().filter(|i| !i.is_empty()).ok_or(TokenError)?.to_owned();
+        Ok(Self {
+            position: FeedPosition { tx_id, position },
+            aggregate_type,
+            aggregate_id,
+            sequence,
+        })
     }
 }
 
@@ -42,15 +69,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn token_round_trips_and_orders_by_transaction_first() {
+    fn positions_order_by_transaction_first() {
         let a = FeedPosition {
             tx_id: 10,
             position: 99,
         };
         let b = FeedPosition { tx_id: 11, position: 5 };
         assert!(a < b);
-        assert_eq!(FeedPosition::from_token(&a.to_token()), Ok(a));
-        assert_eq!(FeedPosition::from_token("garbage"), Err(TokenError));
-        assert_eq!(FeedPosition::from_token("1.-2"), Err(TokenError));
+    }
+
+    #[test]
+    fn token_round_trips() {
+        let token = ConsistencyToken {
+            position: FeedPosition {
+                tx_id: 812,
+                position: 40,
+            },
+            aggregate_type: "Product".into(),
+            aggregate_id: "6f1c1d50-0000-4000-8000-000000000000".into(),
+            sequence: 3,
+        };
+        assert_eq!(ConsistencyToken::decode(&token.encode()), Ok(token));
+        assert_eq!(ConsistencyToken::decode("garbage"), Err(TokenError));
+        assert_eq!(ConsistencyToken::decode("1.2.3"), Err(TokenError));
+        assert_eq!(ConsistencyToken::decode("1.-2.3.Product.x"), Err(TokenError));
     }
 }

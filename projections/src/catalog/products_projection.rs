@@ -1,19 +1,109 @@
+use super::decode_product_event;
 use super::record::status_name;
 use crate::{Projection, ProjectionError};
 use gomarket_domain::catalog::{ProductEvent, ProductStatus};
 use gomarket_infra::event_store::{EventFeed, StoredEvent};
 use sqlx::PgConnection;
+use std::sync::Arc;
 use uuid::Uuid;
 
-/// Builds the `products` table from `Product` events.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ProductsProjection;
+/// Builds the `products` table from `Product` events (or, for a rebuild, its shadow table
+/// `products_rebuild`, swapped in when complete).
+#[derive(Debug, Clone)]
+pub struct ProductsProjection {
+    table: &'static str,
+    sql: Arc<ProductsSql>,
+}
 
 const AGGREGATE_TYPE: &str = "Product";
+const LIVE_TABLE: &str = "products";
+const SHADOW_TABLE: &str = "products_rebuild";
+
+/// The statements of one target table, built once.
+#[derive(Debug)]
+struct ProductsSql {
+    applied_version: String,
+    insert: String,
+    update_details: String,
+    update_price: String,
+    update_stock: String,
+    update_status: String,
+}
+
+impl ProductsSql {
+    fn for_table(table: &str) -> Self {
+        let update = |set: &str| format!("UPDATE {table} SET {set} WHERE id = $1 AND version < $3");
+        Self {
+            applied_version: format!("SELECT version FROM {table} WHERE id = $1 FOR UPDATE"),
+            insert: format!(
+                "INSERT INTO {table} (id, sku, title, brand, description, category, barcodes, price_kopecks,
+                                      stock, status, version, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+                 ON CONFLICT (id) DO NOTHING"
+            ),
+            update_details: format!(
+                "UPDATE {table} SET title = $2, brand = $4, description = $5, category = $6, barcodes = $7,
+                                    version = $3, updated_at = $8
+                  WHERE id = $1 AND version < $3"
+            ),
+            update_price: update("price_kopecks = $2, version = $3, updated_at = $4"),
+            update_stock: update("stock = $2, version = $3, updated_at = $4"),
+            update_status: update("status = $2, version = $3, updated_at = $4"),
+        }
+    }
+}
+
+impl Default for ProductsProjection {
+    fn default() -> Self {
+        Self::into_table(LIVE_TABLE)
+    }
+}
+
+impl ProductsProjection {
+    /// Name (and checkpoint key) of the live projection.
+    pub const NAME: &'static str = LIVE_TABLE;
+
+    fn into_table(table: &'static str) -> Self {
+        Self {
+            table,
+            sql: Arc::new(ProductsSql::for_table(table)),
+        }
+    }
+}
 
 impl Projection for ProductsProjection {
     fn name(&self) -> &'static str {
-        "products"
+        self.table
+    }
+
+    fn shadow(&self) -> Self {
+        Self::into_table(SHADOW_TABLE)
+    }
+
+    async fn create_shadow(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
+        for statement in [
+            format!("DROP TABLE IF EXISTS {SHADOW_TABLE}"),
+            format!("CREATE TABLE {SHADOW_TABLE} (LIKE {LIVE_TABLE} INCLUDING ALL)"),
+            format!(
+                "CREATE TRIGGER products_search_refresh
+                     BEFORE INSERT OR UPDATE OF sku, title, brand, description, category, barcodes ON {SHADOW_TABLE}
+                     FOR EACH ROW EXECUTE FUNCTION products_search_vector()"
+            ),
+        ] {
+            sqlx::query(&statement).execute(&mut *tx).await?;
+        }
+        Ok(())
+    }
+
+    async fn swap_shadow(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
+        for statement in [
+            format!("ALTER TABLE {LIVE_TABLE} RENAME TO {LIVE_TABLE}_replaced"),
+            format!("ALTER TABLE {SHADOW_TABLE} RENAME TO {LIVE_TABLE}"),
+            format!("DROP TABLE {LIVE_TABLE}_replaced"),
+        ] {
+            sqlx::query(&statement).execute(&mut *tx).await?;
+        }
+        Ok(())
     }
 
     async fn apply(&self, tx: &mut PgConnection, event: &StoredEvent, feed: &EventFeed) -> Result<(), ProjectionError> {
@@ -21,7 +111,7 @@ impl Projection for ProductsProjection {
             return Ok(());
         }
         let id = parse_id(event)?;
-        let applied: i64 = sqlx::query_scalar("SELECT version FROM products WHERE id = $1 FOR UPDATE")
+        let applied: i64 = sqlx::query_scalar(&self.sql.applied_version)
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?
@@ -36,30 +126,25 @@ impl Projection for ProductsProjection {
                 .await?;
             tracing::warn!(aggregate_id = %event.aggregate_id, from = applied + 1, to = event.sequence - 1, "healing a gap from the store");
             for earlier in &missing {
-                apply_one(tx, id, earlier).await?;
+                apply_one(tx, &self.sql, id, earlier).await?;
             }
         }
-        apply_one(tx, id, event).await
+        apply_one(tx, &self.sql, id, event).await
     }
 }
 
 fn parse_id(event: &StoredEvent) -> Result<Uuid, ProjectionError> {
-    Uuid::parse_str(&event.aggregate_id).map_err(|e| bad_payload(event, e.to_string()))
-}
-
-fn bad_payload(event: &StoredEvent, reason: String) -> ProjectionError {
-    ProjectionError::BadPayload {
-        aggregate_id: event.aggregate_id.clone(),
-        event_type: event.event_type.clone(),
-        sequence: event.sequence,
-        reason,
-    }
+    Uuid::parse_str(&event.aggregate_id).map_err(|e| ProjectionError::bad_payload(event, e))
 }
 
 /// Applies one event whose predecessors are all applied.
-async fn apply_one(tx: &mut PgConnection, id: Uuid, stored: &StoredEvent) -> Result<(), ProjectionError> {
-    let event: ProductEvent =
-        serde_json::from_value(stored.payload.clone()).map_err(|e| bad_payload(stored, e.to_string()))?;
+async fn apply_one(
+    tx: &mut PgConnection,
+    sql: &ProductsSql,
+    id: Uuid,
+    stored: &StoredEvent,
+) -> Result<(), ProjectionError> {
+    let event = decode_product_event(stored)?;
     let version = stored.sequence;
     let query = match event {
         ProductEvent::ProductCreated {
@@ -72,24 +157,19 @@ async fn apply_one(tx: &mut PgConnection, id: Uuid, stored: &StoredEvent) -> Res
             price_kopecks,
             stock,
             at,
-        } => sqlx::query(
-            "INSERT INTO products (id, sku, title, brand, description, category, barcodes, price_kopecks,
-                                       stock, status, version, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
-                 ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(id)
-        .bind(sku.as_str().to_owned())
-        .bind(title.to_string())
-        .bind(brand.map(String::from))
-        .bind(description.map(String::from))
-        .bind(category.map(String::from))
-        .bind(barcodes.into_iter().map(String::from).collect::<Vec<_>>())
-        .bind(price_kopecks.get())
-        .bind(stock.get())
-        .bind(status_name(ProductStatus::Active))
-        .bind(version)
-        .bind(at),
+        } => sqlx::query(&sql.insert)
+            .bind(id)
+            .bind(sku.as_str().to_owned())
+            .bind(title.to_string())
+            .bind(brand.map(String::from))
+            .bind(description.map(String::from))
+            .bind(category.map(String::from))
+            .bind(barcodes.into_iter().map(String::from).collect::<Vec<_>>())
+            .bind(price_kopecks.get())
+            .bind(stock.get())
+            .bind(status_name(ProductStatus::Active))
+            .bind(version)
+            .bind(at),
         ProductEvent::ProductDetailsUpdated {
             title,
             brand,
@@ -97,40 +177,30 @@ async fn apply_one(tx: &mut PgConnection, id: Uuid, stored: &StoredEvent) -> Res
             category,
             barcodes,
             at,
-        } => sqlx::query(
-            "UPDATE products SET title = $2, brand = $3, description = $4, category = $5, barcodes = $6,
-                                 version = $7, updated_at = $8
-              WHERE id = $1 AND version < $7",
-        )
-        .bind(id)
-        .bind(title.to_string())
-        .bind(brand.map(String::from))
-        .bind(description.map(String::from))
-        .bind(category.map(String::from))
-        .bind(barcodes.into_iter().map(String::from).collect::<Vec<_>>())
-        .bind(version)
-        .bind(at),
-        ProductEvent::ProductPriceChanged { price_kopecks, at, .. } => sqlx::query(
-            "UPDATE products SET price_kopecks = $2, version = $3, updated_at = $4 WHERE id = $1 AND version < $3",
-        )
-        .bind(id)
-        .bind(price_kopecks.get())
-        .bind(version)
-        .bind(at),
-        ProductEvent::ProductStockChanged { stock, at, .. } => {
-            sqlx::query("UPDATE products SET stock = $2, version = $3, updated_at = $4 WHERE id = $1 AND version < $3")
-                .bind(id)
-                .bind(stock.get())
-                .bind(version)
-                .bind(at)
-        }
-        ProductEvent::ProductArchived { at } => {
-            sqlx::query("UPDATE products SET status = $2, version = $3, updated_at = $4 WHERE id = $1 AND version < $3")
-                .bind(id)
-                .bind(status_name(ProductStatus::Archived))
-                .bind(version)
-                .bind(at)
-        }
+        } => sqlx::query(&sql.update_details)
+            .bind(id)
+            .bind(title.to_string())
+            .bind(version)
+            .bind(brand.map(String::from))
+            .bind(description.map(String::from))
+            .bind(category.map(String::from))
+            .bind(barcodes.into_iter().map(String::from).collect::<Vec<_>>())
+            .bind(at),
+        ProductEvent::ProductPriceChanged { price_kopecks, at, .. } => sqlx::query(&sql.update_price)
+            .bind(id)
+            .bind(price_kopecks.get())
+            .bind(version)
+            .bind(at),
+        ProductEvent::ProductStockChanged { stock, at, .. } => sqlx::query(&sql.update_stock)
+            .bind(id)
+            .bind(stock.get())
+            .bind(version)
+            .bind(at),
+        ProductEvent::ProductArchived { at } => sqlx::query(&sql.update_status)
+            .bind(id)
+            .bind(status_name(ProductStatus::Archived))
+            .bind(version)
+            .bind(at),
     };
     query.execute(&mut *tx).await?;
     Ok(())

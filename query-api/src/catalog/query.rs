@@ -2,8 +2,7 @@ use super::{PageInfo, Product, ProductConnection, ProductEdge};
 use crate::context::{ApiSettings, request_context};
 use crate::error::{ErrorCode, api_error, internal_error};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
-use gomarket_infra::event_store::FeedPosition;
-use gomarket_projections::Projection;
+use gomarket_infra::event_store::ConsistencyToken;
 use gomarket_projections::catalog::{
     ProductFilter, ProductQueryError, ProductSort, ProductsProjection, get_product, search_products,
 };
@@ -89,7 +88,7 @@ pub fn parse_uuid(id: &ID, field: &str) -> Result<Uuid> {
 /// Waits, bounded, until the products read model has applied the write behind `token`.
 async fn wait_for_products(ctx: &Context<'_>, token: Option<&str>) -> Result<()> {
     let Some(token) = token else { return Ok(()) };
-    let position = FeedPosition::from_token(token).map_err(|e| {
+    let token = ConsistencyToken::decode(token).map_err(|e| {
         api_error(
             ErrorCode::BadUserInput,
             format!("consistentWith: {e}"),
@@ -102,7 +101,7 @@ async fn wait_for_products(ctx: &Context<'_>, token: Option<&str>) -> Result<()>
         .copied()
         .unwrap_or_default()
         .consistency_timeout;
-    match wait_for(pool, ProductsProjection.name(), position, timeout).await {
+    match wait_for(pool, ProductsProjection::NAME, &token, timeout).await {
         Ok(()) => Ok(()),
         Err(ConsistencyError::Timeout(_)) => Err(api_error(
             ErrorCode::UpstreamUnavailable,

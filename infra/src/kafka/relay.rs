@@ -1,0 +1,283 @@
+//! The outbox relay: publishes the event store to Kafka in commit-safe order.
+//!
+//! One relay is active at a time: it holds a PostgreSQL advisory lock on a dedicated
+//! connection; standbys poll for the lock and take over when the holder's session ends. The
+//! relay reads a batch after its checkpoint, enqueues every record in order on an idempotent
+//! producer, waits until the broker acknowledged all of them, and only then stores the
+//! checkpoint. A crash between the acknowledgement and the checkpoint republishes the batch:
+//! duplicates, never loss; consumers absorb them by (aggregate, sequence).
+
+use super::KafkaConfig;
+use super::envelope::to_envelope;
+use crate::event_store::{EventFeed, FeedPosition, StoredEvent, checkpoint};
+use crate::shutdown::Shutdown;
+use crate::telemetry::Metrics;
+use prost::Message as _;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use sqlx::{PgConnection, Row};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use thiserror::Error;
+
+/// Checkpoint name of the relay in `projection_checkpoints`.
+pub const RELAY_CHECKPOINT: &str = "kafka-relay";
+/// Advisory lock key held by the active relay ("gomarket relay").
+const RELAY_LOCK_KEY: i64 = 0x676d_5f72_656c_6179;
+const BATCH_SIZE: i64 = 1_000;
+const IDLE_POLL: Duration = Duration::from_millis(500);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Bounded contexts by aggregate type: each context has its own topic.
+pub fn bounded_context(aggregate_type: &str) -> &'static str {
+    match aggregate_type {
+        "Product" => "catalog",
+        _ => "other",
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum RelayError {
+    #[error("kafka: {0}")]
+    Kafka(#[from] KafkaError),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Feed(#[from] crate::event_store::FeedError),
+    #[error("creating topic {topic}: {code}")]
+    Topic { topic: String, code: RDKafkaErrorCode },
+}
+
+/// Whether the relay is publishing normally; `/readyz` reports it.
+#[derive(Debug, Clone, Default)]
+pub struct RelayHealth(Arc<AtomicBool>);
+
+impl RelayHealth {
+    pub fn is_degraded(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn set_degraded(&self, degraded: bool) {
+        self.0.store(degraded, Ordering::Relaxed);
+    }
+}
+
+pub struct Relay {
+    feed: EventFeed,
+    config: KafkaConfig,
+    producer: FutureProducer,
+    metrics: Metrics,
+    health: RelayHealth,
+}
+
+impl std::fmt::Debug for Relay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Relay").field("brokers", &self.config.brokers).finish()
+    }
+}
+
+impl Relay {
+    pub fn new(feed: EventFeed, config: KafkaConfig, metrics: Metrics) -> Result<Self, RelayError> {
+        let producer = config.producer().create()?;
+        Ok(Self {
+            feed,
+            config,
+            producer,
+            metrics,
+            health: RelayHealth::default(),
+        })
+    }
+
+    /// Reports health through `health` (e.g. a handle the HTTP edge already holds).
+    pub fn with_health(mut self, health: RelayHealth) -> Self {
+        self.health = health;
+        self
+    }
+
+    /// Creates the topic of every bounded context (partitions and replication from config);
+    /// topics that exist are left as they are.
+    pub async fn ensure_topics(&self) -> Result<(), RelayError> {
+        let admin: AdminClient<DefaultClientContext> = self.config.admin().create()?;
+        let names: Vec<String> = ["catalog", "other"].iter().map(|c| self.config.topic(c)).collect();
+        let topics: Vec<NewTopic<'_>> = names
+            .iter()
+            .map(|name| {
+                NewTopic::new(
+                    name,
+                    self.config.partitions,
+                    TopicReplication::Fixed(self.config.replication_factor),
+                )
+            })
+            .collect();
+        let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
+        for result in admin.create_topics(&topics, &options).await? {
+            match result {
+                Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+                Err((topic, code)) => return Err(RelayError::Topic { topic, code }),
+            }
+        }
+        Ok(())
+    }
+
+    /// Publishes `events` in order and returns once the broker acknowledged every one.
+    pub async fn publish(&self, events: &[StoredEvent]) -> Result<(), RelayError> {
+        let mut deliveries = Vec::with_capacity(events.len());
+        for event in events {
+            let topic = self.config.topic(bounded_context(&event.aggregate_type));
+            let payload = to_envelope(event).encode_to_vec();
+            let correlation_id = event.metadata_str("correlation_id").unwrap_or_default();
+            let headers = OwnedHeaders::new()
+                .insert(Header {
+                    key: "event_type",
+                    value: Some(event.event_type.as_str()),
+                })
+                .insert(Header {
+                    key: "correlation_id",
+                    value: Some(correlation_id),
+                });
+            let mut record = FutureRecord::to(&topic)
+                .key(&event.aggregate_id)
+                .payload(&payload)
+                .headers(headers);
+            // Enqueue in order; when the local queue is full, wait for earlier deliveries.
+            loop {
+                match self.producer.send_result(record) {
+                    Ok(delivery) => {
+                        deliveries.push(delivery);
+                        break;
+                    }
+                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), returned)) => {
+                        record = returned;
+                        self.producer.poll(Duration::from_millis(50));
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                    }
+                    Err((error, _)) => return Err(error.into()),
+                }
+            }
+        }
+        for delivery in deliveries {
+            match delivery.await {
+                Ok(Ok(_)) => {}
+                Ok(Err((error, _))) => return Err(error.into()),
+                Err(_) => return Err(KafkaError::Canceled.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Publishes the next batch after the checkpoint, then stores the checkpoint. Returns how
+    /// many events it published.
+    pub async fn step(&self) -> Result<usize, RelayError> {
+        let pool = self.feed.pool();
+        let after = checkpoint::load(pool, RELAY_CHECKPOINT).await?;
+        let batch = self.feed.read_after(after, BATCH_SIZE).await?;
+        let Some(last) = batch.last().map(|e| e.feed_position) else {
+            return Ok(0);
+        };
+        self.publish(&batch).await?;
+        let mut tx = pool.begin().await?;
+        checkpoint::store(&mut tx, RELAY_CHECKPOINT, last).await?;
+        tx.commit().await?;
+        self.metrics.record_relayed(batch.len() as u64);
+        Ok(batch.len())
+    }
+
+    /// Runs until shutdown: waits to become the active relay, then publishes continuously,
+    /// backing off (bounded, exponential) while the broker is unreachable.
+    pub async fn run(self, mut shutdown: Shutdown) {
+        while !shutdown.is_triggered() {
+            let Some(mut leadership) = self.acquire_leadership(&mut shutdown).await else {
+                break;
+            };
+            tracing::info!(brokers = %self.config.brokers, "relay is active");
+            let mut backoff = Duration::from_millis(200);
+            let mut topics_ready = false;
+            let mut listener = self.feed.listen().await.ok();
+            while !shutdown.is_triggered() {
+                if sqlx::query("SELECT 1").execute(&mut leadership).await.is_err() {
+                    tracing::warn!("relay lost its database session (and the lock); standing by");
+                    break;
+                }
+                let outcome = if topics_ready {
+                    self.step().await
+                } else {
+                    self.ensure_topics().await.map(|()| 0)
+                };
+                match outcome {
+                    Ok(published) => {
+                        topics_ready = true;
+                        self.health.set_degraded(false);
+                        backoff = Duration::from_millis(200);
+                        self.update_lag().await;
+                        if published == 0 {
+                            let wait = async {
+                                match listener.as_mut() {
+                                    Some(l) => {
+                                        let _ = l.wait(IDLE_POLL).await;
+                                    }
+                                    None => tokio::time::sleep(IDLE_POLL).await,
+                                }
+                            };
+                            tokio::select! { _ = wait => {}, _ = shutdown.triggered() => {} }
+                        }
+                    }
+                    Err(error) => {
+                        self.health.set_degraded(true);
+                        tracing::warn!(%error, retry_in = ?backoff, "relay cannot publish; retrying");
+                        tokio::select! { _ = tokio::time::sleep(backoff) => {}, _ = shutdown.triggered() => {} }
+                        backoff = (backoff * 2).min(MAX_BACKOFF);
+                    }
+                }
+            }
+        }
+        let _ = self.producer.flush(Duration::from_secs(5));
+        tracing::info!("relay stopped");
+    }
+
+    /// Waits until this process holds the relay lock (or shutdown). The lock belongs to the
+    /// returned connection's session: dropping it (or a crash) hands over to a standby.
+    async fn acquire_leadership(&self, shutdown: &mut Shutdown) -> Option<PgConnection> {
+        let mut announced = false;
+        loop {
+            if shutdown.is_triggered() {
+                return None;
+            }
+            if let Ok(mut connection) = self.feed.pool().acquire().await {
+                let locked = sqlx::query("SELECT pg_try_advisory_lock($1) AS locked")
+                    .bind(RELAY_LOCK_KEY)
+                    .fetch_one(&mut *connection)
+                    .await
+                    .and_then(|row| row.try_get::<bool, _>("locked"));
+                if matches!(locked, Ok(true)) {
+                    // The session must end with the relay, not go back to the pool holding the lock.
+                    return Some(connection.detach());
+                }
+            }
+            if !announced {
+                tracing::info!("another relay is active; standing by");
+                announced = true;
+            }
+            tokio::select! { _ = tokio::time::sleep(Duration::from_secs(1)) => {}, _ = shutdown.triggered() => {} }
+        }
+    }
+
+    async fn update_lag(&self) {
+        let lag = async {
+            let checkpoint = checkpoint::load(self.feed.pool(), RELAY_CHECKPOINT).await?;
+            Ok::<_, RelayError>(self.feed.lag_after(checkpoint).await?)
+        };
+        if let Ok((events, oldest)) = lag.await {
+            let seconds = oldest.map_or(0.0, |at| (chrono::Utc::now() - at).as_seconds_f64().max(0.0));
+            self.metrics.set_relay_lag(events, seconds);
+        }
+    }
+}
+
+/// Where the relay stands: its checkpoint.
+pub async fn relay_checkpoint(feed: &EventFeed) -> Result<FeedPosition, sqlx::Error> {
+    checkpoint::load(feed.pool(), RELAY_CHECKPOINT).await
+}

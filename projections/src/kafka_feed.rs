@@ -1,0 +1,120 @@
+//! Feeding a projection from Kafka: one consumer group per projection, offsets committed only
+//! after the read-model transaction committed. Redelivered events are no-ops (the projection
+//! skips sequences it has applied); a gap in an aggregate's sequence is healed from the store;
+//! an event that keeps failing is dead-lettered and the projection carries on. Run several
+//! instances with the same group to share the partitions.
+
+use crate::{Bookkeeping, Outcome, Projection, apply_isolated};
+use gomarket_infra::event_store::{EventFeed, StoredEvent};
+use gomarket_infra::kafka::{KafkaConfig, from_envelope};
+use gomarket_infra::shutdown::Shutdown;
+use gomarket_infra::telemetry::Metrics;
+use gomarket_proto::{EventEnvelope, Message as _};
+use rdkafka::Message;
+use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::error::KafkaError;
+use std::time::Duration;
+
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// The consumer group of a projection.
+pub fn consumer_group(config: &KafkaConfig, projection: &str) -> String {
+    format!("{}.projection.{projection}", config.topic_prefix)
+}
+
+pub struct KafkaProjector<P> {
+    projection: P,
+    feed: EventFeed,
+    consumer: StreamConsumer,
+    metrics: Metrics,
+}
+
+impl<P> std::fmt::Debug for KafkaProjector<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KafkaProjector")
+    }
+}
+
+impl<P: Projection> KafkaProjector<P> {
+    /// Joins the projection's consumer group on the topics of `contexts`.
+    pub fn new(
+        projection: P,
+        feed: EventFeed,
+        config: &KafkaConfig,
+        contexts: &[&str],
+        metrics: Metrics,
+    ) -> Result<Self, KafkaError> {
+        let consumer: StreamConsumer = config.consumer(&consumer_group(config, projection.name())).create()?;
+        let topics: Vec<String> = contexts.iter().map(|c| config.topic(c)).collect();
+        let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
+        consumer.subscribe(&topics)?;
+        Ok(Self {
+            projection,
+            feed,
+            consumer,
+            metrics,
+        })
+    }
+
+    /// Consumes until shutdown.
+    pub async fn run(self, mut shutdown: Shutdown) {
+        let name = self.projection.name();
+        tracing::info!(projection = name, "projection consuming from Kafka");
+        let mut backoff = Duration::from_millis(200);
+        while !shutdown.is_triggered() {
+            let message = tokio::select! {
+                message = self.consumer.recv() => message,
+                _ = shutdown.triggered() => break,
+            };
+            let outcome = match message {
+                Ok(message) => {
+                    if !self.handle(message.payload().unwrap_or_default(), &mut shutdown).await {
+                        break; // shutdown while the database was unreachable: not committed
+                    }
+                    self.consumer.commit_message(&message, CommitMode::Async)
+                }
+                Err(error) => Err(error),
+            };
+            match outcome {
+                Ok(()) => backoff = Duration::from_millis(200),
+                Err(error) => {
+                    tracing::warn!(projection = name, %error, retry_in = ?backoff, "cannot consume; retrying");
+                    tokio::select! { _ = tokio::time::sleep(backoff) => {}, _ = shutdown.triggered() => {} }
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                }
+            }
+        }
+        tracing::info!(projection = name, "projection stopped consuming");
+    }
+
+    /// Applies one record's event; `false` if shutdown came first. A record that is not an
+    /// envelope cannot be retried into shape: it is logged and skipped.
+    async fn handle(&self, payload: &[u8], shutdown: &mut Shutdown) -> bool {
+        let event: StoredEvent = match EventEnvelope::decode(payload)
+            .map_err(Into::into)
+            .and_then(from_envelope)
+        {
+            Ok(event) => event,
+            Err(error) => {
+                tracing::error!(projection = self.projection.name(), %error, "skipping a record that is not an event envelope");
+                return true;
+            }
+        };
+        loop {
+            match apply_isolated(&self.projection, &self.feed, &event, Bookkeeping::AppliedSequence).await {
+                Ok(Outcome::Applied | Outcome::DeadLettered | Outcome::Superseded) => {
+                    self.metrics.record_applied(self.projection.name(), 1);
+                    return true;
+                }
+                // The database is unreachable: hold on to this record until it is back.
+                Err(error) => {
+                    tracing::warn!(projection = self.projection.name(), %error, "cannot apply; retrying");
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                        _ = shutdown.triggered() => return false,
+                    }
+                }
+            }
+        }
+    }
+}

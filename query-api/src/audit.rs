@@ -1,0 +1,218 @@
+//! The audit trail: any aggregate's events with who caused them, and a product as it was.
+
+use crate::catalog::{Product, parse_uuid};
+use crate::context::request_context;
+use crate::error::{ErrorCode, api_error, internal_error};
+use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use gomarket_infra::event_store::{EventFeed, StoredEvent};
+use gomarket_projections::catalog::{PointInTime, product_at};
+use sqlx::PgPool;
+
+const DEFAULT_PAGE_SIZE: i32 = 50;
+const MAX_PAGE_SIZE: i32 = 100;
+
+/// Aggregate types whose history can be read, as stored.
+const AGGREGATE_TYPES: &[&str] = &["Product"];
+
+/// One recorded event.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct AuditEvent {
+    pub event_id: ID,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    /// What happened, e.g. `ProductPriceChanged`.
+    #[graphql(name = "type")]
+    pub event_type: String,
+    /// Version of the event's payload schema.
+    pub version: String,
+    /// The aggregate's version after this event (1 = creation).
+    pub sequence: i64,
+    /// Place in the global, commit-safe order of all events.
+    pub global_position: i64,
+    pub recorded_at: DateTime<Utc>,
+    /// Who caused it.
+    pub actor: Option<String>,
+    /// The request (X-Request-Id) or job that caused it.
+    pub correlation_id: Option<String>,
+    /// The command that recorded it.
+    pub command: Option<String>,
+    /// The event as stored.
+    pub payload: Json<serde_json::Value>,
+}
+
+impl From<StoredEvent> for AuditEvent {
+    fn from(event: StoredEvent) -> Self {
+        let text = |key: &str| event.metadata_str(key).map(str::to_owned);
+        Self {
+            event_id: ID(event.event_id.to_string()),
+            actor: text("actor"),
+            correlation_id: text("correlation_id"),
+            command: text("command"),
+            aggregate_type: event.aggregate_type,
+            aggregate_id: event.aggregate_id,
+            event_type: event.event_type,
+            version: event.event_version,
+            sequence: event.sequence,
+            global_position: event.feed_position.position,
+            recorded_at: event.recorded_at,
+            payload: Json(event.payload),
+        }
+    }
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct AuditEventEdge {
+    pub cursor: String,
+    pub node: AuditEvent,
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct AuditPageInfo {
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub end_cursor: Option<String>,
+}
+
+/// A page of an aggregate's history, oldest first.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct AuditEventConnection {
+    pub edges: Vec<AuditEventEdge>,
+    pub nodes: Vec<AuditEvent>,
+    pub page_info: AuditPageInfo,
+    /// Number of events the aggregate has.
+    pub total_count: i64,
+}
+
+/// Canonical spelling of an aggregate type given in any letter case.
+fn canonical_aggregate_type(raw: &str) -> Result<&'static str> {
+    AGGREGATE_TYPES
+        .iter()
+        .copied()
+        .find(|t| t.eq_ignore_ascii_case(raw.trim()))
+        .ok_or_else(|| {
+            api_error(
+                ErrorCode::BadUserInput,
+                format!(
+                    "aggregateType: unknown aggregate type {raw:.40}; known: {}",
+                    AGGREGATE_TYPES.join(", ")
+                ),
+                Some("aggregateType"),
+            )
+        })
+}
+
+/// History cursors are the sequence of the last event shown.
+fn parse_cursor(after: Option<&str>) -> Result<i64> {
+    match after {
+        None => Ok(0),
+        Some(raw) => raw.trim().parse::<i64>().ok().filter(|s| *s >= 0).ok_or_else(|| {
+            api_error(
+                ErrorCode::BadUserInput,
+                "after: not a cursor issued by this server",
+                Some("after"),
+            )
+        }),
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct AuditQuery;
+
+#[Object]
+impl AuditQuery {
+    /// Every event of one aggregate (e.g. `aggregateType: "Product"`), oldest first, with who and
+    /// which request caused it: "who changed this price, when, from what".
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        aggregate_type: String,
+        aggregate_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<AuditEventConnection> {
+        let aggregate_type = canonical_aggregate_type(&aggregate_type)?;
+        let first = first.unwrap_or(DEFAULT_PAGE_SIZE);
+        if !(1..=MAX_PAGE_SIZE).contains(&first) {
+            let message = format!("first must be between 1 and {MAX_PAGE_SIZE}");
+            return Err(api_error(ErrorCode::BadUserInput, message, Some("first")));
+        }
+        let after_sequence = parse_cursor(after.as_deref())?;
+        let feed = EventFeed::new(ctx.data::<PgPool>()?.clone());
+        let internal = |e: &dyn std::fmt::Display| internal_error(e, &request_context(ctx).correlation_id);
+        let mut events = feed
+            .aggregate_page(
+                aggregate_type,
+                aggregate_id.trim(),
+                after_sequence,
+                i64::from(first) + 1,
+            )
+            .await
+            .map_err(|e| internal(&e))?;
+        let total_count = feed
+            .aggregate_version(aggregate_type, aggregate_id.trim())
+            .await
+            .map_err(|e| internal(&e))?;
+        let has_next_page = events.len() > first as usize;
+        events.truncate(first as usize);
+        let edges: Vec<AuditEventEdge> = events
+            .into_iter()
+            .map(|event| AuditEventEdge {
+                cursor: event.sequence.to_string(),
+                node: event.into(),
+            })
+            .collect();
+        Ok(AuditEventConnection {
+            page_info: AuditPageInfo {
+                has_next_page,
+                has_previous_page: after_sequence > 0,
+                end_cursor: edges.last().map(|e| e.cursor.clone()),
+            },
+            nodes: edges.iter().map(|e| e.node.clone()).collect(),
+            edges,
+            total_count,
+        })
+    }
+
+    /// A product as it was after `version` (its sequence number), or at instant `at`, rebuilt by
+    /// folding its events. Exactly one of `version` and `at` must be given.
+    async fn product_at(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: Option<i64>,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Option<Product>> {
+        let uuid = parse_uuid(&id, "id")?;
+        let point = match (version, at) {
+            (Some(version), None) if version >= 1 => PointInTime::Version(version as u64),
+            (Some(_), None) => {
+                return Err(api_error(
+                    ErrorCode::BadUserInput,
+                    "version: must be at least 1",
+                    Some("version"),
+                ));
+            }
+            (None, Some(at)) => PointInTime::At(at),
+            _ => {
+                return Err(api_error(
+                    ErrorCode::BadUserInput,
+                    "give exactly one of version and at",
+                    Some(if version.is_some() { "at" } else { "version" }),
+                ));
+            }
+        };
+        let feed = EventFeed::new(ctx.data::<PgPool>()?.clone());
+        match product_at(&feed, uuid, point).await {
+            Ok(Some(record)) => Ok(Some(Product(record))),
+            Ok(None) => {
+                let (field, message) = match point {
+                    PointInTime::Version(v) => ("version", format!("product {uuid} has no version {v}")),
+                    PointInTime::At(at) => ("at", format!("product {uuid} did not exist at {at}")),
+                };
+                Err(api_error(ErrorCode::NotFound, message, Some(field)))
+            }
+            Err(e) => Err(internal_error(&e, &request_context(ctx).correlation_id)),
+        }
+    }
+}
