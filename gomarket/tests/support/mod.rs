@@ -30,6 +30,14 @@ impl TestApp {
         Self::spawn_on(TestDatabase::new(gomarket::MIGRATIONS).await, serve_args()).await
     }
 
+    /// The application with events flowing through Kafka (relay + consumer groups), on topics
+    /// of its own.
+    pub async fn spawn_with_kafka(partitions: i32) -> Self {
+        let mut args = serve_args();
+        args.kafka = Some(gomarket_testkit::kafka_config(partitions));
+        Self::spawn_on(TestDatabase::new(gomarket::MIGRATIONS).await, args).await
+    }
+
     /// Starts the application on an existing database with the given settings.
     pub async fn spawn_on(db: TestDatabase, args: ServeArgs) -> Self {
         let app = Application::build(&db.url, 10, &args)
