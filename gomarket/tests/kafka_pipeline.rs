@@ -19,7 +19,10 @@ async fn commands_become_visible_through_kafka() {
     }
     for (id, _) in ids.iter().zip(&tokens).step_by(7) {
         let price = app.change_price(id, 1_234, None).await;
-        let token = accepted(&price, "changeProductPrice")["consistencyToken"].as_str().unwrap().to_owned();
+        let token = accepted(&price, "changeProductPrice")["consistencyToken"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let read = app.product(id, Some(&token)).await;
         assert_eq!(read["data"]["product"]["priceKopecks"], 1_234, "{read}");
     }
@@ -36,6 +39,14 @@ async fn commands_become_visible_through_kafka() {
         .await
         .unwrap();
     assert!(relayed > 0, "the relay checkpoint advanced");
-    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(metrics.contains("gomarket_relay_events_published_total"), "{metrics}");
 }

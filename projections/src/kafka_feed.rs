@@ -4,6 +4,7 @@
 //! an event that keeps failing is dead-lettered and the projection carries on. Run several
 //! instances with the same group to share the partitions.
 
+use crate::rebalance_watch::RebalanceWatch;
 use crate::{Bookkeeping, Outcome, Projection, apply_isolated};
 use gomarket_infra::event_store::{EventFeed, StoredEvent};
 use gomarket_infra::kafka::{KafkaConfig, from_envelope};
@@ -16,6 +17,10 @@ use rdkafka::error::KafkaError;
 use std::time::Duration;
 
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// How often an idle projector checks that its consumer still belongs to the group.
+const WATCH_INTERVAL: Duration = Duration::from_secs(5);
+/// How long a consumer may wait for an assignment after a revocation before it is replaced.
+const STUCK_AFTER: Duration = Duration::from_secs(20);
 
 /// The consumer group of a projection.
 pub fn consumer_group(config: &KafkaConfig, projection: &str) -> String {
@@ -25,7 +30,9 @@ pub fn consumer_group(config: &KafkaConfig, projection: &str) -> String {
 pub struct KafkaProjector<P> {
     projection: P,
     feed: EventFeed,
-    consumer: StreamConsumer,
+    config: KafkaConfig,
+    topics: Vec<String>,
+    consumer: StreamConsumer<RebalanceWatch>,
     metrics: Metrics,
 }
 
@@ -33,6 +40,20 @@ impl<P> std::fmt::Debug for KafkaProjector<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("KafkaProjector")
     }
+}
+
+/// A consumer in the projection's group, subscribed to `topics`.
+fn join_group(
+    config: &KafkaConfig,
+    projection: &str,
+    topics: &[String],
+) -> Result<StreamConsumer<RebalanceWatch>, KafkaError> {
+    let consumer: StreamConsumer<RebalanceWatch> = config
+        .consumer(&consumer_group(config, projection))
+        .create_with_context(RebalanceWatch::default())?;
+    let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
+    consumer.subscribe(&topics)?;
+    Ok(consumer)
 }
 
 impl<P: Projection> KafkaProjector<P> {
@@ -44,27 +65,41 @@ impl<P: Projection> KafkaProjector<P> {
         contexts: &[&str],
         metrics: Metrics,
     ) -> Result<Self, KafkaError> {
-        let consumer: StreamConsumer = config.consumer(&consumer_group(config, projection.name())).create()?;
         let topics: Vec<String> = contexts.iter().map(|c| config.topic(c)).collect();
-        let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
-        consumer.subscribe(&topics)?;
+        let consumer = join_group(config, projection.name(), &topics)?;
         Ok(Self {
             projection,
             feed,
+            config: config.clone(),
+            topics,
             consumer,
             metrics,
         })
     }
 
     /// Consumes until shutdown.
-    pub async fn run(self, mut shutdown: Shutdown) {
+    pub async fn run(mut self, mut shutdown: Shutdown) {
         let name = self.projection.name();
         tracing::info!(projection = name, "projection consuming from Kafka");
         let mut backoff = Duration::from_millis(200);
         while !shutdown.is_triggered() {
             let message = tokio::select! {
-                message = self.consumer.recv() => message,
+                message = tokio::time::timeout(WATCH_INTERVAL, self.consumer.recv()) => message,
                 _ = shutdown.triggered() => break,
+            };
+            let Ok(message) = message else {
+                // Idle: make sure the consumer is not stuck outside the group.
+                if self.consumer.context().stuck_for(STUCK_AFTER) {
+                    tracing::warn!(
+                        projection = name,
+                        "consumer has had no assignment since a revocation; rejoining as a new member"
+                    );
+                    match join_group(&self.config, name, &self.topics) {
+                        Ok(consumer) => self.consumer = consumer,
+                        Err(error) => tracing::warn!(projection = name, %error, "cannot rejoin the consumer group"),
+                    }
+                }
+                continue;
             };
             let outcome = match message {
                 Ok(message) => {

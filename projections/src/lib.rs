@@ -14,6 +14,7 @@ mod error;
 pub mod failures;
 pub mod kafka_feed;
 pub mod projection;
+mod rebalance_watch;
 pub mod rebuild;
 
 pub use error::ProjectionError;

@@ -27,7 +27,13 @@ async fn database() -> TestDatabase {
 
 /// `products` products, each created and repriced once: 2 events each.
 async fn seed(pool: &PgPool, products: usize) -> Vec<ProductId> {
-    let bus = CommandBus::<Product>::new(pool.clone(), ProductServices { clock: Arc::new(SystemClock) }, Metrics::new());
+    let bus = CommandBus::<Product>::new(
+        pool.clone(),
+        ProductServices {
+            clock: Arc::new(SystemClock),
+        },
+        Metrics::new(),
+    );
     let metadata = EventMetadata::new("kafka-test", "system", "test");
     let mut ids = Vec::new();
     for n in 0..products {
@@ -46,7 +52,10 @@ async fn seed(pool: &PgPool, products: usize) -> Vec<ProductId> {
             stock: Quantity::new(3).unwrap(),
         });
         bus.execute(&id.to_string(), create, &metadata).await.unwrap();
-        let reprice = ProductCommand::ChangePrice { price: Kopecks::new(2_000 + n as i64).unwrap(), expected_version: None };
+        let reprice = ProductCommand::ChangePrice {
+            price: Kopecks::new(2_000 + n as i64).unwrap(),
+            expected_version: None,
+        };
         bus.execute(&id.to_string(), reprice, &metadata).await.unwrap();
         ids.push(id);
     }
@@ -59,7 +68,10 @@ async fn relay_all(relay: &Relay) {
 
 /// Records in the catalog topic (sum of high watermarks).
 fn records_in_topic(config: &KafkaConfig) -> i64 {
-    let consumer: BaseConsumer = config.consumer(&format!("{}.probe", config.topic_prefix)).create().unwrap();
+    let consumer: BaseConsumer = config
+        .consumer(&format!("{}.probe", config.topic_prefix))
+        .create()
+        .unwrap();
     let topic = config.topic("catalog");
     (0..config.partitions)
         .map(|p| {
@@ -73,11 +85,17 @@ fn records_in_topic(config: &KafkaConfig) -> i64 {
 async fn wait_for_read_model(pool: &PgPool, expected: usize, limit: Duration) {
     let deadline = Instant::now() + limit;
     loop {
-        let done: i64 = sqlx::query_scalar("SELECT count(*) FROM products WHERE version = 2").fetch_one(pool).await.unwrap();
+        let done: i64 = sqlx::query_scalar("SELECT count(*) FROM products WHERE version = 2")
+            .fetch_one(pool)
+            .await
+            .unwrap();
         if done as usize == expected {
             return;
         }
-        assert!(Instant::now() < deadline, "read model stuck at {done}/{expected} products");
+        assert!(
+            Instant::now() < deadline,
+            "read model stuck at {done}/{expected} products"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -86,15 +104,24 @@ async fn wait_for_read_model(pool: &PgPool, expected: usize, limit: Duration) {
 async fn assert_equals_clean_replay(pool: &PgPool, ids: &[ProductId]) {
     let feed = EventFeed::new(pool.clone());
     for id in ids {
-        let replayed = product_at(&feed, id.as_uuid(), PointInTime::Version(2)).await.unwrap().expect("replayed");
+        let replayed = product_at(&feed, id.as_uuid(), PointInTime::Version(2))
+            .await
+            .unwrap()
+            .expect("replayed");
         let row = get_product(pool, id.as_uuid()).await.unwrap().expect("projected");
         assert_eq!(row, replayed, "product {id}");
     }
 }
 
 fn projector(pool: &PgPool, config: &KafkaConfig) -> KafkaProjector<ProductsProjection> {
-    KafkaProjector::new(ProductsProjection::default(), EventFeed::new(pool.clone()), config, &["catalog"], Metrics::new())
-        .expect("consumer joins")
+    KafkaProjector::new(
+        ProductsProjection::default(),
+        EventFeed::new(pool.clone()),
+        config,
+        &["catalog"],
+        Metrics::new(),
+    )
+    .expect("consumer joins")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -123,7 +150,10 @@ async fn relay_crash_between_publish_and_checkpoint_only_duplicates() {
     trigger.trigger();
     task.await.unwrap();
     assert_equals_clean_replay(&db.pool, &ids).await;
-    let failures: i64 = sqlx::query_scalar("SELECT count(*) FROM projection_failures").fetch_one(&db.pool).await.unwrap();
+    let failures: i64 = sqlx::query_scalar("SELECT count(*) FROM projection_failures")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
     assert_eq!(failures, 0);
 }
 
@@ -143,7 +173,10 @@ async fn a_dying_projector_hands_its_partitions_to_the_other() {
     // Let both work for a while, then kill one without a goodbye.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM products").fetch_one(&db.pool).await.unwrap();
+        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM products")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
         if rows >= 20 || Instant::now() > deadline {
             break;
         }
@@ -182,8 +215,10 @@ async fn an_unreadable_event_is_dead_lettered_and_the_rest_goes_on() {
     wait_for_read_model(&db.pool, ids.len(), Duration::from_secs(60)).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     let failed = loop {
-        let failed: Vec<(String, String)> =
-            sqlx::query_as("SELECT aggregate_id, projection FROM projection_failures").fetch_all(&db.pool).await.unwrap();
+        let failed: Vec<(String, String)> = sqlx::query_as("SELECT aggregate_id, projection FROM projection_failures")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
         if !failed.is_empty() || Instant::now() > deadline {
             break failed;
         }

@@ -62,8 +62,19 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let body =
-        json!({ "status": if ready { "ready" } else { "lagging" }, "database": "ok", "projections": projections });
+    let relay = if !state.kafka {
+        "in-process"
+    } else if state.relay_health.is_degraded() {
+        "degraded"
+    } else {
+        "ok"
+    };
+    let body = json!({
+        "status": if ready { "ready" } else { "not ready" },
+        "database": "ok",
+        "relay": relay,
+        "projections": projections,
+    });
     (status, Json(body))
 }
 

@@ -40,6 +40,13 @@ impl TestApp {
 
     /// Starts the application on an existing database with the given settings.
     pub async fn spawn_on(db: TestDatabase, args: ServeArgs) -> Self {
+        // GOMARKET_TEST_LOG=debug shows the application's logs while a test runs.
+        if let Ok(filter) = std::env::var("GOMARKET_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .try_init();
+        }
         let app = Application::build(&db.url, 10, &args)
             .await
             .expect("application builds");

@@ -188,7 +188,7 @@ impl Relay {
 
     /// Runs until shutdown: waits to become the active relay, then publishes continuously,
     /// backing off (bounded, exponential) while the broker is unreachable.
-    pub async fn run(self, mut shutdown: Shutdown) {
+    pub async fn run(mut self, mut shutdown: Shutdown) {
         while !shutdown.is_triggered() {
             let Some(mut leadership) = self.acquire_leadership(&mut shutdown).await else {
                 break;
@@ -228,6 +228,7 @@ impl Relay {
                     Err(error) => {
                         self.health.set_degraded(true);
                         tracing::warn!(%error, retry_in = ?backoff, "relay cannot publish; retrying");
+                        self.renew_producer();
                         tokio::select! { _ = tokio::time::sleep(backoff) => {}, _ = shutdown.triggered() => {} }
                         backoff = (backoff * 2).min(MAX_BACKOFF);
                     }
@@ -236,6 +237,21 @@ impl Relay {
         }
         let _ = self.producer.flush(Duration::from_secs(5));
         tracing::info!("relay stopped");
+    }
+
+    /// Replaces the producer after a failed batch. An idempotent producer whose messages timed
+    /// out must bump its epoch, which some brokers answer by fencing it for good; a new
+    /// producer (new producer id) avoids that. The batch is republished from the checkpoint
+    /// anyway, so whatever the old producer still held is only a duplicate.
+    fn renew_producer(&mut self) {
+        match self.config.producer().create::<FutureProducer>() {
+            Ok(fresh) => {
+                let old = std::mem::replace(&mut self.producer, fresh);
+                // Dropping purges and flushes for up to 500 ms: keep that off the runtime.
+                tokio::task::spawn_blocking(move || drop(old));
+            }
+            Err(error) => tracing::warn!(%error, "cannot create a new Kafka producer; keeping the old one"),
+        }
     }
 
     /// Waits until this process holds the relay lock (or shutdown). The lock belongs to the
