@@ -20,9 +20,11 @@ CREATE TABLE projection_failures
 -- waits on it.
 CREATE TABLE projection_applied
 (
-    projection     text   NOT NULL,
-    aggregate_type text   NOT NULL,
-    aggregate_id   text   NOT NULL,
-    sequence       bigint NOT NULL,
+    projection     text        NOT NULL,
+    aggregate_type text        NOT NULL,
+    aggregate_id   text        NOT NULL,
+    sequence       bigint      NOT NULL,
+    -- when that sequence was applied: end-to-end lag is this minus the event's recorded_at
+    applied_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
     PRIMARY KEY (projection, aggregate_type, aggregate_id)
 );

@@ -7,7 +7,7 @@
 use crate::rebalance_watch::RebalanceWatch;
 use crate::{Bookkeeping, Outcome, Projection, apply_isolated};
 use gomarket_infra::event_store::{EventFeed, StoredEvent};
-use gomarket_infra::kafka::{KafkaConfig, from_envelope};
+use gomarket_infra::kafka::{KafkaConfig, ensure_topics, from_envelope};
 use gomarket_infra::shutdown::Shutdown;
 use gomarket_infra::telemetry::Metrics;
 use gomarket_proto::{EventEnvelope, Message as _};
@@ -80,6 +80,17 @@ impl<P: Projection> KafkaProjector<P> {
     /// Consumes until shutdown.
     pub async fn run(mut self, mut shutdown: Shutdown) {
         let name = self.projection.name();
+        // Subscribe only once the topics exist (the relay may not have created them yet).
+        let mut backoff = Duration::from_millis(200);
+        while let Err(error) = ensure_topics(&self.config).await {
+            tracing::warn!(projection = name, %error, retry_in = ?backoff, "cannot ensure Kafka topics; retrying");
+            tokio::select! { _ = tokio::time::sleep(backoff) => {}, _ = shutdown.triggered() => return }
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+        match join_group(&self.config, name, &self.topics) {
+            Ok(consumer) => self.consumer = consumer,
+            Err(error) => tracing::warn!(projection = name, %error, "cannot rejoin the consumer group"),
+        }
         tracing::info!(projection = name, "projection consuming from Kafka");
         let mut backoff = Duration::from_millis(200);
         while !shutdown.is_triggered() {

@@ -265,7 +265,7 @@ async fn keep_books(
             sqlx::query(
                 "INSERT INTO projection_applied (projection, aggregate_type, aggregate_id, sequence) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (projection, aggregate_type, aggregate_id)
-                 DO UPDATE SET sequence = GREATEST(projection_applied.sequence, EXCLUDED.sequence)",
+                 DO UPDATE SET sequence = GREATEST(projection_applied.sequence, EXCLUDED.sequence), applied_at = clock_timestamp()",
             )
             .bind(name)
             .bind(&event.aggregate_type)

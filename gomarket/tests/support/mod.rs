@@ -13,6 +13,8 @@ use tokio::task::JoinHandle;
 pub struct TestApp {
     pub address: SocketAddr,
     pub db: TestDatabase,
+    /// The Kafka settings when events flow through Kafka.
+    pub kafka: Option<gomarket_infra::kafka::KafkaConfig>,
     pub client: reqwest::Client,
     trigger: ShutdownTrigger,
     server: JoinHandle<anyhow::Result<()>>,
@@ -47,6 +49,7 @@ impl TestApp {
                 .with_test_writer()
                 .try_init();
         }
+        let kafka = args.kafka.clone();
         let app = Application::build(&db.url, 10, &args)
             .await
             .expect("application builds");
@@ -56,6 +59,7 @@ impl TestApp {
         Self {
             address,
             db,
+            kafka,
             client: reqwest::Client::new(),
             trigger,
             server,

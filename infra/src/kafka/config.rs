@@ -71,7 +71,9 @@ impl KafkaConfig {
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
-            .set("enable.partition.eof", "false");
+            .set("enable.partition.eof", "false")
+            // Notice new topics and partitions within seconds, not librdkafka's 5 minutes.
+            .set("topic.metadata.refresh.interval.ms", "10000");
         self.with_overrides(config)
     }
 

@@ -6,4 +6,6 @@ mod relay;
 
 pub use config::{KafkaConfig, parse_property, properties_from_env};
 pub use envelope::{EnvelopeError, from_envelope, to_envelope};
-pub use relay::{RELAY_CHECKPOINT, Relay, RelayError, RelayHealth, bounded_context, relay_checkpoint};
+pub use relay::{
+    CONTEXTS, RELAY_CHECKPOINT, Relay, RelayError, RelayHealth, bounded_context, ensure_topics, relay_checkpoint,
+};

@@ -32,12 +32,42 @@ const BATCH_SIZE: i64 = 1_000;
 const IDLE_POLL: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-/// Bounded contexts by aggregate type: each context has its own topic.
+/// Every bounded context's topic suffix; each context has its own topic.
+pub const CONTEXTS: &[&str] = &["catalog", "other"];
+
+/// The bounded context of an aggregate type.
 pub fn bounded_context(aggregate_type: &str) -> &'static str {
     match aggregate_type {
         "Product" => "catalog",
         _ => "other",
     }
+}
+
+/// Creates the topic of every bounded context (partitions and replication from `config`);
+/// topics that exist are left as they are. Both the relay and the projectors call it, so a
+/// consumer never subscribes to a topic that does not exist yet (librdkafka would only notice
+/// it at its next metadata refresh).
+pub async fn ensure_topics(config: &KafkaConfig) -> Result<(), RelayError> {
+    let admin: AdminClient<DefaultClientContext> = config.admin().create()?;
+    let names: Vec<String> = CONTEXTS.iter().map(|c| config.topic(c)).collect();
+    let topics: Vec<NewTopic<'_>> = names
+        .iter()
+        .map(|name| {
+            NewTopic::new(
+                name,
+                config.partitions,
+                TopicReplication::Fixed(config.replication_factor),
+            )
+        })
+        .collect();
+    let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
+    for result in admin.create_topics(&topics, &options).await? {
+        match result {
+            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((topic, code)) => return Err(RelayError::Topic { topic, code }),
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, Error)]
@@ -98,29 +128,9 @@ impl Relay {
         self
     }
 
-    /// Creates the topic of every bounded context (partitions and replication from config);
-    /// topics that exist are left as they are.
+    /// Creates the topics the relay publishes to (see [`ensure_topics`]).
     pub async fn ensure_topics(&self) -> Result<(), RelayError> {
-        let admin: AdminClient<DefaultClientContext> = self.config.admin().create()?;
-        let names: Vec<String> = ["catalog", "other"].iter().map(|c| self.config.topic(c)).collect();
-        let topics: Vec<NewTopic<'_>> = names
-            .iter()
-            .map(|name| {
-                NewTopic::new(
-                    name,
-                    self.config.partitions,
-                    TopicReplication::Fixed(self.config.replication_factor),
-                )
-            })
-            .collect();
-        let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
-        for result in admin.create_topics(&topics, &options).await? {
-            match result {
-                Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
-                Err((topic, code)) => return Err(RelayError::Topic { topic, code }),
-            }
-        }
-        Ok(())
+        ensure_topics(&self.config).await
     }
 
     /// Publishes `events` in order and returns once the broker acknowledged every one.

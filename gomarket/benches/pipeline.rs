@@ -1,0 +1,154 @@
+//! Pipeline benchmark: store → relay → Kafka → consumer-group projector → read model.
+//!
+//! Needs PostgreSQL and a Kafka-protocol broker, like the tests:
+//!   GOMARKET_TEST_KAFKA_BROKERS=$(scripts/ensure-kafka) GOMARKET_KAFKA_PROPERTY_BATCH_NUM_MESSAGES=1 \
+//!     cargo bench -p gomarket --bench pipeline
+//! Prints the figures recorded in BENCHMARKS.md:
+//! 1. throughput: 10 000 events written by 8 concurrent command issuers, until all are applied;
+//! 2. end-to-end lag (event recorded → read model applied) at a steady 1 000 events/s for 10 s.
+
+use gomarket::app::{spawn_projectors, spawn_relay};
+use gomarket_domain::catalog::{
+    Kopecks, NewProduct, Product, ProductCommand, ProductDetails, ProductId, ProductServices, Quantity, Sku, Title,
+};
+use gomarket_domain::clock::SystemClock;
+use gomarket_infra::event_store::{CommandBus, EventMetadata};
+use gomarket_infra::shutdown;
+use gomarket_infra::telemetry::Metrics;
+use gomarket_testkit::{TestDatabase, kafka_config};
+use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const THROUGHPUT_EVENTS: usize = 10_000;
+const ISSUERS: usize = 8;
+const LAG_RATE_PER_SECOND: u64 = 1_000;
+const LAG_SECONDS: u64 = 10;
+
+fn create(sku: &str) -> (ProductId, ProductCommand) {
+    let sku = Sku::parse(sku).unwrap();
+    let id = ProductId::for_own_sku(&sku);
+    let command = ProductCommand::Create(NewProduct {
+        details: ProductDetails {
+            title: Title::parse(&format!("Товар {sku}")).unwrap(),
+            brand: None,
+            description: None,
+            category: None,
+            barcodes: vec![],
+        },
+        sku,
+        price: Kopecks::new(10_000).unwrap(),
+        stock: Quantity::new(1).unwrap(),
+    });
+    (id, command)
+}
+
+async fn applied(pool: &PgPool) -> usize {
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM projection_applied")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    count as usize
+}
+
+async fn wait_applied(pool: &PgPool, expected: usize) {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while applied(pool).await < expected {
+        assert!(Instant::now() < deadline, "projection did not catch up");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let db = TestDatabase::new(gomarket::MIGRATIONS).await;
+    let kafka = kafka_config(6);
+    let metrics = Metrics::new();
+    let (trigger, stop) = shutdown::channel();
+    let relay = spawn_relay(&db.pool, &kafka, &metrics, Default::default(), &stop).unwrap();
+    let projectors = spawn_projectors(&db.pool, Some(&kafka), None, &metrics, &stop).unwrap();
+    let bus = Arc::new(CommandBus::<Product>::new(
+        db.pool.clone(),
+        ProductServices {
+            clock: Arc::new(SystemClock),
+        },
+        metrics.clone(),
+    ));
+    let metadata = EventMetadata::new("bench", "system", "bench");
+
+    // Warm-up: topics exist, the consumer group is joined.
+    let (id, command) = create("WARM-UP");
+    bus.execute(&id.to_string(), command, &metadata).await.unwrap();
+    wait_applied(&db.pool, 1).await;
+
+    // 1. Throughput.
+    let started = Instant::now();
+    let issuers: Vec<_> = (0..ISSUERS)
+        .map(|issuer| {
+            let (bus, metadata) = (bus.clone(), metadata.clone());
+            tokio::spawn(async move {
+                for n in 0..THROUGHPUT_EVENTS / ISSUERS {
+                    let (id, command) = create(&format!("T{issuer}-{n}"));
+                    bus.execute(&id.to_string(), command, &metadata).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for issuer in issuers {
+        issuer.await.unwrap();
+    }
+    let written = started.elapsed();
+    wait_applied(&db.pool, 1 + THROUGHPUT_EVENTS).await;
+    let total = started.elapsed();
+    println!(
+        "throughput: {THROUGHPUT_EVENTS} events written in {:.2} s ({:.0} events/s into the store); \
+         all applied via Kafka after {:.2} s ({:.0} events/s end to end)",
+        written.as_secs_f64(),
+        THROUGHPUT_EVENTS as f64 / written.as_secs_f64(),
+        total.as_secs_f64(),
+        THROUGHPUT_EVENTS as f64 / total.as_secs_f64(),
+    );
+
+    // 2. Lag at a steady rate.
+    let before = applied(&db.pool).await;
+    let events = (LAG_RATE_PER_SECOND * LAG_SECONDS) as usize;
+    let mut ticker = tokio::time::interval(Duration::from_micros(1_000_000 / LAG_RATE_PER_SECOND));
+    let lag_started = Instant::now();
+    let mut in_flight = Vec::with_capacity(events);
+    for n in 0..events {
+        ticker.tick().await;
+        let (bus, metadata) = (bus.clone(), metadata.clone());
+        in_flight.push(tokio::spawn(async move {
+            let (id, command) = create(&format!("L-{n}"));
+            bus.execute(&id.to_string(), command, &metadata).await.unwrap();
+        }));
+    }
+    for write in in_flight {
+        write.await.unwrap();
+    }
+    let achieved = events as f64 / lag_started.elapsed().as_secs_f64();
+    wait_applied(&db.pool, before + events).await;
+    let (p50, p99, max): (f64, f64, f64) = sqlx::query_as(
+        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY lag),
+                percentile_cont(0.99) WITHIN GROUP (ORDER BY lag),
+                max(lag)
+           FROM (SELECT extract(epoch FROM a.applied_at - e.recorded_at)::float8 * 1000 AS lag
+                   FROM projection_applied a
+                   JOIN events e ON e.aggregate_type = a.aggregate_type AND e.aggregate_id = a.aggregate_id
+                                AND e.sequence = a.sequence
+                  WHERE e.metadata->>'correlation_id' = 'bench' AND e.payload->'ProductCreated'->>'sku' LIKE 'L-%') lags",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    println!(
+        "lag at {achieved:.0} events/s for {LAG_SECONDS} s: p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms \
+         (event recorded in the store → applied to the read model)"
+    );
+
+    trigger.trigger();
+    relay.await.unwrap();
+    for projector in projectors {
+        projector.await.unwrap();
+    }
+}
