@@ -5,7 +5,7 @@
 //! instances with the same group to share the partitions.
 
 use crate::rebalance_watch::RebalanceWatch;
-use crate::{Bookkeeping, Outcome, Projection, apply_isolated};
+use crate::{Bookkeeping, Outcome, Projection, apply_isolated, apply_together};
 use gomarket_infra::event_store::{EventFeed, StoredEvent};
 use gomarket_infra::kafka::{KafkaConfig, ensure_topics, from_envelope};
 use gomarket_infra::shutdown::Shutdown;
@@ -21,6 +21,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 const WATCH_INTERVAL: Duration = Duration::from_secs(5);
 /// How long a consumer may wait for an assignment after a revocation before it is replaced.
 const STUCK_AFTER: Duration = Duration::from_secs(20);
+/// Most records applied in one read-model transaction.
+const BATCH_SIZE: usize = 500;
 
 /// The consumer group of a projection.
 pub fn consumer_group(config: &KafkaConfig, projection: &str) -> String {
@@ -113,11 +115,23 @@ impl<P: Projection> KafkaProjector<P> {
                 continue;
             };
             let outcome = match message {
-                Ok(message) => {
-                    if !self.handle(message.payload().unwrap_or_default(), &mut shutdown).await {
+                Ok(first) => {
+                    // Take whatever else is already fetched, up to a batch, without waiting.
+                    let mut batch = vec![first];
+                    while batch.len() < BATCH_SIZE {
+                        match tokio::time::timeout(Duration::ZERO, self.consumer.recv()).await {
+                            Ok(Ok(message)) => batch.push(message),
+                            _ => break,
+                        }
+                    }
+                    let payloads: Vec<&[u8]> = batch.iter().map(|m| m.payload().unwrap_or_default()).collect();
+                    if !self.handle(&payloads, &mut shutdown).await {
                         break; // shutdown while the database was unreachable: not committed
                     }
-                    self.consumer.commit_message(&message, CommitMode::Async)
+                    batch
+                        .iter()
+                        .try_for_each(|m| self.consumer.store_offset_from_message(m))
+                        .and_then(|()| self.consumer.commit_consumer_state(CommitMode::Async))
                 }
                 Err(error) => Err(error),
             };
@@ -133,34 +147,46 @@ impl<P: Projection> KafkaProjector<P> {
         tracing::info!(projection = name, "projection stopped consuming");
     }
 
-    /// Applies one record's event; `false` if shutdown came first. A record that is not an
-    /// envelope cannot be retried into shape: it is logged and skipped.
-    async fn handle(&self, payload: &[u8], shutdown: &mut Shutdown) -> bool {
-        let event: StoredEvent = match EventEnvelope::decode(payload)
-            .map_err(Into::into)
-            .and_then(from_envelope)
-        {
-            Ok(event) => event,
-            Err(error) => {
-                tracing::error!(projection = self.projection.name(), %error, "skipping a record that is not an event envelope");
-                return true;
-            }
-        };
-        loop {
-            match apply_isolated(&self.projection, &self.feed, &event, Bookkeeping::AppliedSequence).await {
-                Ok(Outcome::Applied | Outcome::DeadLettered | Outcome::Superseded) => {
-                    self.metrics.record_applied(self.projection.name(), 1);
-                    return true;
+    /// Applies the records' events; `false` if shutdown came first. A batch goes in one
+    /// transaction; if that fails, event by event (retried, then dead-lettered). A record that
+    /// is not an envelope cannot be retried into shape: it is logged and skipped.
+    async fn handle(&self, payloads: &[&[u8]], shutdown: &mut Shutdown) -> bool {
+        let name = self.projection.name();
+        let events: Vec<StoredEvent> = payloads
+            .iter()
+            .filter_map(|payload| {
+                match EventEnvelope::decode(*payload)
+                    .map_err(Into::into)
+                    .and_then(from_envelope)
+                {
+                    Ok(event) => Some(event),
+                    Err(error) => {
+                        tracing::error!(projection = name, %error, "skipping a record that is not an event envelope");
+                        None
+                    }
                 }
-                // The database is unreachable: hold on to this record until it is back.
-                Err(error) => {
-                    tracing::warn!(projection = self.projection.name(), %error, "cannot apply; retrying");
-                    tokio::select! {
-                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                        _ = shutdown.triggered() => return false,
+            })
+            .collect();
+        if apply_together(&self.projection, &self.feed, &events).await.is_ok() {
+            self.metrics.record_applied(name, events.len() as u64);
+            return true;
+        }
+        for event in &events {
+            loop {
+                match apply_isolated(&self.projection, &self.feed, event, Bookkeeping::AppliedSequence).await {
+                    Ok(Outcome::Applied | Outcome::DeadLettered | Outcome::Superseded) => break,
+                    // The database is unreachable: hold on to these records until it is back.
+                    Err(error) => {
+                        tracing::warn!(projection = name, %error, "cannot apply; retrying");
+                        tokio::select! {
+                            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                            _ = shutdown.triggered() => return false,
+                        }
                     }
                 }
             }
         }
+        self.metrics.record_applied(name, events.len() as u64);
+        true
     }
 }

@@ -247,6 +247,23 @@ pub async fn apply_isolated<P: Projection>(
     Ok(Outcome::DeadLettered)
 }
 
+/// Applies `events` and records their applied sequences in one transaction (the fast path of
+/// consumers of partitioned feeds). On error nothing is applied; callers then go event by
+/// event with [`apply_isolated`].
+pub async fn apply_together<P: Projection>(
+    projection: &P,
+    feed: &EventFeed,
+    events: &[StoredEvent],
+) -> Result<(), ProjectionError> {
+    let mut tx = feed.pool().begin().await?;
+    for event in events {
+        keep_books(&mut tx, projection.name(), event, Bookkeeping::AppliedSequence).await?;
+        projection.apply(&mut tx, event, feed).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Writes the bookkeeping of `event` in `tx`; `false` when the checkpoint moved elsewhere.
 async fn keep_books(
     tx: &mut PgConnection,

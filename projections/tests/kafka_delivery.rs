@@ -25,8 +25,8 @@ async fn database() -> TestDatabase {
     TestDatabase::new(&[EVENT_STORE_MIGRATIONS, READ_MODEL_MIGRATIONS]).await
 }
 
-/// `products` products, each created and repriced once: 2 events each.
-async fn seed(pool: &PgPool, products: usize) -> Vec<ProductId> {
+/// Products `from..to`, each created and repriced once: 2 events each.
+async fn seed(pool: &PgPool, from: usize, to: usize) -> Vec<ProductId> {
     let bus = CommandBus::<Product>::new(
         pool.clone(),
         ProductServices {
@@ -36,7 +36,7 @@ async fn seed(pool: &PgPool, products: usize) -> Vec<ProductId> {
     );
     let metadata = EventMetadata::new("kafka-test", "system", "test");
     let mut ids = Vec::new();
-    for n in 0..products {
+    for n in from..to {
         let sku = Sku::parse(&format!("KD-{n:04}")).unwrap();
         let id = ProductId::for_own_sku(&sku);
         let create = ProductCommand::Create(NewProduct {
@@ -128,7 +128,7 @@ fn projector(pool: &PgPool, config: &KafkaConfig) -> KafkaProjector<ProductsProj
 async fn relay_crash_between_publish_and_checkpoint_only_duplicates() {
     let db = database().await;
     let config = kafka_config(3);
-    let ids = seed(&db.pool, 40).await;
+    let ids = seed(&db.pool, 0, 40).await;
     let feed = EventFeed::new(db.pool.clone());
 
     // The first relay publishes everything and "crashes" before storing its checkpoint.
@@ -161,42 +161,36 @@ async fn relay_crash_between_publish_and_checkpoint_only_duplicates() {
 async fn a_dying_projector_hands_its_partitions_to_the_other() {
     let db = database().await;
     let config = kafka_config(6);
-    let ids = seed(&db.pool, 150).await;
     let relay = Relay::new(EventFeed::new(db.pool.clone()), config.clone(), Metrics::new()).unwrap();
     relay.ensure_topics().await.unwrap();
-    relay_all(&relay).await;
 
     let (trigger_a, stop_a) = shutdown::channel();
     let (trigger_b, stop_b) = shutdown::channel();
     let a = tokio::spawn(projector(&db.pool, &config).run(stop_a));
     let b = tokio::spawn(projector(&db.pool, &config).run(stop_b));
-    // Let both work for a while, then kill one without a goodbye.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM products")
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
-        if rows >= 20 || Instant::now() > deadline {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let first_wave = seed(&db.pool, 0, 100).await;
+    relay_all(&relay).await;
+    wait_for_read_model(&db.pool, first_wave.len(), Duration::from_secs(90)).await;
+
+    // One instance dies without a goodbye; the second wave lands on all six partitions, so
+    // the survivor can only finish it by taking over the dead one's partitions.
     a.abort();
     let _ = a.await;
     drop(trigger_a);
-
-    wait_for_read_model(&db.pool, ids.len(), Duration::from_secs(90)).await;
+    let second_wave = seed(&db.pool, 100, 200).await;
+    relay_all(&relay).await;
+    wait_for_read_model(&db.pool, first_wave.len() + second_wave.len(), Duration::from_secs(90)).await;
     trigger_b.trigger();
     b.await.unwrap();
-    assert_equals_clean_replay(&db.pool, &ids).await;
+    let all: Vec<ProductId> = first_wave.into_iter().chain(second_wave).collect();
+    assert_equals_clean_replay(&db.pool, &all).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_unreadable_event_is_dead_lettered_and_the_rest_goes_on() {
     let db = database().await;
     let config = kafka_config(2);
-    let ids = seed(&db.pool, 10).await;
+    let ids = seed(&db.pool, 0, 10).await;
     let poisoned = Uuid::new_v4().to_string();
     sqlx::query(
         "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)

@@ -1,0 +1,109 @@
+//! One active relay at a time: a standby waits on the advisory lock and takes over, from the
+//! active one's checkpoint, when it stops.
+
+use gomarket_domain::catalog::{
+    Kopecks, NewProduct, Product, ProductCommand, ProductDetails, ProductId, ProductServices, Quantity, Sku, Title,
+};
+use gomarket_domain::clock::SystemClock;
+use gomarket_infra::event_store::{CommandBus, EventFeed, EventMetadata};
+use gomarket_infra::kafka::{KafkaConfig, Relay, relay_checkpoint};
+use gomarket_infra::migrations::EVENT_STORE_MIGRATIONS;
+use gomarket_infra::shutdown;
+use gomarket_infra::telemetry::Metrics;
+use gomarket_testkit::{TestDatabase, kafka_config};
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+async fn seed(bus: &CommandBus<Product>, from: usize, to: usize) {
+    let metadata = EventMetadata::new("leadership", "system", "test");
+    for n in from..to {
+        let sku = Sku::parse(&format!("L-{n}")).unwrap();
+        let id = ProductId::for_own_sku(&sku);
+        let command = ProductCommand::Create(NewProduct {
+            details: ProductDetails {
+                title: Title::parse("Товар").unwrap(),
+                brand: None,
+                description: None,
+                category: None,
+                barcodes: vec![],
+            },
+            sku,
+            price: Kopecks::new(100).unwrap(),
+            stock: Quantity::new(1).unwrap(),
+        });
+        bus.execute(&id.to_string(), command, &metadata).await.unwrap();
+    }
+}
+
+/// Waits until the relay checkpoint is at the feed's last event.
+async fn wait_relayed(feed: &EventFeed) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let last: (i64,) = sqlx::query_as("SELECT max(position) FROM events")
+            .fetch_one(feed.pool())
+            .await
+            .unwrap();
+        if relay_checkpoint(feed).await.unwrap().position == last.0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "relay did not catch up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn records(config: &KafkaConfig) -> i64 {
+    let consumer: BaseConsumer = config
+        .consumer(&format!("{}.probe", config.topic_prefix))
+        .create()
+        .unwrap();
+    (0..config.partitions)
+        .map(|p| {
+            consumer
+                .fetch_watermarks(&config.topic("catalog"), p, Duration::from_secs(10))
+                .unwrap()
+        })
+        .map(|(low, high)| high - low)
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_standby_relay_takes_over_when_the_active_one_stops() {
+    let db = TestDatabase::new(&[EVENT_STORE_MIGRATIONS]).await;
+    let config = kafka_config(2);
+    let feed = EventFeed::new(db.pool.clone());
+    let bus = CommandBus::<Product>::new(
+        db.pool.clone(),
+        ProductServices {
+            clock: Arc::new(SystemClock),
+        },
+        Metrics::new(),
+    );
+
+    let (stop_active, active_signal) = shutdown::channel();
+    let active = tokio::spawn(
+        Relay::new(feed.clone(), config.clone(), Metrics::new())
+            .unwrap()
+            .run(active_signal),
+    );
+    seed(&bus, 0, 5).await;
+    wait_relayed(&feed).await;
+    let (stop_standby, standby_signal) = shutdown::channel();
+    let standby = tokio::spawn(
+        Relay::new(feed.clone(), config.clone(), Metrics::new())
+            .unwrap()
+            .run(standby_signal),
+    );
+    seed(&bus, 5, 10).await;
+    wait_relayed(&feed).await;
+
+    // The active relay stops; its session (and lock) ends; the standby carries on.
+    stop_active.trigger();
+    active.await.unwrap();
+    seed(&bus, 10, 15).await;
+    wait_relayed(&feed).await;
+    stop_standby.trigger();
+    standby.await.unwrap();
+    // Each event went out once: the standby started from the active relay's checkpoint.
+    assert_eq!(records(&config), 15);
+}
