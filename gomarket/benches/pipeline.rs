@@ -5,7 +5,8 @@
 //!     cargo bench -p gomarket --bench pipeline
 //! Prints the figures recorded in BENCHMARKS.md:
 //! 1. throughput: 10 000 events written by 8 concurrent command issuers, until all are applied;
-//! 2. end-to-end lag (event recorded → read model applied) at a steady 1 000 events/s for 10 s.
+//! 2. end-to-end lag (event recorded → read model applied) at steady 250, 500 and 1 000 events/s,
+//!    10 s each.
 
 use gomarket::app::{spawn_projectors, spawn_relay};
 use gomarket_domain::catalog::{
@@ -22,7 +23,8 @@ use std::time::{Duration, Instant};
 
 const THROUGHPUT_EVENTS: usize = 10_000;
 const ISSUERS: usize = 8;
-const LAG_RATE_PER_SECOND: u64 = 1_000;
+/// Steady rates at which end-to-end lag is measured, events per second.
+const LAG_RATES: &[u64] = &[250, 500, 1_000];
 const LAG_SECONDS: u64 = 10;
 
 fn create(sku: &str) -> (ProductId, ProductCommand) {
@@ -57,6 +59,45 @@ async fn wait_applied(pool: &PgPool, expected: usize) {
         assert!(Instant::now() < deadline, "projection did not catch up");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+async fn measure_lag(pool: &PgPool, bus: &Arc<CommandBus<Product>>, metadata: &EventMetadata, rate: u64) {
+    let before = applied(pool).await;
+    let events = (rate * LAG_SECONDS) as usize;
+    let mut ticker = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
+    let lag_started = Instant::now();
+    let mut in_flight = Vec::with_capacity(events);
+    for n in 0..events {
+        ticker.tick().await;
+        let (bus, metadata) = (bus.clone(), metadata.clone());
+        in_flight.push(tokio::spawn(async move {
+            let (id, command) = create(&format!("L{rate}-{n}"));
+            bus.execute(&id.to_string(), command, &metadata).await.unwrap();
+        }));
+    }
+    for write in in_flight {
+        write.await.unwrap();
+    }
+    let achieved = events as f64 / lag_started.elapsed().as_secs_f64();
+    wait_applied(pool, before + events).await;
+    let (p50, p99, max): (f64, f64, f64) = sqlx::query_as(
+        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY lag),
+                percentile_cont(0.99) WITHIN GROUP (ORDER BY lag),
+                max(lag)
+           FROM (SELECT extract(epoch FROM a.applied_at - e.recorded_at)::float8 * 1000 AS lag
+                   FROM projection_applied a
+                   JOIN events e ON e.aggregate_type = a.aggregate_type AND e.aggregate_id = a.aggregate_id
+                                AND e.sequence = a.sequence
+                  WHERE e.metadata->>'correlation_id' = 'bench' AND e.payload->'ProductCreated'->>'sku' LIKE $1) lags",
+    )
+    .bind(format!("L{rate}-%"))
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    println!(
+        "lag at {achieved:.0} events/s for {LAG_SECONDS} s: p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms \
+         (event recorded in the store → applied to the read model)"
+    );
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -109,42 +150,10 @@ async fn main() {
         THROUGHPUT_EVENTS as f64 / total.as_secs_f64(),
     );
 
-    // 2. Lag at a steady rate.
-    let before = applied(&db.pool).await;
-    let events = (LAG_RATE_PER_SECOND * LAG_SECONDS) as usize;
-    let mut ticker = tokio::time::interval(Duration::from_micros(1_000_000 / LAG_RATE_PER_SECOND));
-    let lag_started = Instant::now();
-    let mut in_flight = Vec::with_capacity(events);
-    for n in 0..events {
-        ticker.tick().await;
-        let (bus, metadata) = (bus.clone(), metadata.clone());
-        in_flight.push(tokio::spawn(async move {
-            let (id, command) = create(&format!("L-{n}"));
-            bus.execute(&id.to_string(), command, &metadata).await.unwrap();
-        }));
+    // 2. Lag at steady rates.
+    for &rate in LAG_RATES {
+        measure_lag(&db.pool, &bus, &metadata, rate).await;
     }
-    for write in in_flight {
-        write.await.unwrap();
-    }
-    let achieved = events as f64 / lag_started.elapsed().as_secs_f64();
-    wait_applied(&db.pool, before + events).await;
-    let (p50, p99, max): (f64, f64, f64) = sqlx::query_as(
-        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY lag),
-                percentile_cont(0.99) WITHIN GROUP (ORDER BY lag),
-                max(lag)
-           FROM (SELECT extract(epoch FROM a.applied_at - e.recorded_at)::float8 * 1000 AS lag
-                   FROM projection_applied a
-                   JOIN events e ON e.aggregate_type = a.aggregate_type AND e.aggregate_id = a.aggregate_id
-                                AND e.sequence = a.sequence
-                  WHERE e.metadata->>'correlation_id' = 'bench' AND e.payload->'ProductCreated'->>'sku' LIKE 'L-%') lags",
-    )
-    .fetch_one(&db.pool)
-    .await
-    .unwrap();
-    println!(
-        "lag at {achieved:.0} events/s for {LAG_SECONDS} s: p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms \
-         (event recorded in the store → applied to the read model)"
-    );
 
     trigger.trigger();
     relay.await.unwrap();
