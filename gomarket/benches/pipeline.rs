@@ -9,13 +9,11 @@
 //!    10 s each.
 
 use gomarket::app::{spawn_projectors, spawn_relay};
-use gomarket_domain::catalog::{
-    Kopecks, NewProduct, Product, ProductCommand, ProductDetails, ProductId, ProductServices, Quantity, Sku, Title,
-};
-use gomarket_domain::clock::SystemClock;
+use gomarket_domain::catalog::Product;
 use gomarket_infra::event_store::{CommandBus, EventMetadata};
 use gomarket_infra::shutdown;
 use gomarket_infra::telemetry::Metrics;
+use gomarket_testkit::fixtures::{create_product, product_bus};
 use gomarket_testkit::{TestDatabase, kafka_config};
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -26,24 +24,6 @@ const ISSUERS: usize = 8;
 /// Steady rates at which end-to-end lag is measured, events per second.
 const LAG_RATES: &[u64] = &[250, 500, 1_000];
 const LAG_SECONDS: u64 = 10;
-
-fn create(sku: &str) -> (ProductId, ProductCommand) {
-    let sku = Sku::parse(sku).unwrap();
-    let id = ProductId::for_own_sku(&sku);
-    let command = ProductCommand::Create(NewProduct {
-        details: ProductDetails {
-            title: Title::parse(&format!("Товар {sku}")).unwrap(),
-            brand: None,
-            description: None,
-            category: None,
-            barcodes: vec![],
-        },
-        sku,
-        price: Kopecks::new(10_000).unwrap(),
-        stock: Quantity::new(1).unwrap(),
-    });
-    (id, command)
-}
 
 async fn applied(pool: &PgPool) -> usize {
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM projection_applied")
@@ -71,7 +51,7 @@ async fn measure_lag(pool: &PgPool, bus: &Arc<CommandBus<Product>>, metadata: &E
         ticker.tick().await;
         let (bus, metadata) = (bus.clone(), metadata.clone());
         in_flight.push(tokio::spawn(async move {
-            let (id, command) = create(&format!("L{rate}-{n}"));
+            let (id, command) = create_product(&format!("L{rate}-{n}"));
             bus.execute(&id.to_string(), command, &metadata).await.unwrap();
         }));
     }
@@ -108,17 +88,11 @@ async fn main() {
     let (trigger, stop) = shutdown::channel();
     let relay = spawn_relay(&db.pool, &kafka, &metrics, Default::default(), &stop).unwrap();
     let projectors = spawn_projectors(&db.pool, Some(&kafka), None, &metrics, &stop).unwrap();
-    let bus = Arc::new(CommandBus::<Product>::new(
-        db.pool.clone(),
-        ProductServices {
-            clock: Arc::new(SystemClock),
-        },
-        metrics.clone(),
-    ));
+    let bus = Arc::new(product_bus(&db.pool));
     let metadata = EventMetadata::new("bench", "system", "bench");
 
     // Warm-up: topics exist, the consumer group is joined.
-    let (id, command) = create("WARM-UP");
+    let (id, command) = create_product("WARM-UP");
     bus.execute(&id.to_string(), command, &metadata).await.unwrap();
     wait_applied(&db.pool, 1).await;
 
@@ -129,7 +103,7 @@ async fn main() {
             let (bus, metadata) = (bus.clone(), metadata.clone());
             tokio::spawn(async move {
                 for n in 0..THROUGHPUT_EVENTS / ISSUERS {
-                    let (id, command) = create(&format!("T{issuer}-{n}"));
+                    let (id, command) = create_product(&format!("T{issuer}-{n}"));
                     bus.execute(&id.to_string(), command, &metadata).await.unwrap();
                 }
             })

@@ -4,19 +4,15 @@
 //! `GOMARKET_TEST_CHILD_LOG=info` shows the projector processes' logs.
 
 use gomarket::app::spawn_relay;
-use gomarket_domain::catalog::{
-    Kopecks, NewProduct, Product, ProductCommand, ProductDetails, ProductId, ProductServices, Quantity, Sku, Title,
-};
-use gomarket_domain::clock::SystemClock;
-use gomarket_infra::event_store::{CommandBus, EventFeed, EventMetadata};
+use gomarket_infra::event_store::EventFeed;
 use gomarket_infra::kafka::KafkaConfig;
 use gomarket_infra::shutdown;
 use gomarket_infra::telemetry::Metrics;
 use gomarket_projections::catalog::{PointInTime, get_product, product_at};
+use gomarket_testkit::fixtures::{product_bus, seed_repriced_products};
 use gomarket_testkit::{TestDatabase, kafka_config};
 use sqlx::PgPool;
 use std::process::Stdio;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
 
@@ -40,35 +36,6 @@ fn projector_process(db: &TestDatabase, kafka: &KafkaConfig) -> Child {
         .kill_on_drop(true)
         .spawn()
         .expect("gomarket binary runs")
-}
-
-async fn seed(bus: &CommandBus<Product>, from: usize, to: usize) -> Vec<ProductId> {
-    let metadata = EventMetadata::new("kill-test", "system", "test");
-    let mut ids = Vec::new();
-    for n in from..to {
-        let sku = Sku::parse(&format!("PK-{n:04}")).unwrap();
-        let id = ProductId::for_own_sku(&sku);
-        let create = ProductCommand::Create(NewProduct {
-            details: ProductDetails {
-                title: Title::parse(&format!("Товар {n}")).unwrap(),
-                brand: None,
-                description: None,
-                category: None,
-                barcodes: vec![],
-            },
-            sku,
-            price: Kopecks::new(1_000).unwrap(),
-            stock: Quantity::new(2).unwrap(),
-        });
-        bus.execute(&id.to_string(), create, &metadata).await.unwrap();
-        let reprice = ProductCommand::ChangePrice {
-            price: Kopecks::new(3_000 + n as i64).unwrap(),
-            expected_version: None,
-        };
-        bus.execute(&id.to_string(), reprice, &metadata).await.unwrap();
-        ids.push(id);
-    }
-    ids
 }
 
 async fn wait_for_versions(pool: &PgPool, products: usize) {
@@ -96,24 +63,18 @@ async fn wait_for_versions(pool: &PgPool, products: usize) {
 async fn killed_projector_process_hands_over_its_partitions() {
     let db = TestDatabase::new(gomarket::MIGRATIONS).await;
     let kafka = kafka_config(6);
-    let bus = CommandBus::<Product>::new(
-        db.pool.clone(),
-        ProductServices {
-            clock: Arc::new(SystemClock),
-        },
-        Metrics::new(),
-    );
+    let bus = product_bus(&db.pool);
     let (stop_relay, relay_signal) = shutdown::channel();
     let relay = spawn_relay(&db.pool, &kafka, &Metrics::new(), Default::default(), &relay_signal).unwrap();
 
     let mut doomed = projector_process(&db, &kafka);
     let mut survivor = projector_process(&db, &kafka);
-    let first = seed(&bus, 0, 100).await;
+    let first = seed_repriced_products(&bus, "PK", 0, 100).await;
     wait_for_versions(&db.pool, first.len()).await;
 
     doomed.start_kill().unwrap(); // SIGKILL: no offset commit, no leave-group
     doomed.wait().await.unwrap();
-    let second = seed(&bus, 100, 200).await;
+    let second = seed_repriced_products(&bus, "PK", 100, 200).await;
     wait_for_versions(&db.pool, first.len() + second.len()).await;
 
     let feed = EventFeed::new(db.pool.clone());

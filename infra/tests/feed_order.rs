@@ -3,14 +3,11 @@
 //! must yield every event exactly once and each aggregate's events in sequence order — and a
 //! naive `position > last` reader must fail the same check (it skips the late committer).
 
-use gomarket_domain::catalog::{
-    Kopecks, NewProduct, Product, ProductCommand, ProductDetails, ProductId, ProductServices, Quantity, Sku, Title,
-};
-use gomarket_domain::clock::SystemClock;
+use gomarket_domain::catalog::{Kopecks, Product, ProductCommand, ProductId, Sku};
 use gomarket_infra::event_store::{CommandBus, EventFeed, EventMetadata, FeedPosition, StoredEvent};
 use gomarket_infra::migrations::EVENT_STORE_MIGRATIONS;
-use gomarket_infra::telemetry::Metrics;
 use gomarket_testkit::TestDatabase;
+use gomarket_testkit::fixtures::{create_product, product_bus};
 use sqlx::{PgPool, Row};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -64,28 +61,13 @@ impl Reader {
     }
 }
 
-fn new_product(sku: &str) -> ProductCommand {
-    ProductCommand::Create(NewProduct {
-        sku: Sku::parse(sku).unwrap(),
-        details: ProductDetails {
-            title: Title::parse(&format!("Товар {sku}")).unwrap(),
-            brand: None,
-            description: None,
-            category: None,
-            barcodes: vec![],
-        },
-        price: Kopecks::new(100).unwrap(),
-        stock: Quantity::new(1).unwrap(),
-    })
-}
-
 async fn write_events(bus: Arc<CommandBus<Product>>, writer: usize) {
     let metadata = EventMetadata::new(Uuid::new_v4().to_string(), "system", "test");
     let ids: Vec<ProductId> = (0..AGGREGATES_PER_WRITER)
         .map(|n| ProductId::for_own_sku(&Sku::parse(&format!("W{writer}-{n}")).unwrap()))
         .collect();
     for (n, id) in ids.iter().enumerate() {
-        bus.execute(&id.to_string(), new_product(&format!("W{writer}-{n}")), &metadata)
+        bus.execute(&id.to_string(), create_product(&format!("W{writer}-{n}")).1, &metadata)
             .await
             .expect("create");
     }
@@ -111,13 +93,7 @@ async fn write_events(bus: Arc<CommandBus<Product>>, writer: usize) {
 /// Runs the scenario and returns what `reader` collected, in the order it yielded.
 async fn run_scenario(pool: PgPool, reader: Reader) -> Vec<StoredEvent> {
     let feed = EventFeed::new(pool.clone());
-    let bus = Arc::new(CommandBus::<Product>::new(
-        pool.clone(),
-        ProductServices {
-            clock: Arc::new(SystemClock),
-        },
-        Metrics::new(),
-    ));
+    let bus = Arc::new(product_bus(&pool));
 
     // A transaction that takes an early position and commits last.
     let mut held = pool.begin().await.unwrap();

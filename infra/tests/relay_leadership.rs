@@ -1,38 +1,21 @@
 //! One active relay at a time: a standby waits on the advisory lock and takes over, from the
 //! active one's checkpoint, when it stops.
 
-use gomarket_domain::catalog::{
-    Kopecks, NewProduct, Product, ProductCommand, ProductDetails, ProductId, ProductServices, Quantity, Sku, Title,
-};
-use gomarket_domain::clock::SystemClock;
-use gomarket_infra::event_store::{CommandBus, EventFeed, EventMetadata};
+use gomarket_domain::catalog::Product;
+use gomarket_infra::event_store::{CommandBus, EventFeed};
 use gomarket_infra::kafka::{KafkaConfig, Relay, relay_checkpoint};
 use gomarket_infra::migrations::EVENT_STORE_MIGRATIONS;
 use gomarket_infra::shutdown;
 use gomarket_infra::telemetry::Metrics;
+use gomarket_testkit::fixtures::{create_product, product_bus, test_metadata};
 use gomarket_testkit::{TestDatabase, kafka_config};
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 async fn seed(bus: &CommandBus<Product>, from: usize, to: usize) {
-    let metadata = EventMetadata::new("leadership", "system", "test");
     for n in from..to {
-        let sku = Sku::parse(&format!("L-{n}")).unwrap();
-        let id = ProductId::for_own_sku(&sku);
-        let command = ProductCommand::Create(NewProduct {
-            details: ProductDetails {
-                title: Title::parse("Товар").unwrap(),
-                brand: None,
-                description: None,
-                category: None,
-                barcodes: vec![],
-            },
-            sku,
-            price: Kopecks::new(100).unwrap(),
-            stock: Quantity::new(1).unwrap(),
-        });
-        bus.execute(&id.to_string(), command, &metadata).await.unwrap();
+        let (id, command) = create_product(&format!("L-{n}"));
+        bus.execute(&id.to_string(), command, &test_metadata()).await.unwrap();
     }
 }
 
@@ -72,13 +55,7 @@ async fn a_standby_relay_takes_over_when_the_active_one_stops() {
     let db = TestDatabase::new(&[EVENT_STORE_MIGRATIONS]).await;
     let config = kafka_config(2);
     let feed = EventFeed::new(db.pool.clone());
-    let bus = CommandBus::<Product>::new(
-        db.pool.clone(),
-        ProductServices {
-            clock: Arc::new(SystemClock),
-        },
-        Metrics::new(),
-    );
+    let bus = product_bus(&db.pool);
 
     let (stop_active, active_signal) = shutdown::channel();
     let active = tokio::spawn(

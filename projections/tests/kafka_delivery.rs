@@ -2,11 +2,8 @@
 //! checkpoint only duplicates; a projector instance dying hands its partitions to the other;
 //! in every case the read model equals a clean replay of the store.
 
-use gomarket_domain::catalog::{
-    Kopecks, NewProduct, Product, ProductCommand, ProductDetails, ProductId, ProductServices, Quantity, Sku, Title,
-};
-use gomarket_domain::clock::SystemClock;
-use gomarket_infra::event_store::{CommandBus, EventFeed, EventMetadata, FeedPosition};
+use gomarket_domain::catalog::ProductId;
+use gomarket_infra::event_store::{EventFeed, FeedPosition};
 use gomarket_infra::kafka::{KafkaConfig, Relay};
 use gomarket_infra::migrations::EVENT_STORE_MIGRATIONS;
 use gomarket_infra::shutdown;
@@ -14,10 +11,10 @@ use gomarket_infra::telemetry::Metrics;
 use gomarket_projections::READ_MODEL_MIGRATIONS;
 use gomarket_projections::catalog::{PointInTime, ProductsProjection, get_product, product_at};
 use gomarket_projections::kafka_feed::KafkaProjector;
+use gomarket_testkit::fixtures::{product_bus, seed_repriced_products};
 use gomarket_testkit::{TestDatabase, kafka_config};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use sqlx::PgPool;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
@@ -25,41 +22,8 @@ async fn database() -> TestDatabase {
     TestDatabase::new(&[EVENT_STORE_MIGRATIONS, READ_MODEL_MIGRATIONS]).await
 }
 
-/// Products `from..to`, each created and repriced once: 2 events each.
 async fn seed(pool: &PgPool, from: usize, to: usize) -> Vec<ProductId> {
-    let bus = CommandBus::<Product>::new(
-        pool.clone(),
-        ProductServices {
-            clock: Arc::new(SystemClock),
-        },
-        Metrics::new(),
-    );
-    let metadata = EventMetadata::new("kafka-test", "system", "test");
-    let mut ids = Vec::new();
-    for n in from..to {
-        let sku = Sku::parse(&format!("KD-{n:04}")).unwrap();
-        let id = ProductId::for_own_sku(&sku);
-        let create = ProductCommand::Create(NewProduct {
-            details: ProductDetails {
-                title: Title::parse(&format!("Товар {n}")).unwrap(),
-                brand: None,
-                description: None,
-                category: None,
-                barcodes: vec![],
-            },
-            sku,
-            price: Kopecks::new(1_000).unwrap(),
-            stock: Quantity::new(3).unwrap(),
-        });
-        bus.execute(&id.to_string(), create, &metadata).await.unwrap();
-        let reprice = ProductCommand::ChangePrice {
-            price: Kopecks::new(2_000 + n as i64).unwrap(),
-            expected_version: None,
-        };
-        bus.execute(&id.to_string(), reprice, &metadata).await.unwrap();
-        ids.push(id);
-    }
-    ids
+    seed_repriced_products(&product_bus(pool), "KD", from, to).await
 }
 
 async fn relay_all(relay: &Relay) {

@@ -1,11 +1,8 @@
 //! Rebuild: the replayed read model equals the live one row for row, queries keep working
 //! during the rebuild, and writes made meanwhile are not lost.
 
-use gomarket_domain::catalog::{
-    Kopecks, NewProduct, Product, ProductCommand, ProductDetails, ProductId, ProductServices, Quantity, Sku, Title,
-};
-use gomarket_domain::clock::SystemClock;
-use gomarket_infra::event_store::{CommandBus, EventFeed, EventMetadata};
+use gomarket_domain::catalog::{Product, ProductId};
+use gomarket_infra::event_store::{CommandBus, EventFeed};
 use gomarket_infra::migrations::EVENT_STORE_MIGRATIONS;
 use gomarket_infra::shutdown;
 use gomarket_infra::telemetry::Metrics;
@@ -13,49 +10,25 @@ use gomarket_projections::catalog::{ProductFilter, ProductRecord, ProductSort, P
 use gomarket_projections::rebuild::rebuild;
 use gomarket_projections::{ProjectionRunner, READ_MODEL_MIGRATIONS};
 use gomarket_testkit::TestDatabase;
+use gomarket_testkit::fixtures::{self, create_product, product_bus, test_metadata};
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 fn bus(pool: &PgPool) -> Arc<CommandBus<Product>> {
-    Arc::new(CommandBus::new(
-        pool.clone(),
-        ProductServices {
-            clock: Arc::new(SystemClock),
-        },
-        Metrics::new(),
-    ))
-}
-
-fn meta() -> EventMetadata {
-    EventMetadata::new("rebuild-test", "system", "test")
+    Arc::new(product_bus(pool))
 }
 
 async fn create(bus: &CommandBus<Product>, sku: &str) -> ProductId {
-    let sku = Sku::parse(sku).unwrap();
-    let id = ProductId::for_own_sku(&sku);
-    let command = ProductCommand::Create(NewProduct {
-        details: ProductDetails {
-            title: Title::parse(&format!("Товар {sku}")).unwrap(),
-            brand: None,
-            description: None,
-            category: None,
-            barcodes: vec![],
-        },
-        sku,
-        price: Kopecks::new(1_000).unwrap(),
-        stock: Quantity::new(1).unwrap(),
-    });
-    bus.execute(&id.to_string(), command, &meta()).await.unwrap();
+    let (id, command) = create_product(sku);
+    bus.execute(&id.to_string(), command, &test_metadata()).await.unwrap();
     id
 }
 
 async fn change_price(bus: &CommandBus<Product>, id: ProductId, kopecks: i64) {
-    let command = ProductCommand::ChangePrice {
-        price: Kopecks::new(kopecks).unwrap(),
-        expected_version: None,
-    };
-    bus.execute(&id.to_string(), command, &meta()).await.unwrap();
+    bus.execute(&id.to_string(), fixtures::change_price(kopecks), &test_metadata())
+        .await
+        .unwrap();
 }
 
 async fn rows(pool: &PgPool) -> Vec<ProductRecord> {

@@ -1,9 +1,13 @@
 //! Test support: every test gets its own PostgreSQL database, cloned from a template that was
 //! migrated once, so tests run in parallel without seeing each other's rows.
 //!
+//! [`fixtures`] has catalog commands for seeding events.
+//!
 //! The server is `GOMARKET_TEST_DATABASE_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`), which must allow creating databases.
 #![forbid(unsafe_code)]
+
+pub mod fixtures;
 
 use gomarket_infra::kafka::{KafkaConfig, properties_from_env};
 use gomarket_infra::migrations::{self, EmbeddedMigration};
