@@ -110,18 +110,8 @@ impl EventFeed {
         after: i64,
         before: i64,
     ) -> Result<Vec<StoredEvent>, FeedError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM events
-              WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3 AND sequence < $4
-              ORDER BY sequence"
-        );
-        Ok(sqlx::query_as(&sql)
-            .bind(aggregate_type)
-            .bind(aggregate_id)
-            .bind(after)
-            .bind(before)
-            .fetch_all(&self.pool)
-            .await?)
+        self.aggregate_range(aggregate_type, aggregate_id, after, before, i64::MAX)
+            .await
     }
 
     /// Up to `limit` events of one aggregate after sequence `after`, in sequence order: a page
@@ -133,15 +123,28 @@ impl EventFeed {
         after: i64,
         limit: i64,
     ) -> Result<Vec<StoredEvent>, FeedError> {
+        self.aggregate_range(aggregate_type, aggregate_id, after, i64::MAX, limit)
+            .await
+    }
+
+    async fn aggregate_range(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        after: i64,
+        before: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>, FeedError> {
         let sql = format!(
             "SELECT {COLUMNS} FROM events
-              WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3
-              ORDER BY sequence LIMIT $4"
+              WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3 AND sequence < $4
+              ORDER BY sequence LIMIT $5"
         );
         Ok(sqlx::query_as(&sql)
             .bind(aggregate_type)
             .bind(aggregate_id)
             .bind(after)
+            .bind(before)
             .bind(limit)
             .fetch_all(&self.pool)
             .await?)
