@@ -53,12 +53,9 @@ async fn wait_for_versions(pool: &PgPool, products: usize) {
     }
 }
 
-// tansu 0.6 (the test broker here) never evicts a member that stopped heartbeating, so the
-// survivor is never told to rebalance; Apache Kafka does after `session.timeout.ms`. Run it
-// against a real Kafka: GOMARKET_TEST_KAFKA_BROKERS=host:9092 cargo test --test
-// kafka_projector_kill -- --ignored. (A member that dies and leaves the group is covered by
-// projections/tests/kafka_delivery.rs, which runs everywhere.)
-#[ignore = "needs a broker that evicts members on session timeout (Apache Kafka); tansu 0.6 does not"]
+// tansu 0.6 evicts the killed member but hands the survivor its old assignment back; the
+// projector notices the unchanged reassignment and rejoins, which rebalances for real (see
+// `RebalanceWatch`). Apache Kafka reassigns after `session.timeout.ms` by itself.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn killed_projector_process_hands_over_its_partitions() {
     let db = TestDatabase::new(gomarket::MIGRATIONS).await;

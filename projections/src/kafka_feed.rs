@@ -21,6 +21,9 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 const WATCH_INTERVAL: Duration = Duration::from_secs(5);
 /// How long a consumer may wait for an assignment after a revocation before it is replaced.
 const STUCK_AFTER: Duration = Duration::from_secs(20);
+/// Least time between two consumer replacements for an unchanged reassignment, so a broker that
+/// legitimately hands back the same partitions cannot start a rebalance storm.
+const REJOIN_COOLDOWN: Duration = Duration::from_secs(15);
 /// Most records applied in one read-model transaction.
 const BATCH_SIZE: usize = 500;
 
@@ -44,18 +47,16 @@ impl<P> std::fmt::Debug for KafkaProjector<P> {
     }
 }
 
-/// A consumer in the projection's group, subscribed to `topics`.
-fn join_group(
-    config: &KafkaConfig,
-    projection: &str,
-    topics: &[String],
-) -> Result<StreamConsumer<RebalanceWatch>, KafkaError> {
-    let consumer: StreamConsumer<RebalanceWatch> = config
+/// A consumer of the projection's group that has not subscribed yet.
+fn new_member(config: &KafkaConfig, projection: &str) -> Result<StreamConsumer<RebalanceWatch>, KafkaError> {
+    config
         .consumer(&consumer_group(config, projection))
-        .create_with_context(RebalanceWatch::default())?;
+        .create_with_context(RebalanceWatch::default())
+}
+
+fn subscribe(consumer: &StreamConsumer<RebalanceWatch>, topics: &[String]) -> Result<(), KafkaError> {
     let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
-    consumer.subscribe(&topics)?;
-    Ok(consumer)
+    consumer.subscribe(&topics)
 }
 
 impl<P: Projection> KafkaProjector<P> {
@@ -68,7 +69,8 @@ impl<P: Projection> KafkaProjector<P> {
         metrics: Metrics,
     ) -> Result<Self, KafkaError> {
         let topics: Vec<String> = contexts.iter().map(|c| config.topic(c)).collect();
-        let consumer = join_group(config, projection.name(), &topics)?;
+        // Subscribed in `run`, once the topics exist.
+        let consumer = new_member(config, projection.name())?;
         Ok(Self {
             projection,
             feed,
@@ -89,13 +91,21 @@ impl<P: Projection> KafkaProjector<P> {
             tokio::select! { _ = tokio::time::sleep(backoff) => {}, _ = shutdown.triggered() => return }
             backoff = (backoff * 2).min(MAX_BACKOFF);
         }
-        match join_group(&self.config, name, &self.topics) {
-            Ok(consumer) => self.consumer = consumer,
-            Err(error) => tracing::warn!(projection = name, %error, "cannot rejoin the consumer group"),
+        if let Err(error) = subscribe(&self.consumer, &self.topics) {
+            tracing::warn!(projection = name, %error, "cannot subscribe; rejoining as a new member");
+            self.rejoin();
         }
         tracing::info!(projection = name, "projection consuming from Kafka");
         let mut backoff = Duration::from_millis(200);
+        let mut last_rejoin: Option<std::time::Instant> = None;
         while !shutdown.is_triggered() {
+            if self.orphaned_partitions_suspected(&mut last_rejoin) {
+                tracing::warn!(
+                    projection = name,
+                    "a rebalance handed back the same partitions while some have no consumer; rejoining as a new member"
+                );
+                self.rejoin();
+            }
             let message = tokio::select! {
                 message = tokio::time::timeout(WATCH_INTERVAL, self.consumer.recv()) => message,
                 _ = shutdown.triggered() => break,
@@ -105,12 +115,9 @@ impl<P: Projection> KafkaProjector<P> {
                 if self.consumer.context().stuck_for(STUCK_AFTER) {
                     tracing::warn!(
                         projection = name,
-                        "consumer has had no assignment since a revocation; rejoining as a new member"
+                        "consumer has had no assignment for 20 s (since joining or a revocation); rejoining as a new member"
                     );
-                    match join_group(&self.config, name, &self.topics) {
-                        Ok(consumer) => self.consumer = consumer,
-                        Err(error) => tracing::warn!(projection = name, %error, "cannot rejoin the consumer group"),
-                    }
+                    self.rejoin();
                 }
                 continue;
             };
@@ -145,6 +152,47 @@ impl<P: Projection> KafkaProjector<P> {
             }
         }
         tracing::info!(projection = name, "projection stopped consuming");
+    }
+
+    /// Replaces the consumer with a new group member; dropping the old one commits and leaves
+    /// the group, which makes the broker compute a fresh assignment.
+    fn rejoin(&mut self) {
+        let name = self.projection.name();
+        // The new member joins first and the old one leaves (on drop) after: with tansu this
+        // order recovers a group that a broker outage left half-formed.
+        let fresh = new_member(&self.config, name).and_then(|fresh| subscribe(&fresh, &self.topics).map(|()| fresh));
+        match fresh {
+            Ok(fresh) => drop(std::mem::replace(&mut self.consumer, fresh)),
+            Err(error) => tracing::warn!(projection = name, %error, "cannot rejoin the consumer group"),
+        }
+    }
+
+    /// After a rebalance that handed back exactly the old partitions: whether some partitions
+    /// of our topics are now assigned to nobody we know of (the consumer holds fewer than all,
+    /// yet the broker did not move any). Rate-limited by [`REJOIN_COOLDOWN`].
+    fn orphaned_partitions_suspected(&self, last_rejoin: &mut Option<std::time::Instant>) -> bool {
+        // During the cooldown the signal stays pending, to be acted on once it has passed.
+        if last_rejoin.is_some_and(|at| at.elapsed() < REJOIN_COOLDOWN) {
+            return false;
+        }
+        let Some(held) = self.consumer.context().take_unchanged_reassignment() else {
+            return false;
+        };
+        let total: usize = self
+            .topics
+            .iter()
+            .filter_map(|topic| {
+                self.consumer
+                    .fetch_metadata(Some(topic), Duration::from_secs(5))
+                    .ok()
+                    .map(|m| m.topics().iter().map(|t| t.partitions().len()).sum::<usize>())
+            })
+            .sum();
+        let suspected = held < total;
+        if suspected {
+            *last_rejoin = Some(std::time::Instant::now());
+        }
+        suspected
     }
 
     /// Applies the records' events; `false` if shutdown came first. A batch goes in one
