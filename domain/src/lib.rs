@@ -5,8 +5,10 @@
 //!
 //! - [`catalog`]: the product catalog context: value types (`Sku`, `Barcode`, `Kopecks`, ...)
 //!   and the `Product` aggregate.
+//! - [`identity`]: users, roles and permissions, API keys.
 //! - [`clock`]: the time source handed to aggregates as a service, so decisions stay pure.
 #![forbid(unsafe_code)]
 
 pub mod catalog;
 pub mod clock;
+pub mod identity;
