@@ -1,6 +1,9 @@
 //! Adapters of GoMarket.
 //!
 //! - [`database`]: connecting to PostgreSQL, creating the database when missing;
+//! - [`identity`]: password hashing, access and refresh tokens, login throttling, and the
+//!   identity service over the `User` and `ApiKey` aggregates;
+//! - [`secrets`]: the encrypted secrets store;
 //! - [`kafka`]: Kafka settings, the protobuf envelope, the outbox relay;
 //! - [`migrations`]: the SQL migrations of every crate, embedded in the binary;
 //! - [`event_store`]: postgres-es wiring, the [`event_store::CommandBus`] that executes commands
@@ -11,7 +14,9 @@
 
 pub mod database;
 pub mod event_store;
+pub mod identity;
 pub mod kafka;
 pub mod migrations;
+pub mod secrets;
 pub mod shutdown;
 pub mod telemetry;

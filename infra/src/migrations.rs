@@ -26,6 +26,16 @@ pub const EVENT_STORE_MIGRATIONS: &[EmbeddedMigration] = &[
         "projection checkpoints",
         include_str!("../migrations/20261123000002_projection_checkpoints.sql"),
     ),
+    (
+        20261124000001,
+        "identity credentials",
+        include_str!("../migrations/20261124000001_identity.sql"),
+    ),
+    (
+        20261124000002,
+        "secrets store",
+        include_str!("../migrations/20261124000002_secrets.sql"),
+    ),
 ];
 
 #[derive(Debug)]

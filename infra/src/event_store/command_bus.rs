@@ -141,6 +141,13 @@ where
         })
     }
 
+    /// The aggregate as its stored events fold, without running a command (authentication
+    /// reads users and keys this way: always current, never a lagging read model).
+    pub async fn load(&self, aggregate_id: &str) -> Result<A, CommandError<A::Error>> {
+        let mut context = self.store.load_aggregate(aggregate_id).await?;
+        Ok(context.aggregate().clone())
+    }
+
     /// The token of the aggregate's event with this sequence.
     async fn position_of(
         &self,

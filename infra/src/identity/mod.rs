@@ -1,0 +1,18 @@
+//! Identity adapters: password hashing, access tokens, refresh tokens, credential hashes,
+//! failed-login throttling, and the [`IdentityService`] that ties them to the `User` and
+//! `ApiKey` aggregates.
+
+pub mod credentials;
+pub mod jwt;
+pub mod password;
+pub mod refresh;
+mod service;
+pub mod throttle;
+
+pub use jwt::{AccessClaims, JwtKeyError, JwtKeys, SigningKey, TokenError};
+pub use refresh::RefreshError;
+pub use service::{
+    AuthError, BootstrapAdmin, CreatedApiKey, IdentityError, IdentityService, IdentitySettings, LoginError, Session,
+    api_key_prefix,
+};
+pub use throttle::LoginThrottleSettings;
