@@ -2,10 +2,13 @@
 //! bus, answer with a payload (`entity`, `errors`, `consistencyToken`).
 //!
 //! - [`payload`]: the shared `UserError` type and how refusals are reported;
-//! - [`catalog`]: product mutations.
+//! - [`catalog`]: product mutations;
+//! - [`identity`]: sessions, users, API keys, secrets.
 #![forbid(unsafe_code)]
 
 pub mod catalog;
+pub mod identity;
 pub mod payload;
 
 pub use catalog::CatalogMutation;
+pub use identity::IdentityMutation;

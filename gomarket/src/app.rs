@@ -1,16 +1,20 @@
 //! Wiring: connect, migrate, build the schema and router, run the roles until shutdown.
 
 use crate::MIGRATIONS;
-use crate::cli::ServeArgs;
-use crate::http::{AppState, router};
+use crate::cli::{SecurityArgs, ServeArgs};
+use crate::http::{AppState, EdgeSettings, RateLimiter, router};
+use crate::keys;
 use crate::schema::{self, SchemaLimits};
 use anyhow::Context as _;
 use gomarket_domain::catalog::{Product, ProductServices};
 use gomarket_domain::clock::SystemClock;
+use gomarket_domain::identity::{LoginName, Password, Role, UserId};
 use gomarket_infra::database::{self, PoolSettings};
-use gomarket_infra::event_store::{CommandBus, EventFeed};
+use gomarket_infra::event_store::{CommandBus, CommandError, EventFeed, EventMetadata};
+use gomarket_infra::identity::{IdentityService, IdentitySettings, LoginThrottleSettings};
 use gomarket_infra::kafka::{KafkaConfig, Relay, RelayHealth};
 use gomarket_infra::migrations;
+use gomarket_infra::secrets::SecretStore;
 use gomarket_infra::shutdown::Shutdown;
 use gomarket_infra::telemetry::Metrics;
 use gomarket_projections::catalog::ProductsProjection;
@@ -133,6 +137,98 @@ pub struct Application {
     relay_health: RelayHealth,
 }
 
+/// The identity service over `pool`, with keys from `security` (or the development defaults).
+pub async fn identity_service(
+    pool: &PgPool,
+    security: &SecurityArgs,
+    metrics: &Metrics,
+) -> anyhow::Result<IdentityService> {
+    let settings = IdentitySettings {
+        access_token_ttl: Duration::from_secs(security.access_token_ttl_seconds),
+        refresh_token_ttl: Duration::from_secs(security.refresh_token_ttl_seconds),
+        throttle: LoginThrottleSettings {
+            max_account_failures: security.login_max_failures,
+            max_address_failures: security.login_address_max_failures,
+            window: Duration::from_secs(security.login_lockout_seconds),
+        },
+    };
+    let jwt = keys::jwt_keys(security, pool).await?;
+    Ok(IdentityService::new(
+        pool.clone(),
+        jwt,
+        settings,
+        Arc::new(SystemClock),
+        metrics.clone(),
+    ))
+}
+
+/// `gomarket user create`: creates a user directly in the store (no server needed). The
+/// password comes from GOMARKET_USER_PASSWORD, else the first line of piped standard input,
+/// else it is generated and printed once.
+pub async fn create_user_offline(pool: &PgPool, email: &str, roles: Vec<Role>) -> anyhow::Result<()> {
+    use std::io::{BufRead as _, IsTerminal as _};
+    let login = LoginName::parse(email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
+    let supplied = match std::env::var("GOMARKET_USER_PASSWORD").ok().filter(|p| !p.is_empty()) {
+        Some(password) => Some(password),
+        None if !std::io::stdin().is_terminal() => {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("reading the password from stdin")?;
+            Some(line.trim_end_matches(['\r', '\n']).to_owned()).filter(|p| !p.is_empty())
+        }
+        None => None,
+    };
+    let generated = supplied.is_none();
+    let password = match supplied {
+        Some(raw) => Password::parse(&raw).map_err(|e| anyhow::anyhow!("password {e}"))?,
+        None => gomarket_infra::identity::password::random_password(),
+    };
+    // Offline creation signs no tokens; the identity service needs keys only to exist.
+    let identity = identity_service(pool, &SecurityArgs::default(), &Metrics::new()).await?;
+    let metadata = EventMetadata::new(uuid::Uuid::now_v7().to_string(), "system:cli", "CreateUser");
+    let id = UserId::for_login(&login);
+    match identity
+        .create_user(login.clone(), password.clone(), roles, &metadata)
+        .await
+    {
+        Ok(_) => {
+            println!("created user {login} ({id})");
+            if generated {
+                println!("password (shown only now): {}", password.expose());
+            }
+            Ok(())
+        }
+        Err(CommandError::Refused(refusal)) => anyhow::bail!("{refusal}"),
+        Err(CommandError::Conflict) => anyhow::bail!("user {login} was created concurrently"),
+        Err(CommandError::Store(e)) => anyhow::bail!("event store failure: {e}"),
+    }
+}
+
+/// First start: creates `admin` when no user exists, printing a generated password once.
+async fn bootstrap_admin(identity: &IdentityService, security: &SecurityArgs) -> anyhow::Result<()> {
+    let configured = security
+        .admin_password
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .map(Password::parse)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("GOMARKET_ADMIN_PASSWORD {e}"))?;
+    let Some(created) = identity.bootstrap_admin(configured).await? else {
+        return Ok(());
+    };
+    match created.generated_password {
+        // Printed to the console, never to the log: log lines are shipped and kept.
+        Some(password) => println!(
+            "\n  GoMarket first start: created user `admin` with password\n\n      {}\n\n  It is shown only now. Log in with login(email: \"admin\", password: ...) and change it.\n",
+            password.expose()
+        ),
+        None => tracing::info!("first start: created user `admin` with the password from GOMARKET_ADMIN_PASSWORD"),
+    }
+    Ok(())
+}
+
 impl Application {
     /// Connects, migrates, builds the schema and binds the listener (port 0 picks a free one).
     pub async fn build(database_url: &str, db_max_connections: u32, args: &ServeArgs) -> anyhow::Result<Self> {
@@ -145,6 +241,9 @@ impl Application {
             },
             metrics.clone(),
         );
+        let identity = Arc::new(identity_service(&pool, &args.security, &metrics).await?);
+        bootstrap_admin(&identity, &args.security).await?;
+        let secrets = SecretStore::new(pool.clone(), keys::secret_keys(&args.security, &pool).await?);
         let schema = schema::builder(SchemaLimits {
             max_depth: args.graphql_max_depth,
             max_complexity: args.graphql_max_complexity,
@@ -152,11 +251,14 @@ impl Application {
         })
         .data(pool.clone())
         .data(Arc::new(products))
+        .data(identity.clone())
+        .data(secrets)
         .data(ApiSettings {
             consistency_timeout: Duration::from_millis(args.consistency_timeout_ms),
         })
         .finish();
         let relay_health = RelayHealth::default();
+        let edge = &args.edge;
         let state = AppState {
             schema,
             pool: pool.clone(),
@@ -165,13 +267,33 @@ impl Application {
             ready_max_lag: Duration::from_secs(args.ready_max_lag_seconds),
             kafka: args.kafka.is_some(),
             relay_health: relay_health.clone(),
+            identity,
+            edge: Arc::new(EdgeSettings {
+                request_timeout: Duration::from_millis(edge.request_timeout_ms),
+                trust_forwarded_for: edge.trust_forwarded_for,
+                cors_origins: edge
+                    .cors_origins
+                    .as_deref()
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|o| !o.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                max_body_bytes: args.max_body_bytes,
+            }),
+            address_limiter: Arc::new(RateLimiter::new(
+                edge.rate_limit_ip_per_second,
+                edge.rate_limit_ip_burst,
+            )),
+            principal_limiter: Arc::new(RateLimiter::new(edge.rate_limit_per_second, edge.rate_limit_burst)),
         };
         let listener = TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         Ok(Self {
             listener,
-            router: router(state, args.max_body_bytes),
+            router: router(state),
             pool,
             metrics,
             args: args.clone(),
@@ -205,10 +327,13 @@ impl Application {
         }
         let mut http_shutdown = shutdown.clone();
         tracing::info!(address = %self.local_addr(), "serving GraphQL on http://{}/graphql", self.local_addr());
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move { http_shutdown.triggered().await })
-            .await
-            .context("HTTP server failed");
+        let served = axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { http_shutdown.triggered().await })
+        .await
+        .context("HTTP server failed");
         for task in tasks {
             if let Err(error) = task.await {
                 tracing::error!(%error, "background task ended abnormally");

@@ -1,5 +1,6 @@
 //! The command line. Every option has an environment variable; `--help` lists both.
 
+pub use crate::cli_security::{EdgeArgs, SecurityArgs};
 use clap::{Args, Parser, Subcommand};
 use gomarket_infra::kafka::{KafkaConfig, properties_from_env};
 use std::net::SocketAddr;
@@ -93,6 +94,8 @@ impl KafkaArgs {
     }
 }
 
+// Parsed once per process: the size of the serve variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run every role in one process: GraphQL API (commands and queries) and projectors.
@@ -117,6 +120,31 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL) and exit.
     Schema,
+    /// Manage users offline, directly against the database.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. The password is read from standard input when piped (first line), from
+    /// GOMARKET_USER_PASSWORD, or generated and printed once.
+    Create {
+        /// The login (an e-mail address or a user name).
+        #[arg(long)]
+        email: String,
+        /// A role (repeatable): admin, manager, operator, viewer.
+        #[arg(long = "role", required = true, value_parser = parse_role)]
+        roles: Vec<gomarket_domain::identity::Role>,
+    },
+}
+
+fn parse_role(raw: &str) -> Result<gomarket_domain::identity::Role, String> {
+    use gomarket_domain::identity::Role;
+    Role::ALL
+        .into_iter()
+        .find(|r| r.as_str().eq_ignore_ascii_case(raw.trim()))
+        .ok_or_else(|| format!("unknown role {raw:?}; one of admin, manager, operator, viewer"))
 }
 
 #[derive(Debug, Clone, Args)]
@@ -163,6 +191,12 @@ pub struct ServeArgs {
     #[arg(long, env = "GOMARKET_RUN_RELAY", default_value_t = true, action = clap::ArgAction::Set)]
     pub run_relay: bool,
 
+    #[command(flatten)]
+    pub security: SecurityArgs,
+
+    #[command(flatten)]
+    pub edge: EdgeArgs,
+
     /// Filled from the global Kafka options.
     #[arg(skip)]
     pub kafka: Option<KafkaConfig>,
@@ -181,6 +215,8 @@ impl Default for ServeArgs {
             graphql_max_complexity: 1000,
             run_projectors: true,
             run_relay: true,
+            security: SecurityArgs::default(),
+            edge: EdgeArgs::default(),
             kafka: None,
         }
     }
@@ -197,6 +233,15 @@ mod tests {
     }
 
     #[test]
+    fn roles_parse_case_insensitively() {
+        use gomarket_domain::identity::Role;
+        assert_eq!(parse_role("Manager"), Ok(Role::Manager));
+        assert!(parse_role("root").is_err());
+        let cli = Cli::try_parse_from(["gomarket", "user", "create", "--email", "a@b.ru", "--role", "viewer"]).unwrap();
+        assert!(matches!(cli.command, Command::User(UserCommand::Create { .. })));
+    }
+
+    #[test]
     fn serve_defaults_match_parsed_defaults() {
         let cli = Cli::try_parse_from(["gomarket", "serve"]).unwrap();
         let Command::Serve(args) = cli.command else {
@@ -206,5 +251,12 @@ mod tests {
         assert_eq!(args.listen, defaults.listen);
         assert_eq!(args.consistency_timeout_ms, defaults.consistency_timeout_ms);
         assert_eq!(args.max_body_bytes, defaults.max_body_bytes);
+        assert_eq!(
+            args.security.access_token_ttl_seconds,
+            defaults.security.access_token_ttl_seconds
+        );
+        assert_eq!(args.security.login_max_failures, defaults.security.login_max_failures);
+        assert_eq!(args.edge.request_timeout_ms, defaults.edge.request_timeout_ms);
+        assert_eq!(args.edge.rate_limit_burst, defaults.edge.rate_limit_burst);
     }
 }

@@ -3,6 +3,7 @@
 //! application on port 0.
 //!
 //! - [`cli`]: commands and options (each with its `GOMARKET_*` variable);
+//! - [`keys`]: signing and encryption keys from configuration (or the development defaults);
 //! - [`app`]: [`app::Application`]: connect, migrate, build the schema, run the roles;
 //! - [`schema`]: the GraphQL schema merged from command-api and query-api;
 //! - [`http`]: routes, request ids, health, metrics, GraphiQL.
@@ -10,7 +11,9 @@
 
 pub mod app;
 pub mod cli;
+mod cli_security;
 pub mod http;
+pub mod keys;
 pub mod schema;
 
 use gomarket_infra::migrations::{EVENT_STORE_MIGRATIONS, EmbeddedMigration};

@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use clap::Parser;
 use gomarket::app::{self, Application};
-use gomarket::cli::{Cli, Command};
+use gomarket::cli::{Cli, Command, UserCommand};
 use gomarket_infra::shutdown::{self, ShutdownTrigger};
 use gomarket_infra::telemetry::Metrics;
 use std::process::ExitCode;
@@ -71,6 +71,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 task.await?;
             }
             Ok(())
+        }
+        Command::User(UserCommand::Create { email, roles }) => {
+            let pool = app::connect_and_migrate(&url, max_connections).await?;
+            app::create_user_offline(&pool, &email, roles).await
         }
         Command::Relay => {
             let kafka = kafka.context("the relay needs Kafka: set GOMARKET_KAFKA_BROKERS")?;

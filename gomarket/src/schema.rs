@@ -1,16 +1,19 @@
 //! The one GraphQL schema: queries from query-api, mutations from command-api.
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
-use gomarket_command_api::CatalogMutation;
-use gomarket_query_api::{AuditQuery, CatalogQuery, OperationsQuery};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
+use gomarket_command_api::{CatalogMutation, IdentityMutation};
+use gomarket_query_api::{AuditQuery, CatalogQuery, CatalogSubscription, IdentityQuery, OperationsQuery};
 
 #[derive(MergedObject, Default)]
-pub struct Query(CatalogQuery, AuditQuery, OperationsQuery);
+pub struct Query(CatalogQuery, AuditQuery, OperationsQuery, IdentityQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(CatalogMutation);
+pub struct Mutation(CatalogMutation, IdentityMutation);
 
-pub type GoMarketSchema = Schema<Query, Mutation, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(CatalogSubscription);
+
+pub type GoMarketSchema = Schema<Query, Mutation, Subscription>;
 
 /// Limits applied to every operation.
 #[derive(Debug, Clone, Copy)]
@@ -21,8 +24,8 @@ pub struct SchemaLimits {
 }
 
 /// The schema without data; `app` adds the pool, command buses and settings.
-pub fn builder(limits: SchemaLimits) -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
-    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+pub fn builder(limits: SchemaLimits) -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
+    let builder = Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity);
     if limits.introspection {

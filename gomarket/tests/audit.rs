@@ -95,7 +95,7 @@ async fn history_and_product_at_tell_the_whole_story() {
             ("ProductPriceChanged", 4, "req-price-2"),
         ]
     );
-    assert!(nodes.iter().all(|n| n["actor"] == "anonymous"));
+    assert!(nodes.iter().all(|n| n["actor"] == "user:admin"), "{history}");
     assert_eq!(nodes[1]["command"], "ChangeProductPrice");
     // "From what": the price change records the previous price.
     assert_eq!(nodes[3]["payload"]["ProductPriceChanged"]["previous_kopecks"], 199_900);

@@ -296,6 +296,7 @@ async fn every_event_records_request_id_actor_and_command() {
     let response = app
         .client
         .post(app.url("/graphql"))
+        .bearer_auth(&app.admin_token)
         .header("x-request-id", "trace-42")
         .json(
             &json!({ "query": "mutation($i: CreateProductInput!) { createProduct(input: $i) { product { id } } }",
@@ -305,12 +306,12 @@ async fn every_event_records_request_id_actor_and_command() {
         .await
         .unwrap();
     assert_eq!(response.headers()["x-request-id"], "trace-42");
-    let metadata: Value = sqlx::query_scalar("SELECT metadata FROM events")
+    let metadata: Value = sqlx::query_scalar("SELECT metadata FROM events WHERE aggregate_type = 'Product'")
         .fetch_one(&app.db.pool)
         .await
         .unwrap();
     assert_eq!(metadata["correlation_id"], "trace-42");
-    assert_eq!(metadata["actor"], "anonymous");
+    assert_eq!(metadata["actor"], "user:admin");
     assert_eq!(metadata["command"], "CreateProduct");
 
     let generated = app.client.get(app.url("/healthz")).send().await.unwrap();

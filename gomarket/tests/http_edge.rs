@@ -107,7 +107,7 @@ async fn query_depth_is_limited() {
     let app = TestApp::spawn().await;
     // 16 levels deep, over the default limit of 12.
     let deep = format!(
-        "{{ __schema {{ types {{ fields {{ type {{ {} name {} }} }} }} }}",
+        "{{ __schema {{ types {{ fields {{ type {{ {} name {} }} }} }} }} }}",
         "ofType { ".repeat(12),
         "} ".repeat(12)
     );
@@ -115,5 +115,96 @@ async fn query_depth_is_limited() {
     assert_eq!(
         response["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
         "{response}"
+    );
+}
+
+#[tokio::test]
+async fn cors_answers_only_the_configured_origins() {
+    let mut args = support::serve_args();
+    args.edge.cors_origins = Some("https://admin.shop.ru, https://ops.shop.ru".into());
+    let app = TestApp::spawn_on(gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await, args).await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.url("/graphql"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization, content-type")
+            .send()
+    };
+    let allowed = preflight("https://admin.shop.ru").await.unwrap();
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://admin.shop.ru"
+    );
+    let allowed_headers = allowed.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(allowed_headers.contains("authorization"), "{allowed_headers}");
+    let foreign = preflight("https://evil.example").await.unwrap();
+    assert!(foreign.headers().get("access-control-allow-origin").is_none());
+
+    // Without an allow-list, no cross-origin access at all.
+    let closed = TestApp::spawn().await;
+    let response = closed
+        .client
+        .request(reqwest::Method::OPTIONS, closed.url("/graphql"))
+        .header("origin", "https://admin.shop.ru")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers().get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn one_address_is_rate_limited_whoever_it_claims_to_be() {
+    let mut args = support::serve_args();
+    args.edge.rate_limit_ip_per_second = 0.5;
+    args.edge.rate_limit_ip_burst = 4.0; // the test app's own login takes one
+    let app = TestApp::spawn_on(gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await, args).await;
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .json(&json!({ "query": "{ products { totalCount } }" }))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    // Anonymous requests count against the address too (and are refused as unauthenticated).
+    assert_eq!(statuses, [200, 200, 200, 429, 429]);
+}
+
+#[tokio::test]
+async fn timed_out_requests_are_abandoned_with_upstream_unavailable() {
+    let mut args = support::serve_args();
+    args.edge.request_timeout_ms = 300;
+    args.consistency_timeout_ms = 2000;
+    args.run_projectors = false; // so a read-your-writes wait cannot finish
+    let app = TestApp::spawn_on(gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await, args).await;
+    let created = app.create_product(support::product_input("SLOW-1")).await;
+    let token = created["data"]["createProduct"]["consistencyToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({
+            "query": "query($t: String) { products(consistentWith: $t) { totalCount } }",
+            "variables": { "t": token }
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 504);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "UPSTREAM_UNAVAILABLE",
+        "{body}"
     );
 }

@@ -61,7 +61,7 @@ async fn python_decodes_a_published_event_with_only_the_proto_file() {
     assert_eq!(decoded["recorded_at_unix_micros"], recorded_at_micros.to_string());
     assert_eq!(decoded["event_type"], event_type);
     assert_eq!(decoded["correlation_id"], "external-1");
-    assert_eq!(decoded["actor"], "anonymous");
+    assert_eq!(decoded["actor"], "user:admin");
     assert_eq!(decoded["command"], "CreateProduct");
     let decoded_payload: Value = serde_json::from_str(decoded["payload_json"].as_str().unwrap()).unwrap();
     assert_eq!(decoded_payload, payload);

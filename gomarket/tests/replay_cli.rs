@@ -30,7 +30,8 @@ async fn replay_rebuilds_while_the_app_serves() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(
-        stderr.contains("replay products: 3/3 events"),
+        // Three product events and the first-run admin's `UserCreated` (the feed is global).
+        stderr.contains("replay products: 4/4 events"),
         "progress shown: {stderr}"
     );
 

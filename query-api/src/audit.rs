@@ -1,10 +1,12 @@
 //! The audit trail: any aggregate's events with who caused them, and a product as it was.
 
+use crate::access::{permission, require};
 use crate::catalog::{Product, parse_uuid};
 use crate::context::request_context;
 use crate::error::{ErrorCode, api_error, internal_error};
 use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
+use gomarket_domain::identity::Permission;
 use gomarket_infra::event_store::{EventFeed, StoredEvent};
 use gomarket_projections::catalog::{PointInTime, product_at};
 use sqlx::PgPool;
@@ -13,7 +15,9 @@ const DEFAULT_PAGE_SIZE: i32 = 50;
 const MAX_PAGE_SIZE: i32 = 100;
 
 /// Aggregate types whose history can be read, as stored.
-const AGGREGATE_TYPES: &[&str] = &["Product"];
+const AGGREGATE_TYPES: &[&str] = &["Product", "User", "ApiKey"];
+/// Aggregates whose history also needs `users:read`: it tells who holds which rights.
+const IDENTITY_AGGREGATES: &[&str] = &["User", "ApiKey"];
 
 /// One recorded event.
 #[derive(Debug, Clone, SimpleObject)]
@@ -121,8 +125,10 @@ pub struct AuditQuery;
 
 #[Object]
 impl AuditQuery {
-    /// Every event of one aggregate (e.g. `aggregateType: "Product"`), oldest first, with who and
-    /// which request caused it: "who changed this price, when, from what".
+    /// Every event of one aggregate (`Product`, `User`, `ApiKey`), oldest first, with who and
+    /// which request caused it: "who changed this price, when, from what". Users' and keys'
+    /// histories also need `users:read`.
+    #[graphql(guard = "permission(Permission::AuditRead)")]
     async fn history(
         &self,
         ctx: &Context<'_>,
@@ -132,6 +138,9 @@ impl AuditQuery {
         after: Option<String>,
     ) -> Result<AuditEventConnection> {
         let aggregate_type = canonical_aggregate_type(&aggregate_type)?;
+        if IDENTITY_AGGREGATES.contains(&aggregate_type) {
+            require(ctx, Permission::UsersRead)?;
+        }
         let first = first.unwrap_or(DEFAULT_PAGE_SIZE);
         if !(1..=MAX_PAGE_SIZE).contains(&first) {
             let message = format!("first must be between 1 and {MAX_PAGE_SIZE}");
@@ -176,6 +185,7 @@ impl AuditQuery {
 
     /// A product as it was after `version` (its sequence number), or at instant `at`, rebuilt by
     /// folding its events. Exactly one of `version` and `at` must be given.
+    #[graphql(guard = "permission(Permission::AuditRead)")]
     async fn product_at(
         &self,
         ctx: &Context<'_>,

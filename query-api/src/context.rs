@@ -1,5 +1,6 @@
 //! Per-request and per-schema data that resolvers read from the GraphQL context.
 
+use gomarket_domain::identity::Principal;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -8,16 +9,38 @@ use uuid::Uuid;
 pub struct RequestContext {
     /// From `X-Request-Id`, or generated; recorded on every event the request causes.
     pub correlation_id: String,
-    /// The principal; `anonymous` until the identity context lands.
-    pub actor: String,
+    /// The authenticated principal, if the request carried valid credentials.
+    pub principal: Option<Principal>,
+    /// Why presented credentials were refused (expired token, revoked key, ...), so a refusal
+    /// can say more than "not logged in".
+    pub auth_error: Option<String>,
+    /// The client's address (rate limits, failed-login throttling).
+    pub client_address: Option<String>,
 }
 
 impl RequestContext {
     pub fn anonymous(correlation_id: impl Into<String>) -> Self {
         Self {
             correlation_id: correlation_id.into(),
-            actor: "anonymous".to_owned(),
+            principal: None,
+            auth_error: None,
+            client_address: None,
         }
+    }
+
+    pub fn authenticated(correlation_id: impl Into<String>, principal: Principal) -> Self {
+        Self {
+            principal: Some(principal),
+            ..Self::anonymous(correlation_id)
+        }
+    }
+
+    /// How the principal appears in event metadata: `user:<login>`, `api-key:<id>`, or
+    /// `anonymous`.
+    pub fn actor(&self) -> String {
+        self.principal
+            .as_ref()
+            .map_or_else(|| "anonymous".to_owned(), Principal::actor)
     }
 }
 

@@ -1,9 +1,11 @@
 //! Operational queries: what the platform could not do by itself.
 
+use crate::access::permission;
 use crate::context::request_context;
 use crate::error::{ErrorCode, api_error, internal_error};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
+use gomarket_domain::identity::Permission;
 use gomarket_projections::failures::{self, ProjectionFailure as Failure};
 use sqlx::PgPool;
 
@@ -70,6 +72,7 @@ pub struct OperationsQuery;
 #[Object]
 impl OperationsQuery {
     /// Events projections could not apply (optionally of one projection), newest first.
+    #[graphql(guard = "permission(Permission::OperationsRead)")]
     async fn projection_failures(
         &self,
         ctx: &Context<'_>,

@@ -3,8 +3,10 @@ use super::refusal::{concurrent_write, product_refusal};
 use crate::payload::{UserError, report};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use gomarket_domain::catalog::{Kopecks, Product as ProductAggregate, ProductCommand, ProductId, Quantity, ValueError};
+use gomarket_domain::identity::Permission;
 use gomarket_infra::event_store::{CommandBus, CommandError, EventMetadata};
 use gomarket_projections::catalog::ProductRecord;
+use gomarket_query_api::access::permission;
 use gomarket_query_api::catalog::{Product, parse_uuid};
 use gomarket_query_api::context::request_context;
 use gomarket_query_api::internal_error;
@@ -60,6 +62,7 @@ fn parse_expected_version(parser: &mut Parser, expected_version: Option<i64>) ->
 impl CatalogMutation {
     /// Adds a seller's own product. A second product with the same SKU (ignoring case) is
     /// refused with `ALREADY_EXISTS`.
+    #[graphql(guard = "permission(Permission::CatalogWrite)")]
     async fn create_product(&self, ctx: &Context<'_>, input: CreateProductInput) -> Result<ProductPayload> {
         match input.parse() {
             Ok(new) => {
@@ -71,6 +74,7 @@ impl CatalogMutation {
     }
 
     /// Replaces title, brand, description, category and barcodes.
+    #[graphql(guard = "permission(Permission::CatalogWrite)")]
     async fn update_product_details(
         &self,
         ctx: &Context<'_>,
@@ -99,6 +103,7 @@ impl CatalogMutation {
     }
 
     /// Sets the price (kopecks). With `expectedVersion`, only if the product is still at it.
+    #[graphql(guard = "permission(Permission::CatalogWrite)")]
     async fn change_product_price(
         &self,
         ctx: &Context<'_>,
@@ -127,6 +132,7 @@ impl CatalogMutation {
     }
 
     /// Sets the stock (units). With `expectedVersion`, only if the product is still at it.
+    #[graphql(guard = "permission(Permission::CatalogWrite)")]
     async fn change_product_stock(
         &self,
         ctx: &Context<'_>,
@@ -155,6 +161,7 @@ impl CatalogMutation {
     }
 
     /// Archives the product: it leaves listings and becomes read-only. Archiving twice is a no-op.
+    #[graphql(guard = "permission(Permission::CatalogWrite)")]
     async fn archive_product(
         &self,
         ctx: &Context<'_>,
@@ -175,7 +182,7 @@ impl CatalogMutation {
 async fn execute(ctx: &Context<'_>, id: ProductId, command: ProductCommand) -> Result<ProductPayload> {
     let bus = ctx.data::<Arc<CommandBus<ProductAggregate>>>()?;
     let request = request_context(ctx);
-    let metadata = EventMetadata::new(request.correlation_id.clone(), request.actor.clone(), command.name());
+    let metadata = EventMetadata::new(request.correlation_id.clone(), request.actor(), command.name());
     let creating = matches!(command, ProductCommand::Create(_));
     let retryable = !creating && !has_expected_version(&command);
     let mut attempt = 0;

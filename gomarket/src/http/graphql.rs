@@ -1,25 +1,60 @@
-//! GraphQL over HTTP.
+//! GraphQL over HTTP and websockets, behind authentication, rate limits and a timeout.
 
+use super::auth::{Authentication, Credentials, client_address};
 use super::{AppState, RequestId};
-use async_graphql::{BatchRequest, BatchResponse, Response};
-use async_graphql_axum::GraphQLResponse;
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql::{BatchRequest, BatchResponse, Data, Response};
+use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse};
 use gomarket_query_api::{ErrorCode, RequestContext};
 use serde_json::json;
+use std::net::SocketAddr;
+use std::time::Duration;
 
 const GRAPHIQL_HTML: &str = include_str!("graphiql.html");
+
+/// Authenticates the request and applies the rate limits; the request's context, or the
+/// response refusing it.
+async fn admit(
+    state: &AppState,
+    request_id: String,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+) -> Result<RequestContext, axum::response::Response> {
+    let address = client_address(Some(peer), headers, state.edge.trust_forwarded_for);
+    if let Some(address) = &address
+        && let Err(retry_after) = state.address_limiter.check(address)
+    {
+        return Err(rate_limited(retry_after));
+    }
+    let Authentication { principal, error } = Credentials::from_headers(headers).authenticate(&state.identity).await;
+    if let Some(principal) = &principal {
+        tracing::Span::current().record("actor", principal.actor());
+        if let Err(retry_after) = state.principal_limiter.check(&principal.actor()) {
+            return Err(rate_limited(retry_after));
+        }
+    }
+    Ok(RequestContext {
+        correlation_id: request_id,
+        principal,
+        auth_error: error,
+        client_address: address,
+    })
+}
 
 /// A JSON body (one operation or a batch). The body is read through axum's `Bytes` extractor so
 /// the configured body limit applies (async-graphql-axum's own extractor streams without one).
 pub async fn post_graphql(
     State(state): State<AppState>,
     Extension(RequestId(id)): Extension<RequestId>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> axum::response::Response {
     let body = match body {
@@ -35,18 +70,27 @@ pub async fn post_graphql(
             );
         }
     };
-    let batch = batch.data(RequestContext::anonymous(id));
-    let response = match state.schema.execute_batch(batch).await {
-        BatchResponse::Single(response) => BatchResponse::Single(with_codes(response)),
-        BatchResponse::Batch(responses) => BatchResponse::Batch(responses.into_iter().map(with_codes).collect()),
+    let context = match admit(&state, id, peer, &headers).await {
+        Ok(context) => context,
+        Err(refusal) => return refusal,
     };
-    GraphQLResponse::from(response).into_response()
+    let batch = batch.data(context);
+    match tokio::time::timeout(state.edge.request_timeout, state.schema.execute_batch(batch)).await {
+        Ok(BatchResponse::Single(response)) => {
+            GraphQLResponse::from(BatchResponse::Single(with_codes(response))).into_response()
+        }
+        Ok(BatchResponse::Batch(responses)) => {
+            GraphQLResponse::from(BatchResponse::Batch(responses.into_iter().map(with_codes).collect())).into_response()
+        }
+        Err(_) => timed_out(state.edge.request_timeout),
+    }
 }
 
 /// Browsers get GraphiQL; other clients may send a query in the URL.
 pub async fn get_graphql(
     State(state): State<AppState>,
     Extension(RequestId(id)): Extension<RequestId>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     uri: Uri,
 ) -> axum::response::Response {
@@ -57,8 +101,15 @@ pub async fn get_graphql(
     match uri.query().filter(|_| !wants_html) {
         Some(query) => match async_graphql::http::parse_query_string(query) {
             Ok(request) => {
-                let request = request.data(RequestContext::anonymous(id));
-                GraphQLResponse::from(with_codes(state.schema.execute(request).await)).into_response()
+                let context = match admit(&state, id, peer, &headers).await {
+                    Ok(context) => context,
+                    Err(refusal) => return refusal,
+                };
+                let request = request.data(context);
+                match tokio::time::timeout(state.edge.request_timeout, state.schema.execute(request)).await {
+                    Ok(response) => GraphQLResponse::from(with_codes(response)).into_response(),
+                    Err(_) => timed_out(state.edge.request_timeout),
+                }
             }
             Err(error) => request_error(StatusCode::BAD_REQUEST, &format!("bad GraphQL query string: {error}")),
         },
@@ -69,6 +120,70 @@ pub async fn get_graphql(
         )
             .into_response(),
     }
+}
+
+/// Subscriptions (graphql-transport-ws and graphql-ws). Credentials come in the
+/// `connection_init` payload; credentials that are presented and refused close the connection.
+pub async fn graphql_ws(
+    State(state): State<AppState>,
+    Extension(RequestId(id)): Extension<RequestId>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> axum::response::Response {
+    let address = client_address(Some(peer), &headers, state.edge.trust_forwarded_for);
+    if let Some(address) = &address
+        && let Err(retry_after) = state.address_limiter.check(address)
+    {
+        return rate_limited(retry_after);
+    }
+    let schema = state.schema.clone();
+    let identity = state.identity.clone();
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |stream| {
+            GraphQLWebSocket::new(stream, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    let credentials = Credentials::from_connection_init(&payload);
+                    let Authentication { principal, error } = credentials.authenticate(&identity).await;
+                    if let Some(error) = error {
+                        return Err(async_graphql::Error::new(format!("authentication failed: {error}")));
+                    }
+                    let mut data = Data::default();
+                    data.insert(RequestContext {
+                        correlation_id: id,
+                        principal,
+                        auth_error: None,
+                        client_address: address,
+                    });
+                    Ok(data)
+                })
+                .serve()
+        })
+        .into_response()
+}
+
+/// `429 Too Many Requests` with `Retry-After`, in GraphQL's error shape.
+fn rate_limited(retry_after: Duration) -> axum::response::Response {
+    let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+    let body = json!({ "errors": [{
+        "message": format!("rate limit exceeded; retry in {seconds} s"),
+        "extensions": { "code": ErrorCode::RateLimited.as_str(), "retryAfterSeconds": seconds }
+    }] });
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
+fn timed_out(limit: Duration) -> axum::response::Response {
+    let body = json!({ "errors": [{
+        "message": format!("the request took longer than {} ms and was abandoned", limit.as_millis()),
+        "extensions": { "code": ErrorCode::UpstreamUnavailable.as_str() }
+    }] });
+    (StatusCode::GATEWAY_TIMEOUT, Json(body)).into_response()
 }
 
 /// A request that never reached GraphQL execution, answered in GraphQL's error shape.

@@ -1,24 +1,44 @@
-//! The HTTP edge: routes, request ids, limits.
+//! The HTTP edge: routes, request ids, authentication, limits.
 //!
 //! - `POST /graphql`, `GET /graphql` (GraphiQL for browsers, GET queries otherwise),
 //!   `GET /graphql/ws` (subscriptions, graphql-ws protocols);
 //! - `GET /healthz` (process alive), `GET /readyz` (database reachable, projections caught up);
 //! - `GET /metrics` (Prometheus).
+//!
+//! Every GraphQL request is authenticated ([`auth`]) and rate-limited per client address and
+//! per principal ([`rate_limit`]); CORS follows the configured allow-list.
 
+mod auth;
 mod graphql;
 mod health;
+mod rate_limit;
 mod request_id;
 
+pub use rate_limit::RateLimiter;
 pub use request_id::RequestId;
 
 use crate::schema::GoMarketSchema;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::routing::get;
+use gomarket_infra::identity::IdentityService;
 use gomarket_infra::kafka::RelayHealth;
 use gomarket_infra::telemetry::Metrics;
 use sqlx::PgPool;
+use std::sync::Arc;
 use std::time::Duration;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+/// Limits of the edge.
+#[derive(Debug, Clone)]
+pub struct EdgeSettings {
+    pub request_timeout: Duration,
+    pub trust_forwarded_for: bool,
+    /// Origins allowed cross-origin; empty: none.
+    pub cors_origins: Vec<String>,
+    pub max_body_bytes: usize,
+}
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -31,17 +51,50 @@ pub struct AppState {
     /// Events flow through Kafka (relay + consumer groups) rather than in-process.
     pub kafka: bool,
     pub relay_health: RelayHealth,
+    pub identity: Arc<IdentityService>,
+    pub edge: Arc<EdgeSettings>,
+    pub address_limiter: Arc<RateLimiter>,
+    pub principal_limiter: Arc<RateLimiter>,
 }
 
-pub fn router(state: AppState, max_body_bytes: usize) -> Router {
-    let subscriptions = async_graphql_axum::GraphQLSubscription::new(state.schema.clone());
-    Router::new()
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o.trim()).ok())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                HeaderName::from_static(auth::API_KEY_HEADER),
+                HeaderName::from_static(request_id::HEADER),
+            ])
+            .expose_headers([HeaderName::from_static(request_id::HEADER), header::RETRY_AFTER])
+            .max_age(Duration::from_secs(600)),
+    )
+}
+
+pub fn router(state: AppState) -> Router {
+    let max_body_bytes = state.edge.max_body_bytes;
+    let cors = cors(&state.edge.cors_origins);
+    let router = Router::new()
         .route("/graphql", get(graphql::get_graphql).post(graphql::post_graphql))
-        .route_service("/graphql/ws", subscriptions)
+        .route("/graphql/ws", get(graphql::graphql_ws))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
-        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(DefaultBodyLimit::max(max_body_bytes));
+    let router = match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    router
         .layer(axum::middleware::from_fn(request_id::request_id))
         .with_state(state)
 }

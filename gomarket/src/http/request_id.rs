@@ -35,6 +35,7 @@ pub async fn request_id(mut request: Request, next: Next) -> Response {
         correlation_id = %id,
         method = %request.method(),
         path = %request.uri().path(),
+        actor = tracing::field::Empty,
     );
     request.extensions_mut().insert(RequestId(id.clone()));
     let mut response = next.run(request).instrument(span).await;

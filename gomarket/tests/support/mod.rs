@@ -2,6 +2,8 @@
 //! one method per operation.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod ws;
+
 use gomarket::app::Application;
 use gomarket::cli::ServeArgs;
 use gomarket_infra::shutdown::{self, ShutdownTrigger};
@@ -16,15 +18,27 @@ pub struct TestApp {
     /// The Kafka settings when events flow through Kafka.
     pub kafka: Option<gomarket_infra::kafka::KafkaConfig>,
     pub client: reqwest::Client,
+    /// The first-run admin's access token, sent with every request of [`TestApp::graphql`].
+    pub admin_token: String,
     trigger: ShutdownTrigger,
     server: JoinHandle<anyhow::Result<()>>,
 }
 
+/// The first-run admin's password in tests.
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+
 pub fn serve_args() -> ServeArgs {
-    ServeArgs {
+    let mut args = ServeArgs {
         listen: "127.0.0.1:0".parse().unwrap(),
         ..ServeArgs::default()
-    }
+    };
+    args.security.admin_password = Some(ADMIN_PASSWORD.to_owned());
+    // Tests drive thousands of requests from one address and one principal.
+    args.edge.rate_limit_per_second = 1e6;
+    args.edge.rate_limit_burst = 1e6;
+    args.edge.rate_limit_ip_per_second = 1e6;
+    args.edge.rate_limit_ip_burst = 1e6;
+    args
 }
 
 impl TestApp {
@@ -56,14 +70,56 @@ impl TestApp {
         let address = app.local_addr();
         let (trigger, shutdown) = shutdown::channel();
         let server = tokio::spawn(app.run(shutdown));
-        Self {
+        let mut app = Self {
             address,
             db,
             kafka,
             client: reqwest::Client::new(),
+            admin_token: String::new(),
             trigger,
             server,
+        };
+        if let Some(password) = args.security.admin_password.as_deref() {
+            app.admin_token = app.login("admin", password).await;
         }
+        app
+    }
+
+    /// Logs in and returns the access token, asserting success.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let response = self.login_response(email, password).await;
+        response["data"]["login"]["accessToken"]
+            .as_str()
+            .unwrap_or_else(|| panic!("login of {email} failed: {response}"))
+            .to_owned()
+    }
+
+    /// The whole `login` response.
+    pub async fn login_response(&self, email: &str, password: &str) -> Value {
+        self.graphql_as(
+            None,
+            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) {
+                accessToken refreshToken expiresAt errors { field code message } } }",
+            json!({ "e": email, "p": password }),
+        )
+        .await
+    }
+
+    /// Creates a user with the given roles (as admin) and returns (id, access token).
+    pub async fn user_with_roles(&self, email: &str, roles: &[&str]) -> (String, String) {
+        let password = format!("{email}-password");
+        let response = self
+            .graphql(
+                "mutation($i: CreateUserInput!) { createUser(input: $i) { user { id } errors { field code message } } }",
+                json!({ "i": { "email": email, "password": password, "roles": roles } }),
+            )
+            .await;
+        let id = response["data"]["createUser"]["user"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("createUser {email}: {response}"))
+            .to_owned();
+        let token = self.login(email, &password).await;
+        (id, token)
     }
 
     /// Stops the server (gracefully) and hands back its database.
@@ -77,14 +133,33 @@ impl TestApp {
         format!("http://{}{path}", self.address)
     }
 
-    /// Posts a GraphQL operation and returns the whole response body.
+    /// Posts a GraphQL operation as the admin and returns the whole response body.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
         self.graphql_with_request_id(None, query, variables).await
     }
 
-    /// Same, sending `X-Request-Id` when given.
+    /// Posts a GraphQL operation with the given bearer token (anonymously with `None`).
+    pub async fn graphql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        self.post_graphql(token, None, query, variables).await
+    }
+
+    /// As the admin, sending `X-Request-Id` when given.
     pub async fn graphql_with_request_id(&self, request_id: Option<&str>, query: &str, variables: Value) -> Value {
+        let token = (!self.admin_token.is_empty()).then_some(self.admin_token.as_str());
+        self.post_graphql(token, request_id, query, variables).await
+    }
+
+    async fn post_graphql(
+        &self,
+        token: Option<&str>,
+        request_id: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Value {
         let mut request = self.client.post(self.url("/graphql"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
         if let Some(id) = request_id {
             request = request.header("x-request-id", id);
         }
@@ -155,13 +230,15 @@ impl TestApp {
         .await
     }
 
-    /// Number of events stored for one aggregate (or all, with `None`).
+    /// Number of product events stored for one product (or all, with `None`).
     pub async fn event_count(&self, aggregate_id: Option<&str>) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM events WHERE $1::text IS NULL OR aggregate_id = $1")
-            .bind(aggregate_id)
-            .fetch_one(&self.db.pool)
-            .await
-            .unwrap()
+        sqlx::query_scalar(
+            "SELECT count(*) FROM events WHERE aggregate_type = 'Product' AND ($1::text IS NULL OR aggregate_id = $1)",
+        )
+        .bind(aggregate_id)
+        .fetch_one(&self.db.pool)
+        .await
+        .unwrap()
     }
 }
 

@@ -1,7 +1,9 @@
 use super::{PageInfo, Product, ProductConnection, ProductEdge};
+use crate::access::permission;
 use crate::context::{ApiSettings, request_context};
 use crate::error::{ErrorCode, api_error, internal_error};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use gomarket_domain::identity::Permission;
 use gomarket_infra::event_store::ConsistencyToken;
 use gomarket_projections::catalog::{
     ProductFilter, ProductQueryError, ProductSort, ProductsProjection, get_product, search_products,
@@ -120,6 +122,7 @@ pub struct CatalogQuery;
 impl CatalogQuery {
     /// One product by id. `consistentWith`: a mutation's `consistencyToken`; the query then
     /// waits (up to 5 s) until the read model reflects that mutation.
+    #[graphql(guard = "permission(Permission::CatalogRead)")]
     async fn product(&self, ctx: &Context<'_>, id: ID, consistent_with: Option<String>) -> Result<Option<Product>> {
         let id = parse_uuid(&id, "id")?;
         wait_for_products(ctx, consistent_with.as_deref()).await?;
@@ -136,6 +139,7 @@ impl CatalogQuery {
     }
 
     /// Products matching `filter`, `first` (1–100, default 20) at a time after cursor `after`.
+    #[graphql(guard = "permission(Permission::CatalogRead)")]
     async fn products(
         &self,
         ctx: &Context<'_>,

@@ -1,0 +1,247 @@
+use super::refusal::{conflict, user_refusal, value_error};
+use crate::payload::{UserError, report};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use gomarket_domain::identity::{LoginName, Password, Permission, PrincipalKind, Role, User, UserCommand, UserId};
+use gomarket_infra::event_store::{CommandError, EventMetadata, Executed};
+use gomarket_infra::identity::IdentityService;
+use gomarket_query_api::access::{authenticated, permission, principal};
+use gomarket_query_api::catalog::parse_uuid;
+use gomarket_query_api::context::request_context;
+use gomarket_query_api::identity::{RoleGql, UserGql};
+use gomarket_query_api::{ErrorCode, internal_error};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, InputObject)]
+pub struct CreateUserInput {
+    /// The login: an e-mail address (or a plain user name).
+    pub email: String,
+    /// At least 10 characters.
+    #[graphql(secret)]
+    pub password: String,
+    /// At least one.
+    pub roles: Vec<RoleGql>,
+}
+
+/// What a user mutation answers.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct UserPayload {
+    pub user: Option<UserGql>,
+    pub errors: Vec<UserError>,
+    pub consistency_token: Option<String>,
+}
+
+impl UserPayload {
+    fn refused(ctx: &Context<'_>, errors: Vec<UserError>) -> Self {
+        report(ctx, &errors);
+        Self {
+            user: None,
+            errors,
+            consistency_token: None,
+        }
+    }
+
+    fn accepted(id: UserId, executed: Executed<User>) -> Self {
+        Self {
+            user: executed
+                .aggregate
+                .state
+                .as_ref()
+                .map(|s| UserGql::new(id, executed.version, s)),
+            errors: vec![],
+            consistency_token: executed.token.map(|t| t.encode()),
+        }
+    }
+}
+
+fn metadata(ctx: &Context<'_>, command: &str) -> EventMetadata {
+    let request = request_context(ctx);
+    EventMetadata::new(request.correlation_id.clone(), request.actor(), command)
+}
+
+fn outcome(
+    ctx: &Context<'_>,
+    id: UserId,
+    id_field: &str,
+    result: Result<Executed<User>, CommandError<gomarket_domain::identity::UserRefusal>>,
+) -> Result<UserPayload> {
+    match result {
+        Ok(executed) => Ok(UserPayload::accepted(id, executed)),
+        Err(CommandError::Refused(refusal)) => Ok(UserPayload::refused(ctx, vec![user_refusal(&refusal, id_field)])),
+        Err(error @ CommandError::Conflict) => Ok(UserPayload::refused(ctx, vec![conflict(&error)])),
+        Err(error @ CommandError::Store(_)) => Err(internal_error(&error, &request_context(ctx).correlation_id)),
+    }
+}
+
+fn user_id(id: &ID) -> Result<UserId, UserError> {
+    parse_uuid(id, "userId")
+        .map(UserId::from)
+        .map_err(|_| UserError::new(ErrorCode::BadUserInput, "userId", "not a valid id"))
+}
+
+#[derive(Debug, Default)]
+pub struct UserMutation;
+
+#[Object]
+impl UserMutation {
+    /// Creates a user who logs in with `email` and `password`.
+    #[graphql(guard = "permission(Permission::UsersManage)")]
+    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<UserPayload> {
+        let mut errors = Vec::new();
+        let login = LoginName::parse(&input.email)
+            .map_err(|e| errors.push(value_error("email", &e)))
+            .ok();
+        let password = Password::parse(&input.password)
+            .map_err(|e| errors.push(value_error("password", &e)))
+            .ok();
+        if input.roles.is_empty() {
+            errors.push(UserError::new(
+                ErrorCode::BadUserInput,
+                "roles",
+                "a user needs at least one role",
+            ));
+        }
+        let (Some(login), Some(password), true) = (login, password, errors.is_empty()) else {
+            return Ok(UserPayload::refused(ctx, errors));
+        };
+        let identity = ctx.data::<Arc<IdentityService>>()?;
+        let id = UserId::for_login(&login);
+        let roles: Vec<Role> = input.roles.into_iter().map(Into::into).collect();
+        let result = identity
+            .create_user(login, password, roles, &metadata(ctx, "CreateUser"))
+            .await;
+        outcome(ctx, id, "email", result)
+    }
+
+    /// Adds a role to a user (no-op if held).
+    #[graphql(guard = "permission(Permission::UsersManage)")]
+    async fn grant_role(&self, ctx: &Context<'_>, user_id: ID, role: RoleGql) -> Result<UserPayload> {
+        let id = match self::user_id(&user_id) {
+            Ok(id) => id,
+            Err(error) => return Ok(UserPayload::refused(ctx, vec![error])),
+        };
+        let identity = ctx.data::<Arc<IdentityService>>()?;
+        let result = identity
+            .execute_user(id, UserCommand::GrantRole(role.into()), &metadata(ctx, "GrantRole"))
+            .await;
+        outcome(ctx, id, "userId", result)
+    }
+
+    /// Removes a role from a user (no-op if not held; a user's last role cannot be removed).
+    #[graphql(guard = "permission(Permission::UsersManage)")]
+    async fn revoke_role(&self, ctx: &Context<'_>, user_id: ID, role: RoleGql) -> Result<UserPayload> {
+        let id = match self::user_id(&user_id) {
+            Ok(id) => id,
+            Err(error) => return Ok(UserPayload::refused(ctx, vec![error])),
+        };
+        let identity = ctx.data::<Arc<IdentityService>>()?;
+        let result = identity
+            .execute_user(id, UserCommand::RevokeRole(role.into()), &metadata(ctx, "RevokeRole"))
+            .await;
+        outcome(ctx, id, "userId", result)
+    }
+
+    /// Disables a user: logins fail and tokens already issued stop working at once. You
+    /// cannot disable yourself.
+    #[graphql(guard = "permission(Permission::UsersManage)")]
+    async fn disable_user(&self, ctx: &Context<'_>, user_id: ID) -> Result<UserPayload> {
+        let id = match self::user_id(&user_id) {
+            Ok(id) => id,
+            Err(error) => return Ok(UserPayload::refused(ctx, vec![error])),
+        };
+        if matches!(principal(ctx)?.kind, PrincipalKind::User { id: me, .. } if me == id) {
+            return Ok(UserPayload::refused(
+                ctx,
+                vec![UserError::new(
+                    ErrorCode::FailedPrecondition,
+                    "userId",
+                    "you cannot disable yourself",
+                )],
+            ));
+        }
+        let identity = ctx.data::<Arc<IdentityService>>()?;
+        let result = identity
+            .execute_user(id, UserCommand::Disable, &metadata(ctx, "DisableUser"))
+            .await;
+        outcome(ctx, id, "userId", result)
+    }
+
+    /// Re-enables a disabled user.
+    #[graphql(guard = "permission(Permission::UsersManage)")]
+    async fn enable_user(&self, ctx: &Context<'_>, user_id: ID) -> Result<UserPayload> {
+        let id = match self::user_id(&user_id) {
+            Ok(id) => id,
+            Err(error) => return Ok(UserPayload::refused(ctx, vec![error])),
+        };
+        let identity = ctx.data::<Arc<IdentityService>>()?;
+        let result = identity
+            .execute_user(id, UserCommand::Enable, &metadata(ctx, "EnableUser"))
+            .await;
+        outcome(ctx, id, "userId", result)
+    }
+
+    /// Sets another user's password (e.g. a forgotten one); their sessions end.
+    #[graphql(guard = "permission(Permission::UsersManage)")]
+    async fn set_user_password(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        #[graphql(secret)] password: String,
+    ) -> Result<UserPayload> {
+        let id = match self::user_id(&user_id) {
+            Ok(id) => id,
+            Err(error) => return Ok(UserPayload::refused(ctx, vec![error])),
+        };
+        let password = match Password::parse(&password) {
+            Ok(p) => p,
+            Err(e) => return Ok(UserPayload::refused(ctx, vec![value_error("password", &e)])),
+        };
+        let identity = ctx.data::<Arc<IdentityService>>()?;
+        let result = identity
+            .set_password(id, password, &metadata(ctx, "ChangePassword"))
+            .await;
+        outcome(ctx, id, "userId", result)
+    }
+
+    /// Changes the caller's own password; every session (this one included) must log in again.
+    #[graphql(guard = "authenticated()")]
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(secret)] current_password: String,
+        #[graphql(secret)] new_password: String,
+    ) -> Result<UserPayload> {
+        let PrincipalKind::User { id, .. } = principal(ctx)?.kind else {
+            return Ok(UserPayload::refused(
+                ctx,
+                vec![UserError::new(
+                    ErrorCode::FailedPrecondition,
+                    "currentPassword",
+                    "API keys have no password",
+                )],
+            ));
+        };
+        let identity = ctx.data::<Arc<IdentityService>>()?;
+        let matches = identity
+            .password_matches(id, &current_password)
+            .await
+            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;
+        if !matches {
+            return Ok(UserPayload::refused(
+                ctx,
+                vec![UserError::new(
+                    ErrorCode::BadUserInput,
+                    "currentPassword",
+                    "the current password is wrong",
+                )],
+            ));
+        }
+        let password = match Password::parse(&new_password) {
+            Ok(p) => p,
+            Err(e) => return Ok(UserPayload::refused(ctx, vec![value_error("newPassword", &e)])),
+        };
+        let result = identity
+            .set_password(id, password, &metadata(ctx, "ChangePassword"))
+            .await;
+        outcome(ctx, id, "currentPassword", result)
+    }
+}

@@ -1,0 +1,130 @@
+//! Options of authentication, secrets and the HTTP edge (part of `serve`).
+
+use clap::Args;
+
+/// Keys and token lifetimes. Secret values are never shown in `--help`.
+#[derive(Debug, Clone, Args)]
+pub struct SecurityArgs {
+    /// Key that signs access tokens (HS256): at least 32 bytes, as text or `base64:<...>`.
+    /// Unset: a key generated once and kept in the database (development only).
+    #[arg(long, env = "GOMARKET_JWT_SECRET", hide_env_values = true, value_name = "KEY")]
+    pub jwt_secret: Option<String>,
+
+    /// Earlier signing keys still accepted while their tokens live (comma-separated), for
+    /// rotation: move the old key here when setting a new GOMARKET_JWT_SECRET.
+    #[arg(
+        long,
+        env = "GOMARKET_JWT_PREVIOUS_SECRETS",
+        hide_env_values = true,
+        value_name = "KEYS"
+    )]
+    pub jwt_previous_secrets: Option<String>,
+
+    /// AES-256 key of the secrets store: base64 of 32 bytes. Unset: a key generated once and
+    /// kept in the database (development only).
+    #[arg(long, env = "GOMARKET_SECRET_KEY", hide_env_values = true, value_name = "BASE64")]
+    pub secret_key: Option<String>,
+
+    /// Earlier secrets-store keys that still decrypt (comma-separated base64), for rotation.
+    #[arg(
+        long,
+        env = "GOMARKET_SECRET_PREVIOUS_KEYS",
+        hide_env_values = true,
+        value_name = "KEYS"
+    )]
+    pub secret_previous_keys: Option<String>,
+
+    /// Password of the `admin` user created on the very first start (when no user exists).
+    /// Unset: a random one is printed once to the console.
+    #[arg(
+        long,
+        env = "GOMARKET_ADMIN_PASSWORD",
+        hide_env_values = true,
+        value_name = "PASSWORD"
+    )]
+    pub admin_password: Option<String>,
+
+    /// Lifetime of access tokens, in seconds.
+    #[arg(long, env = "GOMARKET_ACCESS_TOKEN_TTL_SECONDS", default_value_t = 900)]
+    pub access_token_ttl_seconds: u64,
+
+    /// Lifetime of refresh tokens, in seconds.
+    #[arg(long, env = "GOMARKET_REFRESH_TOKEN_TTL_SECONDS", default_value_t = 30 * 24 * 3600)]
+    pub refresh_token_ttl_seconds: u64,
+
+    /// Failed logins of one account, within the lockout window, before it is locked.
+    #[arg(long, env = "GOMARKET_LOGIN_MAX_FAILURES", default_value_t = 5)]
+    pub login_max_failures: i32,
+
+    /// Failed logins from one client address, within the lockout window, before it is locked.
+    #[arg(long, env = "GOMARKET_LOGIN_ADDRESS_MAX_FAILURES", default_value_t = 50)]
+    pub login_address_max_failures: i32,
+
+    /// Window of failed-login counting and length of a lock, in seconds.
+    #[arg(long, env = "GOMARKET_LOGIN_LOCKOUT_SECONDS", default_value_t = 300)]
+    pub login_lockout_seconds: u64,
+}
+
+impl Default for SecurityArgs {
+    fn default() -> Self {
+        Self {
+            jwt_secret: None,
+            jwt_previous_secrets: None,
+            secret_key: None,
+            secret_previous_keys: None,
+            admin_password: None,
+            access_token_ttl_seconds: 900,
+            refresh_token_ttl_seconds: 30 * 24 * 3600,
+            login_max_failures: 5,
+            login_address_max_failures: 50,
+            login_lockout_seconds: 300,
+        }
+    }
+}
+
+/// Limits of the HTTP edge.
+#[derive(Debug, Clone, Args)]
+pub struct EdgeArgs {
+    /// Origins allowed to call the API from a browser (comma-separated, e.g.
+    /// `https://admin.example.ru`). Unset: no cross-origin access.
+    #[arg(long, env = "GOMARKET_CORS_ORIGINS", value_name = "ORIGINS")]
+    pub cors_origins: Option<String>,
+
+    /// Longest time one GraphQL request may take, in milliseconds.
+    #[arg(long, env = "GOMARKET_REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
+    pub request_timeout_ms: u64,
+
+    /// Sustained GraphQL requests per second per authenticated principal.
+    #[arg(long, env = "GOMARKET_RATE_LIMIT_PER_SECOND", default_value_t = 50.0)]
+    pub rate_limit_per_second: f64,
+
+    /// Burst of GraphQL requests per principal above the sustained rate.
+    #[arg(long, env = "GOMARKET_RATE_LIMIT_BURST", default_value_t = 200.0)]
+    pub rate_limit_burst: f64,
+
+    /// Sustained GraphQL requests per second per client address.
+    #[arg(long, env = "GOMARKET_RATE_LIMIT_IP_PER_SECOND", default_value_t = 100.0)]
+    pub rate_limit_ip_per_second: f64,
+
+    /// Burst of GraphQL requests per client address.
+    #[arg(long, env = "GOMARKET_RATE_LIMIT_IP_BURST", default_value_t = 400.0)]
+    pub rate_limit_ip_burst: f64,
+
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+    #[arg(long, env = "GOMARKET_TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for EdgeArgs {
+    fn default() -> Self {
+        Self {
+            cors_origins: None,
+            request_timeout_ms: 30_000,
+            rate_limit_per_second: 50.0,
+            rate_limit_burst: 200.0,
+            rate_limit_ip_per_second: 100.0,
+            rate_limit_ip_burst: 400.0,
+            trust_forwarded_for: false,
+        }
+    }
+}

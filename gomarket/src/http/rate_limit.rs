@@ -1,0 +1,79 @@
+//! Token buckets per key (principal or client address), in memory.
+//!
+//! Each replica limits on its own; behind a load balancer spreading requests evenly, the
+//! effective limit is the configured one times the replica count. Idle buckets are forgotten.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Most keys remembered before full (idle) buckets are dropped.
+const MAX_KEYS: usize = 100_000;
+
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    updated: Instant,
+}
+
+#[derive(Debug)]
+pub struct RateLimiter {
+    per_second: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+impl RateLimiter {
+    pub fn new(per_second: f64, burst: f64) -> Self {
+        Self {
+            per_second: per_second.max(0.001),
+            burst: burst.max(1.0),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one token for `key`, or says how long until one is available.
+    pub fn check(&self, key: &str) -> Result<(), Duration> {
+        self.check_at(key, Instant::now())
+    }
+
+    fn check_at(&self, key: &str, now: Instant) -> Result<(), Duration> {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if buckets.len() >= MAX_KEYS && !buckets.contains_key(key) {
+            let (rate, burst) = (self.per_second, self.burst);
+            buckets.retain(|_, b| b.tokens + now.duration_since(b.updated).as_secs_f64() * rate < burst);
+        }
+        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
+            tokens: self.burst,
+            updated: now,
+        });
+        let refill = now.duration_since(bucket.updated).as_secs_f64() * self.per_second;
+        bucket.tokens = (bucket.tokens + refill).min(self.burst);
+        bucket.updated = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / self.per_second))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn burst_then_sustained_rate() {
+        let limiter = RateLimiter::new(2.0, 3.0);
+        let start = Instant::now();
+        for _ in 0..3 {
+            assert!(limiter.check_at("a", start).is_ok());
+        }
+        let wait = limiter.check_at("a", start).unwrap_err();
+        assert!((wait.as_secs_f64() - 0.5).abs() < 1e-6, "{wait:?}");
+        assert!(limiter.check_at("b", start).is_ok(), "keys are independent");
+        assert!(limiter.check_at("a", start + Duration::from_millis(500)).is_ok());
+        assert!(limiter.check_at("a", start + Duration::from_millis(500)).is_err());
+    }
+}

@@ -1,0 +1,120 @@
+//! A secret stored through the API and the passwords of users never appear in the events
+//! table, any other table, the application's log, or any GraphQL response.
+
+mod support;
+
+use serde_json::json;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use support::{ADMIN_PASSWORD, TestApp};
+use tracing_subscriber::fmt::MakeWriter;
+
+/// Everything the application logs, at debug level, kept for grepping.
+#[derive(Clone, Default)]
+struct CapturedLog(Arc<Mutex<Vec<u8>>>);
+
+impl Write for CapturedLog {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for CapturedLog {
+    type Writer = CapturedLog;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+fn hex(text: &str) -> String {
+    text.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test]
+async fn secrets_and_passwords_never_leak() {
+    let log = CapturedLog::default();
+    tracing_subscriber::fmt()
+        .with_env_filter("debug")
+        .with_writer(log.clone())
+        .init();
+    let app = TestApp::spawn().await;
+    let secret = format!("wb-token-{}", uuid::Uuid::new_v4().simple());
+    let user_password = "a manager's own password";
+    let mut responses = Vec::new();
+
+    let stored = app
+        .graphql(
+            "mutation($i: StoreSecretInput!) { storeSecret(input: $i) { secret { id name keyId createdBy } errors { code } } }",
+            json!({ "i": { "name": "WB token, main account", "value": secret } }),
+        )
+        .await;
+    let id = stored["data"]["storeSecret"]["secret"]["id"]
+        .as_str()
+        .expect("stored")
+        .to_owned();
+    responses.push(stored);
+    responses.push(
+        app.graphql(
+            "mutation($i: CreateUserInput!) { createUser(input: $i) { user { id email roles } errors { code } } }",
+            json!({ "i": { "email": "m@shop.ru", "password": user_password, "roles": ["MANAGER"] } }),
+        )
+        .await,
+    );
+    responses.push(app.login_response("m@shop.ru", user_password).await);
+    responses.push(
+        app.graphql(
+            "{ secrets { totalCount nodes { id name keyId createdAt createdBy } } }",
+            json!({}),
+        )
+        .await,
+    );
+    responses.push(
+        app.graphql("{ me { actor permissions user { email } } }", json!({}))
+            .await,
+    );
+    responses.push(app.graphql("{ users { nodes { id email roles } } }", json!({})).await);
+    let users = responses.last().unwrap()["data"]["users"]["nodes"].clone();
+    for user in users.as_array().unwrap() {
+        responses.push(
+            app.graphql(
+                "query($id: ID!) { history(aggregateType: \"User\", aggregateId: $id, first: 20) { nodes { payload actor } } }",
+                json!({ "id": user["id"] }),
+            )
+            .await,
+        );
+    }
+    assert_eq!(responses[3]["data"]["secrets"]["totalCount"], 1, "{}", responses[3]);
+
+    // Every table of the database, rendered as text (bytea as hex).
+    let tables: Vec<String> = sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(tables.contains(&"events".to_owned()) && tables.contains(&"secrets".to_owned()));
+    let mut database = String::new();
+    for table in &tables {
+        let dump: Option<String> = sqlx::query_scalar(&format!("SELECT string_agg(t::text, E'\\n') FROM {table} t"))
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        database.push_str(&dump.unwrap_or_default());
+    }
+    assert!(database.contains(&id), "the secret's id is stored");
+    let log = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("secret stored"), "the log was captured");
+    let responses = serde_json::to_string(&responses).unwrap();
+    for needle in [secret.as_str(), user_password, ADMIN_PASSWORD] {
+        for (place, text) in [("database", &database), ("log", &log), ("responses", &responses)] {
+            assert!(!text.contains(needle), "{needle:?} leaked into the {place}");
+            assert!(
+                !text.contains(&hex(needle)),
+                "{needle:?} (as hex) leaked into the {place}"
+            );
+        }
+    }
+}

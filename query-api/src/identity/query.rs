@@ -1,0 +1,265 @@
+use super::types::{ApiKeyGql, Me, PrincipalKindGql, SecretGql, UserGql};
+use crate::access::{authenticated, permission, principal};
+use crate::catalog::parse_uuid;
+use crate::context::request_context;
+use crate::error::{ErrorCode, api_error, internal_error};
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::Utc;
+use gomarket_domain::identity::{Permission, PrincipalKind, UserId};
+use gomarket_infra::identity::IdentityService;
+use gomarket_infra::secrets::SecretStore;
+use std::sync::Arc;
+
+const MAX_PAGE_SIZE: i32 = 100;
+
+fn page_size(first: Option<i32>) -> Result<usize> {
+    let first = first.unwrap_or(50);
+    if (1..=MAX_PAGE_SIZE).contains(&first) {
+        Ok(first as usize)
+    } else {
+        Err(api_error(
+            ErrorCode::BadUserInput,
+            format!("first must be between 1 and {MAX_PAGE_SIZE}"),
+            Some("first"),
+        ))
+    }
+}
+
+/// Skips past the item whose id is `after` (ids are the cursors).
+fn after_cursor<T>(items: Vec<T>, id_of: impl Fn(&T) -> String, after: Option<&str>) -> Result<Vec<T>> {
+    let Some(after) = after else { return Ok(items) };
+    let position = items.iter().position(|item| id_of(item) == after).ok_or_else(|| {
+        api_error(
+            ErrorCode::BadUserInput,
+            "after: not a cursor issued by this server",
+            Some("after"),
+        )
+    })?;
+    Ok(items.into_iter().skip(position + 1).collect())
+}
+
+/// Relay edges of `nodes`, each node's id as its cursor.
+fn edges<T: Clone, E>(nodes: &[T], cursor: impl Fn(&T) -> String, edge: impl Fn(String, T) -> E) -> Vec<E> {
+    nodes.iter().map(|n| edge(cursor(n), n.clone())).collect()
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct IdentityPageInfo {
+    pub has_next_page: bool,
+    pub end_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct UserEdge {
+    /// Pass as `after` to continue after this node.
+    pub cursor: String,
+    pub node: UserGql,
+}
+
+/// Users, oldest first.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct UserConnection {
+    pub edges: Vec<UserEdge>,
+    pub nodes: Vec<UserGql>,
+    pub page_info: IdentityPageInfo,
+    pub total_count: i64,
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ApiKeyEdge {
+    /// Pass as `after` to continue after this node.
+    pub cursor: String,
+    pub node: ApiKeyGql,
+}
+
+/// API keys, newest first.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ApiKeyConnection {
+    pub edges: Vec<ApiKeyEdge>,
+    pub nodes: Vec<ApiKeyGql>,
+    pub page_info: IdentityPageInfo,
+    pub total_count: i64,
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct SecretEdge {
+    /// Pass as `after` to continue after this node.
+    pub cursor: String,
+    pub node: SecretGql,
+}
+
+/// Secrets' metadata, newest first.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct SecretConnection {
+    pub edges: Vec<SecretEdge>,
+    pub nodes: Vec<SecretGql>,
+    pub page_info: IdentityPageInfo,
+    pub total_count: i64,
+}
+
+#[derive(Debug, Default)]
+pub struct IdentityQuery;
+
+#[Object]
+impl IdentityQuery {
+    /// The caller: user or API key, and what it may do.
+    #[graphql(guard = "authenticated()")]
+    async fn me(&self, ctx: &Context<'_>) -> Result<Me> {
+        let principal = principal(ctx)?;
+        let identity = ctx.data::<Arc<IdentityService>>()?;
+        let fail = |e: &dyn std::fmt::Display| internal_error(e, &request_context(ctx).correlation_id);
+        let me = match &principal.kind {
+            PrincipalKind::User { id, .. } => {
+                let user = identity.user(*id).await.map_err(|e| fail(&e))?;
+                let user = user.state.as_ref().map(|s| UserGql::new(*id, user.version, s));
+                Me {
+                    id: ID(id.to_string()),
+                    kind: PrincipalKindGql::User,
+                    email: user.as_ref().map(|u| u.email.clone()),
+                    roles: user.as_ref().map(|u| u.roles.clone()).unwrap_or_default(),
+                    actor: principal.actor(),
+                    permissions: vec![],
+                    user,
+                    api_key: None,
+                }
+            }
+            PrincipalKind::ApiKey { id, owner, .. } => {
+                let key = identity.api_key(*id).await.map_err(|e| fail(&e))?;
+                let owner = identity.user(*owner).await.map_err(|e| fail(&e))?;
+                Me {
+                    id: ID(id.to_string()),
+                    kind: PrincipalKindGql::ApiKey,
+                    email: owner.state.as_ref().map(|s| s.login.to_string()),
+                    roles: vec![],
+                    actor: principal.actor(),
+                    permissions: vec![],
+                    user: None,
+                    api_key: key.state.as_ref().map(|s| ApiKeyGql::new(*id, s, Utc::now())),
+                }
+            }
+        };
+        Ok(Me {
+            permissions: principal.permissions.iter().map(|p| p.to_string()).collect(),
+            ..me
+        })
+    }
+
+    /// Every user, oldest first.
+    #[graphql(guard = "permission(Permission::UsersRead)")]
+    async fn users(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<UserConnection> {
+        let first = page_size(first)?;
+        let identity = ctx.data::<Arc<IdentityService>>()?;
+        let all: Vec<UserGql> = identity
+            .users()
+            .await
+            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?
+            .into_iter()
+            .filter_map(|(id, user)| user.state.as_ref().map(|s| UserGql::new(id, user.version, s)))
+            .collect();
+        let total_count = all.len() as i64;
+        let rest = after_cursor(all, |u| u.id.to_string(), after.as_deref())?;
+        let has_next_page = rest.len() > first;
+        let nodes: Vec<UserGql> = rest.into_iter().take(first).collect();
+        Ok(UserConnection {
+            edges: edges(&nodes, |u| u.id.to_string(), |cursor, node| UserEdge { cursor, node }),
+            page_info: IdentityPageInfo {
+                has_next_page,
+                end_cursor: nodes.last().map(|u| u.id.to_string()),
+            },
+            nodes,
+            total_count,
+        })
+    }
+
+    /// One user by id.
+    #[graphql(guard = "permission(Permission::UsersRead)")]
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<UserGql> {
+        let id = UserId::from(parse_uuid(&id, "id")?);
+        let identity = ctx.data::<Arc<IdentityService>>()?;
+        let user = identity
+            .user(id)
+            .await
+            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;
+        user.state
+            .as_ref()
+            .map(|s| UserGql::new(id, user.version, s))
+            .ok_or_else(|| api_error(ErrorCode::NotFound, format!("no user with id {id}"), Some("id")))
+    }
+
+    /// API keys: the caller's own, or everyone's for holders of `users:read`
+    /// (`ownerId` narrows to one user).
+    #[graphql(guard = "authenticated()")]
+    async fn api_keys(
+        &self,
+        ctx: &Context<'_>,
+        owner_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ApiKeyConnection> {
+        let principal = principal(ctx)?;
+        let first = page_size(first)?;
+        let requested = owner_id
+            .map(|id| parse_uuid(&id, "ownerId").map(UserId::from))
+            .transpose()?;
+        let owner = if principal.can(Permission::UsersRead) {
+            requested
+        } else {
+            match requested {
+                Some(id) if id != principal.user_id() => {
+                    return Err(api_error(
+                        ErrorCode::Forbidden,
+                        "permission users:read is required to list other users' keys",
+                        Some("ownerId"),
+                    ));
+                }
+                _ => Some(principal.user_id()),
+            }
+        };
+        let identity = ctx.data::<Arc<IdentityService>>()?;
+        let now = Utc::now();
+        let all: Vec<ApiKeyGql> = identity
+            .api_keys(owner)
+            .await
+            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?
+            .into_iter()
+            .filter_map(|(id, key)| key.state.as_ref().map(|s| ApiKeyGql::new(id, s, now)))
+            .collect();
+        let total_count = all.len() as i64;
+        let rest = after_cursor(all, |k| k.id.to_string(), after.as_deref())?;
+        let has_next_page = rest.len() > first;
+        let nodes: Vec<ApiKeyGql> = rest.into_iter().take(first).collect();
+        Ok(ApiKeyConnection {
+            edges: edges(&nodes, |k| k.id.to_string(), |cursor, node| ApiKeyEdge { cursor, node }),
+            page_info: IdentityPageInfo {
+                has_next_page,
+                end_cursor: nodes.last().map(|k| k.id.to_string()),
+            },
+            nodes,
+            total_count,
+        })
+    }
+
+    /// Stored secrets, without their values (values are never returned).
+    #[graphql(guard = "permission(Permission::SecretsRead)")]
+    async fn secrets(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<ID>) -> Result<SecretConnection> {
+        let first = page_size(first)?;
+        let after = after.map(|id| parse_uuid(&id, "after")).transpose()?;
+        let store = ctx.data::<SecretStore>()?;
+        let (mut found, total_count) = store
+            .list(first as i64 + 1, after)
+            .await
+            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;
+        let has_next_page = found.len() > first;
+        found.truncate(first);
+        let nodes: Vec<SecretGql> = found.into_iter().map(Into::into).collect();
+        Ok(SecretConnection {
+            edges: edges(&nodes, |s| s.id.to_string(), |cursor, node| SecretEdge { cursor, node }),
+            page_info: IdentityPageInfo {
+                has_next_page,
+                end_cursor: nodes.last().map(|s| s.id.to_string()),
+            },
+            nodes,
+            total_count,
+        })
+    }
+}
