@@ -6,9 +6,13 @@
 //! - [`catalog`]: the product catalog context: value types (`Sku`, `Barcode`, `Kopecks`, ...)
 //!   and the `Product` aggregate.
 //! - [`identity`]: users, roles and permissions, API keys.
+//! - [`supplier`]: supplier feeds: normalization of their fields.
+//! - [`pure_aggregate`]: the cqrs-es adapter every aggregate shares (pure decide + fold).
 //! - [`clock`]: the time source handed to aggregates as a service, so decisions stay pure.
 #![forbid(unsafe_code)]
 
 pub mod catalog;
 pub mod clock;
 pub mod identity;
+pub mod pure_aggregate;
+pub mod supplier;
