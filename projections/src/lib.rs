@@ -39,4 +39,9 @@ pub const READ_MODEL_MIGRATIONS: &[EmbeddedMigration] = &[
         "projection failures and applied sequences",
         include_str!("../migrations/20261123000102_projection_failures.sql"),
     ),
+    (
+        20261124000101,
+        "supplier products in the products read model",
+        include_str!("../migrations/20261124000101_supplier_products.sql"),
+    ),
 ];

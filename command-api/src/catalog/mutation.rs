@@ -213,7 +213,7 @@ async fn execute(ctx: &Context<'_>, id: ProductId, command: ProductCommand) -> R
 
 fn has_expected_version(command: &ProductCommand) -> bool {
     match command {
-        ProductCommand::Create(_) => false,
+        ProductCommand::Create(_) | ProductCommand::ImportOffer(_) | ProductCommand::MarkUnavailable => false,
         ProductCommand::UpdateDetails { expected_version, .. }
         | ProductCommand::ChangePrice { expected_version, .. }
         | ProductCommand::ChangeStock { expected_version, .. }

@@ -4,9 +4,10 @@ pub mod product;
 pub mod values;
 
 pub use product::{
-    NewProduct, Product, ProductCommand, ProductDetails, ProductEvent, ProductRefusal, ProductServices, ProductState,
-    ProductStatus,
+    NewProduct, Product, ProductCommand, ProductContent, ProductDetails, ProductEvent, ProductRefusal, ProductServices,
+    ProductState, ProductStatus, SupplierLink, SupplierOffer,
 };
 pub use values::{
-    Barcode, BarcodeKind, Brand, CategoryPath, Description, Kopecks, ProductId, Quantity, Sku, Title, ValueError,
+    Barcode, BarcodeKind, Brand, CategoryPath, Description, Dimensions, Kopecks, ProductId, Quantity, Sku, Title,
+    ValueError, parse_dimensions,
 };

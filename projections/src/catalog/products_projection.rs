@@ -28,6 +28,9 @@ struct ProductsSql {
     update_price: String,
     update_stock: String,
     update_status: String,
+    insert_imported: String,
+    update_content: String,
+    update_supply: String,
 }
 
 impl ProductsSql {
@@ -49,6 +52,18 @@ impl ProductsSql {
             update_price: update("price_kopecks = $2, version = $3, updated_at = $4"),
             update_stock: update("stock = $2, version = $3, updated_at = $4"),
             update_status: update("status = $2, version = $3, updated_at = $4"),
+            insert_imported: format!(
+                "INSERT INTO {table} (id, sku, title, brand, description, category, barcodes, price_kopecks,
+                                      stock, status, version, created_at, updated_at, supplier_id, supplier_sku,
+                                      stock_by_warehouse, available, content)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17)
+                 ON CONFLICT (id) DO NOTHING"
+            ),
+            update_content: update("content = $2, version = $3, updated_at = $4"),
+            update_supply: format!(
+                "UPDATE {table} SET stock_by_warehouse = $2, version = $3, updated_at = $4, stock = $5, available = $6
+                  WHERE id = $1 AND version < $3"
+            ),
         }
     }
 }
@@ -133,6 +148,10 @@ impl Projection for ProductsProjection {
     }
 }
 
+fn json(stored: &StoredEvent, value: &impl serde::Serialize) -> Result<serde_json::Value, ProjectionError> {
+    serde_json::to_value(value).map_err(|e| ProjectionError::bad_payload(stored, e))
+}
+
 fn parse_id(event: &StoredEvent) -> Result<Uuid, ProjectionError> {
     Uuid::parse_str(&event.aggregate_id).map_err(|e| ProjectionError::bad_payload(event, e))
 }
@@ -201,6 +220,56 @@ async fn apply_one(
             .bind(status_name(ProductStatus::Archived))
             .bind(version)
             .bind(at),
+        ProductEvent::ProductImported {
+            supplier,
+            sku,
+            title,
+            brand,
+            description,
+            category,
+            barcodes,
+            price_kopecks,
+            stock,
+            stock_by_warehouse,
+            available,
+            content,
+            at,
+        } => sqlx::query(&sql.insert_imported)
+            .bind(id)
+            .bind(sku.as_str().to_owned())
+            .bind(title.to_string())
+            .bind(brand.map(String::from))
+            .bind(description.map(String::from))
+            .bind(category.map(String::from))
+            .bind(barcodes.into_iter().map(String::from).collect::<Vec<_>>())
+            .bind(price_kopecks.get())
+            .bind(stock.get())
+            .bind(status_name(ProductStatus::Active))
+            .bind(version)
+            .bind(at)
+            .bind(supplier.supplier_id)
+            .bind(supplier.supplier_sku)
+            .bind(json(stored, &stock_by_warehouse)?)
+            .bind(available)
+            .bind(json(stored, &content)?),
+        ProductEvent::ProductContentChanged { content, at } => sqlx::query(&sql.update_content)
+            .bind(id)
+            .bind(json(stored, &content)?)
+            .bind(version)
+            .bind(at),
+        ProductEvent::ProductSupplyChanged {
+            stock_by_warehouse,
+            stock,
+            available,
+            at,
+            ..
+        } => sqlx::query(&sql.update_supply)
+            .bind(id)
+            .bind(json(stored, &stock_by_warehouse)?)
+            .bind(version)
+            .bind(at)
+            .bind(stock.get())
+            .bind(available),
     };
     query.execute(&mut *tx).await?;
     Ok(())

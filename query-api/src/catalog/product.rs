@@ -29,13 +29,39 @@ pub struct Money {
     pub currency: String,
 }
 
-/// A product of the catalog.
+/// Units in one supplier warehouse.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct WarehouseStock {
+    pub warehouse: String,
+    pub quantity: i64,
+}
+
+/// A named characteristic.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Attribute {
+    pub name: String,
+    pub value: String,
+}
+
+/// Sizes in millimetres, weight in grams, volume in millilitres.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ProductDimensions {
+    pub length_mm: Option<i64>,
+    pub width_mm: Option<i64>,
+    pub depth_mm: Option<i64>,
+    pub diameter_mm: Option<i64>,
+    pub weight_g: Option<i64>,
+    pub volume_ml: Option<i64>,
+}
+
+/// A product of the catalog: the seller's own, or a supplier's item (then `price` is the
+/// purchase price and `stock` the total over the supplier's warehouses).
 #[derive(Debug, Clone)]
 pub struct Product(pub ProductRecord);
 
 #[Object]
 impl Product {
-    /// Deterministic UUID derived from the SKU.
+    /// Deterministic UUID derived from the SKU (own products) or the supplier's item.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -83,6 +109,62 @@ impl Product {
     /// product only if nobody else did since.
     async fn version(&self) -> i64 {
         self.0.version
+    }
+    /// The supplier whose item this is (`null` for the seller's own products).
+    async fn supplier_id(&self) -> Option<ID> {
+        self.0.supplier.as_ref().map(|s| ID(s.supplier_id.to_string()))
+    }
+    /// The supplier's own id of the item.
+    async fn supplier_sku(&self) -> Option<&str> {
+        self.0.supplier.as_ref().map(|s| s.supplier_sku.as_str())
+    }
+    /// Units per supplier warehouse (empty for own products); `stock` is their total.
+    async fn stock_by_warehouse(&self) -> Vec<WarehouseStock> {
+        self.0
+            .stock_by_warehouse
+            .iter()
+            .map(|(warehouse, units)| WarehouseStock {
+                warehouse: warehouse.clone(),
+                quantity: *units,
+            })
+            .collect()
+    }
+    /// Whether the supplier offers it now (always true for own products).
+    async fn available(&self) -> bool {
+        self.0.available
+    }
+    /// Image URLs from the supplier's feed.
+    async fn images(&self) -> &[String] {
+        &self.0.content.images
+    }
+    /// Characteristics from the supplier's feed.
+    async fn attributes(&self) -> Vec<Attribute> {
+        self.0
+            .content
+            .attributes
+            .iter()
+            .map(|(name, value)| Attribute {
+                name: name.clone(),
+                value: value.clone(),
+            })
+            .collect()
+    }
+    /// Sizes and weight (millimetres, grams, millilitres) where the feed gives them.
+    async fn dimensions(&self) -> ProductDimensions {
+        let d = self.0.content.dimensions;
+        let int = |v: Option<u32>| v.map(i64::from);
+        ProductDimensions {
+            length_mm: int(d.length_mm),
+            width_mm: int(d.width_mm),
+            depth_mm: int(d.depth_mm),
+            diameter_mm: int(d.diameter_mm),
+            weight_g: int(d.weight_g),
+            volume_ml: int(d.volume_ml),
+        }
+    }
+    /// The supplier's recommended retail price, in kopecks.
+    async fn retail_price_kopecks(&self) -> Option<i64> {
+        self.0.content.retail_price.map(|p| p.get())
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

@@ -1,3 +1,4 @@
+use super::SupplierOffer;
 use crate::catalog::values::{Barcode, Brand, CategoryPath, Description, Kopecks, Quantity, Sku, Title};
 
 /// The descriptive part of a product, replaced as a whole by `UpdateDetails`.
@@ -40,6 +41,10 @@ pub enum ProductCommand {
     Archive {
         expected_version: Option<u64>,
     },
+    /// Creates the product from a supplier's offer, or records only what changed.
+    ImportOffer(Box<SupplierOffer>),
+    /// The offer left the supplier's full feed: stock 0, not available.
+    MarkUnavailable,
 }
 
 impl ProductCommand {
@@ -51,6 +56,8 @@ impl ProductCommand {
             Self::ChangePrice { .. } => "ChangeProductPrice",
             Self::ChangeStock { .. } => "ChangeProductStock",
             Self::Archive { .. } => "ArchiveProduct",
+            Self::ImportOffer(_) => "ImportOffer",
+            Self::MarkUnavailable => "MarkUnavailable",
         }
     }
 }

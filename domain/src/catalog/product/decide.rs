@@ -18,9 +18,15 @@ pub fn decide(
             None => Ok(vec![created(new, now)]),
         };
     }
+    if let ProductCommand::ImportOffer(offer) = command {
+        return Ok(super::import::decide_import(product.state.as_ref(), *offer, now));
+    }
     let state = product.state.as_ref().ok_or(ProductRefusal::NotFound)?;
+    if let ProductCommand::MarkUnavailable = command {
+        return Ok(super::import::decide_unavailable(state, now));
+    }
     let expected_version = match &command {
-        ProductCommand::Create(_) => None,
+        ProductCommand::Create(_) | ProductCommand::ImportOffer(_) | ProductCommand::MarkUnavailable => None,
         ProductCommand::UpdateDetails { expected_version, .. }
         | ProductCommand::ChangePrice { expected_version, .. }
         | ProductCommand::ChangeStock { expected_version, .. }
@@ -59,7 +65,7 @@ fn created(new: NewProduct, at: DateTime<Utc>) -> ProductEvent {
 /// The event a change command records on an active product, if it changes anything.
 fn change(state: &ProductState, command: ProductCommand, at: DateTime<Utc>) -> Option<ProductEvent> {
     match command {
-        ProductCommand::Create(_) => None,
+        ProductCommand::Create(_) | ProductCommand::ImportOffer(_) | ProductCommand::MarkUnavailable => None,
         ProductCommand::UpdateDetails { details, .. } => {
             let unchanged = details.title == state.title
                 && details.brand == state.brand

@@ -1,6 +1,8 @@
+use super::{ProductContent, SupplierLink};
 use crate::catalog::values::{Barcode, Brand, CategoryPath, Description, Kopecks, Quantity, Sku, Title};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Facts about a product, as stored in the event store. Never change a variant in place: add a
 /// new one (or a new `event_version` with an upcaster) instead.
@@ -40,6 +42,36 @@ pub enum ProductEvent {
     ProductArchived {
         at: DateTime<Utc>,
     },
+    /// Created from a supplier's offer; `price_kopecks` is the purchase price and `stock` the
+    /// total over `stock_by_warehouse`.
+    ProductImported {
+        supplier: SupplierLink,
+        sku: Sku,
+        title: Title,
+        brand: Option<Brand>,
+        description: Option<Description>,
+        category: Option<CategoryPath>,
+        barcodes: Vec<Barcode>,
+        price_kopecks: Kopecks,
+        stock: Quantity,
+        stock_by_warehouse: BTreeMap<String, Quantity>,
+        available: bool,
+        content: ProductContent,
+        at: DateTime<Utc>,
+    },
+    /// Images, attributes, sizes or the recommended retail price changed.
+    ProductContentChanged {
+        content: ProductContent,
+        at: DateTime<Utc>,
+    },
+    /// The supplier's stock or availability changed.
+    ProductSupplyChanged {
+        stock_by_warehouse: BTreeMap<String, Quantity>,
+        stock: Quantity,
+        previous: Quantity,
+        available: bool,
+        at: DateTime<Utc>,
+    },
 }
 
 impl ProductEvent {
@@ -50,6 +82,9 @@ impl ProductEvent {
             Self::ProductPriceChanged { .. } => "ProductPriceChanged",
             Self::ProductStockChanged { .. } => "ProductStockChanged",
             Self::ProductArchived { .. } => "ProductArchived",
+            Self::ProductImported { .. } => "ProductImported",
+            Self::ProductContentChanged { .. } => "ProductContentChanged",
+            Self::ProductSupplyChanged { .. } => "ProductSupplyChanged",
         }
     }
 
@@ -60,7 +95,10 @@ impl ProductEvent {
             | Self::ProductDetailsUpdated { at, .. }
             | Self::ProductPriceChanged { at, .. }
             | Self::ProductStockChanged { at, .. }
-            | Self::ProductArchived { at } => *at,
+            | Self::ProductArchived { at }
+            | Self::ProductImported { at, .. }
+            | Self::ProductContentChanged { at, .. }
+            | Self::ProductSupplyChanged { at, .. } => *at,
         }
     }
 }

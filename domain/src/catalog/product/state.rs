@@ -1,7 +1,8 @@
-use super::ProductEvent;
+use super::{ProductContent, ProductEvent, SupplierLink};
 use crate::catalog::values::{Barcode, Brand, CategoryPath, Description, Kopecks, Quantity, Sku, Title};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Lifecycle of a product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,6 +23,13 @@ pub struct ProductState {
     pub price: Kopecks,
     pub stock: Quantity,
     pub status: ProductStatus,
+    /// The supplier's item this product mirrors (`None` for the seller's own products).
+    pub supplier: Option<SupplierLink>,
+    /// Units per supplier warehouse (empty for own products).
+    pub stock_by_warehouse: BTreeMap<String, Quantity>,
+    /// Whether the supplier offers it now (own products: always).
+    pub available: bool,
+    pub content: ProductContent,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -64,9 +72,67 @@ impl Product {
                     price: price_kopecks,
                     stock,
                     status: ProductStatus::Active,
+                    supplier: None,
+                    stock_by_warehouse: BTreeMap::new(),
+                    available: true,
+                    content: ProductContent::default(),
                     created_at: at,
                     updated_at: at,
                 });
+            }
+            (
+                ProductEvent::ProductImported {
+                    supplier,
+                    sku,
+                    title,
+                    brand,
+                    description,
+                    category,
+                    barcodes,
+                    price_kopecks,
+                    stock,
+                    stock_by_warehouse,
+                    available,
+                    content,
+                    at,
+                },
+                _,
+            ) => {
+                self.state = Some(ProductState {
+                    sku,
+                    title,
+                    brand,
+                    description,
+                    category,
+                    barcodes,
+                    price: price_kopecks,
+                    stock,
+                    status: ProductStatus::Active,
+                    supplier: Some(supplier),
+                    stock_by_warehouse,
+                    available,
+                    content,
+                    created_at: at,
+                    updated_at: at,
+                });
+            }
+            (ProductEvent::ProductContentChanged { content, .. }, Some(state)) => {
+                state.content = content;
+                state.updated_at = at;
+            }
+            (
+                ProductEvent::ProductSupplyChanged {
+                    stock_by_warehouse,
+                    stock,
+                    available,
+                    ..
+                },
+                Some(state),
+            ) => {
+                state.stock_by_warehouse = stock_by_warehouse;
+                state.stock = stock;
+                state.available = available;
+                state.updated_at = at;
             }
             (
                 ProductEvent::ProductDetailsUpdated {

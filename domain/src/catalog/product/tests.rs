@@ -327,3 +327,132 @@ fn events_round_trip_through_json() {
     assert_eq!(json["ProductCreated"]["price_kopecks"], 249_900);
     assert_eq!(serde_json::from_value::<ProductEvent>(json).unwrap(), event);
 }
+
+mod import {
+    use super::*;
+    use crate::catalog::{Dimensions, ProductContent, SupplierLink, SupplierOffer};
+    use std::collections::BTreeMap;
+    use uuid::Uuid;
+
+    fn link() -> SupplierLink {
+        SupplierLink {
+            supplier_id: Uuid::from_u128(42),
+            supplier_sku: "100500".into(),
+        }
+    }
+
+    fn warehouses(pairs: &[(&str, i64)]) -> BTreeMap<String, Quantity> {
+        pairs.iter().map(|(w, q)| ((*w).to_owned(), qty(*q))).collect()
+    }
+
+    fn offer(price_kopecks: i64, stock: &[(&str, i64)]) -> SupplierOffer {
+        SupplierOffer {
+            link: link(),
+            sku: Sku::parse("100500").unwrap(),
+            details: details(),
+            purchase_price: price(price_kopecks),
+            stock_by_warehouse: warehouses(stock),
+            available: true,
+            content: ProductContent {
+                images: vec!["https://img.example/1.jpg".into()],
+                attributes: BTreeMap::from([("Цвет".to_owned(), "белый".to_owned())]),
+                dimensions: Dimensions {
+                    weight_g: Some(900),
+                    ..Dimensions::default()
+                },
+                retail_price: Some(price(299_000)),
+            },
+        }
+    }
+
+    fn imported(at: DateTime<Utc>) -> ProductEvent {
+        let o = offer(150_000, &[("msk", 3), ("spb", 2)]);
+        ProductEvent::ProductImported {
+            supplier: link(),
+            sku: o.sku,
+            title: o.details.title,
+            brand: o.details.brand,
+            description: o.details.description,
+            category: o.details.category,
+            barcodes: o.details.barcodes,
+            price_kopecks: o.purchase_price,
+            stock: qty(5),
+            stock_by_warehouse: o.stock_by_warehouse,
+            available: true,
+            content: o.content,
+            at,
+        }
+    }
+
+    fn import(o: SupplierOffer) -> ProductCommand {
+        ProductCommand::ImportOffer(Box::new(o))
+    }
+
+    #[test]
+    fn a_new_offer_creates_the_product_with_the_total_stock() {
+        test()
+            .given_no_previous_events()
+            .when(import(offer(150_000, &[("msk", 3), ("spb", 2)])))
+            .then_expect_events(vec![imported(now())]);
+    }
+
+    #[test]
+    fn an_unchanged_offer_records_nothing() {
+        test()
+            .given(vec![imported(earlier())])
+            .when(import(offer(150_000, &[("msk", 3), ("spb", 2)])))
+            .then_expect_events(vec![]);
+    }
+
+    #[test]
+    fn only_what_changed_is_recorded() {
+        test()
+            .given(vec![imported(earlier())])
+            .when(import(offer(140_000, &[("msk", 3), ("spb", 2)])))
+            .then_expect_events(vec![ProductEvent::ProductPriceChanged {
+                price_kopecks: price(140_000),
+                previous_kopecks: price(150_000),
+                at: now(),
+            }]);
+        test()
+            .given(vec![imported(earlier())])
+            .when(import(offer(150_000, &[("msk", 0), ("spb", 2)])))
+            .then_expect_events(vec![ProductEvent::ProductSupplyChanged {
+                stock_by_warehouse: warehouses(&[("msk", 0), ("spb", 2)]),
+                stock: qty(2),
+                previous: qty(5),
+                available: true,
+                at: now(),
+            }]);
+    }
+
+    #[test]
+    fn a_vanished_offer_becomes_unavailable_once() {
+        let unavailable = ProductEvent::ProductSupplyChanged {
+            stock_by_warehouse: warehouses(&[("msk", 0), ("spb", 0)]),
+            stock: qty(0),
+            previous: qty(5),
+            available: false,
+            at: now(),
+        };
+        test()
+            .given(vec![imported(earlier())])
+            .when(ProductCommand::MarkUnavailable)
+            .then_expect_events(vec![unavailable.clone()]);
+        test()
+            .given(vec![imported(earlier()), unavailable])
+            .when(ProductCommand::MarkUnavailable)
+            .then_expect_events(vec![]);
+    }
+
+    #[test]
+    fn archived_products_ignore_the_feed() {
+        test()
+            .given(vec![
+                imported(earlier()),
+                ProductEvent::ProductArchived { at: earlier() },
+            ])
+            .when(import(offer(1, &[("msk", 99)])))
+            .then_expect_events(vec![]);
+    }
+}

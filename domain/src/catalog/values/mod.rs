@@ -3,6 +3,7 @@
 //! constructors, so a stored event can never smuggle in an invalid value.
 
 mod barcode;
+mod dimensions;
 mod error;
 mod money;
 mod product_id;
@@ -11,6 +12,7 @@ mod sku;
 mod text;
 
 pub use barcode::{Barcode, BarcodeKind};
+pub use dimensions::{Dimensions, parse_dimensions};
 pub use error::ValueError;
 pub use money::Kopecks;
 pub use product_id::ProductId;

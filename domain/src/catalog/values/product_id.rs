@@ -21,6 +21,15 @@ impl ProductId {
         ))
     }
 
+    /// The id of a supplier's item: the supplier and its own article id (case-sensitive:
+    /// supplier ids are opaque), so re-importing the same offer updates the same product.
+    pub fn for_supplier_item(supplier_id: Uuid, supplier_sku: &str) -> Self {
+        Self(Uuid::new_v5(
+            &PRODUCT_NAMESPACE,
+            format!("supplier:{supplier_id}:{supplier_sku}").as_bytes(),
+        ))
+    }
+
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
         Uuid::parse_str(raw.trim()).map(Self).map_err(|_| ValueError::BadId)
     }
@@ -54,6 +63,15 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_eq!(a.as_uuid().get_version_num(), 5);
+    }
+
+    #[test]
+    fn supplier_items_never_collide_with_own_skus() {
+        let supplier = Uuid::from_u128(7);
+        let item = ProductId::for_supplier_item(supplier, "KT-100");
+        assert_ne!(item, ProductId::for_own_sku(&Sku::parse("KT-100").unwrap()));
+        assert_eq!(item, ProductId::for_supplier_item(supplier, "KT-100"));
+        assert_ne!(item, ProductId::for_supplier_item(Uuid::from_u128(8), "KT-100"));
     }
 
     #[test]

@@ -2,12 +2,11 @@
 //! text (HTML, titles), sizes from free text. Each function turns one raw field into a value
 //! or says why it cannot.
 
-mod dimensions;
 mod money;
 mod stock;
 mod text;
 
-pub use dimensions::{Dimensions, parse_dimensions};
+pub use crate::catalog::{Dimensions, parse_dimensions};
 pub use money::{PriceError, parse_price_kopecks};
 pub use stock::{PLENTY_UNITS, StockError, parse_stock};
 pub use text::{cut_title, strip_html};

@@ -1,10 +1,11 @@
-//! Sizes and weight from free text, as Wholesaler writes them in `dimension`:
+//! A product's sizes and weight, and their parsing from free text, as Wholesaler writes them in `dimension`:
 //! "Длина 19,5 см, диаметр 3,5 см, вес 250 г", "длина: 10 - 12 см", "объем до 1,5 л".
 
 use serde::{Deserialize, Serialize};
 
 /// Normalized sizes: millimetres, grams, millilitres. Each only when the text gives it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Dimensions {
     pub length_mm: Option<u32>,
     pub width_mm: Option<u32>,
