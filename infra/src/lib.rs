@@ -8,6 +8,7 @@
 //! - [`migrations`]: the SQL migrations of every crate, embedded in the binary;
 //! - [`event_store`]: postgres-es wiring, the [`event_store::CommandBus`] that executes commands
 //!   with metadata, and the [`event_store::EventFeed`] that yields events in commit-safe order;
+//! - [`suppliers`]: supplier feed readers (YML so far) and the test feed generator;
 //! - [`shutdown`]: the signal that stops every long-lived task;
 //! - [`telemetry`]: Prometheus metrics shared by every role.
 #![forbid(unsafe_code)]
@@ -19,4 +20,5 @@ pub mod kafka;
 pub mod migrations;
 pub mod secrets;
 pub mod shutdown;
+pub mod suppliers;
 pub mod telemetry;

@@ -1,0 +1,67 @@
+//! What every feed reader yields: normalized offers, or rejections with a reason, one by one.
+
+use gomarket_domain::catalog::SupplierOffer;
+use std::fmt;
+
+/// Why an offer was rejected. Stable names: clients filter on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RejectReason {
+    MissingId,
+    MissingTitle,
+    MissingPrice,
+    BadPrice,
+    BadBarcode,
+    BadStock,
+    BadCurrency,
+    DuplicateSkuInFeed,
+}
+
+impl RejectReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MissingId => "MISSING_ID",
+            Self::MissingTitle => "MISSING_TITLE",
+            Self::MissingPrice => "MISSING_PRICE",
+            Self::BadPrice => "BAD_PRICE",
+            Self::BadBarcode => "BAD_BARCODE",
+            Self::BadStock => "BAD_STOCK",
+            Self::BadCurrency => "BAD_CURRENCY",
+            Self::DuplicateSkuInFeed => "DUPLICATE_SKU_IN_FEED",
+        }
+    }
+}
+
+impl fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An offer the import cannot take, with where it was and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// 1-based line of the feed where the offer starts.
+    pub line: u64,
+    /// The supplier's id of the offer, when it had one.
+    pub supplier_sku: Option<String>,
+    pub reason: RejectReason,
+    pub message: String,
+}
+
+/// One item of a feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedItem {
+    Offer { line: u64, offer: Box<SupplierOffer> },
+    Rejected(Rejection),
+}
+
+/// Why a whole feed could not be read: the import fails with this reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FeedError {
+    #[error("the feed is not a {expected} feed: {found}")]
+    NotAFeed { expected: &'static str, found: String },
+    #[error("the feed is malformed near line {line}: {message}")]
+    Malformed { line: u64, message: String },
+    #[error("reading the feed failed: {0}")]
+    Io(String),
+}

@@ -1,0 +1,19 @@
+//! Supplier feeds: readers that stream a feed as normalized offers (or rejections), one per
+//! format behind one shape, and the generator of realistic test feeds.
+//!
+//! - [`feed`]: what readers yield: offers, rejections with reasons, fatal feed errors;
+//! - [`offer_builder`]: raw fields of one offer → a normalized `SupplierOffer`;
+//! - [`yml`]: Yandex Market Language price lists;
+//! - [`generate`]: deterministic feeds with Cyrillic text, HTML, variants and broken offers.
+
+pub mod feed;
+pub mod generate;
+pub mod offer_builder;
+pub mod yml;
+
+pub use feed::{FeedError, FeedItem, RejectReason, Rejection};
+pub use offer_builder::ReaderContext;
+pub use yml::YmlReader;
+
+#[cfg(test)]
+mod yml_tests;

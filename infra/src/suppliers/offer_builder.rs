@@ -1,0 +1,178 @@
+//! Turns the raw fields of one offer, whatever the format, into a normalized
+//! [`SupplierOffer`], or the reason it cannot be one.
+
+use super::feed::RejectReason;
+use gomarket_domain::catalog::{
+    Barcode, Brand, CategoryPath, Description, Dimensions, Kopecks, ProductContent, ProductDetails, Quantity, Sku,
+    SupplierLink, SupplierOffer, Title, parse_dimensions,
+};
+use gomarket_domain::supplier::ImageUrlTemplate;
+use gomarket_domain::supplier::normalize::{cut_title, parse_price_kopecks, parse_stock, strip_html};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// What every offer of one feed shares.
+#[derive(Debug, Clone)]
+pub struct ReaderContext {
+    pub supplier_id: Uuid,
+    /// Builds image URLs from image keys (formats that give keys, not URLs).
+    pub image_url_template: Option<ImageUrlTemplate>,
+}
+
+/// The raw fields of one offer.
+#[derive(Debug)]
+pub struct OfferBuilder<'a> {
+    pub supplier_sku: &'a str,
+    /// The supplier's article code, shown as the SKU when present.
+    pub article: Option<&'a str>,
+    pub title: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub brand: Option<&'a str>,
+    pub category: Option<&'a str>,
+    pub barcodes: Vec<&'a str>,
+    pub price: Option<&'a str>,
+    pub retail_price: Option<&'a str>,
+    /// (warehouse, raw stock text) pairs.
+    pub stock_by_warehouse: Vec<(&'a str, Option<&'a str>)>,
+    pub available: bool,
+    pub images: Vec<String>,
+    pub attributes: Vec<(String, String)>,
+    /// Free text with sizes (Wholesaler's `dimension`).
+    pub size_text: Option<&'a str>,
+    /// YML `dimensions`: "L/W/H" in centimetres.
+    pub yml_dimensions: Option<&'a str>,
+    /// YML `weight`, kilograms.
+    pub weight_kg: Option<&'a str>,
+}
+
+fn text(raw: Option<&str>, max: usize) -> Option<String> {
+    let plain = strip_html(raw?);
+    let cut = cut_title(&plain.replace('\n', " "), max);
+    (!cut.is_empty()).then_some(cut)
+}
+
+/// A description keeps its line breaks; only its length is bounded.
+fn description(raw: Option<&str>) -> Option<Description> {
+    let plain = strip_html(raw?);
+    let bounded: String = plain.chars().take(Description::MAX_CHARS).collect();
+    Description::parse(&bounded).ok()
+}
+
+/// Centimetres or kilograms as decimal text, to whole millimetres or grams.
+fn scaled(raw: &str, factor: f64) -> Option<u32> {
+    let value: f64 = raw.trim().replace(',', ".").parse().ok()?;
+    let scaled = (value * factor).round();
+    (scaled >= 0.0 && scaled <= f64::from(u32::MAX)).then_some(scaled as u32)
+}
+
+impl OfferBuilder<'_> {
+    pub fn build(self, context: &ReaderContext) -> Result<SupplierOffer, (RejectReason, String)> {
+        let title = text(self.title, Title::MAX_CHARS)
+            .and_then(|t| Title::parse(&t).ok())
+            .ok_or((RejectReason::MissingTitle, "the offer has no name".to_owned()))?;
+        let price_text = self
+            .price
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .ok_or((RejectReason::MissingPrice, "the offer has no price".to_owned()))?;
+        let purchase_price =
+            parse_price_kopecks(price_text).map_err(|e| (RejectReason::BadPrice, format!("price: {e}")))?;
+        let retail_price = match self
+            .retail_price
+            .map(str::trim)
+            .filter(|p| !p.is_empty() && *p != "NULL")
+        {
+            Some(raw) => {
+                Some(parse_price_kopecks(raw).map_err(|e| (RejectReason::BadPrice, format!("retail price: {e}")))?)
+            }
+            None => None,
+        };
+        let mut barcodes = Vec::new();
+        for raw in self.barcodes.iter().flat_map(|b| b.split(['#', ',', ';'])) {
+            let raw = raw.trim();
+            if raw.is_empty() {
+                continue;
+            }
+            let barcode = Barcode::parse(raw).map_err(|e| (RejectReason::BadBarcode, format!("barcode {raw}: {e}")))?;
+            if !barcodes.contains(&barcode) {
+                barcodes.push(barcode);
+            }
+        }
+        let mut stock_by_warehouse = BTreeMap::new();
+        for (warehouse, raw) in &self.stock_by_warehouse {
+            let units = match raw {
+                Some(raw) => {
+                    parse_stock(raw).map_err(|e| (RejectReason::BadStock, format!("stock {warehouse}: {e}")))?
+                }
+                // No stock figure at all: an available offer counts as plenty, as YML means it.
+                None if self.available => gomarket_domain::supplier::normalize::PLENTY_UNITS,
+                None => 0,
+            };
+            let units = Quantity::new(i64::from(units)).map_err(|e| (RejectReason::BadStock, format!("stock: {e}")))?;
+            stock_by_warehouse.insert((*warehouse).to_owned(), units);
+        }
+        let sku_text = self
+            .article
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .unwrap_or(self.supplier_sku);
+        let sku = Sku::parse(&sku_text.chars().take(Sku::MAX_CHARS).collect::<String>())
+            .map_err(|e| (RejectReason::MissingId, format!("sku: {e}")))?;
+        let mut dimensions = self.size_text.map(parse_dimensions).unwrap_or_default();
+        if let Some(lwh) = self.yml_dimensions {
+            let parts: Vec<Option<u32>> = lwh.split('/').map(|p| scaled(p, 10.0)).collect();
+            if let [length, width, height] = parts[..] {
+                dimensions = Dimensions {
+                    length_mm: length,
+                    width_mm: width,
+                    depth_mm: height,
+                    ..dimensions
+                };
+            }
+        }
+        if let Some(weight) = self.weight_kg.and_then(|w| scaled(w, 1000.0)) {
+            dimensions.weight_g = Some(weight);
+        }
+        let images = self
+            .images
+            .into_iter()
+            .map(|i| i.trim().to_owned())
+            .filter(|i| !i.is_empty())
+            .map(|key| match &context.image_url_template {
+                Some(template) if !key.contains("://") => template.url_for(&key),
+                _ => key,
+            })
+            .collect();
+        let attributes = self
+            .attributes
+            .into_iter()
+            .map(|(k, v)| (strip_html(&k), strip_html(&v)))
+            .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+            .collect();
+        Ok(SupplierOffer {
+            link: SupplierLink {
+                supplier_id: context.supplier_id,
+                supplier_sku: self.supplier_sku.to_owned(),
+            },
+            sku,
+            details: ProductDetails {
+                title,
+                brand: text(self.brand, Brand::MAX_CHARS).and_then(|b| Brand::parse(&b).ok()),
+                description: description(self.description),
+                category: self
+                    .category
+                    .and_then(|c| CategoryPath::parse(&strip_html(c).replace('\n', " ")).ok()),
+                barcodes,
+            },
+            purchase_price,
+            stock_by_warehouse,
+            available: self.available,
+            content: ProductContent {
+                images,
+                attributes,
+                dimensions,
+                retail_price: retail_price.filter(|p: &Kopecks| p.get() > 0),
+            },
+        })
+    }
+}
