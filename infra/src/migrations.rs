@@ -36,6 +36,11 @@ pub const EVENT_STORE_MIGRATIONS: &[EmbeddedMigration] = &[
         "secrets store",
         include_str!("../migrations/20261124000002_secrets.sql"),
     ),
+    (
+        20261124000003,
+        "supplier offers and import rejections",
+        include_str!("../migrations/20261124000003_imports.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -3,6 +3,7 @@
 pub mod product;
 pub mod values;
 
+pub use product::decide as decide_product;
 pub use product::{
     NewProduct, Product, ProductCommand, ProductContent, ProductDetails, ProductEvent, ProductRefusal, ProductServices,
     ProductState, ProductStatus, SupplierLink, SupplierOffer,

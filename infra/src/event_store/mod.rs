@@ -1,7 +1,9 @@
 //! The event store: postgres-es persists aggregates' events; this module adds what postgres-es
 //! lacks — execution with metadata and a consistency token ([`CommandBus`]), and a global,
-//! commit-safe feed of all events ([`EventFeed`]).
+//! commit-safe feed of all events ([`EventFeed`]), and commands on many aggregates in one
+//! transaction ([`batch`]).
 
+pub mod batch;
 pub mod checkpoint;
 mod command_bus;
 mod feed;

@@ -4,10 +4,13 @@
 //! - [`feed`]: what readers yield: offers, rejections with reasons, fatal feed errors;
 //! - [`offer_builder`]: raw fields of one offer → a normalized `SupplierOffer`;
 //! - [`yml`]: Yandex Market Language price lists;
+//! - [`import`]: running an import: batches of offers as product commands, rejections,
+//!   offers that left the feed;
 //! - [`generate`]: deterministic feeds with Cyrillic text, HTML, variants and broken offers.
 
 pub mod feed;
 pub mod generate;
+pub mod import;
 pub mod offer_builder;
 pub mod yml;
 

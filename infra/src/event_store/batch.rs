@@ -1,0 +1,116 @@
+//! Commands on many aggregates in one transaction, for bulk work (supplier imports): load the
+//! states of a batch in one query, decide in memory, append all their events in one statement.
+//!
+//! Optimistic concurrency holds as for single commands: events are appended at the sequences
+//! that follow what was loaded, and the events table's key (aggregate type, id, sequence)
+//! turns a concurrent writer into [`BatchError::Conflict`]; the whole batch then rolls back and
+//! is retried on fresh state. Payloads and metadata are stored exactly as postgres-es stores
+//! them, so `CommandBus` and the feed read these events like any other.
+
+use super::EventMetadata;
+use cqrs_es::{Aggregate, DomainEvent};
+use serde_json::Value;
+use sqlx::PgConnection;
+use std::collections::HashMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    /// `CONFLICT`: another writer appended to one of the aggregates first. Retry the batch.
+    #[error("an aggregate of the batch was changed concurrently")]
+    Conflict,
+    /// A stored payload does not decode as the aggregate's event.
+    #[error("stored event of {aggregate_id} #{sequence} does not decode: {reason}")]
+    Corrupt {
+        aggregate_id: String,
+        sequence: i64,
+        reason: String,
+    },
+    #[error("event store failure: {0}")]
+    Store(#[from] sqlx::Error),
+}
+
+/// An aggregate as loaded for a batch: its state and version (sequence of its last event).
+#[derive(Debug, Clone, Default)]
+pub struct Loaded<A> {
+    pub aggregate: A,
+    pub version: i64,
+}
+
+/// The current state of each of `ids` (default state and version 0 for unknown ones).
+pub async fn load_many<A: Aggregate + Default>(
+    conn: &mut PgConnection,
+    ids: &[String],
+) -> Result<HashMap<String, Loaded<A>>, BatchError> {
+    let rows: Vec<(String, i64, Value)> = sqlx::query_as(
+        "SELECT aggregate_id, sequence, payload FROM events
+          WHERE aggregate_type = $1 AND aggregate_id = ANY($2)
+          ORDER BY aggregate_id, sequence",
+    )
+    .bind(A::TYPE)
+    .bind(ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut loaded: HashMap<String, Loaded<A>> = ids.iter().map(|id| (id.clone(), Loaded::default())).collect();
+    for (aggregate_id, sequence, payload) in rows {
+        let event: A::Event = serde_json::from_value(payload).map_err(|e| BatchError::Corrupt {
+            aggregate_id: aggregate_id.clone(),
+            sequence,
+            reason: e.to_string(),
+        })?;
+        let entry = loaded.entry(aggregate_id).or_default();
+        entry.aggregate.apply(event);
+        entry.version = sequence;
+    }
+    Ok(loaded)
+}
+
+/// New events of one aggregate, to follow `after_version`.
+#[derive(Debug)]
+pub struct AggregateWrite<E> {
+    pub aggregate_id: String,
+    pub after_version: i64,
+    pub events: Vec<E>,
+}
+
+/// Appends every write's events in one statement; returns how many events were stored.
+pub async fn append_many<A: Aggregate>(
+    tx: &mut PgConnection,
+    writes: &[AggregateWrite<A::Event>],
+    metadata: &EventMetadata,
+) -> Result<usize, BatchError> {
+    let metadata = serde_json::to_value(metadata.to_map()).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let (mut ids, mut sequences, mut types, mut versions, mut payloads) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for write in writes {
+        for (offset, event) in write.events.iter().enumerate() {
+            ids.push(write.aggregate_id.clone());
+            sequences.push(write.after_version + 1 + offset as i64);
+            types.push(event.event_type());
+            versions.push(event.event_version());
+            payloads.push(serde_json::to_value(event).map_err(|e| sqlx::Error::Encode(Box::new(e)))?);
+        }
+    }
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let stored = sqlx::query(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+         SELECT $1, id, sequence, event_type, event_version, payload, $7
+           FROM UNNEST($2::text[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[])
+                AS batch(id, sequence, event_type, event_version, payload)",
+    )
+    .bind(A::TYPE)
+    .bind(&ids)
+    .bind(&sequences)
+    .bind(&types)
+    .bind(&versions)
+    .bind(&payloads)
+    .bind(&metadata)
+    .execute(&mut *tx)
+    .await;
+    match stored {
+        Ok(done) => Ok(done.rows_affected() as usize),
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23505") => Err(BatchError::Conflict),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,16 @@
+//! Supplier imports: one run reads a supplier's feed and turns its offers into product
+//! commands, a batch of offers per transaction.
+//!
+//! - [`runner`]: the [`Importer`]: start an import, run it to its outcome, list suppliers and
+//!   imports;
+//! - [`offers`]: applying a batch of offers (only what changed produces events), and marking
+//!   offers that left a full feed unavailable;
+//! - [`source`]: opening the feed (file, or a bounded, retried HTTP download);
+//! - [`rejections`]: rejected offers, stored with line and reason.
+
+pub mod offers;
+pub mod rejections;
+mod runner;
+pub mod source;
+
+pub use runner::{ImportError, ImportRun, Importer, ImporterSettings, StartError};

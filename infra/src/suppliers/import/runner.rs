@@ -1,0 +1,334 @@
+use super::offers::{apply_offers, mark_vanished_unavailable};
+use super::rejections;
+use super::source::{FetchSettings, open};
+use crate::event_store::{CommandBus, CommandError, EventMetadata};
+use crate::suppliers::feed::{FeedError, FeedItem, Rejection};
+use crate::suppliers::offer_builder::ReaderContext;
+use crate::suppliers::yml::YmlReader;
+use crate::telemetry::Metrics;
+use gomarket_domain::catalog::SupplierOffer;
+use gomarket_domain::clock::SharedClock;
+use gomarket_domain::pure_aggregate::ClockServices;
+use gomarket_domain::supplier::{
+    FeedKind, Import, ImportCommand, ImportCounts, ImportRefusal, Supplier, SupplierId, SupplierState,
+};
+use sqlx::PgPool;
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+/// Tuning of imports.
+#[derive(Debug, Clone, Copy)]
+pub struct ImporterSettings {
+    /// Offers per transaction.
+    pub batch_size: usize,
+    /// How often progress is recorded on the import.
+    pub progress_every: Duration,
+    pub fetch: FetchSettings,
+}
+
+impl Default for ImporterSettings {
+    fn default() -> Self {
+        Self {
+            batch_size: 1000,
+            progress_every: Duration::from_secs(2),
+            fetch: FetchSettings::default(),
+        }
+    }
+}
+
+/// Why an import could not start; each variant's doc names its GraphQL code.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// `NOT_FOUND`.
+    #[error("supplier not found")]
+    UnknownSupplier,
+    /// `FAILED_PRECONDITION`.
+    #[error("the supplier is disabled")]
+    Disabled,
+    /// `INTERNAL`.
+    #[error("event store failure: {0}")]
+    Store(String),
+}
+
+/// Why a started import failed (recorded on the import as its reason).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Feed(#[from] FeedError),
+    #[error(transparent)]
+    Fetch(#[from] super::source::FetchError),
+    #[error("{0} feeds cannot be imported yet")]
+    UnsupportedKind(&'static str),
+    #[error("storing the import failed: {0}")]
+    Store(String),
+}
+
+/// An import that has started: what `run` needs.
+#[derive(Debug, Clone)]
+pub struct ImportRun {
+    pub import_id: Uuid,
+    pub supplier_id: SupplierId,
+    pub supplier: SupplierState,
+    pub dry_run: bool,
+    /// Read this file instead of the supplier's URL (CLI `--file`).
+    pub file: Option<PathBuf>,
+    pub metadata: EventMetadata,
+}
+
+/// Runs supplier imports.
+pub struct Importer {
+    pool: PgPool,
+    suppliers: CommandBus<Supplier>,
+    imports: CommandBus<Import>,
+    clock: SharedClock,
+    settings: ImporterSettings,
+}
+
+impl std::fmt::Debug for Importer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Importer")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Items the reader hands to the writer at a time.
+const READ_CHUNK: usize = 500;
+
+impl Importer {
+    pub fn new(pool: PgPool, clock: SharedClock, metrics: Metrics, settings: ImporterSettings) -> Self {
+        let services = || ClockServices { clock: clock.clone() };
+        Self {
+            suppliers: CommandBus::new(pool.clone(), services(), metrics.clone()),
+            imports: CommandBus::new(pool.clone(), services(), metrics),
+            pool,
+            clock,
+            settings,
+        }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub fn suppliers(&self) -> &CommandBus<Supplier> {
+        &self.suppliers
+    }
+
+    pub fn imports(&self) -> &CommandBus<Import> {
+        &self.imports
+    }
+
+    /// Records the start of an import of `supplier_id`; `run` then does the work.
+    pub async fn start(
+        &self,
+        supplier_id: SupplierId,
+        dry_run: bool,
+        file: Option<PathBuf>,
+        metadata: EventMetadata,
+    ) -> Result<ImportRun, StartError> {
+        let store = |e: &dyn std::fmt::Display| StartError::Store(e.to_string());
+        let supplier = self
+            .suppliers
+            .load(&supplier_id.to_string())
+            .await
+            .map_err(|e| store(&e))?;
+        let supplier = supplier.state.ok_or(StartError::UnknownSupplier)?;
+        if !supplier.enabled {
+            return Err(StartError::Disabled);
+        }
+        let import_id = Uuid::now_v7();
+        let command = ImportCommand::Start { supplier_id, dry_run };
+        let metadata = EventMetadata::new(metadata.correlation_id.clone(), metadata.actor.clone(), command.name());
+        self.imports
+            .execute(&import_id.to_string(), command, &metadata)
+            .await
+            .map_err(|e| store(&e))?;
+        Ok(ImportRun {
+            import_id,
+            supplier_id,
+            supplier,
+            dry_run,
+            file,
+            metadata,
+        })
+    }
+
+    /// Runs a started import to its outcome, recorded on the import: completed with its counts,
+    /// or failed with the reason (what was applied before a failure stays applied, and the
+    /// import says so; offers are marked unavailable only after a complete read).
+    /// `on_progress` sees the counts after every batch.
+    pub async fn run(
+        &self,
+        run: &ImportRun,
+        mut on_progress: impl FnMut(&ImportCounts) + Send,
+    ) -> Result<ImportCounts, ImportError> {
+        let mut counts = ImportCounts::default();
+        let outcome = self.read_and_apply(run, &mut counts, &mut on_progress).await;
+        let command = match &outcome {
+            Ok(()) => ImportCommand::Complete(counts),
+            Err(error) => ImportCommand::Fail {
+                reason: error.to_string(),
+                counts,
+            },
+        };
+        self.record(run, command).await?;
+        tracing::info!(import_id = %run.import_id, ?counts, failed = outcome.is_err(), "import ended");
+        outcome.map(|()| counts)
+    }
+
+    async fn record(&self, run: &ImportRun, command: ImportCommand) -> Result<(), ImportError> {
+        let metadata = EventMetadata::new(
+            run.metadata.correlation_id.clone(),
+            run.metadata.actor.clone(),
+            command.name(),
+        );
+        match self
+            .imports
+            .execute(&run.import_id.to_string(), command, &metadata)
+            .await
+        {
+            Ok(_) | Err(CommandError::Refused(ImportRefusal::Finished)) => Ok(()),
+            Err(e) => Err(ImportError::Store(e.to_string())),
+        }
+    }
+
+    async fn read_and_apply(
+        &self,
+        run: &ImportRun,
+        counts: &mut ImportCounts,
+        on_progress: &mut (impl FnMut(&ImportCounts) + Send),
+    ) -> Result<(), ImportError> {
+        let settings = &run.supplier.settings;
+        if settings.kind != FeedKind::Yml {
+            return Err(ImportError::UnsupportedKind(match settings.kind {
+                FeedKind::WholesalerCsv => "WHOLESALER_CSV",
+                FeedKind::AnMscCsv => "AN_MSC_CSV",
+                FeedKind::Yml => "YML",
+            }));
+        }
+        let url = match &run.file {
+            Some(path) => format!("file://{}", path.display()),
+            None => settings.url.as_str().to_owned(),
+        };
+        let feed = open(&url, &self.settings.fetch).await?;
+        let context = ReaderContext {
+            supplier_id: run.supplier_id.as_uuid(),
+            image_url_template: settings.image_url_template.clone(),
+        };
+        let (sender, mut receiver) = mpsc::channel::<Result<Vec<FeedItem>, FeedError>>(4);
+        let path = feed.path().to_owned();
+        // The parser is synchronous: it runs on the blocking pool and hands chunks over.
+        let reader = tokio::task::spawn_blocking(move || {
+            let file = match std::fs::File::open(&path) {
+                Ok(file) => file,
+                Err(e) => {
+                    let _ = sender.blocking_send(Err(FeedError::Io(e.to_string())));
+                    return;
+                }
+            };
+            let mut chunk = Vec::with_capacity(READ_CHUNK);
+            for item in YmlReader::new(std::io::BufReader::with_capacity(256 * 1024, file), context) {
+                match item {
+                    Ok(item) => {
+                        chunk.push(item);
+                        if chunk.len() == READ_CHUNK && sender.blocking_send(Ok(std::mem::take(&mut chunk))).is_err() {
+                            return;
+                        }
+                    }
+                    Err(error) => {
+                        let _ = sender.blocking_send(Ok(std::mem::take(&mut chunk)));
+                        let _ = sender.blocking_send(Err(error));
+                        return;
+                    }
+                }
+            }
+            let _ = sender.blocking_send(Ok(chunk));
+        });
+
+        let now = self.clock.now();
+        let metadata = EventMetadata::new(
+            run.metadata.correlation_id.clone(),
+            run.metadata.actor.clone(),
+            "ImportOffer",
+        );
+        let mut seen_in_dry_run = HashSet::new();
+        let mut offers: Vec<(u64, SupplierOffer)> = Vec::with_capacity(self.settings.batch_size);
+        let mut rejected: Vec<Rejection> = Vec::new();
+        let mut last_progress = Instant::now();
+        let mut failure = None;
+        loop {
+            let chunk = receiver.recv().await;
+            let finished = match chunk {
+                Some(Ok(items)) => {
+                    for item in items {
+                        counts.seen += 1;
+                        match item {
+                            FeedItem::Offer { line, offer } => offers.push((line, *offer)),
+                            FeedItem::Rejected(rejection) => rejected.push(rejection),
+                        }
+                    }
+                    false
+                }
+                Some(Err(error)) => {
+                    failure = Some(error);
+                    true
+                }
+                None => true,
+            };
+            if offers.len() >= self.settings.batch_size || finished {
+                let batch = std::mem::take(&mut offers);
+                let outcome = apply_offers(
+                    &self.pool,
+                    run.import_id,
+                    batch,
+                    run.dry_run,
+                    &mut seen_in_dry_run,
+                    &metadata,
+                    now,
+                )
+                .await
+                .map_err(|e| ImportError::Store(e.to_string()))?;
+                counts.created += outcome.created;
+                counts.updated += outcome.updated;
+                counts.unchanged += outcome.unchanged;
+                rejected.extend(outcome.duplicates);
+            }
+            if !rejected.is_empty() {
+                rejections::store(&self.pool, run.import_id, counts.rejected as i64, &rejected)
+                    .await
+                    .map_err(|e| ImportError::Store(e.to_string()))?;
+                counts.rejected += rejected.len() as u64;
+                rejected.clear();
+            }
+            on_progress(counts);
+            if last_progress.elapsed() >= self.settings.progress_every && !finished {
+                last_progress = Instant::now();
+                self.record(run, ImportCommand::Progress(*counts)).await?;
+            }
+            if finished {
+                break;
+            }
+        }
+        let _ = reader.await;
+        if let Some(error) = failure {
+            return Err(error.into());
+        }
+        counts.unavailable = mark_vanished_unavailable(
+            &self.pool,
+            run.supplier_id.as_uuid(),
+            run.import_id,
+            run.dry_run,
+            &seen_in_dry_run,
+            &metadata,
+            now,
+        )
+        .await
+        .map_err(|e| ImportError::Store(e.to_string()))?;
+        on_progress(counts);
+        Ok(())
+    }
+}

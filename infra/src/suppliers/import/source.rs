@@ -1,0 +1,149 @@
+//! Opening a feed: a local file, or an HTTP(S) download into a temporary file (bounded in
+//! size, retried on 5xx and timeouts), so parsing streams from disk with bounded memory.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Limits of feed downloads.
+#[derive(Debug, Clone, Copy)]
+pub struct FetchSettings {
+    pub connect_timeout: Duration,
+    /// Longest pause between two pieces of the body.
+    pub read_timeout: Duration,
+    /// Largest body accepted; past it the import fails.
+    pub max_bytes: u64,
+    /// Attempts for a 5xx answer or a timeout.
+    pub attempts: u32,
+    pub first_backoff: Duration,
+}
+
+impl Default for FetchSettings {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(60),
+            max_bytes: 2 * 1024 * 1024 * 1024,
+            attempts: 4,
+            first_backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("cannot open {path}: {reason}")]
+    File { path: String, reason: String },
+    #[error("{url} answered HTTP {status}")]
+    Status { url: String, status: u16 },
+    #[error("{url} is larger than the limit of {max_bytes} bytes")]
+    TooLarge { url: String, max_bytes: u64 },
+    #[error("cannot download {url}: {reason}")]
+    Transport { url: String, reason: String },
+}
+
+/// A feed on local disk; a downloaded one is deleted when this is dropped.
+#[derive(Debug)]
+pub struct LocalFeed {
+    path: PathBuf,
+    temporary: bool,
+}
+
+impl Drop for LocalFeed {
+    fn drop(&mut self) {
+        if self.temporary {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// The feed at `url` (`file://`, `http://`, `https://`) on local disk.
+pub async fn open(url: &str, settings: &FetchSettings) -> Result<LocalFeed, FetchError> {
+    if let Some(path) = url.strip_prefix("file://") {
+        return match std::fs::metadata(path) {
+            Ok(meta) if meta.is_file() => Ok(LocalFeed {
+                path: PathBuf::from(path),
+                temporary: false,
+            }),
+            Ok(_) => Err(FetchError::File {
+                path: path.to_owned(),
+                reason: "not a file".into(),
+            }),
+            Err(e) => Err(FetchError::File {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            }),
+        };
+    }
+    let mut backoff = settings.first_backoff;
+    let mut attempt = 1;
+    loop {
+        match download(url, settings).await {
+            Err(error @ (FetchError::Transport { .. } | FetchError::Status { status: 500..=599, .. }))
+                if attempt < settings.attempts =>
+            {
+                tracing::warn!(%error, attempt, retry_in = ?backoff, "feed download failed; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+                attempt += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+async fn download(url: &str, settings: &FetchSettings) -> Result<LocalFeed, FetchError> {
+    let transport = |e: reqwest::Error| FetchError::Transport {
+        url: url.to_owned(),
+        reason: e.to_string(),
+    };
+    let client = reqwest::Client::builder()
+        .connect_timeout(settings.connect_timeout)
+        .read_timeout(settings.read_timeout)
+        .build()
+        .map_err(transport)?;
+    let mut response = client.get(url).send().await.map_err(transport)?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(FetchError::Status {
+            url: url.to_owned(),
+            status: status.as_u16(),
+        });
+    }
+    let too_large = || FetchError::TooLarge {
+        url: url.to_owned(),
+        max_bytes: settings.max_bytes,
+    };
+    if response
+        .content_length()
+        .is_some_and(|length| length > settings.max_bytes)
+    {
+        return Err(too_large());
+    }
+    let path = std::env::temp_dir().join(format!("gomarket-feed-{}", uuid::Uuid::new_v4().simple()));
+    let feed = LocalFeed {
+        path: path.clone(),
+        temporary: true,
+    };
+    let file_error = |e: std::io::Error| FetchError::File {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).map_err(file_error)?);
+    let mut written: u64 = 0;
+    while let Some(chunk) = response.chunk().await.map_err(transport)? {
+        written += chunk.len() as u64;
+        if written > settings.max_bytes {
+            return Err(too_large());
+        }
+        file.write_all(&chunk).map_err(file_error)?;
+    }
+    file.flush().map_err(file_error)?;
+    Ok(feed)
+}
+
+impl LocalFeed {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}

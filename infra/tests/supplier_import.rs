@@ -1,0 +1,230 @@
+//! Supplier imports against a real PostgreSQL: exact counts, idempotent re-runs, only the
+//! changed offers producing events, vanished offers becoming unavailable, failing feeds.
+
+use gomarket_domain::catalog::{Product, ProductId};
+use gomarket_domain::clock::SystemClock;
+use gomarket_domain::supplier::{
+    FeedEncoding, FeedKind, FeedUrl, ImportCounts, ImportStatus, SupplierCommand, SupplierId, SupplierName,
+    SupplierSettings,
+};
+use gomarket_infra::event_store::EventMetadata;
+use gomarket_infra::suppliers::generate::{FeedSpec, offer_id, write_yml};
+use gomarket_infra::suppliers::import::{Importer, ImporterSettings};
+use gomarket_infra::telemetry::Metrics;
+use gomarket_testkit::TestDatabase;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+fn metadata() -> EventMetadata {
+    EventMetadata::new("test-import", "user:test", "StartImport")
+}
+
+async fn setup() -> (TestDatabase, Importer, SupplierId) {
+    let db = TestDatabase::new(&[gomarket_infra::migrations::EVENT_STORE_MIGRATIONS]).await;
+    let importer = Importer::new(
+        db.pool.clone(),
+        Arc::new(SystemClock),
+        Metrics::new(),
+        ImporterSettings {
+            batch_size: 250,
+            ..ImporterSettings::default()
+        },
+    );
+    let name = SupplierName::parse("Север").unwrap();
+    let id = SupplierId::for_name(&name);
+    let settings = SupplierSettings {
+        name,
+        kind: FeedKind::Yml,
+        url: FeedUrl::parse("https://feeds.invalid/sever.yml").unwrap(),
+        encoding: FeedEncoding::Auto,
+        image_url_template: None,
+        credentials_secret_id: None,
+    };
+    importer
+        .suppliers()
+        .execute(&id.to_string(), SupplierCommand::Register(settings), &metadata())
+        .await
+        .unwrap();
+    (db, importer, id)
+}
+
+fn feed_file(dir: &Path, name: &str, spec: &FeedSpec) -> PathBuf {
+    let path = dir.join(name);
+    write_yml(
+        spec,
+        &mut std::io::BufWriter::new(std::fs::File::create(&path).unwrap()),
+    )
+    .unwrap();
+    path
+}
+
+async fn import(importer: &Importer, supplier: SupplierId, file: &Path, dry_run: bool) -> (ImportCounts, ImportStatus) {
+    let run = importer
+        .start(supplier, dry_run, Some(file.to_owned()), metadata())
+        .await
+        .unwrap();
+    let outcome = importer.run(&run, |_| {}).await;
+    let stored = importer.imports().load(&run.import_id.to_string()).await.unwrap();
+    let state = stored.state.unwrap();
+    if let Ok(counts) = outcome {
+        assert_eq!(counts, state.counts);
+    }
+    (state.counts, state.status)
+}
+
+async fn product_events(db: &TestDatabase) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM events WHERE aggregate_type = 'Product'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}
+
+async fn events_by_type(db: &TestDatabase, since: i64) -> Vec<(String, i64)> {
+    sqlx::query_as(
+        "SELECT event_type, count(*) FROM events WHERE aggregate_type = 'Product' AND position > $1
+          GROUP BY event_type ORDER BY event_type",
+    )
+    .bind(since)
+    .fetch_all(&db.pool)
+    .await
+    .unwrap()
+}
+
+async fn last_position(db: &TestDatabase) -> i64 {
+    sqlx::query_scalar("SELECT coalesce(max(position), 0) FROM events")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_feed_imports_with_exact_counts_and_reimports_as_nothing() {
+    let (db, importer, supplier) = setup().await;
+    let dir = tempdir();
+    let spec = FeedSpec::new(1000, 5);
+    let file = feed_file(&dir, "feed.yml", &spec);
+
+    let (counts, status) = import(&importer, supplier, &file, false).await;
+    assert_eq!(status, ImportStatus::Completed);
+    assert_eq!(
+        counts,
+        ImportCounts {
+            seen: 1000,
+            created: 980,
+            updated: 0,
+            unchanged: 0,
+            rejected: 20,
+            unavailable: 0,
+        }
+    );
+    assert_eq!(product_events(&db).await, 980);
+    let reasons: Vec<(String, i64)> =
+        sqlx::query_as("SELECT reason, count(*) FROM import_rejections GROUP BY reason ORDER BY reason")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    let mut expected: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+    for kind in (0..1000).filter_map(|i| spec.broken_kind(i)) {
+        *expected.entry(kind.as_str().to_owned()).or_default() += 1;
+    }
+    assert_eq!(reasons, expected.into_iter().collect::<Vec<_>>());
+    assert_eq!(reasons.len(), 6, "every kind of broken offer is there");
+
+    // The same feed again: nothing changes, not one product event.
+    let before = product_events(&db).await;
+    let (again, _) = import(&importer, supplier, &file, false).await;
+    assert_eq!(
+        (again.unchanged, again.created, again.updated, again.unavailable),
+        (980, 0, 0, 0)
+    );
+    assert_eq!(product_events(&db).await, before);
+
+    // 1 % of prices and 1 % of stocks changed, 10 offers removed.
+    let mut changed = spec.clone();
+    let valid: Vec<usize> = (0..1000)
+        .filter(|i| spec.broken_kind(*i).is_none() && spec.broken_kind(i + 1).is_none())
+        .collect();
+    changed.repriced = valid.iter().copied().step_by(98).take(10).collect();
+    changed.restocked = valid.iter().copied().skip(3).step_by(98).take(10).collect();
+    changed.removed = valid.iter().copied().skip(7).step_by(98).take(10).collect();
+    let changed_file = feed_file(&dir, "changed.yml", &changed);
+    let since = last_position(&db).await;
+    let (counts, _) = import(&importer, supplier, &changed_file, false).await;
+    assert_eq!(
+        (counts.updated, counts.unavailable, counts.created),
+        (20, 10, 0),
+        "{counts:?}"
+    );
+    assert_eq!(
+        events_by_type(&db, since).await,
+        [
+            ("ProductPriceChanged".to_owned(), 10),
+            ("ProductSupplyChanged".to_owned(), 20)
+        ]
+    );
+    for index in &changed.removed {
+        let id = ProductId::for_supplier_item(supplier.as_uuid(), &offer_id(*index));
+        let product: Product = importer_product(&importer, id).await;
+        let state = product.state.unwrap();
+        assert!(!state.available);
+        assert_eq!(state.stock.get(), 0);
+    }
+}
+
+async fn importer_product(importer: &Importer, id: ProductId) -> Product {
+    let bus = gomarket_testkit::fixtures::product_bus(importer.pool());
+    bus.load(&id.to_string()).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_dry_run_counts_without_writing() {
+    let (db, importer, supplier) = setup().await;
+    let dir = tempdir();
+    let file = feed_file(&dir, "feed.yml", &FeedSpec::new(300, 8));
+    let (counts, status) = import(&importer, supplier, &file, true).await;
+    assert_eq!(status, ImportStatus::Completed);
+    assert_eq!((counts.created, counts.rejected), (294, 6));
+    assert_eq!(product_events(&db).await, 0);
+}
+
+#[tokio::test]
+async fn a_truncated_feed_fails_with_its_reason_and_marks_nothing_unavailable() {
+    let (db, importer, supplier) = setup().await;
+    let dir = tempdir();
+    let spec = FeedSpec::new(600, 2);
+    let file = feed_file(&dir, "feed.yml", &spec);
+    import(&importer, supplier, &file, false).await;
+    let bytes = std::fs::read(&file).unwrap();
+    let cut = dir.join("cut.yml");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let before = product_events(&db).await;
+    let (counts, status) = import(&importer, supplier, &cut, false).await;
+    assert_eq!(status, ImportStatus::Failed);
+    assert_eq!(counts.unavailable, 0);
+    assert_eq!(
+        product_events(&db).await,
+        before,
+        "the first half was unchanged; nothing vanished"
+    );
+    let failure: String = sqlx::query_scalar(
+        "SELECT payload -> 'ImportFailed' ->> 'reason' FROM events WHERE event_type = 'ImportFailed'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert!(failure.contains("malformed"), "{failure}");
+
+    std::fs::write(
+        dir.join("page.html"),
+        "<html><body><h1>502 Bad Gateway</h1></body></html>",
+    )
+    .unwrap();
+    let (_, status) = import(&importer, supplier, &dir.join("page.html"), false).await;
+    assert_eq!(status, ImportStatus::Failed);
+}
+
+fn tempdir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gomarket-import-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
