@@ -3,12 +3,15 @@
 //!
 //! - [`payload`]: the shared `UserError` type and how refusals are reported;
 //! - [`catalog`]: product mutations;
-//! - [`identity`]: sessions, users, API keys, secrets.
+//! - [`identity`]: sessions, users, API keys, secrets;
+//! - [`supplier`]: suppliers and imports.
 #![forbid(unsafe_code)]
 
 pub mod catalog;
 pub mod identity;
 pub mod payload;
+pub mod supplier;
 
 pub use catalog::CatalogMutation;
 pub use identity::IdentityMutation;
+pub use supplier::SupplierMutation;

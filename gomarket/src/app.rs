@@ -1,7 +1,7 @@
 //! Wiring: connect, migrate, build the schema and router, run the roles until shutdown.
 
 use crate::MIGRATIONS;
-use crate::cli::{SecurityArgs, ServeArgs};
+use crate::cli::{ImportArgs, SecurityArgs, ServeArgs};
 use crate::http::{AppState, EdgeSettings, RateLimiter, router};
 use crate::keys;
 use crate::schema::{self, SchemaLimits};
@@ -16,6 +16,7 @@ use gomarket_infra::kafka::{KafkaConfig, Relay, RelayHealth};
 use gomarket_infra::migrations;
 use gomarket_infra::secrets::SecretStore;
 use gomarket_infra::shutdown::Shutdown;
+use gomarket_infra::suppliers::import::Importer;
 use gomarket_infra::telemetry::Metrics;
 use gomarket_projections::catalog::ProductsProjection;
 use gomarket_projections::kafka_feed::KafkaProjector;
@@ -137,6 +138,11 @@ pub struct Application {
     relay_health: RelayHealth,
 }
 
+/// The supplier importer over `pool`.
+pub fn importer(pool: &PgPool, metrics: &Metrics, limits: &ImportArgs) -> Importer {
+    Importer::new(pool.clone(), Arc::new(SystemClock), metrics.clone(), limits.settings())
+}
+
 /// The identity service over `pool`, with keys from `security` (or the development defaults).
 pub async fn identity_service(
     pool: &PgPool,
@@ -244,6 +250,7 @@ impl Application {
         let identity = Arc::new(identity_service(&pool, &args.security, &metrics).await?);
         bootstrap_admin(&identity, &args.security).await?;
         let secrets = SecretStore::new(pool.clone(), keys::secret_keys(&args.security, &pool).await?);
+        let importer = Arc::new(importer(&pool, &metrics, &args.import));
         let schema = schema::builder(SchemaLimits {
             max_depth: args.graphql_max_depth,
             max_complexity: args.graphql_max_complexity,
@@ -253,6 +260,7 @@ impl Application {
         .data(Arc::new(products))
         .data(identity.clone())
         .data(secrets)
+        .data(importer)
         .data(ApiSettings {
             consistency_timeout: Duration::from_millis(args.consistency_timeout_ms),
         })

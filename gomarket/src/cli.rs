@@ -1,6 +1,6 @@
 //! The command line. Every option has an environment variable; `--help` lists both.
 
-pub use crate::cli_security::{EdgeArgs, SecurityArgs};
+pub use crate::cli_security::{EdgeArgs, ImportArgs, SecurityArgs};
 use clap::{Args, Parser, Subcommand};
 use gomarket_infra::kafka::{KafkaConfig, properties_from_env};
 use std::net::SocketAddr;
@@ -120,9 +120,53 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL) and exit.
     Schema,
+    /// Import a supplier's feed now (progress on stderr, a summary on stdout; exit 1 if the
+    /// import fails).
+    Import {
+        /// The supplier's name or id.
+        #[arg(long, value_name = "NAME_OR_ID")]
+        supplier: String,
+        /// Read this file instead of the supplier's URL.
+        #[arg(long, value_name = "PATH")]
+        file: Option<std::path::PathBuf>,
+        /// Report what would change without writing product events.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        limits: ImportArgs,
+    },
+    /// Write a generated supplier feed with Cyrillic text, HTML, variants and broken offers.
+    GenFeed {
+        /// Feed format.
+        #[arg(long, value_enum)]
+        format: FeedFormat,
+        /// Number of offers.
+        #[arg(long)]
+        offers: usize,
+        /// Seed: the same seed gives the same feed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Every n-th offer is broken (0: none).
+        #[arg(long, default_value_t = 50)]
+        broken_every: usize,
+        /// Encode in windows-1251 instead of UTF-8.
+        #[arg(long)]
+        windows_1251: bool,
+        /// Write here instead of stdout.
+        #[arg(long, short, value_name = "PATH")]
+        output: Option<std::path::PathBuf>,
+    },
     /// Manage users offline, directly against the database.
     #[command(subcommand)]
     User(UserCommand),
+}
+
+/// Formats `gen-feed` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FeedFormat {
+    Yml,
+    Wholesaler,
+    AnMsc,
 }
 
 #[derive(Debug, Subcommand)]
@@ -197,6 +241,9 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub edge: EdgeArgs,
 
+    #[command(flatten)]
+    pub import: ImportArgs,
+
     /// Filled from the global Kafka options.
     #[arg(skip)]
     pub kafka: Option<KafkaConfig>,
@@ -217,6 +264,7 @@ impl Default for ServeArgs {
             run_relay: true,
             security: SecurityArgs::default(),
             edge: EdgeArgs::default(),
+            import: ImportArgs::default(),
             kafka: None,
         }
     }

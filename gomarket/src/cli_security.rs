@@ -128,3 +128,40 @@ impl Default for EdgeArgs {
         }
     }
 }
+
+/// Limits of supplier imports.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// Largest feed download accepted, in bytes; a larger feed fails its import.
+    #[arg(long, env = "GOMARKET_FEED_MAX_BYTES", default_value_t = 2 * 1024 * 1024 * 1024)]
+    pub feed_max_bytes: u64,
+
+    /// Offers applied per database transaction.
+    #[arg(long, env = "GOMARKET_IMPORT_BATCH_SIZE", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub import_batch_size: u64,
+}
+
+impl Default for ImportArgs {
+    fn default() -> Self {
+        Self {
+            feed_max_bytes: 2 * 1024 * 1024 * 1024,
+            import_batch_size: 1000,
+        }
+    }
+}
+
+impl ImportArgs {
+    pub fn settings(&self) -> gomarket_infra::suppliers::import::ImporterSettings {
+        use gomarket_infra::suppliers::import::ImporterSettings;
+        let defaults = ImporterSettings::default();
+        ImporterSettings {
+            batch_size: usize::try_from(self.import_batch_size).unwrap_or(1000),
+            fetch: gomarket_infra::suppliers::import::source::FetchSettings {
+                max_bytes: self.feed_max_bytes,
+                ..defaults.fetch
+            },
+            ..defaults
+        }
+    }
+}

@@ -6,6 +6,7 @@
 //! - [`keys`]: signing and encryption keys from configuration (or the development defaults);
 //! - [`app`]: [`app::Application`]: connect, migrate, build the schema, run the roles;
 //! - [`schema`]: the GraphQL schema merged from command-api and query-api;
+//! - [`import_cli`]: `gomarket import` and `gomarket gen-feed`;
 //! - [`http`]: routes, request ids, health, metrics, GraphiQL.
 #![forbid(unsafe_code)]
 
@@ -13,6 +14,7 @@ pub mod app;
 pub mod cli;
 mod cli_security;
 pub mod http;
+pub mod import_cli;
 pub mod keys;
 pub mod schema;
 

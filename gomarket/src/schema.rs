@@ -1,14 +1,16 @@
 //! The one GraphQL schema: queries from query-api, mutations from command-api.
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
-use gomarket_command_api::{CatalogMutation, IdentityMutation};
-use gomarket_query_api::{AuditQuery, CatalogQuery, CatalogSubscription, IdentityQuery, OperationsQuery};
+use gomarket_command_api::{CatalogMutation, IdentityMutation, SupplierMutation};
+use gomarket_query_api::{
+    AuditQuery, CatalogQuery, CatalogSubscription, IdentityQuery, OperationsQuery, SupplierQuery,
+};
 
 #[derive(MergedObject, Default)]
-pub struct Query(CatalogQuery, AuditQuery, OperationsQuery, IdentityQuery);
+pub struct Query(CatalogQuery, AuditQuery, OperationsQuery, IdentityQuery, SupplierQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(CatalogMutation, IdentityMutation);
+pub struct Mutation(CatalogMutation, IdentityMutation, SupplierMutation);
 
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(CatalogSubscription);

@@ -41,6 +41,10 @@ const OPERATIONS: &[(&str, Needs)] = &[
     ("Query.user", Needs::Permission(P::UsersRead)),
     ("Query.apiKeys", Authenticated),
     ("Query.secrets", Needs::Permission(P::SecretsRead)),
+    ("Query.suppliers", Needs::Permission(P::SuppliersRead)),
+    ("Query.supplier", Needs::Permission(P::SuppliersRead)),
+    ("Query.imports", Needs::Permission(P::SuppliersRead)),
+    ("Query.import", Needs::Permission(P::SuppliersRead)),
     ("Subscription.productChanges", Needs::Permission(P::CatalogRead)),
     ("Mutation.createProduct", Needs::Permission(P::CatalogWrite)),
     ("Mutation.updateProductDetails", Needs::Permission(P::CatalogWrite)),
@@ -60,6 +64,11 @@ const OPERATIONS: &[(&str, Needs)] = &[
     ("Mutation.createApiKey", Authenticated),
     ("Mutation.revokeApiKey", Authenticated),
     ("Mutation.storeSecret", Needs::Permission(P::SecretsWrite)),
+    ("Mutation.registerSupplier", Needs::Permission(P::SuppliersWrite)),
+    ("Mutation.updateSupplier", Needs::Permission(P::SuppliersWrite)),
+    ("Mutation.disableSupplier", Needs::Permission(P::SuppliersWrite)),
+    ("Mutation.enableSupplier", Needs::Permission(P::SuppliersWrite)),
+    ("Mutation.startImport", Needs::Permission(P::ImportsRun)),
 ];
 
 /// The schema's shape, as far as building placeholder calls needs it.

@@ -8,6 +8,8 @@
 //!   type (also returned by mutations);
 //! - [`audit`]: `history` of any aggregate and `productAt` (a product as it was);
 //! - [`identity`]: `me`, `users`, `user`, `apiKeys`, `secrets`;
+//! - [`supplier`]: `suppliers`, `supplier`, `imports`, `import` (with rejected offers);
+//! - [`paging`]: paging of short in-memory lists;
 //! - [`operations`]: `projectionFailures` (dead-lettered events).
 #![forbid(unsafe_code)]
 
@@ -18,6 +20,8 @@ pub mod context;
 pub mod error;
 pub mod identity;
 pub mod operations;
+pub mod paging;
+pub mod supplier;
 
 pub use audit::AuditQuery;
 pub use catalog::{CatalogQuery, CatalogSubscription};
@@ -25,3 +29,4 @@ pub use context::{ApiSettings, RequestContext};
 pub use error::{ErrorCode, api_error, internal_error};
 pub use identity::IdentityQuery;
 pub use operations::OperationsQuery;
+pub use supplier::SupplierQuery;

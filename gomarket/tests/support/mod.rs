@@ -2,6 +2,7 @@
 //! one method per operation.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod feeds;
 pub mod ws;
 
 use gomarket::app::Application;

@@ -3,51 +3,13 @@ use crate::access::{authenticated, permission, principal};
 use crate::catalog::parse_uuid;
 use crate::context::request_context;
 use crate::error::{ErrorCode, api_error, internal_error};
+use crate::paging::{ListPageInfo, after_cursor, edges, page_size};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::Utc;
 use gomarket_domain::identity::{Permission, PrincipalKind, UserId};
 use gomarket_infra::identity::IdentityService;
 use gomarket_infra::secrets::SecretStore;
 use std::sync::Arc;
-
-const MAX_PAGE_SIZE: i32 = 100;
-
-fn page_size(first: Option<i32>) -> Result<usize> {
-    let first = first.unwrap_or(50);
-    if (1..=MAX_PAGE_SIZE).contains(&first) {
-        Ok(first as usize)
-    } else {
-        Err(api_error(
-            ErrorCode::BadUserInput,
-            format!("first must be between 1 and {MAX_PAGE_SIZE}"),
-            Some("first"),
-        ))
-    }
-}
-
-/// Skips past the item whose id is `after` (ids are the cursors).
-fn after_cursor<T>(items: Vec<T>, id_of: impl Fn(&T) -> String, after: Option<&str>) -> Result<Vec<T>> {
-    let Some(after) = after else { return Ok(items) };
-    let position = items.iter().position(|item| id_of(item) == after).ok_or_else(|| {
-        api_error(
-            ErrorCode::BadUserInput,
-            "after: not a cursor issued by this server",
-            Some("after"),
-        )
-    })?;
-    Ok(items.into_iter().skip(position + 1).collect())
-}
-
-/// Relay edges of `nodes`, each node's id as its cursor.
-fn edges<T: Clone, E>(nodes: &[T], cursor: impl Fn(&T) -> String, edge: impl Fn(String, T) -> E) -> Vec<E> {
-    nodes.iter().map(|n| edge(cursor(n), n.clone())).collect()
-}
-
-#[derive(Debug, Clone, SimpleObject)]
-pub struct IdentityPageInfo {
-    pub has_next_page: bool,
-    pub end_cursor: Option<String>,
-}
 
 #[derive(Debug, Clone, SimpleObject)]
 pub struct UserEdge {
@@ -61,7 +23,7 @@ pub struct UserEdge {
 pub struct UserConnection {
     pub edges: Vec<UserEdge>,
     pub nodes: Vec<UserGql>,
-    pub page_info: IdentityPageInfo,
+    pub page_info: ListPageInfo,
     pub total_count: i64,
 }
 
@@ -77,7 +39,7 @@ pub struct ApiKeyEdge {
 pub struct ApiKeyConnection {
     pub edges: Vec<ApiKeyEdge>,
     pub nodes: Vec<ApiKeyGql>,
-    pub page_info: IdentityPageInfo,
+    pub page_info: ListPageInfo,
     pub total_count: i64,
 }
 
@@ -93,7 +55,7 @@ pub struct SecretEdge {
 pub struct SecretConnection {
     pub edges: Vec<SecretEdge>,
     pub nodes: Vec<SecretGql>,
-    pub page_info: IdentityPageInfo,
+    pub page_info: ListPageInfo,
     pub total_count: i64,
 }
 
@@ -162,7 +124,7 @@ impl IdentityQuery {
         let nodes: Vec<UserGql> = rest.into_iter().take(first).collect();
         Ok(UserConnection {
             edges: edges(&nodes, |u| u.id.to_string(), |cursor, node| UserEdge { cursor, node }),
-            page_info: IdentityPageInfo {
+            page_info: ListPageInfo {
                 has_next_page,
                 end_cursor: nodes.last().map(|u| u.id.to_string()),
             },
@@ -230,7 +192,7 @@ impl IdentityQuery {
         let nodes: Vec<ApiKeyGql> = rest.into_iter().take(first).collect();
         Ok(ApiKeyConnection {
             edges: edges(&nodes, |k| k.id.to_string(), |cursor, node| ApiKeyEdge { cursor, node }),
-            page_info: IdentityPageInfo {
+            page_info: ListPageInfo {
                 has_next_page,
                 end_cursor: nodes.last().map(|k| k.id.to_string()),
             },
@@ -254,7 +216,7 @@ impl IdentityQuery {
         let nodes: Vec<SecretGql> = found.into_iter().map(Into::into).collect();
         Ok(SecretConnection {
             edges: edges(&nodes, |s| s.id.to_string(), |cursor, node| SecretEdge { cursor, node }),
-            page_info: IdentityPageInfo {
+            page_info: ListPageInfo {
                 has_next_page,
                 end_cursor: nodes.last().map(|s| s.id.to_string()),
             },

@@ -122,6 +122,40 @@ impl Importer {
         &self.imports
     }
 
+    /// Every supplier with its current state, in registration order.
+    pub async fn list_suppliers(&self) -> Result<Vec<(SupplierId, Supplier)>, ImportError> {
+        let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
+            "SELECT aggregate_id::uuid FROM events WHERE aggregate_type = 'Supplier' AND sequence = 1
+              ORDER BY position",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| ImportError::Store(e.to_string()))?;
+        let mut suppliers = Vec::with_capacity(ids.len());
+        for id in ids {
+            let supplier = self
+                .suppliers
+                .load(&id.to_string())
+                .await
+                .map_err(|e| ImportError::Store(e.to_string()))?;
+            suppliers.push((SupplierId::from(id), supplier));
+        }
+        Ok(suppliers)
+    }
+
+    /// The ids of a supplier's imports, newest first.
+    pub async fn list_imports(&self, supplier_id: SupplierId) -> Result<Vec<Uuid>, ImportError> {
+        sqlx::query_scalar(
+            "SELECT aggregate_id::uuid FROM events WHERE aggregate_type = 'Import' AND sequence = 1
+                AND payload -> 'ImportStarted' ->> 'supplier_id' = $1
+              ORDER BY position DESC",
+        )
+        .bind(supplier_id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| ImportError::Store(e.to_string()))
+    }
+
     /// Records the start of an import of `supplier_id`; `run` then does the work.
     pub async fn start(
         &self,

@@ -1,0 +1,85 @@
+use crate::payload::{UserError, report};
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use gomarket_domain::identity::Permission;
+use gomarket_domain::supplier::SupplierId;
+use gomarket_infra::event_store::EventMetadata;
+use gomarket_infra::suppliers::import::{Importer, StartError};
+use gomarket_query_api::access::permission;
+use gomarket_query_api::catalog::parse_uuid;
+use gomarket_query_api::context::request_context;
+use gomarket_query_api::supplier::ImportGql;
+use gomarket_query_api::{ErrorCode, internal_error};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ImportPayload {
+    /// The import, `RUNNING` as answered; poll `import(id)` (or its counts) for the outcome.
+    pub import: Option<ImportGql>,
+    pub errors: Vec<UserError>,
+}
+
+impl ImportPayload {
+    fn refused(ctx: &Context<'_>, error: UserError) -> Self {
+        let errors = vec![error];
+        report(ctx, &errors);
+        Self { import: None, errors }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct ImportMutation;
+
+#[Object]
+impl ImportMutation {
+    /// Starts importing a supplier's feed in the background. With `dryRun`, reports what would
+    /// change without writing product events.
+    #[graphql(guard = "permission(Permission::ImportsRun)")]
+    async fn start_import(
+        &self,
+        ctx: &Context<'_>,
+        supplier_id: ID,
+        #[graphql(default = false)] dry_run: bool,
+    ) -> Result<ImportPayload> {
+        let Ok(supplier_id) = parse_uuid(&supplier_id, "supplierId").map(SupplierId::from) else {
+            return Ok(ImportPayload::refused(
+                ctx,
+                UserError::new(ErrorCode::BadUserInput, "supplierId", "not a valid id"),
+            ));
+        };
+        let importer = ctx.data::<Arc<Importer>>()?.clone();
+        let request = request_context(ctx);
+        let metadata = EventMetadata::new(request.correlation_id.clone(), request.actor(), "StartImport");
+        let run = match importer.start(supplier_id, dry_run, None, metadata).await {
+            Ok(run) => run,
+            Err(StartError::UnknownSupplier) => {
+                return Ok(ImportPayload::refused(
+                    ctx,
+                    UserError::new(ErrorCode::NotFound, "supplierId", "supplier not found"),
+                ));
+            }
+            Err(StartError::Disabled) => {
+                return Ok(ImportPayload::refused(
+                    ctx,
+                    UserError::new(ErrorCode::FailedPrecondition, "supplierId", "the supplier is disabled"),
+                ));
+            }
+            Err(error @ StartError::Store(_)) => return Err(internal_error(&error, &request.correlation_id)),
+        };
+        let import = importer
+            .imports()
+            .load(&run.import_id.to_string())
+            .await
+            .map_err(|e| internal_error(&e, &request.correlation_id))?;
+        let import_id = run.import_id;
+        let background = importer.clone();
+        tokio::spawn(async move {
+            if let Err(error) = background.run(&run, |_| {}).await {
+                tracing::warn!(import_id = %run.import_id, %error, "import failed");
+            }
+        });
+        Ok(ImportPayload {
+            import: import.state.map(|state| ImportGql { id: import_id, state }),
+            errors: vec![],
+        })
+    }
+}

@@ -1,0 +1,177 @@
+use crate::payload::{UserError, report};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use gomarket_domain::identity::Permission;
+use gomarket_domain::supplier::{
+    FeedEncoding, FeedUrl, ImageUrlTemplate, Supplier, SupplierCommand, SupplierId, SupplierName, SupplierRefusal,
+    SupplierSettings,
+};
+use gomarket_infra::event_store::{CommandError, EventMetadata, Executed};
+use gomarket_infra::suppliers::import::Importer;
+use gomarket_query_api::access::permission;
+use gomarket_query_api::catalog::parse_uuid;
+use gomarket_query_api::context::request_context;
+use gomarket_query_api::supplier::{FeedEncodingGql, FeedKindGql, SupplierGql};
+use gomarket_query_api::{ErrorCode, internal_error};
+use std::sync::Arc;
+
+/// A supplier's settings, as a whole.
+#[derive(Debug, Clone, InputObject)]
+pub struct SupplierInput {
+    pub name: String,
+    pub kind: FeedKindGql,
+    /// `http(s)://` or `file://`; for the Wholesaler set, the base URL of its files.
+    pub url: String,
+    #[graphql(default_with = "FeedEncodingGql::Auto")]
+    pub encoding: FeedEncodingGql,
+    /// Image URL with `{key}` where the feed's image key goes.
+    pub image_url_template: Option<String>,
+    /// A secret (from `storeSecret`) with the feed's credentials.
+    pub credentials_secret_id: Option<ID>,
+}
+
+impl SupplierInput {
+    fn parse(self) -> Result<SupplierSettings, Vec<UserError>> {
+        let mut errors = Vec::new();
+        let mut field =
+            |name: &str, message: String| errors.push(UserError::new(ErrorCode::BadUserInput, name, message));
+        let name = SupplierName::parse(&self.name)
+            .map_err(|e| field("name", e.to_string()))
+            .ok();
+        let url = FeedUrl::parse(&self.url).map_err(|e| field("url", e.to_string())).ok();
+        let template = match self
+            .image_url_template
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            Some(raw) => ImageUrlTemplate::parse(raw)
+                .map(Some)
+                .map_err(|e| field("imageUrlTemplate", e.to_string()))
+                .ok(),
+            None => Some(None),
+        };
+        let secret = match &self.credentials_secret_id {
+            Some(id) => parse_uuid(id, "credentialsSecretId")
+                .map(Some)
+                .map_err(|_| field("credentialsSecretId", "not a valid id".into()))
+                .ok(),
+            None => Some(None),
+        };
+        match (name, url, template, secret) {
+            (Some(name), Some(url), Some(image_url_template), Some(credentials_secret_id)) => Ok(SupplierSettings {
+                name,
+                kind: self.kind.into(),
+                url,
+                encoding: FeedEncoding::from(self.encoding),
+                image_url_template,
+                credentials_secret_id,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// What a supplier mutation answers.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct SupplierPayload {
+    pub supplier: Option<SupplierGql>,
+    pub errors: Vec<UserError>,
+    pub consistency_token: Option<String>,
+}
+
+impl SupplierPayload {
+    fn refused(ctx: &Context<'_>, errors: Vec<UserError>) -> Self {
+        report(ctx, &errors);
+        Self {
+            supplier: None,
+            errors,
+            consistency_token: None,
+        }
+    }
+}
+
+fn refusal(refusal: &SupplierRefusal) -> UserError {
+    match refusal {
+        SupplierRefusal::AlreadyExists { .. } => UserError::new(ErrorCode::AlreadyExists, "name", refusal.to_string()),
+        SupplierRefusal::NotFound => UserError::new(ErrorCode::NotFound, "id", refusal.to_string()),
+    }
+}
+
+async fn execute(ctx: &Context<'_>, id: SupplierId, command: SupplierCommand) -> Result<SupplierPayload> {
+    let importer = ctx.data::<Arc<Importer>>()?;
+    let request = request_context(ctx);
+    let metadata = EventMetadata::new(request.correlation_id.clone(), request.actor(), command.name());
+    let outcome: Result<Executed<Supplier>, CommandError<SupplierRefusal>> =
+        importer.suppliers().execute(&id.to_string(), command, &metadata).await;
+    match outcome {
+        Ok(executed) => Ok(SupplierPayload {
+            supplier: executed
+                .aggregate
+                .state
+                .as_ref()
+                .map(|s| SupplierGql::new(id, executed.version, s)),
+            errors: vec![],
+            consistency_token: executed.token.map(|t| t.encode()),
+        }),
+        Err(CommandError::Refused(r)) => Ok(SupplierPayload::refused(ctx, vec![refusal(&r)])),
+        Err(CommandError::Conflict) => Ok(SupplierPayload::refused(
+            ctx,
+            vec![UserError::new(ErrorCode::Conflict, "id", "changed concurrently; retry")],
+        )),
+        Err(error @ CommandError::Store(_)) => Err(internal_error(&error, &request.correlation_id)),
+    }
+}
+
+fn supplier_id(id: &ID) -> Result<SupplierId, UserError> {
+    parse_uuid(id, "id")
+        .map(SupplierId::from)
+        .map_err(|_| UserError::new(ErrorCode::BadUserInput, "id", "not a valid id"))
+}
+
+#[derive(Debug, Default)]
+pub struct SupplierSettingsMutation;
+
+#[Object]
+impl SupplierSettingsMutation {
+    /// Registers a supplier. Names are unique (ignoring case).
+    #[graphql(guard = "permission(Permission::SuppliersWrite)")]
+    async fn register_supplier(&self, ctx: &Context<'_>, input: SupplierInput) -> Result<SupplierPayload> {
+        match input.parse() {
+            Ok(settings) => {
+                let id = SupplierId::for_name(&settings.name);
+                execute(ctx, id, SupplierCommand::Register(settings)).await
+            }
+            Err(errors) => Ok(SupplierPayload::refused(ctx, errors)),
+        }
+    }
+
+    /// Replaces a supplier's settings.
+    #[graphql(guard = "permission(Permission::SuppliersWrite)")]
+    async fn update_supplier(&self, ctx: &Context<'_>, id: ID, input: SupplierInput) -> Result<SupplierPayload> {
+        let id = match supplier_id(&id) {
+            Ok(id) => id,
+            Err(error) => return Ok(SupplierPayload::refused(ctx, vec![error])),
+        };
+        match input.parse() {
+            Ok(settings) => execute(ctx, id, SupplierCommand::Update(settings)).await,
+            Err(errors) => Ok(SupplierPayload::refused(ctx, errors)),
+        }
+    }
+
+    /// Stops imports of a supplier (its products stay).
+    #[graphql(guard = "permission(Permission::SuppliersWrite)")]
+    async fn disable_supplier(&self, ctx: &Context<'_>, id: ID) -> Result<SupplierPayload> {
+        match supplier_id(&id) {
+            Ok(id) => execute(ctx, id, SupplierCommand::Disable).await,
+            Err(error) => Ok(SupplierPayload::refused(ctx, vec![error])),
+        }
+    }
+
+    #[graphql(guard = "permission(Permission::SuppliersWrite)")]
+    async fn enable_supplier(&self, ctx: &Context<'_>, id: ID) -> Result<SupplierPayload> {
+        match supplier_id(&id) {
+            Ok(id) => execute(ctx, id, SupplierCommand::Enable).await,
+            Err(error) => Ok(SupplierPayload::refused(ctx, vec![error])),
+        }
+    }
+}

@@ -1,0 +1,151 @@
+use super::types::{ImportGql, SupplierGql};
+use crate::access::permission;
+use crate::catalog::parse_uuid;
+use crate::context::request_context;
+use crate::error::{ErrorCode, api_error, internal_error};
+use crate::paging::{ListPageInfo, after_cursor, edges, page_size};
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use gomarket_domain::identity::Permission;
+use gomarket_domain::supplier::SupplierId;
+use gomarket_infra::suppliers::import::Importer;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct SupplierEdge {
+    pub cursor: String,
+    pub node: SupplierGql,
+}
+
+/// Suppliers, in registration order.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct SupplierConnection {
+    pub edges: Vec<SupplierEdge>,
+    pub nodes: Vec<SupplierGql>,
+    pub page_info: ListPageInfo,
+    pub total_count: i64,
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ImportEdge {
+    pub cursor: String,
+    pub node: ImportGql,
+}
+
+/// A supplier's imports, newest first.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ImportConnection {
+    pub edges: Vec<ImportEdge>,
+    pub nodes: Vec<ImportGql>,
+    pub page_info: ListPageInfo,
+    pub total_count: i64,
+}
+
+#[derive(Debug, Default)]
+pub struct SupplierQuery;
+
+#[Object]
+impl SupplierQuery {
+    /// Every supplier.
+    #[graphql(guard = "permission(Permission::SuppliersRead)")]
+    async fn suppliers(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<SupplierConnection> {
+        let first = page_size(first)?;
+        let importer = ctx.data::<Arc<Importer>>()?;
+        let all: Vec<SupplierGql> = importer
+            .list_suppliers()
+            .await
+            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?
+            .into_iter()
+            .filter_map(|(id, s)| s.state.as_ref().map(|state| SupplierGql::new(id, s.version, state)))
+            .collect();
+        let total_count = all.len() as i64;
+        let rest = after_cursor(all, |s| s.id.to_string(), after.as_deref())?;
+        let has_next_page = rest.len() > first;
+        let nodes: Vec<SupplierGql> = rest.into_iter().take(first).collect();
+        Ok(SupplierConnection {
+            edges: edges(
+                &nodes,
+                |s| s.id.to_string(),
+                |cursor, node| SupplierEdge { cursor, node },
+            ),
+            page_info: ListPageInfo {
+                has_next_page,
+                end_cursor: nodes.last().map(|s| s.id.to_string()),
+            },
+            nodes,
+            total_count,
+        })
+    }
+
+    /// One supplier.
+    #[graphql(guard = "permission(Permission::SuppliersRead)")]
+    async fn supplier(&self, ctx: &Context<'_>, id: ID) -> Result<SupplierGql> {
+        let id = SupplierId::from(parse_uuid(&id, "id")?);
+        let importer = ctx.data::<Arc<Importer>>()?;
+        let supplier = importer
+            .suppliers()
+            .load(&id.to_string())
+            .await
+            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;
+        supplier
+            .state
+            .as_ref()
+            .map(|s| SupplierGql::new(id, supplier.version, s))
+            .ok_or_else(|| api_error(ErrorCode::NotFound, format!("no supplier with id {id}"), Some("id")))
+    }
+
+    /// A supplier's imports, newest first.
+    #[graphql(guard = "permission(Permission::SuppliersRead)")]
+    async fn imports(
+        &self,
+        ctx: &Context<'_>,
+        supplier_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ImportConnection> {
+        let supplier_id = SupplierId::from(parse_uuid(&supplier_id, "supplierId")?);
+        let first = page_size(first)?;
+        let importer = ctx.data::<Arc<Importer>>()?;
+        let fail = |e: &dyn std::fmt::Display| internal_error(e, &request_context(ctx).correlation_id);
+        let ids = importer.list_imports(supplier_id).await.map_err(|e| fail(&e))?;
+        let total_count = ids.len() as i64;
+        let rest = after_cursor(ids, |id| id.to_string(), after.as_deref())?;
+        let has_next_page = rest.len() > first;
+        let mut nodes = Vec::new();
+        for id in rest.into_iter().take(first) {
+            let import = importer.imports().load(&id.to_string()).await.map_err(|e| fail(&e))?;
+            if let Some(state) = import.state {
+                nodes.push(ImportGql { id, state });
+            }
+        }
+        Ok(ImportConnection {
+            edges: edges(&nodes, |i| i.id.to_string(), |cursor, node| ImportEdge { cursor, node }),
+            page_info: ListPageInfo {
+                has_next_page,
+                end_cursor: nodes.last().map(|i| i.id.to_string()),
+            },
+            nodes,
+            total_count,
+        })
+    }
+
+    /// One import, with its counts and rejected offers.
+    #[graphql(guard = "permission(Permission::SuppliersRead)")]
+    async fn import(&self, ctx: &Context<'_>, id: ID) -> Result<ImportGql> {
+        let id = parse_uuid(&id, "id")?;
+        let importer = ctx.data::<Arc<Importer>>()?;
+        let import = importer
+            .imports()
+            .load(&id.to_string())
+            .await
+            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;
+        import
+            .state
+            .map(|state| ImportGql { id, state })
+            .ok_or_else(|| api_error(ErrorCode::NotFound, format!("no import with id {id}"), Some("id")))
+    }
+}
