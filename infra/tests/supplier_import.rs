@@ -228,3 +228,41 @@ fn tempdir() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[tokio::test]
+async fn an_an_msc_feed_imports_with_stock_per_warehouse() {
+    let (db, importer, _) = setup().await;
+    let name = SupplierName::parse("AN MSC").unwrap();
+    let supplier = SupplierId::for_name(&name);
+    let settings = SupplierSettings {
+        name,
+        kind: FeedKind::AnMscCsv,
+        url: FeedUrl::parse("https://feeds.invalid/an_price_and_num_rrc.csv").unwrap(),
+        encoding: FeedEncoding::Windows1251,
+        image_url_template: None,
+        credentials_secret_id: None,
+    };
+    importer
+        .suppliers()
+        .execute(&supplier.to_string(), SupplierCommand::Register(settings), &metadata())
+        .await
+        .unwrap();
+    let text = "code;article;title;category_title;tmn;msk;spb;price;retail_price;barcode\n\
+                1;A-1;Фен;Фены;много;2;0;990;1990;4006381333931\n\
+                2;A-2;Утюг;Утюги;>10;0;1;1 500,50;NULL;\n\
+                3;A-3;Кривой;Утюги;1;1;1;1;;123\n";
+    let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode(text);
+    let dir = tempdir();
+    let file = dir.join("an.csv");
+    std::fs::write(&file, &bytes).unwrap();
+    let (counts, status) = import(&importer, supplier, &file, false).await;
+    assert_eq!(status, ImportStatus::Completed);
+    assert_eq!((counts.seen, counts.created, counts.rejected), (3, 2, 1));
+    let product = importer_product(&importer, ProductId::for_supplier_item(supplier.as_uuid(), "2")).await;
+    let state = product.state.unwrap();
+    assert_eq!(state.title.as_str(), "Утюг");
+    assert_eq!(state.price.get(), 150_050);
+    assert_eq!(state.stock.get(), 12);
+    assert_eq!(state.stock_by_warehouse["tmn"].get(), 11);
+    assert_eq!(product_events(&db).await, 2);
+}

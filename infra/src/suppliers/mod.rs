@@ -4,16 +4,20 @@
 //! - [`feed`]: what readers yield: offers, rejections with reasons, fatal feed errors;
 //! - [`offer_builder`]: raw fields of one offer → a normalized `SupplierOffer`;
 //! - [`yml`]: Yandex Market Language price lists;
+//! - [`an_msc`]: the AN_MSC wide CSV (stock per warehouse), read through the lax CSV dialect;
 //! - [`import`]: running an import: batches of offers as product commands, rejections,
 //!   offers that left the feed;
 //! - [`generate`]: deterministic feeds with Cyrillic text, HTML, variants and broken offers.
 
+pub mod an_msc;
 pub mod feed;
 pub mod generate;
 pub mod import;
+mod lax_csv;
 pub mod offer_builder;
 pub mod yml;
 
+pub use an_msc::AnMscReader;
 pub use feed::{FeedError, FeedItem, RejectReason, Rejection};
 pub use offer_builder::ReaderContext;
 pub use yml::YmlReader;

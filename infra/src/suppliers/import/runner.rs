@@ -2,6 +2,7 @@ use super::offers::{apply_offers, mark_vanished_unavailable};
 use super::rejections;
 use super::source::{FetchSettings, open};
 use crate::event_store::{CommandBus, CommandError, EventMetadata};
+use crate::suppliers::an_msc::AnMscReader;
 use crate::suppliers::feed::{FeedError, FeedItem, Rejection};
 use crate::suppliers::offer_builder::ReaderContext;
 use crate::suppliers::yml::YmlReader;
@@ -237,12 +238,8 @@ impl Importer {
         on_progress: &mut (impl FnMut(&ImportCounts) + Send),
     ) -> Result<(), ImportError> {
         let settings = &run.supplier.settings;
-        if settings.kind != FeedKind::Yml {
-            return Err(ImportError::UnsupportedKind(match settings.kind {
-                FeedKind::WholesalerCsv => "WHOLESALER_CSV",
-                FeedKind::AnMscCsv => "AN_MSC_CSV",
-                FeedKind::Yml => "YML",
-            }));
+        if settings.kind == FeedKind::WholesalerCsv {
+            return Err(ImportError::UnsupportedKind("WHOLESALER_CSV"));
         }
         let url = match &run.file {
             Some(path) => format!("file://{}", path.display()),
@@ -255,6 +252,7 @@ impl Importer {
         };
         let (sender, mut receiver) = mpsc::channel::<Result<Vec<FeedItem>, FeedError>>(4);
         let path = feed.path().to_owned();
+        let (kind, encoding) = (settings.kind, settings.encoding);
         // The parser is synchronous: it runs on the blocking pool and hands chunks over.
         let reader = tokio::task::spawn_blocking(move || {
             let file = match std::fs::File::open(&path) {
@@ -264,8 +262,13 @@ impl Importer {
                     return;
                 }
             };
+            let input = std::io::BufReader::with_capacity(256 * 1024, file);
+            let items: Box<dyn Iterator<Item = Result<FeedItem, FeedError>>> = match kind {
+                FeedKind::AnMscCsv => Box::new(AnMscReader::new(input, encoding, context)),
+                _ => Box::new(YmlReader::new(input, context)),
+            };
             let mut chunk = Vec::with_capacity(READ_CHUNK);
-            for item in YmlReader::new(std::io::BufReader::with_capacity(256 * 1024, file), context) {
+            for item in items {
                 match item {
                     Ok(item) => {
                         chunk.push(item);
