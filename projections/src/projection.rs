@@ -24,6 +24,22 @@ pub trait Projection: Send + Sync + 'static {
         feed: &EventFeed,
     ) -> impl Future<Output = Result<(), ProjectionError>> + Send;
 
+    /// Applies a batch of events in feed order inside `tx`. The default applies them one by
+    /// one; a projection may do better (bulk inserts) as long as the effect is the same.
+    fn apply_all(
+        &self,
+        tx: &mut PgConnection,
+        events: &[StoredEvent],
+        feed: &EventFeed,
+    ) -> impl Future<Output = Result<(), ProjectionError>> + Send {
+        async move {
+            for event in events {
+                self.apply(tx, event, feed).await?;
+            }
+            Ok(())
+        }
+    }
+
     /// The same projection writing into its shadow tables, for a rebuild (its `name` differs,
     /// so it has its own checkpoint).
     fn shadow(&self) -> Self
@@ -106,9 +122,7 @@ impl<P: Projection> ProjectionRunner<P> {
         if current != after {
             return Ok(0);
         }
-        for event in batch {
-            self.projection.apply(&mut tx, event, &self.feed).await?;
-        }
+        self.projection.apply_all(&mut tx, batch, &self.feed).await?;
         checkpoint::store(&mut tx, name, last).await?;
         tx.commit().await?;
         self.metrics.record_applied(name, batch.len() as u64);
@@ -258,8 +272,8 @@ pub async fn apply_together<P: Projection>(
     let mut tx = feed.pool().begin().await?;
     for event in events {
         keep_books(&mut tx, projection.name(), event, Bookkeeping::AppliedSequence).await?;
-        projection.apply(&mut tx, event, feed).await?;
     }
+    projection.apply_all(&mut tx, events, feed).await?;
     tx.commit().await?;
     Ok(())
 }

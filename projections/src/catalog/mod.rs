@@ -1,5 +1,6 @@
 //! The catalog's `products` read model.
 
+mod bulk_insert;
 mod cursor;
 mod product_at;
 mod products_projection;

@@ -1,5 +1,5 @@
-use super::decode_product_event;
 use super::record::status_name;
+use super::{bulk_insert, decode_product_event};
 use crate::{Projection, ProjectionError};
 use gomarket_domain::catalog::{ProductEvent, ProductStatus};
 use gomarket_infra::event_store::{EventFeed, StoredEvent};
@@ -117,6 +117,22 @@ impl Projection for ProductsProjection {
             format!("DROP TABLE {LIVE_TABLE}_replaced"),
         ] {
             sqlx::query(&statement).execute(&mut *tx).await?;
+        }
+        Ok(())
+    }
+
+    async fn apply_all(
+        &self,
+        tx: &mut PgConnection,
+        events: &[StoredEvent],
+        feed: &EventFeed,
+    ) -> Result<(), ProjectionError> {
+        // Creations first, in one statement (nothing of a product precedes its creation), then
+        // the rest in order; the rest skips what the bulk insert already applied.
+        let creations: Vec<&StoredEvent> = events.iter().filter(|e| bulk_insert::is_creation(e)).collect();
+        bulk_insert::insert_created(tx, self.table, &creations).await?;
+        for event in events.iter().filter(|e| !bulk_insert::is_creation(e)) {
+            self.apply(tx, event, feed).await?;
         }
         Ok(())
     }
