@@ -126,7 +126,7 @@ pub enum Command {
         /// The supplier's name or id.
         #[arg(long, value_name = "NAME_OR_ID")]
         supplier: String,
-        /// Read this file instead of the supplier's URL.
+        /// Read this file (for the Wholesaler set: this folder) instead of the supplier's URL.
         #[arg(long, value_name = "PATH")]
         file: Option<std::path::PathBuf>,
         /// Report what would change without writing product events.

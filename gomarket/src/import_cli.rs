@@ -34,7 +34,7 @@ pub async fn import(
     let id = supplier_id(supplier)?;
     let metadata = EventMetadata::new(uuid::Uuid::now_v7().to_string(), "system:cli", "StartImport");
     if let Some(file) = &file {
-        anyhow::ensure!(file.is_file(), "--file {}: no such file", file.display());
+        anyhow::ensure!(file.exists(), "--file {}: no such file or folder", file.display());
     }
     let file = file.map(|f| std::fs::canonicalize(&f).unwrap_or(f));
     let run = importer

@@ -266,3 +266,47 @@ async fn an_an_msc_feed_imports_with_stock_per_warehouse() {
     assert_eq!(state.stock_by_warehouse["tmn"].get(), 11);
     assert_eq!(product_events(&db).await, 2);
 }
+
+#[tokio::test]
+async fn a_wholesaler_set_imports_from_its_folder_and_reimports_as_nothing() {
+    let (db, importer, _) = setup().await;
+    let name = SupplierName::parse("Wholesaler").unwrap();
+    let supplier = SupplierId::for_name(&name);
+    let dir = tempdir();
+    let write = |file: &str, text: &str| {
+        let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode(text);
+        std::fs::write(dir.join(file), bytes).unwrap();
+    };
+    write(
+        "all_prod_info.csv",
+        "global_id;model;name;category;brand\n1;W-1;Массажёр;Здоровье;Gess\n2;W-2;Грелка;Здоровье;Gess\n3;W-3;Без цены;Здоровье;Gess\n",
+    );
+    write("all_prod_prices.csv", "id товара;цена\n1;100\n2;200\n");
+    write("all_prod_prices__.csv", "id товара;наличие\n1;5\n2;много\n");
+    write("all_prod_d33_.csv", "1;<b>Тёплый</b>\n");
+    let settings = SupplierSettings {
+        name,
+        kind: FeedKind::WholesalerCsv,
+        url: FeedUrl::parse(&format!("file://{}", dir.display())).unwrap(),
+        encoding: FeedEncoding::Auto,
+        image_url_template: None,
+        credentials_secret_id: None,
+    };
+    importer
+        .suppliers()
+        .execute(&supplier.to_string(), SupplierCommand::Register(settings), &metadata())
+        .await
+        .unwrap();
+    let run = importer.start(supplier, false, None, metadata()).await.unwrap();
+    let counts = importer.run(&run, |_| {}).await.unwrap();
+    assert_eq!((counts.seen, counts.created, counts.rejected), (3, 2, 1));
+    let product = importer_product(&importer, ProductId::for_supplier_item(supplier.as_uuid(), "1")).await;
+    let state = product.state.unwrap();
+    assert_eq!(state.description.unwrap().as_str(), "Тёплый");
+    assert_eq!(state.price.get(), 10_000);
+    let before = product_events(&db).await;
+    let run = importer.start(supplier, false, None, metadata()).await.unwrap();
+    let again = importer.run(&run, |_| {}).await.unwrap();
+    assert_eq!(again.unchanged, 2);
+    assert_eq!(product_events(&db).await, before);
+}

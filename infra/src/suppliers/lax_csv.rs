@@ -9,6 +9,8 @@ use std::io::Read;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
     pub line: u64,
+    /// Byte offset of the row in the file (to come back to it).
+    pub byte: u64,
     pub fields: Vec<String>,
 }
 
@@ -111,7 +113,7 @@ impl<R: Read> LaxCsv<R> {
                     if fields.iter().all(String::is_empty) {
                         continue;
                     }
-                    return Ok(Some(Row { line, fields }));
+                    return Ok(Some(Row { line, byte, fields }));
                 }
                 Err(error) => {
                     let line = error.position().map_or(0, |p| p.line());

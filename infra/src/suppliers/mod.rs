@@ -4,6 +4,7 @@
 //! - [`feed`]: what readers yield: offers, rejections with reasons, fatal feed errors;
 //! - [`offer_builder`]: raw fields of one offer → a normalized `SupplierOffer`;
 //! - [`yml`]: Yandex Market Language price lists;
+//! - [`wholesaler`]: the Wholesaler set of four CSV files joined by `global_id`;
 //! - [`an_msc`]: the AN_MSC wide CSV (stock per warehouse), read through the lax CSV dialect;
 //! - [`import`]: running an import: batches of offers as product commands, rejections,
 //!   offers that left the feed;
@@ -15,6 +16,7 @@ pub mod generate;
 pub mod import;
 mod lax_csv;
 pub mod offer_builder;
+pub mod wholesaler;
 pub mod yml;
 
 pub use an_msc::AnMscReader;

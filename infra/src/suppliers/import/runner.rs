@@ -5,13 +5,14 @@ use crate::event_store::{CommandBus, CommandError, EventMetadata};
 use crate::suppliers::an_msc::AnMscReader;
 use crate::suppliers::feed::{FeedError, FeedItem, Rejection};
 use crate::suppliers::offer_builder::ReaderContext;
+use crate::suppliers::wholesaler::{FILES as WHOLESALER_FILES, WholesalerFiles, WholesalerReader};
 use crate::suppliers::yml::YmlReader;
 use crate::telemetry::Metrics;
 use gomarket_domain::catalog::SupplierOffer;
 use gomarket_domain::clock::SharedClock;
 use gomarket_domain::pure_aggregate::ClockServices;
 use gomarket_domain::supplier::{
-    FeedKind, Import, ImportCommand, ImportCounts, ImportRefusal, Supplier, SupplierId, SupplierState,
+    FeedEncoding, FeedKind, Import, ImportCommand, ImportCounts, ImportRefusal, Supplier, SupplierId, SupplierState,
 };
 use sqlx::PgPool;
 use std::collections::HashSet;
@@ -94,6 +95,35 @@ impl std::fmt::Debug for Importer {
             .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
+}
+
+type FeedItems = Box<dyn Iterator<Item = Result<FeedItem, FeedError>>>;
+
+/// The reader of a feed of `kind` over its local files.
+fn reader_for(
+    kind: FeedKind,
+    encoding: FeedEncoding,
+    paths: &[std::path::PathBuf],
+    context: ReaderContext,
+) -> Result<FeedItems, FeedError> {
+    let open = |path: &std::path::Path| {
+        std::fs::File::open(path)
+            .map(|f| std::io::BufReader::with_capacity(256 * 1024, f))
+            .map_err(|e| FeedError::Io(e.to_string()))
+    };
+    Ok(match kind {
+        FeedKind::Yml => Box::new(YmlReader::new(open(&paths[0])?, context)),
+        FeedKind::AnMscCsv => Box::new(AnMscReader::new(open(&paths[0])?, encoding, context)),
+        FeedKind::WholesalerCsv => {
+            let files = WholesalerFiles {
+                info: paths[0].clone(),
+                prices: paths[1].clone(),
+                stock: paths[2].clone(),
+                descriptions: paths[3].clone(),
+            };
+            Box::new(WholesalerReader::new(&files, encoding, context)?)
+        }
+    })
 }
 
 /// Items the reader hands to the writer at a time.
@@ -238,34 +268,34 @@ impl Importer {
         on_progress: &mut (impl FnMut(&ImportCounts) + Send),
     ) -> Result<(), ImportError> {
         let settings = &run.supplier.settings;
-        if settings.kind == FeedKind::WholesalerCsv {
-            return Err(ImportError::UnsupportedKind("WHOLESALER_CSV"));
-        }
         let url = match &run.file {
             Some(path) => format!("file://{}", path.display()),
             None => settings.url.as_str().to_owned(),
         };
-        let feed = open(&url, &self.settings.fetch).await?;
+        // The Wholesaler URL (or --file) names the folder of its four files.
+        let mut feeds = Vec::new();
+        if settings.kind == FeedKind::WholesalerCsv {
+            for name in WHOLESALER_FILES {
+                feeds.push(open(&format!("{}/{name}", url.trim_end_matches('/')), &self.settings.fetch).await?);
+            }
+        } else {
+            feeds.push(open(&url, &self.settings.fetch).await?);
+        }
         let context = ReaderContext {
             supplier_id: run.supplier_id.as_uuid(),
             image_url_template: settings.image_url_template.clone(),
         };
         let (sender, mut receiver) = mpsc::channel::<Result<Vec<FeedItem>, FeedError>>(4);
-        let path = feed.path().to_owned();
+        let paths: Vec<std::path::PathBuf> = feeds.iter().map(|f| f.path().to_owned()).collect();
         let (kind, encoding) = (settings.kind, settings.encoding);
         // The parser is synchronous: it runs on the blocking pool and hands chunks over.
         let reader = tokio::task::spawn_blocking(move || {
-            let file = match std::fs::File::open(&path) {
-                Ok(file) => file,
-                Err(e) => {
-                    let _ = sender.blocking_send(Err(FeedError::Io(e.to_string())));
+            let items = match reader_for(kind, encoding, &paths, context) {
+                Ok(items) => items,
+                Err(error) => {
+                    let _ = sender.blocking_send(Err(error));
                     return;
                 }
-            };
-            let input = std::io::BufReader::with_capacity(256 * 1024, file);
-            let items: Box<dyn Iterator<Item = Result<FeedItem, FeedError>>> = match kind {
-                FeedKind::AnMscCsv => Box::new(AnMscReader::new(input, encoding, context)),
-                _ => Box::new(YmlReader::new(input, context)),
             };
             let mut chunk = Vec::with_capacity(READ_CHUNK);
             for item in items {

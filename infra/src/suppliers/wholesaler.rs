@@ -1,0 +1,330 @@
+//! The Wholesaler feed set: four `;`-separated windows-1251 CSV files keyed by `global_id`.
+//!
+//! - `all_prod_info.csv`: 17 positional columns (or named, when the first row is a header);
+//! - `all_prod_prices.csv`: `id товара;цена`, purchase price in whole roubles;
+//! - `all_prod_prices__.csv`: `id товара;наличие`, stock;
+//! - `all_prod_d33_.csv`: `global_id;description` (HTML).
+//!
+//! Prices and stock are small (an id and a number per item) and are held in memory; the
+//! descriptions are not: only each item's byte offset is, and the text is read back from disk
+//! when its offer is built, so memory stays small whatever the descriptions weigh.
+
+use super::feed::{FeedError, FeedItem, RejectReason, Rejection};
+use super::lax_csv::{LaxCsv, Row};
+use super::offer_builder::{OfferBuilder, ReaderContext};
+use gomarket_domain::supplier::FeedEncoding;
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+/// The files of the set, in the order `paths` lists them.
+pub const FILES: [&str; 4] = [
+    "all_prod_info.csv",
+    "all_prod_prices.csv",
+    "all_prod_prices__.csv",
+    "all_prod_d33_.csv",
+];
+
+/// The 17 columns of `all_prod_info.csv`, by position.
+const INFO_COLUMNS: [&str; 17] = [
+    "global_id",
+    "model",
+    "name",
+    "category",
+    "brand",
+    "country",
+    "product_type",
+    "features",
+    "sex",
+    "color",
+    "dimension",
+    "package",
+    "",
+    "media",
+    "barcodes",
+    "material",
+    "package_battery",
+];
+
+/// The set's files on local disk.
+#[derive(Debug, Clone)]
+pub struct WholesalerFiles {
+    pub info: PathBuf,
+    pub prices: PathBuf,
+    pub stock: PathBuf,
+    pub descriptions: PathBuf,
+}
+
+pub struct WholesalerReader {
+    info: LaxCsv<BufReader<File>>,
+    columns: HashMap<String, usize>,
+    pending_first: Option<Row>,
+    prices: HashMap<String, String>,
+    stock: HashMap<String, String>,
+    descriptions: HashMap<String, u64>,
+    descriptions_path: PathBuf,
+    encoding: FeedEncoding,
+    context: ReaderContext,
+    finished: bool,
+}
+
+fn open(path: &Path) -> Result<BufReader<File>, FeedError> {
+    File::open(path)
+        .map(|f| BufReader::with_capacity(256 * 1024, f))
+        .map_err(|e| FeedError::Io(format!("{}: {e}", path.display())))
+}
+
+/// `id → value` of a two-column file, skipping a header row (a first row whose id is not a
+/// number).
+fn key_values(path: &Path, encoding: FeedEncoding) -> Result<HashMap<String, String>, FeedError> {
+    let mut csv = LaxCsv::new(open(path)?, encoding);
+    let mut values = HashMap::new();
+    while let Some(row) = csv.next_row()? {
+        let (Some(id), Some(value)) = (row.fields.first(), row.fields.get(1)) else {
+            continue;
+        };
+        if id.parse::<u64>().is_err() {
+            continue;
+        }
+        values.insert(id.clone(), value.clone());
+    }
+    Ok(values)
+}
+
+fn offsets(path: &Path, encoding: FeedEncoding) -> Result<HashMap<String, u64>, FeedError> {
+    let mut csv = LaxCsv::new(open(path)?, encoding);
+    let mut offsets = HashMap::new();
+    while let Some(row) = csv.next_row()? {
+        if let Some(id) = row.fields.first().filter(|id| id.parse::<u64>().is_ok()) {
+            offsets.insert(id.clone(), row.byte);
+        }
+    }
+    Ok(offsets)
+}
+
+impl WholesalerReader {
+    pub fn new(files: &WholesalerFiles, encoding: FeedEncoding, context: ReaderContext) -> Result<Self, FeedError> {
+        let mut info = LaxCsv::new(open(&files.info)?, encoding);
+        let first = info.next_row()?.ok_or_else(|| FeedError::NotAFeed {
+            expected: "Wholesaler",
+            found: "all_prod_info.csv is empty".into(),
+        })?;
+        // A first row naming a known column is a header; otherwise columns are positional.
+        let named = first
+            .fields
+            .iter()
+            .any(|f| INFO_COLUMNS.contains(&f.to_lowercase().as_str()) && !f.is_empty());
+        let (columns, pending_first) = if named {
+            let columns = first
+                .fields
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.to_lowercase(), i))
+                .collect();
+            (columns, None)
+        } else {
+            let columns = INFO_COLUMNS
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| !c.is_empty())
+                .map(|(i, c)| ((*c).to_owned(), i))
+                .collect();
+            (columns, Some(first))
+        };
+        Ok(Self {
+            info,
+            columns,
+            pending_first,
+            prices: key_values(&files.prices, encoding)?,
+            stock: key_values(&files.stock, encoding)?,
+            descriptions: offsets(&files.descriptions, encoding)?,
+            descriptions_path: files.descriptions.clone(),
+            encoding,
+            context,
+            finished: false,
+        })
+    }
+
+    fn description(&self, id: &str) -> Result<Option<String>, FeedError> {
+        let Some(&offset) = self.descriptions.get(id) else {
+            return Ok(None);
+        };
+        let mut file = File::open(&self.descriptions_path).map_err(|e| FeedError::Io(e.to_string()))?;
+        file.seek(SeekFrom::Start(offset))
+            .map_err(|e| FeedError::Io(e.to_string()))?;
+        let mut csv = LaxCsv::new(BufReader::new(file), self.encoding);
+        Ok(csv.next_row()?.and_then(|row| row.fields.get(1).cloned()))
+    }
+
+    fn normalize(&self, row: &Row) -> Result<FeedItem, FeedError> {
+        let field = |name: &str| {
+            self.columns
+                .get(name)
+                .and_then(|&i| row.fields.get(i))
+                .map(String::as_str)
+                .filter(|v| !v.is_empty())
+        };
+        let Some(id) = field("global_id") else {
+            return Ok(FeedItem::Rejected(Rejection {
+                line: row.line,
+                supplier_sku: None,
+                reason: RejectReason::MissingId,
+                message: "the row has no global_id".into(),
+            }));
+        };
+        let description = self.description(id)?;
+        let attributes = [
+            ("country", "Страна"),
+            ("product_type", "Тип"),
+            ("features", "Особенности"),
+            ("sex", "Пол"),
+            ("color", "Цвет"),
+            ("material", "Материал"),
+            ("package", "Упаковка"),
+            ("package_battery", "Батарейки"),
+        ]
+        .iter()
+        .filter_map(|(column, label)| field(column).map(|v| ((*label).to_owned(), v.to_owned())))
+        .collect();
+        let builder = OfferBuilder {
+            supplier_sku: id,
+            article: field("model"),
+            title: field("name"),
+            description: description.as_deref(),
+            brand: field("brand"),
+            category: field("category"),
+            barcodes: field("barcodes").into_iter().collect(),
+            price: self.prices.get(id).map(String::as_str),
+            retail_price: None,
+            // An item missing from the stock file has none.
+            stock_by_warehouse: vec![("default", Some(self.stock.get(id).map_or("0", String::as_str)))],
+            available: true,
+            images: field("media")
+                .map(|m| m.split_whitespace().map(str::to_owned).collect())
+                .unwrap_or_default(),
+            attributes,
+            size_text: field("dimension"),
+            yml_dimensions: None,
+            weight_kg: None,
+        };
+        Ok(match builder.build(&self.context) {
+            Ok(offer) => FeedItem::Offer {
+                line: row.line,
+                offer: Box::new(offer),
+            },
+            Err((reason, message)) => FeedItem::Rejected(Rejection {
+                line: row.line,
+                supplier_sku: Some(id.to_owned()),
+                reason,
+                message,
+            }),
+        })
+    }
+}
+
+impl Iterator for WholesalerReader {
+    type Item = Result<FeedItem, FeedError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.finished {
+            return None;
+        }
+        let row = match self.pending_first.take() {
+            Some(row) => Ok(Some(row)),
+            None => self.info.next_row(),
+        };
+        let item = match row {
+            Ok(Some(row)) => self.normalize(&row),
+            Ok(None) => {
+                self.finished = true;
+                return None;
+            }
+            Err(error) => Err(error),
+        };
+        if item.is_err() {
+            self.finished = true;
+        }
+        Some(item)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode(text);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    #[test]
+    fn the_four_files_join_into_offers() {
+        let dir = std::env::temp_dir().join(format!("gomarket-wholesaler-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let files = WholesalerFiles {
+            info: write(
+                &dir,
+                "all_prod_info.csv",
+                "101;M-1;Массажёр для спины с подогревом;Здоровье/Массажёры;Gess;Китай;массажёр;;унисекс;серый;Длина 35 см, вес 1,2 кг;коробка;;k101a k101b;4006381333931#4600000000008;пластик;нет\n\
+                 102;M-2;Без цены;Здоровье;Gess;;;;;;;;;;;;\n\
+                 103;M-3;Кривой штрихкод;Здоровье;Gess;;;;;;;;;;123;;\n\
+                 ;M-4;Без id;Здоровье;Gess;;;;;;;;;;;;\n",
+            ),
+            prices: write(&dir, "all_prod_prices.csv", "id товара;цена\n101;2490\n103;10\n"),
+            stock: write(&dir, "all_prod_prices__.csv", "id товара;наличие\n101;>10\n"),
+            descriptions: write(
+                &dir,
+                "all_prod_d33_.csv",
+                "101;\"<p>Прогрев <b>и</b> вибрация; 3 режима</p>\"\n102;нет\n",
+            ),
+        };
+        let context = ReaderContext {
+            supplier_id: uuid::Uuid::from_u128(3),
+            image_url_template: Some(
+                gomarket_domain::supplier::ImageUrlTemplate::parse("https://img.wh.example/{key}.jpg").unwrap(),
+            ),
+        };
+        let items: Vec<FeedItem> = WholesalerReader::new(&files, FeedEncoding::Auto, context)
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let FeedItem::Offer { offer, line } = &items[0] else {
+            panic!("{items:?}")
+        };
+        assert_eq!(*line, 1);
+        assert_eq!(offer.sku.as_str(), "M-1");
+        assert_eq!(offer.details.title.as_str(), "Массажёр для спины с подогревом");
+        assert_eq!(offer.purchase_price.get(), 249_000);
+        assert_eq!(offer.stock_by_warehouse["default"].get(), 11);
+        assert_eq!(
+            offer.details.description.as_ref().unwrap().as_str(),
+            "Прогрев и вибрация; 3 режима"
+        );
+        assert_eq!(offer.details.barcodes.len(), 2);
+        assert_eq!(
+            offer.content.images,
+            ["https://img.wh.example/k101a.jpg", "https://img.wh.example/k101b.jpg"]
+        );
+        assert_eq!(offer.content.dimensions.length_mm, Some(350));
+        assert_eq!(offer.content.dimensions.weight_g, Some(1200));
+        let reasons: Vec<RejectReason> = items[1..]
+            .iter()
+            .map(|i| match i {
+                FeedItem::Rejected(r) => r.reason,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                RejectReason::MissingPrice,
+                RejectReason::BadBarcode,
+                RejectReason::MissingId
+            ]
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
