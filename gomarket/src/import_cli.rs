@@ -1,11 +1,12 @@
 //! `gomarket import` and `gomarket gen-feed`.
 
 use crate::app::importer;
-use crate::cli::ImportArgs;
+use crate::cli::{FeedFormat, ImportArgs};
 use anyhow::Context as _;
 use gomarket_domain::supplier::{ImportCounts, SupplierId, SupplierName};
 use gomarket_infra::event_store::EventMetadata;
-use gomarket_infra::suppliers::generate::{FeedSpec, write_yml};
+use gomarket_infra::suppliers::generate::{FeedSpec, FeedStats, write_yml};
+use gomarket_infra::suppliers::generate_csv::{write_an_msc, write_wholesaler};
 use gomarket_infra::telemetry::Metrics;
 use sqlx::PgPool;
 use std::io::{IsTerminal as _, Write as _};
@@ -97,19 +98,25 @@ fn print_summary(import_id: uuid::Uuid, status: &str, c: &ImportCounts, dry_run:
     }
 }
 
-/// Writes a generated feed to `output` (stdout when `None`).
-pub fn gen_feed(spec: &FeedSpec, output: Option<&Path>) -> anyhow::Result<()> {
-    let stats = match output {
-        Some(path) => {
+/// Writes a generated feed to `output` (stdout when `None`); a Wholesaler set goes into the
+/// folder `output` (required), as its four files.
+pub fn gen_feed(format: FeedFormat, spec: &FeedSpec, output: Option<&Path>) -> anyhow::Result<()> {
+    let stats = match (format, output) {
+        (FeedFormat::Wholesaler, Some(folder)) => {
+            std::fs::create_dir_all(folder).with_context(|| format!("cannot create {}", folder.display()))?;
+            write_wholesaler(spec, folder)?
+        }
+        (FeedFormat::Wholesaler, None) => anyhow::bail!("gen-feed --format wholesaler needs --output FOLDER"),
+        (format, Some(path)) => {
             let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
             let mut out = std::io::BufWriter::new(file);
-            let stats = write_yml(spec, &mut out)?;
+            let stats = write_one(format, spec, &mut out)?;
             out.flush()?;
             stats
         }
-        None => {
+        (format, None) => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            let stats = write_yml(spec, &mut out)?;
+            let stats = write_one(format, spec, &mut out)?;
             out.flush()?;
             stats
         }
@@ -119,4 +126,11 @@ pub fn gen_feed(spec: &FeedSpec, output: Option<&Path>) -> anyhow::Result<()> {
         stats.written, stats.valid, stats.broken
     );
     Ok(())
+}
+
+fn write_one(format: FeedFormat, spec: &FeedSpec, out: &mut impl std::io::Write) -> std::io::Result<FeedStats> {
+    match format {
+        FeedFormat::AnMsc => write_an_msc(spec, out),
+        _ => write_yml(spec, out),
+    }
 }

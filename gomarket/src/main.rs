@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use clap::Parser;
 use gomarket::app::{self, Application};
-use gomarket::cli::{Cli, Command, FeedFormat, UserCommand};
+use gomarket::cli::{Cli, Command, UserCommand};
 use gomarket_infra::shutdown::{self, ShutdownTrigger};
 use gomarket_infra::telemetry::Metrics;
 use std::process::ExitCode;
@@ -93,14 +93,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             windows_1251,
             output,
         } => {
-            anyhow::ensure!(
-                format == FeedFormat::Yml,
-                "gen-feed: only --format yml is generated so far"
-            );
             let mut spec = gomarket_infra::suppliers::generate::FeedSpec::new(offers, seed);
             spec.broken_every = (broken_every >= 2).then_some(broken_every);
             spec.windows_1251 = windows_1251;
-            gomarket::import_cli::gen_feed(&spec, output.as_deref())
+            gomarket::import_cli::gen_feed(format, &spec, output.as_deref())
         }
         Command::Relay => {
             let kafka = kafka.context("the relay needs Kafka: set GOMARKET_KAFKA_BROKERS")?;

@@ -310,3 +310,92 @@ async fn a_wholesaler_set_imports_from_its_folder_and_reimports_as_nothing() {
     assert_eq!(again.unchanged, 2);
     assert_eq!(product_events(&db).await, before);
 }
+
+/// Registers a supplier of `kind` named `name`.
+async fn supplier_of(importer: &Importer, name: &str, kind: FeedKind, encoding: FeedEncoding) -> SupplierId {
+    let name = SupplierName::parse(name).unwrap();
+    let id = SupplierId::for_name(&name);
+    let settings = SupplierSettings {
+        name,
+        kind,
+        url: FeedUrl::parse("https://feeds.invalid/").unwrap(),
+        encoding,
+        image_url_template: None,
+        credentials_secret_id: None,
+    };
+    importer
+        .suppliers()
+        .execute(&id.to_string(), SupplierCommand::Register(settings), &metadata())
+        .await
+        .unwrap();
+    id
+}
+
+async fn assert_rejections_match(db: &TestDatabase, stats: &gomarket_infra::suppliers::generate::FeedStats) {
+    let reasons: Vec<(String, i64)> =
+        sqlx::query_as("SELECT reason, count(*) FROM import_rejections GROUP BY reason ORDER BY reason")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    let expected: Vec<(String, i64)> = stats.broken.iter().map(|(k, v)| ((*k).to_owned(), *v as i64)).collect();
+    assert_eq!(reasons, expected);
+}
+
+#[tokio::test]
+async fn generated_csv_feeds_import_with_exact_counts_and_every_broken_kind() {
+    use gomarket_infra::suppliers::generate_csv::{write_an_msc, write_wholesaler};
+    // AN_MSC, windows-1251.
+    let (db, importer, _) = setup().await;
+    let mut spec = FeedSpec::new(1200, 9);
+    spec.windows_1251 = true;
+    let dir = tempdir();
+    let file = dir.join("an_price_and_num_rrc.csv");
+    let stats = write_an_msc(
+        &spec,
+        &mut std::io::BufWriter::new(std::fs::File::create(&file).unwrap()),
+    )
+    .unwrap();
+    assert_eq!(
+        stats.broken.len(),
+        7,
+        "every kind, bad stock included: {:?}",
+        stats.broken
+    );
+    let an_msc = supplier_of(&importer, "AN", FeedKind::AnMscCsv, FeedEncoding::Auto).await;
+    let (counts, status) = import(&importer, an_msc, &file, false).await;
+    assert_eq!(status, ImportStatus::Completed);
+    assert_eq!((counts.seen, counts.created), (1200, stats.valid as u64), "{counts:?}");
+    assert_rejections_match(&db, &stats).await;
+    let titles: Vec<String> = sqlx::query_scalar(
+        "SELECT payload -> 'ProductImported' ->> 'title' FROM events WHERE event_type = 'ProductImported' LIMIT 5",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert!(
+        titles.iter().all(|t| t.chars().any(|c| ('а'..='я').contains(&c))),
+        "{titles:?}"
+    );
+
+    // Wholesaler, windows-1251, positional info file.
+    let (db, importer, _) = setup().await;
+    let folder = dir.join("wholesaler");
+    std::fs::create_dir_all(&folder).unwrap();
+    let stats = write_wholesaler(&spec, &folder).unwrap();
+    assert_eq!(stats.broken.len(), 6, "{:?}", stats.broken);
+    let wholesaler = supplier_of(
+        &importer,
+        "Wholesaler",
+        FeedKind::WholesalerCsv,
+        FeedEncoding::Windows1251,
+    )
+    .await;
+    let (counts, status) = import(&importer, wholesaler, &folder, false).await;
+    assert_eq!(status, ImportStatus::Completed);
+    assert_eq!((counts.seen, counts.created), (1200, stats.valid as u64), "{counts:?}");
+    assert_rejections_match(&db, &stats).await;
+    let before = product_events(&db).await;
+    let (again, _) = import(&importer, wholesaler, &folder, false).await;
+    assert_eq!(again.unchanged, stats.valid as u64);
+    assert_eq!(product_events(&db).await, before);
+}

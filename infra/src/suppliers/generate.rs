@@ -162,14 +162,30 @@ pub fn offer_id(index: usize) -> String {
     format!("SV-{index:07}")
 }
 
-fn offer_xml(
-    spec: &FeedSpec,
-    index: usize,
-    broken: Option<RejectReason>,
-    categories: &BTreeMap<String, usize>,
-) -> String {
+/// What a generated offer is, whatever the format renders of it.
+pub(super) struct Item {
+    pub kind: &'static str,
+    pub category: &'static str,
+    pub brand: &'static str,
+    pub model: String,
+    pub color: &'static str,
+    pub price: String,
+    pub stock: u32,
+    /// `None` for an offer broken by a missing id.
+    pub id: Option<String>,
+    pub title: Option<String>,
+    /// `None` for a missing price; "по запросу" for a bad one.
+    pub price_text: Option<String>,
+    pub barcode: String,
+    pub power_watts: u32,
+    pub size: (u32, u32, u32),
+    pub weight_grams: u32,
+}
+
+/// Offer `index` of the feed, broken as `broken` says.
+pub(super) fn item(spec: &FeedSpec, index: usize, broken: Option<RejectReason>) -> Item {
     let mut rng = StdRng::seed_from_u64(spec.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ index as u64);
-    let (kind, path) = KINDS[rng.gen_range(0..KINDS.len())];
+    let (kind, category) = KINDS[rng.gen_range(0..KINDS.len())];
     let brand = BRANDS[rng.gen_range(0..BRANDS.len())];
     let model = format!(
         "{}-{}",
@@ -186,25 +202,62 @@ fn offer_xml(
         stock = if stock == 0 { 5 } else { 0 };
     }
     let price = format!("{}.{:02}", price_kopecks / 100, price_kopecks % 100);
-    let id = match broken {
-        Some(RejectReason::MissingId) => None,
-        // A duplicate repeats the id of the offer before it (which is valid).
-        Some(RejectReason::DuplicateSkuInFeed) => Some(offer_id(index - 1)),
-        _ => Some(offer_id(index)),
-    };
-    let name = match broken {
-        Some(RejectReason::MissingTitle) => String::new(),
-        _ => format!("<name>{} {brand} {model}, {color}</name>", escape(kind)),
-    };
-    let price_xml = match broken {
-        Some(RejectReason::MissingPrice) => String::new(),
-        Some(RejectReason::BadPrice) => "<price>по запросу</price>".to_owned(),
-        _ => format!("<price>{price}</price>"),
-    };
-    let barcode = match broken {
-        Some(RejectReason::BadBarcode) => "4600000000001".to_owned(),
-        _ => ean13(spec.seed.wrapping_mul(1_000_003) + index as u64),
-    };
+    Item {
+        kind,
+        category,
+        brand,
+        color,
+        stock,
+        id: match broken {
+            Some(RejectReason::MissingId) => None,
+            // A duplicate repeats the id of the offer before it (which is valid).
+            Some(RejectReason::DuplicateSkuInFeed) => Some(offer_id(index - 1)),
+            _ => Some(offer_id(index)),
+        },
+        title: (broken != Some(RejectReason::MissingTitle)).then(|| format!("{kind} {brand} {model}, {color}")),
+        price_text: match broken {
+            Some(RejectReason::MissingPrice) => None,
+            Some(RejectReason::BadPrice) => Some("по запросу".to_owned()),
+            _ => Some(price.clone()),
+        },
+        price,
+        barcode: match broken {
+            Some(RejectReason::BadBarcode) => "4600000000001".to_owned(),
+            _ => ean13(spec.seed.wrapping_mul(1_000_003) + index as u64),
+        },
+        model,
+        power_watts: 800 + rng.gen_range(0..15) * 100,
+        size: (rng.gen_range(10..40), rng.gen_range(10..30), rng.gen_range(10..50)),
+        weight_grams: rng.gen_range(0..5) * 1000 + rng.gen_range(0..10) * 100,
+    }
+}
+
+fn offer_xml(
+    spec: &FeedSpec,
+    index: usize,
+    broken: Option<RejectReason>,
+    categories: &BTreeMap<String, usize>,
+) -> String {
+    let Item {
+        kind,
+        category: path,
+        brand,
+        model,
+        color,
+        stock,
+        id,
+        title,
+        price_text,
+        barcode,
+        power_watts,
+        size,
+        weight_grams,
+        ..
+    } = item(spec, index, broken);
+    let name = title
+        .map(|t| format!("<name>{}</name>", escape(&t)))
+        .unwrap_or_default();
+    let price_xml = price_text.map(|p| format!("<price>{p}</price>")).unwrap_or_default();
     let id_attr = id.map(|id| format!(" id=\"{id}\"")).unwrap_or_default();
     let group = index / 4;
     format!(
@@ -218,12 +271,12 @@ fn offer_xml(
         escape(brand),
         categories[path],
         escape(kind),
-        800 + rng.gen_range(0..15) * 100,
-        rng.gen_range(10..40),
-        rng.gen_range(10..30),
-        rng.gen_range(10..50),
-        rng.gen_range(0..5),
-        rng.gen_range(0..10),
+        power_watts,
+        size.0,
+        size.1,
+        size.2,
+        weight_grams / 1000,
+        (weight_grams % 1000) / 100,
     )
 }
 

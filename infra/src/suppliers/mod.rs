@@ -8,11 +8,13 @@
 //! - [`an_msc`]: the AN_MSC wide CSV (stock per warehouse), read through the lax CSV dialect;
 //! - [`import`]: running an import: batches of offers as product commands, rejections,
 //!   offers that left the feed;
-//! - [`generate`]: deterministic feeds with Cyrillic text, HTML, variants and broken offers.
+//! - [`generate`], [`generate_csv`]: deterministic feeds (YML, AN_MSC, Wholesaler) with
+//!   Cyrillic text, HTML, variants and broken offers.
 
 pub mod an_msc;
 pub mod feed;
 pub mod generate;
+pub mod generate_csv;
 pub mod import;
 mod lax_csv;
 pub mod offer_builder;
