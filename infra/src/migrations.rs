@@ -41,6 +41,11 @@ pub const EVENT_STORE_MIGRATIONS: &[EmbeddedMigration] = &[
         "supplier offers and import rejections",
         include_str!("../migrations/20261124000003_imports.sql"),
     ),
+    (
+        20261124000004,
+        "supplier feed freshness",
+        include_str!("../migrations/20261124000004_feed_freshness.sql"),
+    ),
 ];
 
 #[derive(Debug)]

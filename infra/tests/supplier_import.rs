@@ -399,3 +399,33 @@ async fn generated_csv_feeds_import_with_exact_counts_and_every_broken_kind() {
     assert_eq!(again.unchanged, stats.valid as u64);
     assert_eq!(product_events(&db).await, before);
 }
+
+#[tokio::test]
+async fn an_unchanged_inf_time_skips_the_download() {
+    use gomarket_infra::suppliers::generate_csv::write_an_msc;
+    let (db, importer, _) = setup().await;
+    let dir = tempdir();
+    let file = dir.join("an_price_and_num_rrc.csv");
+    let spec = FeedSpec::new(300, 4);
+    write_an_msc(
+        &spec,
+        &mut std::io::BufWriter::new(std::fs::File::create(&file).unwrap()),
+    )
+    .unwrap();
+    std::fs::write(dir.join("an_price_and_num_rrc.inf"), "24.11.26 10:15:00\n").unwrap();
+    let supplier = supplier_of(&importer, "AN", FeedKind::AnMscCsv, FeedEncoding::Auto).await;
+    let (first, _) = import(&importer, supplier, &file, false).await;
+    assert_eq!(first.created, 294);
+
+    // Same .inf time: not read at all (an unreadable feed proves it), nothing marked unavailable.
+    std::fs::write(&file, "garbage that is not a feed").unwrap();
+    let (skipped, status) = import(&importer, supplier, &file, false).await;
+    assert_eq!(status, ImportStatus::Completed);
+    assert_eq!(skipped, ImportCounts::default());
+
+    // A newer time: read again (and the garbage fails the import).
+    std::fs::write(dir.join("an_price_and_num_rrc.inf"), "25.11.26 08:00:00\n").unwrap();
+    let (_, status) = import(&importer, supplier, &file, false).await;
+    assert_eq!(status, ImportStatus::Failed);
+    assert_eq!(product_events(&db).await, 294);
+}

@@ -5,9 +5,11 @@
 //!   imports;
 //! - [`offers`]: applying a batch of offers (only what changed produces events), and marking
 //!   offers that left a full feed unavailable;
+//! - [`freshness`]: the `.inf` rule: CSV feeds are downloaded only when newer;
 //! - [`source`]: opening the feed (file, or a bounded, retried HTTP download);
 //! - [`rejections`]: rejected offers, stored with line and reason.
 
+pub mod freshness;
 pub mod offers;
 pub mod rejections;
 mod runner;

@@ -1,3 +1,4 @@
+use super::freshness;
 use super::offers::{apply_offers, mark_vanished_unavailable};
 use super::rejections;
 use super::source::{FetchSettings, open};
@@ -273,13 +274,21 @@ impl Importer {
             None => settings.url.as_str().to_owned(),
         };
         // The Wholesaler URL (or --file) names the folder of its four files.
-        let mut feeds = Vec::new();
-        if settings.kind == FeedKind::WholesalerCsv {
-            for name in WHOLESALER_FILES {
-                feeds.push(open(&format!("{}/{name}", url.trim_end_matches('/')), &self.settings.fetch).await?);
-            }
+        let urls: Vec<String> = if settings.kind == FeedKind::WholesalerCsv {
+            WHOLESALER_FILES
+                .iter()
+                .map(|name| format!("{}/{name}", url.trim_end_matches('/')))
+                .collect()
         } else {
-            feeds.push(open(&url, &self.settings.fetch).await?);
+            vec![url]
+        };
+        let Some(fresh) = self.freshness(run, &urls).await? else {
+            tracing::info!(import_id = %run.import_id, "every .inf states the time of the last import; not downloading");
+            return Ok(());
+        };
+        let mut feeds = Vec::new();
+        for url in &urls {
+            feeds.push(open(url, &self.settings.fetch).await?);
         }
         let context = ReaderContext {
             supplier_id: run.supplier_id.as_uuid(),
@@ -396,6 +405,46 @@ impl Importer {
         .await
         .map_err(|e| ImportError::Store(e.to_string()))?;
         on_progress(counts);
+        if !run.dry_run {
+            for (file, time) in fresh {
+                freshness::remember(&self.pool, run.supplier_id.as_uuid(), &file, time)
+                    .await
+                    .map_err(|e| ImportError::Store(e.to_string()))?;
+            }
+        }
         Ok(())
+    }
+
+    /// For CSV feeds with `.inf` files: each file's stated time (to remember after the
+    /// import), when any file is newer than at the last completed import; `None` when none is
+    /// (the feed is unchanged and is not downloaded). A file without a readable `.inf` always
+    /// counts as newer.
+    async fn freshness(
+        &self,
+        run: &ImportRun,
+        urls: &[String],
+    ) -> Result<Option<Vec<(String, chrono::NaiveDateTime)>>, ImportError> {
+        let kind = run.supplier.settings.kind;
+        if kind == FeedKind::Yml {
+            return Ok(Some(vec![]));
+        }
+        let mut times = Vec::new();
+        let mut newer = false;
+        for url in urls {
+            let file = url.rsplit('/').next().unwrap_or(url).to_owned();
+            let stated = freshness::fetch_inf(url, &self.settings.fetch)
+                .await
+                .and_then(|text| freshness::parse_inf_time(&text, kind == FeedKind::AnMscCsv));
+            let Some(stated) = stated else {
+                newer = true;
+                continue;
+            };
+            let last = freshness::last_seen(&self.pool, run.supplier_id.as_uuid(), &file)
+                .await
+                .map_err(|e| ImportError::Store(e.to_string()))?;
+            newer |= last.is_none_or(|last| stated > last);
+            times.push((file, stated));
+        }
+        Ok(newer.then_some(times))
     }
 }
