@@ -14,5 +14,6 @@
 pub mod catalog;
 pub mod clock;
 pub mod identity;
+mod ids;
 pub mod pure_aggregate;
 pub mod supplier;

@@ -15,6 +15,9 @@ use gomarket_testkit::TestDatabase;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// A supplier URL for imports that read `--file` instead.
+const FEEDS: &str = "https://feeds.invalid/";
+
 fn metadata() -> EventMetadata {
     EventMetadata::new("test-import", "user:test", "StartImport")
 }
@@ -30,21 +33,14 @@ async fn setup() -> (TestDatabase, Importer, SupplierId) {
             ..ImporterSettings::default()
         },
     );
-    let name = SupplierName::parse("Север").unwrap();
-    let id = SupplierId::for_name(&name);
-    let settings = SupplierSettings {
-        name,
-        kind: FeedKind::Yml,
-        url: FeedUrl::parse("https://feeds.invalid/sever.yml").unwrap(),
-        encoding: FeedEncoding::Auto,
-        image_url_template: None,
-        credentials_secret_id: None,
-    };
-    importer
-        .suppliers()
-        .execute(&id.to_string(), SupplierCommand::Register(settings), &metadata())
-        .await
-        .unwrap();
+    let id = supplier_of(
+        &importer,
+        "Север",
+        FeedKind::Yml,
+        FeedEncoding::Auto,
+        "https://feeds.invalid/sever.yml",
+    )
+    .await;
     (db, importer, id)
 }
 
@@ -232,21 +228,14 @@ fn tempdir() -> PathBuf {
 #[tokio::test]
 async fn an_an_msc_feed_imports_with_stock_per_warehouse() {
     let (db, importer, _) = setup().await;
-    let name = SupplierName::parse("AN MSC").unwrap();
-    let supplier = SupplierId::for_name(&name);
-    let settings = SupplierSettings {
-        name,
-        kind: FeedKind::AnMscCsv,
-        url: FeedUrl::parse("https://feeds.invalid/an_price_and_num_rrc.csv").unwrap(),
-        encoding: FeedEncoding::Windows1251,
-        image_url_template: None,
-        credentials_secret_id: None,
-    };
-    importer
-        .suppliers()
-        .execute(&supplier.to_string(), SupplierCommand::Register(settings), &metadata())
-        .await
-        .unwrap();
+    let supplier = supplier_of(
+        &importer,
+        "AN MSC",
+        FeedKind::AnMscCsv,
+        FeedEncoding::Windows1251,
+        FEEDS,
+    )
+    .await;
     let text = "code;article;title;category_title;tmn;msk;spb;price;retail_price;barcode\n\
                 1;A-1;Фен;Фены;много;2;0;990;1990;4006381333931\n\
                 2;A-2;Утюг;Утюги;>10;0;1;1 500,50;NULL;\n\
@@ -270,8 +259,6 @@ async fn an_an_msc_feed_imports_with_stock_per_warehouse() {
 #[tokio::test]
 async fn a_wholesaler_set_imports_from_its_folder_and_reimports_as_nothing() {
     let (db, importer, _) = setup().await;
-    let name = SupplierName::parse("Wholesaler").unwrap();
-    let supplier = SupplierId::for_name(&name);
     let dir = tempdir();
     let write = |file: &str, text: &str| {
         let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode(text);
@@ -284,19 +271,15 @@ async fn a_wholesaler_set_imports_from_its_folder_and_reimports_as_nothing() {
     write("all_prod_prices.csv", "id товара;цена\n1;100\n2;200\n");
     write("all_prod_prices__.csv", "id товара;наличие\n1;5\n2;много\n");
     write("all_prod_d33_.csv", "1;<b>Тёплый</b>\n");
-    let settings = SupplierSettings {
-        name,
-        kind: FeedKind::WholesalerCsv,
-        url: FeedUrl::parse(&format!("file://{}", dir.display())).unwrap(),
-        encoding: FeedEncoding::Auto,
-        image_url_template: None,
-        credentials_secret_id: None,
-    };
-    importer
-        .suppliers()
-        .execute(&supplier.to_string(), SupplierCommand::Register(settings), &metadata())
-        .await
-        .unwrap();
+    let folder = format!("file://{}", dir.display());
+    let supplier = supplier_of(
+        &importer,
+        "Wholesaler",
+        FeedKind::WholesalerCsv,
+        FeedEncoding::Auto,
+        &folder,
+    )
+    .await;
     let run = importer.start(supplier, false, None, metadata()).await.unwrap();
     let counts = importer.run(&run, |_| {}).await.unwrap();
     assert_eq!((counts.seen, counts.created, counts.rejected), (3, 2, 1));
@@ -312,13 +295,13 @@ async fn a_wholesaler_set_imports_from_its_folder_and_reimports_as_nothing() {
 }
 
 /// Registers a supplier of `kind` named `name`.
-async fn supplier_of(importer: &Importer, name: &str, kind: FeedKind, encoding: FeedEncoding) -> SupplierId {
+async fn supplier_of(importer: &Importer, name: &str, kind: FeedKind, encoding: FeedEncoding, url: &str) -> SupplierId {
     let name = SupplierName::parse(name).unwrap();
     let id = SupplierId::for_name(&name);
     let settings = SupplierSettings {
         name,
         kind,
-        url: FeedUrl::parse("https://feeds.invalid/").unwrap(),
+        url: FeedUrl::parse(url).unwrap(),
         encoding,
         image_url_template: None,
         credentials_secret_id: None,
@@ -361,7 +344,7 @@ async fn generated_csv_feeds_import_with_exact_counts_and_every_broken_kind() {
         "every kind, bad stock included: {:?}",
         stats.broken
     );
-    let an_msc = supplier_of(&importer, "AN", FeedKind::AnMscCsv, FeedEncoding::Auto).await;
+    let an_msc = supplier_of(&importer, "AN", FeedKind::AnMscCsv, FeedEncoding::Auto, FEEDS).await;
     let (counts, status) = import(&importer, an_msc, &file, false).await;
     assert_eq!(status, ImportStatus::Completed);
     assert_eq!((counts.seen, counts.created), (1200, stats.valid as u64), "{counts:?}");
@@ -388,6 +371,7 @@ async fn generated_csv_feeds_import_with_exact_counts_and_every_broken_kind() {
         "Wholesaler",
         FeedKind::WholesalerCsv,
         FeedEncoding::Windows1251,
+        FEEDS,
     )
     .await;
     let (counts, status) = import(&importer, wholesaler, &folder, false).await;
@@ -413,7 +397,7 @@ async fn an_unchanged_inf_time_skips_the_download() {
     )
     .unwrap();
     std::fs::write(dir.join("an_price_and_num_rrc.inf"), "24.11.26 10:15:00\n").unwrap();
-    let supplier = supplier_of(&importer, "AN", FeedKind::AnMscCsv, FeedEncoding::Auto).await;
+    let supplier = supplier_of(&importer, "AN", FeedKind::AnMscCsv, FeedEncoding::Auto, FEEDS).await;
     let (first, _) = import(&importer, supplier, &file, false).await;
     assert_eq!(first.created, 294);
 

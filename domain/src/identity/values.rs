@@ -22,38 +22,6 @@ pub enum IdentityValueError {
     BadId,
 }
 
-/// A UUID newtype with parsing, access and display.
-macro_rules! uuid_id {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(Uuid);
-
-        impl $name {
-            pub fn parse(raw: &str) -> Result<Self, IdentityValueError> {
-                Uuid::parse_str(raw.trim()).map(Self).map_err(|_| IdentityValueError::BadId)
-            }
-
-            pub fn as_uuid(&self) -> Uuid {
-                self.0
-            }
-        }
-
-        impl From<Uuid> for $name {
-            fn from(id: Uuid) -> Self {
-                Self(id)
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-    };
-}
-
 /// Namespace of name-based user ids. Never change it: ids derived from it are stored in events.
 const USER_NAMESPACE: Uuid = Uuid::from_u128(0x1b8e_52d4_7c0f_4a39_8e61_d2a7_94c3_0b15);
 
@@ -152,7 +120,8 @@ impl fmt::Debug for Password {
     }
 }
 
-uuid_id!(
+crate::ids::uuid_id!(
+    IdentityValueError,
     /// A user's id: derived from the login name, so a name maps to one aggregate and a
     /// second "create" is refused rather than duplicated.
     UserId
@@ -164,7 +133,8 @@ impl UserId {
     }
 }
 
-uuid_id!(
+crate::ids::uuid_id!(
+    IdentityValueError,
     /// An API key's id (random, UUIDv7); also the public half of the key the client holds.
     ApiKeyId
 );

@@ -1,7 +1,6 @@
 //! Value types of the supplier context.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use thiserror::Error;
 use uuid::Uuid;
 
@@ -21,11 +20,12 @@ pub enum SupplierValueError {
 /// Namespace of name-based supplier ids. Never change it: ids derived from it are stored.
 const SUPPLIER_NAMESPACE: Uuid = Uuid::from_u128(0x9a4c_1e07_55b2_4f8e_a3d6_7f20_c1b9_e845);
 
-/// A supplier's id: derived from its name (case-insensitively), so registering the same
-/// supplier twice is refused rather than duplicated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct SupplierId(Uuid);
+crate::ids::uuid_id!(
+    SupplierValueError,
+    /// A supplier's id: derived from its name (case-insensitively), so registering the same
+    /// supplier twice is refused rather than duplicated.
+    SupplierId
+);
 
 impl SupplierId {
     pub fn for_name(name: &SupplierName) -> Self {
@@ -33,28 +33,6 @@ impl SupplierId {
             &SUPPLIER_NAMESPACE,
             name.as_str().to_lowercase().as_bytes(),
         ))
-    }
-
-    pub fn parse(raw: &str) -> Result<Self, SupplierValueError> {
-        Uuid::parse_str(raw.trim())
-            .map(Self)
-            .map_err(|_| SupplierValueError::BadId)
-    }
-
-    pub fn as_uuid(&self) -> Uuid {
-        self.0
-    }
-}
-
-impl From<Uuid> for SupplierId {
-    fn from(id: Uuid) -> Self {
-        Self(id)
-    }
-}
-
-impl fmt::Display for SupplierId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
     }
 }
 

@@ -19,6 +19,15 @@ use std::time::Duration;
 
 const GRAPHIQL_HTML: &str = include_str!("graphiql.html");
 
+/// The client's address, after its rate limit (or how long it must wait).
+fn admit_address(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<Option<String>, Duration> {
+    let address = client_address(Some(peer), headers, state.edge.trust_forwarded_for);
+    if let Some(address) = &address {
+        state.address_limiter.check(address)?;
+    }
+    Ok(address)
+}
+
 /// Authenticates the request and applies the rate limits; the request's context, or the
 /// response refusing it.
 async fn admit(
@@ -27,12 +36,7 @@ async fn admit(
     peer: SocketAddr,
     headers: &HeaderMap,
 ) -> Result<RequestContext, axum::response::Response> {
-    let address = client_address(Some(peer), headers, state.edge.trust_forwarded_for);
-    if let Some(address) = &address
-        && let Err(retry_after) = state.address_limiter.check(address)
-    {
-        return Err(rate_limited(retry_after));
-    }
+    let address = admit_address(state, peer, headers).map_err(rate_limited)?;
     let Authentication { principal, error } = Credentials::from_headers(headers).authenticate(&state.identity).await;
     if let Some(principal) = &principal {
         tracing::Span::current().record("actor", principal.actor());
@@ -132,12 +136,10 @@ pub async fn graphql_ws(
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> axum::response::Response {
-    let address = client_address(Some(peer), &headers, state.edge.trust_forwarded_for);
-    if let Some(address) = &address
-        && let Err(retry_after) = state.address_limiter.check(address)
-    {
-        return rate_limited(retry_after);
-    }
+    let address = match admit_address(&state, peer, &headers) {
+        Ok(address) => address,
+        Err(retry_after) => return rate_limited(retry_after),
+    };
     let schema = state.schema.clone();
     let identity = state.identity.clone();
     upgrade

@@ -64,6 +64,19 @@ pub async fn load_many<A: Aggregate + Default>(
     Ok(loaded)
 }
 
+/// The aggregates `ids`, in that order, loaded in one query (for listings).
+pub async fn load_in_order<A: Aggregate + Default>(
+    pool: &sqlx::PgPool,
+    ids: Vec<String>,
+) -> Result<Vec<(String, A)>, BatchError> {
+    let mut conn = pool.acquire().await?;
+    let mut loaded = load_many::<A>(&mut conn, &ids).await?;
+    Ok(ids
+        .into_iter()
+        .filter_map(|id| loaded.remove(&id).map(|l| (id, l.aggregate)))
+        .collect())
+}
+
 /// New events of one aggregate, to follow `after_version`.
 #[derive(Debug)]
 pub struct AggregateWrite<E> {

@@ -21,6 +21,14 @@ impl EventMetadata {
         }
     }
 
+    /// The same request and actor, for another command of the same job.
+    pub fn with_command(&self, command: impl Into<String>) -> Self {
+        Self {
+            command: command.into(),
+            ..self.clone()
+        }
+    }
+
     pub(crate) fn to_map(&self) -> HashMap<String, String> {
         HashMap::from([
             ("correlation_id".to_owned(), self.correlation_id.clone()),

@@ -3,6 +3,7 @@ use super::jwt::{AccessClaims, JwtKeys, TokenError};
 use super::password::{dummy_hash, hash_password, random_password, verify_password};
 use super::refresh::{self, RefreshError};
 use super::throttle::{self, LoginThrottleSettings};
+use crate::event_store::batch::load_in_order;
 use crate::event_store::{CommandBus, CommandError, EventMetadata, Executed};
 use crate::telemetry::Metrics;
 use base64::Engine as _;
@@ -459,12 +460,11 @@ impl IdentityService {
         )
         .fetch_all(&self.pool)
         .await?;
-        let mut users = Vec::with_capacity(ids.len());
-        for id in ids {
-            let Ok(user_id) = UserId::parse(&id) else { continue };
-            users.push((user_id, self.user(user_id).await?));
-        }
-        Ok(users)
+        let users = load_in_order::<User>(&self.pool, ids).await.map_err(store)?;
+        Ok(users
+            .into_iter()
+            .filter_map(|(id, user)| Some((UserId::parse(&id).ok()?, user)))
+            .collect())
     }
 
     /// Every API key (of one owner, when given), newest first.
@@ -477,12 +477,11 @@ impl IdentityService {
         .bind(owner.map(|o| o.to_string()))
         .fetch_all(&self.pool)
         .await?;
-        let mut keys = Vec::with_capacity(ids.len());
-        for id in ids {
-            let Ok(key_id) = ApiKeyId::parse(&id) else { continue };
-            keys.push((key_id, self.api_key(key_id).await?));
-        }
-        Ok(keys)
+        let keys = load_in_order::<ApiKey>(&self.pool, ids).await.map_err(store)?;
+        Ok(keys
+            .into_iter()
+            .filter_map(|(id, key)| Some((ApiKeyId::parse(&id).ok()?, key)))
+            .collect())
     }
 
     /// First start: with no user at all, creates `admin` with `password`, or with a generated

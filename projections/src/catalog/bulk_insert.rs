@@ -37,12 +37,14 @@ struct Columns {
     content: Vec<serde_json::Value>,
 }
 
-fn json(stored: &StoredEvent, value: &impl serde::Serialize) -> Result<serde_json::Value, ProjectionError> {
+/// A value as the JSON of a `jsonb` column.
+pub(super) fn json(stored: &StoredEvent, value: &impl serde::Serialize) -> Result<serde_json::Value, ProjectionError> {
     serde_json::to_value(value).map_err(|e| ProjectionError::bad_payload(stored, e))
 }
 
 /// Inserts the products these creation events create into `table` (rows that exist stay:
-/// a replayed creation is a no-op).
+/// a replayed creation is a no-op). A creation is always its product's first event, so every
+/// row starts at version 1.
 pub(super) async fn insert_created(
     tx: &mut PgConnection,
     table: &str,

@@ -1,5 +1,6 @@
+use super::bulk_insert::{self, json};
+use super::decode_product_event;
 use super::record::status_name;
-use super::{bulk_insert, decode_product_event};
 use crate::{Projection, ProjectionError};
 use gomarket_domain::catalog::{ProductEvent, ProductStatus};
 use gomarket_infra::event_store::{EventFeed, StoredEvent};
@@ -22,28 +23,22 @@ const SHADOW_TABLE: &str = "products_rebuild";
 /// The statements of one target table, built once.
 #[derive(Debug)]
 struct ProductsSql {
+    table: &'static str,
     applied_version: String,
-    insert: String,
     update_details: String,
     update_price: String,
     update_stock: String,
     update_status: String,
-    insert_imported: String,
     update_content: String,
     update_supply: String,
 }
 
 impl ProductsSql {
-    fn for_table(table: &str) -> Self {
+    fn for_table(table: &'static str) -> Self {
         let update = |set: &str| format!("UPDATE {table} SET {set} WHERE id = $1 AND version < $3");
         Self {
+            table,
             applied_version: format!("SELECT version FROM {table} WHERE id = $1 FOR UPDATE"),
-            insert: format!(
-                "INSERT INTO {table} (id, sku, title, brand, description, category, barcodes, price_kopecks,
-                                      stock, status, version, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
-                 ON CONFLICT (id) DO NOTHING"
-            ),
             update_details: format!(
                 "UPDATE {table} SET title = $2, brand = $4, description = $5, category = $6, barcodes = $7,
                                     version = $3, updated_at = $8
@@ -52,13 +47,6 @@ impl ProductsSql {
             update_price: update("price_kopecks = $2, version = $3, updated_at = $4"),
             update_stock: update("stock = $2, version = $3, updated_at = $4"),
             update_status: update("status = $2, version = $3, updated_at = $4"),
-            insert_imported: format!(
-                "INSERT INTO {table} (id, sku, title, brand, description, category, barcodes, price_kopecks,
-                                      stock, status, version, created_at, updated_at, supplier_id, supplier_sku,
-                                      stock_by_warehouse, available, content)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17)
-                 ON CONFLICT (id) DO NOTHING"
-            ),
             update_content: update("content = $2, version = $3, updated_at = $4"),
             update_supply: format!(
                 "UPDATE {table} SET stock_by_warehouse = $2, version = $3, updated_at = $4, stock = $5, available = $6
@@ -164,10 +152,6 @@ impl Projection for ProductsProjection {
     }
 }
 
-fn json(stored: &StoredEvent, value: &impl serde::Serialize) -> Result<serde_json::Value, ProjectionError> {
-    serde_json::to_value(value).map_err(|e| ProjectionError::bad_payload(stored, e))
-}
-
 fn parse_id(event: &StoredEvent) -> Result<Uuid, ProjectionError> {
     Uuid::parse_str(&event.aggregate_id).map_err(|e| ProjectionError::bad_payload(event, e))
 }
@@ -182,29 +166,10 @@ async fn apply_one(
     let event = decode_product_event(stored)?;
     let version = stored.sequence;
     let query = match event {
-        ProductEvent::ProductCreated {
-            sku,
-            title,
-            brand,
-            description,
-            category,
-            barcodes,
-            price_kopecks,
-            stock,
-            at,
-        } => sqlx::query(&sql.insert)
-            .bind(id)
-            .bind(sku.as_str().to_owned())
-            .bind(title.to_string())
-            .bind(brand.map(String::from))
-            .bind(description.map(String::from))
-            .bind(category.map(String::from))
-            .bind(barcodes.into_iter().map(String::from).collect::<Vec<_>>())
-            .bind(price_kopecks.get())
-            .bind(stock.get())
-            .bind(status_name(ProductStatus::Active))
-            .bind(version)
-            .bind(at),
+        // Creations go through the same statement as bulk creations (one row here).
+        ProductEvent::ProductCreated { .. } | ProductEvent::ProductImported { .. } => {
+            return bulk_insert::insert_created(tx, sql.table, &[stored]).await;
+        }
         ProductEvent::ProductDetailsUpdated {
             title,
             brand,
@@ -236,38 +201,6 @@ async fn apply_one(
             .bind(status_name(ProductStatus::Archived))
             .bind(version)
             .bind(at),
-        ProductEvent::ProductImported {
-            supplier,
-            sku,
-            title,
-            brand,
-            description,
-            category,
-            barcodes,
-            price_kopecks,
-            stock,
-            stock_by_warehouse,
-            available,
-            content,
-            at,
-        } => sqlx::query(&sql.insert_imported)
-            .bind(id)
-            .bind(sku.as_str().to_owned())
-            .bind(title.to_string())
-            .bind(brand.map(String::from))
-            .bind(description.map(String::from))
-            .bind(category.map(String::from))
-            .bind(barcodes.into_iter().map(String::from).collect::<Vec<_>>())
-            .bind(price_kopecks.get())
-            .bind(stock.get())
-            .bind(status_name(ProductStatus::Active))
-            .bind(version)
-            .bind(at)
-            .bind(supplier.supplier_id)
-            .bind(supplier.supplier_sku)
-            .bind(json(stored, &stock_by_warehouse)?)
-            .bind(available)
-            .bind(json(stored, &content)?),
         ProductEvent::ProductContentChanged { content, at } => sqlx::query(&sql.update_content)
             .bind(id)
             .bind(json(stored, &content)?)

@@ -115,13 +115,14 @@ impl SupplierQuery {
         let total_count = ids.len() as i64;
         let rest = after_cursor(ids, |id| id.to_string(), after.as_deref())?;
         let has_next_page = rest.len() > first;
-        let mut nodes = Vec::new();
-        for id in rest.into_iter().take(first) {
-            let import = importer.imports().load(&id.to_string()).await.map_err(|e| fail(&e))?;
-            if let Some(state) = import.state {
-                nodes.push(ImportGql { id, state });
-            }
-        }
+        let page: Vec<uuid::Uuid> = rest.into_iter().take(first).collect();
+        let nodes: Vec<ImportGql> = importer
+            .load_imports(&page)
+            .await
+            .map_err(|e| fail(&e))?
+            .into_iter()
+            .filter_map(|(id, import)| import.state.map(|state| ImportGql { id, state }))
+            .collect();
         Ok(ImportConnection {
             edges: edges(&nodes, |i| i.id.to_string(), |cursor, node| ImportEdge { cursor, node }),
             page_info: ListPageInfo {

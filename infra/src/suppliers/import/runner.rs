@@ -2,6 +2,7 @@ use super::freshness;
 use super::offers::{apply_offers, mark_vanished_unavailable};
 use super::rejections;
 use super::source::{FetchSettings, open};
+use crate::event_store::batch::load_in_order;
 use crate::event_store::{CommandBus, CommandError, EventMetadata};
 use crate::suppliers::an_msc::AnMscReader;
 use crate::suppliers::feed::{FeedError, FeedItem, Rejection};
@@ -156,23 +157,31 @@ impl Importer {
 
     /// Every supplier with its current state, in registration order.
     pub async fn list_suppliers(&self) -> Result<Vec<(SupplierId, Supplier)>, ImportError> {
-        let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
-            "SELECT aggregate_id::uuid FROM events WHERE aggregate_type = 'Supplier' AND sequence = 1
-              ORDER BY position",
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT aggregate_id FROM events WHERE aggregate_type = 'Supplier' AND sequence = 1 ORDER BY position",
         )
         .fetch_all(&self.pool)
         .await
         .map_err(|e| ImportError::Store(e.to_string()))?;
-        let mut suppliers = Vec::with_capacity(ids.len());
-        for id in ids {
-            let supplier = self
-                .suppliers
-                .load(&id.to_string())
-                .await
-                .map_err(|e| ImportError::Store(e.to_string()))?;
-            suppliers.push((SupplierId::from(id), supplier));
-        }
-        Ok(suppliers)
+        let suppliers = load_in_order::<Supplier>(&self.pool, ids)
+            .await
+            .map_err(|e| ImportError::Store(e.to_string()))?;
+        Ok(suppliers
+            .into_iter()
+            .filter_map(|(id, supplier)| Some((SupplierId::parse(&id).ok()?, supplier)))
+            .collect())
+    }
+
+    /// Imports (by id) with their current state, in the order given.
+    pub async fn load_imports(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, Import)>, ImportError> {
+        let ids = ids.iter().map(Uuid::to_string).collect();
+        let imports = load_in_order::<Import>(&self.pool, ids)
+            .await
+            .map_err(|e| ImportError::Store(e.to_string()))?;
+        Ok(imports
+            .into_iter()
+            .filter_map(|(id, import)| Some((Uuid::parse_str(&id).ok()?, import)))
+            .collect())
     }
 
     /// The ids of a supplier's imports, newest first.
@@ -208,7 +217,7 @@ impl Importer {
         }
         let import_id = Uuid::now_v7();
         let command = ImportCommand::Start { supplier_id, dry_run };
-        let metadata = EventMetadata::new(metadata.correlation_id.clone(), metadata.actor.clone(), command.name());
+        let metadata = metadata.with_command(command.name());
         self.imports
             .execute(&import_id.to_string(), command, &metadata)
             .await
@@ -247,11 +256,7 @@ impl Importer {
     }
 
     async fn record(&self, run: &ImportRun, command: ImportCommand) -> Result<(), ImportError> {
-        let metadata = EventMetadata::new(
-            run.metadata.correlation_id.clone(),
-            run.metadata.actor.clone(),
-            command.name(),
-        );
+        let metadata = run.metadata.with_command(command.name());
         match self
             .imports
             .execute(&run.import_id.to_string(), command, &metadata)
@@ -326,11 +331,7 @@ impl Importer {
         });
 
         let now = self.clock.now();
-        let metadata = EventMetadata::new(
-            run.metadata.correlation_id.clone(),
-            run.metadata.actor.clone(),
-            "ImportOffer",
-        );
+        let metadata = run.metadata.with_command("ImportOffer");
         let mut seen_in_dry_run = HashSet::new();
         let mut offers: Vec<(u64, SupplierOffer)> = Vec::with_capacity(self.settings.batch_size);
         let mut rejected: Vec<Rejection> = Vec::new();
