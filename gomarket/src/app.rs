@@ -136,6 +136,24 @@ pub struct Application {
     metrics: Metrics,
     args: ServeArgs,
     relay_health: RelayHealth,
+    importer: Arc<Importer>,
+}
+
+/// How often running imports are checked for a dead runner.
+const ABANDONED_IMPORT_SWEEP: Duration = Duration::from_secs(30);
+
+/// Marks failed the imports whose process died, at start and then periodically, until
+/// `shutdown`.
+async fn sweep_abandoned_imports(importer: Arc<Importer>, mut shutdown: Shutdown) {
+    loop {
+        if let Err(error) = importer.fail_abandoned().await {
+            tracing::warn!(%error, "checking for abandoned imports failed");
+        }
+        tokio::select! {
+            () = shutdown.triggered() => return,
+            () = tokio::time::sleep(ABANDONED_IMPORT_SWEEP) => {}
+        }
+    }
 }
 
 /// The supplier importer over `pool`.
@@ -260,7 +278,7 @@ impl Application {
         .data(Arc::new(products))
         .data(identity.clone())
         .data(secrets)
-        .data(importer)
+        .data(importer.clone())
         .data(ApiSettings {
             consistency_timeout: Duration::from_millis(args.consistency_timeout_ms),
         })
@@ -306,6 +324,7 @@ impl Application {
             metrics,
             args: args.clone(),
             relay_health,
+            importer,
         })
     }
 
@@ -333,6 +352,7 @@ impl Application {
                 &shutdown,
             )?);
         }
+        tasks.push(tokio::spawn(sweep_abandoned_imports(self.importer.clone(), shutdown.clone())));
         let mut http_shutdown = shutdown.clone();
         tracing::info!(address = %self.local_addr(), "serving GraphQL on http://{}/graphql", self.local_addr());
         let served = axum::serve(

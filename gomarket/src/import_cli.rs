@@ -38,6 +38,10 @@ pub async fn import(
         anyhow::ensure!(file.exists(), "--file {}: no such file or folder", file.display());
     }
     let file = file.map(|f| std::fs::canonicalize(&f).unwrap_or(f));
+    // A killed earlier run of this command would otherwise show as running forever.
+    if let Err(error) = importer.fail_abandoned().await {
+        tracing::warn!(%error, "checking for abandoned imports failed");
+    }
     let run = importer
         .start(id, dry_run, file, metadata)
         .await

@@ -1,5 +1,6 @@
 //! An import killed half-way (SIGKILL of `gomarket import`), then run again, leaves the same
-//! catalog as an uninterrupted import: nothing lost, nothing duplicated.
+//! catalog as an uninterrupted import: nothing lost, nothing duplicated; and the killed run
+//! ends up FAILED as interrupted instead of running forever, while a live one is left alone.
 
 use gomarket_domain::catalog::{Product, ProductState};
 use gomarket_domain::supplier::{
@@ -79,6 +80,17 @@ async fn catalog(db: &TestDatabase) -> BTreeMap<String, (i64, ProductState)> {
         .collect()
 }
 
+/// Each import's outcome event, in start order (`None` while running).
+async fn import_outcomes(db: &TestDatabase) -> Vec<Option<String>> {
+    sqlx::query_scalar(
+        "SELECT max(event_type) FILTER (WHERE event_type IN ('ImportCompleted', 'ImportFailed'))
+           FROM events WHERE aggregate_type = 'Import' GROUP BY aggregate_id ORDER BY min(position)",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap()
+}
+
 async fn committed_offers(db: &TestDatabase) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM supplier_offers")
         .fetch_one(&db.pool)
@@ -119,9 +131,54 @@ async fn a_killed_import_rerun_converges_to_the_uninterrupted_catalog() {
         "killed half-way, not at the end ({partial} committed)"
     );
 
+    assert_eq!(import_outcomes(&killed).await, [None], "the killed run has no outcome yet");
+
     assert!(import_command(&killed, &feed).status().await.unwrap().success());
+    let outcomes = import_outcomes(&killed).await;
+    assert_eq!(outcomes.len(), 2);
+    assert_eq!(outcomes[1].as_deref(), Some("ImportCompleted"));
+    assert_eq!(outcomes[0].as_deref(), Some("ImportFailed"), "swept by the next run");
+    let reason: String = sqlx::query_scalar(
+        "SELECT payload -> 'ImportFailed' ->> 'reason' FROM events WHERE event_type = 'ImportFailed'",
+    )
+    .fetch_one(&killed.pool)
+    .await
+    .unwrap();
+    assert!(reason.starts_with("interrupted"), "{reason}");
     let expected = catalog(&clean).await;
     assert_eq!(expected.len(), OFFERS - OFFERS / 50);
     assert_eq!(catalog(&killed).await, expected);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn only_imports_whose_runner_is_gone_are_failed_as_abandoned() {
+    let db = migrated().await;
+    let importer = gomarket::app::importer(
+        &db.pool,
+        &gomarket_infra::telemetry::Metrics::new(),
+        &Default::default(),
+    );
+    let supplier = SupplierId::for_name(&SupplierName::parse("Север").unwrap());
+    let metadata = || EventMetadata::new("t", "system:test", "StartImport");
+    let live = importer.start(supplier, false, None, metadata()).await.unwrap();
+    let dead = importer.start(supplier, false, None, metadata()).await.unwrap();
+    let dead_id = dead.import_id;
+    assert!(importer.fail_abandoned().await.unwrap().is_empty(), "both runners hold their lock");
+
+    drop(dead);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let swept = loop {
+        let swept = importer.fail_abandoned().await.unwrap();
+        if !swept.is_empty() || Instant::now() > deadline {
+            break swept;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(swept, [dead_id]);
+    let loaded = importer.load_imports(&[dead_id, live.import_id]).await.unwrap();
+    let status = |i: usize| loaded[i].1.state.as_ref().unwrap().status;
+    assert_eq!(status(0), gomarket_domain::supplier::ImportStatus::Failed);
+    assert_eq!(status(1), gomarket_domain::supplier::ImportStatus::Running);
+    assert!(importer.fail_abandoned().await.unwrap().is_empty(), "already failed, live untouched");
 }

@@ -129,6 +129,38 @@ async fn a_served_feed_imports_and_shows_up_in_the_catalog() {
 }
 
 #[tokio::test]
+async fn an_unchanged_feed_with_an_etag_is_not_downloaded_again() {
+    let app = TestApp::spawn().await;
+    let server = FeedServer::start().await;
+    let spec = FeedSpec::new(60, 8);
+    server.set_feed(feed_bytes(&spec));
+    let supplier = register(&app, "Tagged", &server.url("/tagged.yml")).await;
+
+    let first = run_import(&app, &supplier, false).await;
+    assert_eq!(first["counts"]["created"], 59, "{first}");
+    assert_eq!(server.not_modified(), 0, "nothing to compare with yet");
+
+    // Same bytes: the server answers 304 and the import ends with nothing seen.
+    let again = run_import(&app, &supplier, false).await;
+    assert_eq!(again["status"], "COMPLETED", "{again}");
+    assert_eq!(again["counts"]["seen"], 0, "{again}");
+    assert_eq!(server.not_modified(), 1);
+    assert_eq!(app.event_count(None).await, 59);
+
+    // A changed feed has a new ETag: downloaded and applied, and its offers are not marked
+    // unavailable by the skipped import before it.
+    let mut changed = FeedSpec::new(60, 8);
+    changed.repriced = vec![1, 2, 3];
+    server.set_feed(feed_bytes(&changed));
+    let third = run_import(&app, &supplier, false).await;
+    assert_eq!(third["counts"]["seen"], 60, "{third}");
+    assert_eq!(third["counts"]["unavailable"], 0, "{third}");
+    assert_eq!(third["counts"]["updated"], 3, "{third}");
+    assert_eq!(server.not_modified(), 1);
+    assert_eq!(server.hits(), 3);
+}
+
+#[tokio::test]
 async fn a_500_is_retried_and_bad_feeds_fail_with_a_reason() {
     let mut args = serve_args();
     args.import.feed_max_bytes = 1024 * 1024;

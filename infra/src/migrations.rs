@@ -46,6 +46,11 @@ pub const EVENT_STORE_MIGRATIONS: &[EmbeddedMigration] = &[
         "supplier feed freshness",
         include_str!("../migrations/20261124000004_feed_freshness.sql"),
     ),
+    (
+        20261124000005,
+        "supplier feed HTTP validators",
+        include_str!("../migrations/20261124000005_feed_validators.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -1,5 +1,6 @@
-//! A local HTTP server for supplier feeds: a feed that can be replaced between imports, one
-//! that fails with 500 a given number of times first, and one whose body never ends.
+//! A local HTTP server for supplier feeds: a feed that can be replaced between imports, the
+//! same feed with `ETag`/`Last-Modified` and 304 answers, one that fails with 500 a given
+//! number of times first, and one whose body never ends.
 
 use axum::Router;
 use axum::body::Body;
@@ -16,6 +17,7 @@ struct Shared {
     feed: Arc<Mutex<Vec<u8>>>,
     failures_left: Arc<AtomicUsize>,
     hits: Arc<AtomicUsize>,
+    not_modified: Arc<AtomicUsize>,
 }
 
 pub struct FeedServer {
@@ -26,6 +28,31 @@ pub struct FeedServer {
 async fn feed(State(shared): State<Shared>) -> Response {
     shared.hits.fetch_add(1, Ordering::SeqCst);
     shared.feed.lock().unwrap().clone().into_response()
+}
+
+/// The feed with validators: its ETag is a digest of the bytes, its Last-Modified a fixed
+/// date; a request carrying the current ETag (or, without one, that date) gets 304.
+async fn tagged(State(shared): State<Shared>, headers: axum::http::HeaderMap) -> Response {
+    const LAST_MODIFIED: &str = "Tue, 24 Nov 2026 10:00:00 GMT";
+    shared.hits.fetch_add(1, Ordering::SeqCst);
+    let body = shared.feed.lock().unwrap().clone();
+    let etag = format!("\"{:016x}\"", fnv1a(&body));
+    let header = |name| headers.get(name).and_then(|v: &axum::http::HeaderValue| v.to_str().ok());
+    let unchanged = match header("if-none-match") {
+        Some(sent) => sent == etag,
+        None => header("if-modified-since") == Some(LAST_MODIFIED),
+    };
+    if unchanged {
+        shared.not_modified.fetch_add(1, Ordering::SeqCst);
+        return (StatusCode::NOT_MODIFIED, [("etag", etag)]).into_response();
+    }
+    ([("etag", etag.as_str()), ("last-modified", LAST_MODIFIED)], body).into_response()
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(0xcbf29ce484222325, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x100000001b3))
 }
 
 async fn flaky(State(shared): State<Shared>) -> Response {
@@ -61,6 +88,7 @@ impl FeedServer {
         let shared = Shared::default();
         let router = Router::new()
             .route("/feed.yml", get(feed))
+            .route("/tagged.yml", get(tagged))
             .route("/flaky.yml", get(flaky))
             .route("/endless.yml", get(endless))
             .route("/page.html", get(html))
@@ -85,5 +113,10 @@ impl FeedServer {
 
     pub fn hits(&self) -> usize {
         self.shared.hits.load(Ordering::SeqCst)
+    }
+
+    /// How many requests got 304 Not Modified.
+    pub fn not_modified(&self) -> usize {
+        self.shared.not_modified.load(Ordering::SeqCst)
     }
 }

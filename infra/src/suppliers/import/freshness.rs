@@ -1,8 +1,11 @@
-//! The `.inf` freshness rule of the CSV suppliers: every `X.csv` has a sibling `X.inf` whose
-//! first non-empty line is the file's last-modified time. A feed is downloaded only when some
-//! file's time is newer than at the last completed import.
+//! Not downloading an unchanged feed, two ways:
+//! - the `.inf` rule of the CSV suppliers: every `X.csv` has a sibling `X.inf` whose first
+//!   non-empty line is the file's last-modified time; a feed is downloaded only when some file's
+//!   time is newer than at the last completed import;
+//! - HTTP validators: the `ETag`/`Last-Modified` of each URL at the last completed import are
+//!   sent back, and a 304 answer means unchanged.
 
-use super::source::FetchSettings;
+use super::source::{FetchSettings, Validators};
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -71,6 +74,46 @@ pub async fn remember(
     .bind(supplier)
     .bind(file)
     .bind(modified_at)
+    .execute(pool)
+    .await
+    .map(drop)
+}
+
+/// The validators `url` had at the supplier's last completed import.
+pub async fn known_validators(pool: &PgPool, supplier: Uuid, url: &str) -> Result<Option<Validators>, sqlx::Error> {
+    let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT etag, last_modified FROM supplier_feed_validators WHERE supplier_id = $1 AND url = $2",
+    )
+    .bind(supplier)
+    .bind(url)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(etag, last_modified)| Validators { etag, last_modified }))
+}
+
+/// Keeps `validators` of `url` for the next import (forgets them when the server gave none).
+pub async fn remember_validators(
+    pool: &PgPool,
+    supplier: Uuid,
+    url: &str,
+    validators: &Validators,
+) -> Result<(), sqlx::Error> {
+    if validators.is_empty() {
+        return sqlx::query("DELETE FROM supplier_feed_validators WHERE supplier_id = $1 AND url = $2")
+            .bind(supplier)
+            .bind(url)
+            .execute(pool)
+            .await
+            .map(drop);
+    }
+    sqlx::query(
+        "INSERT INTO supplier_feed_validators (supplier_id, url, etag, last_modified) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (supplier_id, url) DO UPDATE SET etag = EXCLUDED.etag, last_modified = EXCLUDED.last_modified",
+    )
+    .bind(supplier)
+    .bind(url)
+    .bind(&validators.etag)
+    .bind(&validators.last_modified)
     .execute(pool)
     .await
     .map(drop)

@@ -7,9 +7,11 @@
 //!   offers that left a full feed unavailable;
 //! - [`freshness`]: the `.inf` rule: CSV feeds are downloaded only when newer;
 //! - [`source`]: opening the feed (file, or a bounded, retried HTTP download);
+//! - [`liveness`]: telling a running import from one whose process died;
 //! - [`rejections`]: rejected offers, stored with line and reason.
 
 pub mod freshness;
+pub mod liveness;
 pub mod offers;
 pub mod rejections;
 mod runner;

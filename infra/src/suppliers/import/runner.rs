@@ -1,7 +1,8 @@
 use super::freshness;
+use super::liveness::{self, RunnerLock};
 use super::offers::{apply_offers, mark_vanished_unavailable};
 use super::rejections;
-use super::source::{FetchSettings, open};
+use super::source::{FetchSettings, LocalFeed, Opened, Validators, open};
 use crate::event_store::batch::load_in_order;
 use crate::event_store::{CommandBus, CommandError, EventMetadata};
 use crate::suppliers::an_msc::AnMscReader;
@@ -80,6 +81,8 @@ pub struct ImportRun {
     /// Read this file instead of the supplier's URL (CLI `--file`).
     pub file: Option<PathBuf>,
     pub metadata: EventMetadata,
+    /// Tells other processes this import is alive, until the last clone is dropped.
+    _alive: std::sync::Arc<RunnerLock>,
 }
 
 /// Runs supplier imports.
@@ -216,6 +219,7 @@ impl Importer {
             return Err(StartError::Disabled);
         }
         let import_id = Uuid::now_v7();
+        let alive = RunnerLock::take(&self.pool, import_id).await.map_err(|e| store(&e))?;
         let command = ImportCommand::Start { supplier_id, dry_run };
         let metadata = metadata.with_command(command.name());
         self.imports
@@ -229,7 +233,34 @@ impl Importer {
             dry_run,
             file,
             metadata,
+            _alive: std::sync::Arc::new(alive),
         })
+    }
+
+    /// Marks failed every running import whose runner died (process killed or lost), keeping
+    /// the counts of its last progress; returns their ids. Safe to run from every replica.
+    pub async fn fail_abandoned(&self) -> Result<Vec<Uuid>, ImportError> {
+        let store = |e: &dyn std::fmt::Display| ImportError::Store(e.to_string());
+        let orphans = liveness::abandoned(&self.pool).await.map_err(|e| store(&e))?;
+        let mut failed = Vec::new();
+        for (import_id, import) in self.load_imports(&orphans).await? {
+            let counts = import.state.map(|s| s.counts).unwrap_or_default();
+            let command = ImportCommand::Fail {
+                reason: "interrupted: the process running the import stopped before it ended; start it again".into(),
+                counts,
+            };
+            let metadata = EventMetadata::new(Uuid::now_v7().to_string(), "system:import-sweeper", command.name());
+            match self.imports.execute(&import_id.to_string(), command, &metadata).await {
+                Ok(_) => {
+                    tracing::warn!(%import_id, "import abandoned by its process; marked failed");
+                    failed.push(import_id);
+                }
+                // Another replica got there first, or the runner finished after all.
+                Err(CommandError::Refused(ImportRefusal::Finished)) => {}
+                Err(e) => return Err(store(&e)),
+            }
+        }
+        Ok(failed)
     }
 
     /// Runs a started import to its outcome, recorded on the import: completed with its counts,
@@ -291,10 +322,11 @@ impl Importer {
             tracing::info!(import_id = %run.import_id, "every .inf states the time of the last import; not downloading");
             return Ok(());
         };
-        let mut feeds = Vec::new();
-        for url in &urls {
-            feeds.push(open(url, &self.settings.fetch).await?);
-        }
+        let Some(downloaded) = self.download(run, &urls).await? else {
+            tracing::info!(import_id = %run.import_id, "the server says the feed has not changed; not downloading");
+            return Ok(());
+        };
+        let (feeds, validators): (Vec<LocalFeed>, Vec<Validators>) = downloaded.into_iter().unzip();
         let context = ReaderContext {
             supplier_id: run.supplier_id.as_uuid(),
             image_url_template: settings.image_url_template.clone(),
@@ -407,6 +439,11 @@ impl Importer {
         .map_err(|e| ImportError::Store(e.to_string()))?;
         on_progress(counts);
         if !run.dry_run {
+            for (url, validators) in urls.iter().zip(&validators) {
+                freshness::remember_validators(&self.pool, run.supplier_id.as_uuid(), url, validators)
+                    .await
+                    .map_err(|e| ImportError::Store(e.to_string()))?;
+            }
             for (file, time) in fresh {
                 freshness::remember(&self.pool, run.supplier_id.as_uuid(), &file, time)
                     .await
@@ -414,6 +451,35 @@ impl Importer {
             }
         }
         Ok(())
+    }
+
+    /// Every file of the feed on local disk with its validators, or `None` when the server
+    /// answered 304 for every file to the validators of the last completed import. When only
+    /// some files are unchanged, those are downloaded again: an import reads the whole set.
+    async fn download(&self, run: &ImportRun, urls: &[String]) -> Result<Option<Vec<(LocalFeed, Validators)>>, ImportError> {
+        let supplier = run.supplier_id.as_uuid();
+        let mut opened = Vec::with_capacity(urls.len());
+        for url in urls {
+            let known = freshness::known_validators(&self.pool, supplier, url)
+                .await
+                .map_err(|e| ImportError::Store(e.to_string()))?;
+            opened.push(open(url, &self.settings.fetch, known.as_ref()).await?);
+        }
+        if opened.iter().all(|o| matches!(o, Opened::NotModified)) {
+            return Ok(None);
+        }
+        let mut feeds = Vec::with_capacity(urls.len());
+        for (url, opened) in urls.iter().zip(opened) {
+            let opened = match opened {
+                Opened::NotModified => open(url, &self.settings.fetch, None).await?,
+                feed => feed,
+            };
+            match opened {
+                Opened::Feed(feed, validators) => feeds.push((feed, validators)),
+                Opened::NotModified => unreachable!("an unconditional download never answers 304"),
+            }
+        }
+        Ok(Some(feeds))
     }
 
     /// For CSV feeds with `.inf` files: each file's stated time (to remember after the

@@ -1,5 +1,6 @@
 //! Opening a feed: a local file, or an HTTP(S) download into a temporary file (bounded in
-//! size, retried on 5xx and timeouts), so parsing streams from disk with bounded memory.
+//! size, retried on 5xx and timeouts), so parsing streams from disk with bounded memory. A
+//! download can be conditional on the validators of the last one (`ETag`, `Last-Modified`).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -42,6 +43,42 @@ pub enum FetchError {
     Transport { url: String, reason: String },
 }
 
+/// The HTTP validators a server gave for a feed, sent back to ask "has it changed?".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+
+    fn of(response: &reqwest::Response) -> Self {
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        Self {
+            etag: header(reqwest::header::ETAG),
+            last_modified: header(reqwest::header::LAST_MODIFIED),
+        }
+    }
+}
+
+/// What opening a feed gave.
+#[derive(Debug)]
+pub enum Opened {
+    /// The feed, with the validators of its download (empty for a local file).
+    Feed(LocalFeed, Validators),
+    /// The server said the feed has not changed since the validators sent (HTTP 304).
+    NotModified,
+}
+
 /// A feed on local disk; a downloaded one is deleted when this is dropped.
 #[derive(Debug)]
 pub struct LocalFeed {
@@ -57,14 +94,18 @@ impl Drop for LocalFeed {
     }
 }
 
-/// The feed at `url` (`file://`, `http://`, `https://`) on local disk.
-pub async fn open(url: &str, settings: &FetchSettings) -> Result<LocalFeed, FetchError> {
+/// The feed at `url` (`file://`, `http://`, `https://`) on local disk; with `known`
+/// validators an HTTP download is conditional and may come back [`Opened::NotModified`].
+pub async fn open(url: &str, settings: &FetchSettings, known: Option<&Validators>) -> Result<Opened, FetchError> {
     if let Some(path) = url.strip_prefix("file://") {
         return match std::fs::metadata(path) {
-            Ok(meta) if meta.is_file() => Ok(LocalFeed {
-                path: PathBuf::from(path),
-                temporary: false,
-            }),
+            Ok(meta) if meta.is_file() => Ok(Opened::Feed(
+                LocalFeed {
+                    path: PathBuf::from(path),
+                    temporary: false,
+                },
+                Validators::default(),
+            )),
             Ok(_) => Err(FetchError::File {
                 path: path.to_owned(),
                 reason: "not a file".into(),
@@ -78,7 +119,7 @@ pub async fn open(url: &str, settings: &FetchSettings) -> Result<LocalFeed, Fetc
     let mut backoff = settings.first_backoff;
     let mut attempt = 1;
     loop {
-        match download(url, settings).await {
+        match download(url, settings, known).await {
             Err(error @ (FetchError::Transport { .. } | FetchError::Status { status: 500..=599, .. }))
                 if attempt < settings.attempts =>
             {
@@ -92,7 +133,7 @@ pub async fn open(url: &str, settings: &FetchSettings) -> Result<LocalFeed, Fetc
     }
 }
 
-async fn download(url: &str, settings: &FetchSettings) -> Result<LocalFeed, FetchError> {
+async fn download(url: &str, settings: &FetchSettings, known: Option<&Validators>) -> Result<Opened, FetchError> {
     let transport = |e: reqwest::Error| FetchError::Transport {
         url: url.to_owned(),
         reason: e.to_string(),
@@ -102,8 +143,20 @@ async fn download(url: &str, settings: &FetchSettings) -> Result<LocalFeed, Fetc
         .read_timeout(settings.read_timeout)
         .build()
         .map_err(transport)?;
-    let mut response = client.get(url).send().await.map_err(transport)?;
+    let mut request = client.get(url);
+    if let Some(known) = known {
+        if let Some(etag) = &known.etag {
+            request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+        }
+        if let Some(time) = &known.last_modified {
+            request = request.header(reqwest::header::IF_MODIFIED_SINCE, time);
+        }
+    }
+    let mut response = request.send().await.map_err(transport)?;
     let status = response.status();
+    if status == reqwest::StatusCode::NOT_MODIFIED && known.is_some_and(|k| !k.is_empty()) {
+        return Ok(Opened::NotModified);
+    }
     if !status.is_success() {
         return Err(FetchError::Status {
             url: url.to_owned(),
@@ -120,6 +173,7 @@ async fn download(url: &str, settings: &FetchSettings) -> Result<LocalFeed, Fetc
     {
         return Err(too_large());
     }
+    let validators = Validators::of(&response);
     let path = std::env::temp_dir().join(format!("gomarket-feed-{}", uuid::Uuid::new_v4().simple()));
     let feed = LocalFeed {
         path: path.clone(),
@@ -139,7 +193,7 @@ async fn download(url: &str, settings: &FetchSettings) -> Result<LocalFeed, Fetc
         file.write_all(&chunk).map_err(file_error)?;
     }
     file.flush().map_err(file_error)?;
-    Ok(feed)
+    Ok(Opened::Feed(feed, validators))
 }
 
 impl LocalFeed {
