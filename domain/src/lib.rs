@@ -7,6 +7,7 @@
 //!   and the `Product` aggregate.
 //! - [`identity`]: users, roles and permissions, API keys.
 //! - [`supplier`]: supplier feeds: normalization of their fields.
+//! - [`marketplace`]: marketplace accounts, category mappings, card building, listings.
 //! - [`pure_aggregate`]: the cqrs-es adapter every aggregate shares (pure decide + fold).
 //! - [`clock`]: the time source handed to aggregates as a service, so decisions stay pure.
 #![forbid(unsafe_code)]
@@ -15,5 +16,6 @@ pub mod catalog;
 pub mod clock;
 pub mod identity;
 mod ids;
+pub mod marketplace;
 pub mod pure_aggregate;
 pub mod supplier;

@@ -8,7 +8,9 @@
 //! - [`migrations`]: the SQL migrations of every crate, embedded in the binary;
 //! - [`event_store`]: postgres-es wiring, the [`event_store::CommandBus`] that executes commands
 //!   with metadata, and the [`event_store::EventFeed`] that yields events in commit-safe order;
-//! - [`suppliers`]: supplier feed readers (YML so far) and the test feed generator;
+//! - [`suppliers`]: supplier feed readers (YML, AN_MSC, Wholesaler), imports, and the test
+//!   feed generator;
+//! - [`marketplaces`]: marketplace API clients (Wildberries);
 //! - [`shutdown`]: the signal that stops every long-lived task;
 //! - [`telemetry`]: Prometheus metrics shared by every role.
 #![forbid(unsafe_code)]
@@ -17,6 +19,7 @@ pub mod database;
 pub mod event_store;
 pub mod identity;
 pub mod kafka;
+pub mod marketplaces;
 pub mod migrations;
 pub mod secrets;
 pub mod shutdown;

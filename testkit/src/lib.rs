@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod fixtures;
+pub mod prism;
 
 use gomarket_infra::kafka::{KafkaConfig, properties_from_env};
 use gomarket_infra::migrations::{self, EmbeddedMigration};

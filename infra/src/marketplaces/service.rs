@@ -1,0 +1,297 @@
+//! The marketplace service: what the GraphQL mutations, queries and the push worker do with
+//! accounts, category mappings and listings, over the event store, the secrets store and the
+//! Wildberries client.
+
+use super::wildberries::{WbAccount, WbClient, WbError};
+use crate::event_store::batch::{load_in_order, load_many};
+use crate::event_store::{CommandBus, CommandError, ConsistencyToken, EventMetadata, Executed};
+use crate::secrets::{SecretError, SecretId, SecretStore, SecretValue};
+use crate::telemetry::Metrics;
+use gomarket_domain::catalog::{Kopecks, Product, ProductId, ProductState};
+use gomarket_domain::clock::SharedClock;
+use gomarket_domain::marketplace::account::{
+    AccountCommand, AccountId, AccountRefusal, AccountSettings, AccountState, MarketplaceAccount,
+};
+use gomarket_domain::marketplace::card::build_card;
+use gomarket_domain::marketplace::category_mapping::{
+    CategoryMapping, CategoryMappingCommand, CategoryMappingId, CategoryMappingState, MappingRefusal,
+};
+use gomarket_domain::marketplace::listing::{Listing, ListingCommand, ListingId, ListingRefusal, ListingTarget};
+use gomarket_domain::marketplace::values::{DiscountPercent, ListedStock, Marketplace, VendorCode};
+use gomarket_domain::pure_aggregate::ClockServices;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// Why an account could not be connected; each variant's doc names its GraphQL code.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// `BAD_USER_INPUT` on `token`: Wildberries refused it.
+    #[error("Wildberries refused the token: {0}")]
+    TokenRefused(String),
+    /// `UPSTREAM_UNAVAILABLE`: the token could not be checked.
+    #[error("Wildberries could not be reached to check the token: {0}")]
+    Upstream(String),
+    /// Per the refusal's own doc.
+    #[error(transparent)]
+    Refused(AccountRefusal),
+    /// `INTERNAL`.
+    #[error("{0}")]
+    Store(String),
+}
+
+/// One product's outcome in `publishProducts`.
+#[derive(Debug)]
+pub enum PublishOutcome {
+    /// Listed (its card may still be rejected locally; see the listing), with the token of
+    /// the listing's last event.
+    Listed(ListingId, Box<Listing>, Option<ConsistencyToken>),
+    /// `NOT_FOUND`: no such product.
+    UnknownProduct(ProductId),
+    /// Per the refusal's doc.
+    Refused(ProductId, ListingRefusal),
+}
+
+/// Accounts, mappings and listings.
+pub struct Marketplaces {
+    pool: PgPool,
+    accounts: CommandBus<MarketplaceAccount>,
+    mappings: CommandBus<CategoryMapping>,
+    listings: CommandBus<Listing>,
+    secrets: SecretStore,
+    client: WbClient,
+}
+
+impl std::fmt::Debug for Marketplaces {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Marketplaces").finish_non_exhaustive()
+    }
+}
+
+fn store_error(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+impl Marketplaces {
+    pub fn new(pool: PgPool, clock: SharedClock, metrics: Metrics, secrets: SecretStore, client: WbClient) -> Self {
+        let services = || ClockServices { clock: clock.clone() };
+        Self {
+            accounts: CommandBus::new(pool.clone(), services(), metrics.clone()),
+            mappings: CommandBus::new(pool.clone(), services(), metrics.clone()),
+            listings: CommandBus::new(pool.clone(), services(), metrics),
+            pool,
+            secrets,
+            client,
+        }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub fn client(&self) -> &WbClient {
+        &self.client
+    }
+
+    pub fn accounts(&self) -> &CommandBus<MarketplaceAccount> {
+        &self.accounts
+    }
+
+    pub fn listings(&self) -> &CommandBus<Listing> {
+        &self.listings
+    }
+
+    pub fn mappings(&self) -> &CommandBus<CategoryMapping> {
+        &self.mappings
+    }
+
+    /// Checks `token` with Wildberries, keeps it in the secrets store, and connects the
+    /// account. Nothing is stored when the token is refused.
+    pub async fn connect(
+        &self,
+        settings: impl FnOnce(SecretId) -> AccountSettings,
+        token: &str,
+        metadata: &EventMetadata,
+    ) -> Result<(AccountId, Executed<MarketplaceAccount>), ConnectError> {
+        let id = AccountId::from(Uuid::now_v7());
+        let probe = WbAccount::new(id.as_uuid(), token)
+            .ok_or_else(|| ConnectError::TokenRefused("the token has characters a header cannot carry".into()))?;
+        match self.client.ping(&probe).await {
+            Ok(()) => {}
+            Err(WbError::Unauthorized { detail } | WbError::Refused { message: detail, .. }) => {
+                return Err(ConnectError::TokenRefused(detail));
+            }
+            Err(e @ (WbError::Unavailable { .. } | WbError::BadResponse { .. })) => {
+                return Err(ConnectError::Upstream(e.to_string()));
+            }
+        }
+        let secret = self
+            .secrets
+            .put(&format!("marketplace-token:{id}"), &SecretValue::new(token.trim()), &metadata.actor)
+            .await
+            .map_err(store_error)
+            .map_err(ConnectError::Store)?;
+        let settings = settings(secret.id);
+        let command = AccountCommand::Connect(settings);
+        let executed = self
+            .accounts
+            .execute(&id.to_string(), command, &metadata.with_command("ConnectMarketplaceAccount"))
+            .await
+            .map_err(|e| match e {
+                CommandError::Refused(r) => ConnectError::Refused(r),
+                other => ConnectError::Store(other.to_string()),
+            })?;
+        let verified = self
+            .accounts
+            .execute(&id.to_string(), AccountCommand::RecordVerified, &metadata.with_command("RecordAccountVerified"))
+            .await
+            .map_err(|e| ConnectError::Store(e.to_string()))?;
+        Ok((
+            id,
+            Executed {
+                recorded: executed.recorded + verified.recorded,
+                ..verified
+            },
+        ))
+    }
+
+    /// Every account, in connection order.
+    pub async fn list_accounts(&self) -> Result<Vec<(AccountId, MarketplaceAccount)>, String> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT aggregate_id FROM events WHERE aggregate_type = 'MarketplaceAccount' AND sequence = 1 ORDER BY position",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        let accounts = load_in_order::<MarketplaceAccount>(&self.pool, ids)
+            .await
+            .map_err(store_error)?;
+        Ok(accounts
+            .into_iter()
+            .filter_map(|(id, account)| Some((AccountId::parse(&id).ok()?, account)))
+            .collect())
+    }
+
+    pub async fn load_account(&self, id: AccountId) -> Result<MarketplaceAccount, String> {
+        self.accounts.load(&id.to_string()).await.map_err(store_error)
+    }
+
+    /// The account's credentials for requests.
+    pub async fn credentials(&self, id: AccountId, state: &AccountState) -> Result<WbAccount, String> {
+        let token = self
+            .secrets
+            .reveal(SecretId(state.settings.token_secret_id))
+            .await
+            .map_err(|e: SecretError| e.to_string())?;
+        WbAccount::new(id.as_uuid(), token.expose()).ok_or_else(|| "the stored token is not a valid header".into())
+    }
+
+    pub async fn set_mapping(
+        &self,
+        command: CategoryMappingCommand,
+        metadata: &EventMetadata,
+    ) -> Result<(CategoryMappingId, Executed<CategoryMapping>), CommandError<MappingRefusal>> {
+        let CategoryMappingCommand::Set {
+            marketplace, category, ..
+        } = &command;
+        let id = CategoryMappingId::for_category(*marketplace, category);
+        let executed = self.mappings.execute(&id.to_string(), command, metadata).await?;
+        Ok((id, executed))
+    }
+
+    /// The seller's mapping of `category` on `marketplace`, if set.
+    pub async fn mapping_for(&self, marketplace: Marketplace, category: &str) -> Result<Option<CategoryMappingState>, String> {
+        let id = CategoryMappingId::for_category(marketplace, category);
+        Ok(self.mappings.load(&id.to_string()).await.map_err(store_error)?.state)
+    }
+
+    /// Every mapping of `marketplace`, in the order they were first set.
+    pub async fn list_mappings(&self) -> Result<Vec<CategoryMappingState>, String> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT aggregate_id FROM events WHERE aggregate_type = 'CategoryMapping' AND sequence = 1 ORDER BY position",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        let mappings = load_in_order::<CategoryMapping>(&self.pool, ids)
+            .await
+            .map_err(store_error)?;
+        Ok(mappings.into_iter().filter_map(|(_, m)| m.state).collect())
+    }
+
+    /// Products by id, current state (absent ones are missing from the map).
+    pub async fn load_products(&self, ids: &[ProductId]) -> Result<std::collections::HashMap<ProductId, ProductState>, String> {
+        let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        let mut conn = self.pool.acquire().await.map_err(store_error)?;
+        let loaded = load_many::<Product>(&mut conn, &keys).await.map_err(store_error)?;
+        Ok(loaded
+            .into_iter()
+            .filter_map(|(id, l)| Some((ProductId::parse(&id).ok()?, l.aggregate.state?)))
+            .collect())
+    }
+
+    /// Publishes products on an account: each gets its listing (created, or found again),
+    /// its target from the product (price, no discount, stock capped to the marketplace's
+    /// maximum), and its card checked locally now, so a product that cannot make a card is
+    /// rejected with the reason and never sent.
+    pub async fn publish(
+        &self,
+        account_id: AccountId,
+        account: &AccountState,
+        product_ids: &[ProductId],
+        metadata: &EventMetadata,
+    ) -> Result<Vec<PublishOutcome>, String> {
+        let products = self.load_products(product_ids).await?;
+        let rules = &account.settings.card_rules;
+        let marketplace = account.settings.marketplace;
+        let mut outcomes = Vec::with_capacity(product_ids.len());
+        for &product_id in product_ids {
+            let Some(product) = products.get(&product_id) else {
+                outcomes.push(PublishOutcome::UnknownProduct(product_id));
+                continue;
+            };
+            let mapping = match &product.category {
+                Some(category) => self.mapping_for(marketplace, category.as_str()).await?,
+                None => None,
+            };
+            let refusal = build_card(product, mapping.as_ref(), rules)
+                .err()
+                .map(|r| format!("{}: {r}", r.code()));
+            // A vendor code that cannot be made is reported by the card refusal; the listing
+            // still needs one to exist, so it falls back to the bare product id.
+            let vendor_code = VendorCode::for_product(&rules.vendor_code_prefix, product.sku.as_str())
+                .or_else(|_| VendorCode::parse(&product_id.as_uuid().simple().to_string()))
+                .map_err(store_error)?;
+            let command = ListingCommand::Publish {
+                account_id,
+                product_id,
+                vendor_code,
+                target: target_of(product),
+                refusal,
+            };
+            let listing_id = ListingId::for_product(account_id, product_id);
+            match self
+                .listings
+                .execute(&listing_id.to_string(), command, &metadata.with_command("PublishListing"))
+                .await
+            {
+                Ok(executed) => outcomes.push(PublishOutcome::Listed(
+                    listing_id,
+                    Box::new(executed.aggregate),
+                    executed.token,
+                )),
+                Err(CommandError::Refused(r)) => outcomes.push(PublishOutcome::Refused(product_id, r)),
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        Ok(outcomes)
+    }
+}
+
+/// What a product asks of its listing: its price (no discount) and its stock.
+pub fn target_of(product: &ProductState) -> ListingTarget {
+    ListingTarget {
+        price: Kopecks::new(product.price.get()).unwrap_or(product.price),
+        discount: DiscountPercent::default(),
+        stock: ListedStock::capped(if product.available { product.stock.get() } else { 0 }),
+    }
+}

@@ -1,0 +1,16 @@
+//! The Wildberries seller API client, true to Wildberries' OpenAPI specs
+//! (`shared/reference/wildberries/`):
+//! - [`client`]: base URLs per API, auth, rate limits, retries, error classification;
+//! - [`rate_limit`]: the token buckets per account and limit group;
+//! - [`content`]: card upload, card discovery by vendor code, failed drafts;
+//! - [`prices`]: price tasks and their per-item outcome;
+//! - [`stocks`]: stocks by `chrtId`, and the token check (`/ping`).
+
+pub mod client;
+pub mod content;
+pub mod prices;
+pub mod rate_limit;
+pub mod stocks;
+
+pub use client::{RetryPolicy, WbAccount, WbApi, WbClient, WbEndpoints, WbError};
+pub use rate_limit::{LimitGroup, RateLimits};

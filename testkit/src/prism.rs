@@ -1,0 +1,105 @@
+//! A Prism validating mock of a Wildberries OpenAPI spec (the official specs, copied into
+//! `testkit/wildberries/`), started per test with `--errors`: a request that breaks the spec
+//! is answered 4xx and logged as a violation, which [`PrismMock::violations`] returns.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+/// The specs this mock can serve.
+#[derive(Debug, Clone, Copy)]
+pub enum WbSpec {
+    /// Content, prices, marketplace (stocks, warehouses).
+    Products,
+    /// `/ping`, seller info.
+    General,
+}
+
+impl WbSpec {
+    fn path(self) -> PathBuf {
+        let file = match self {
+            Self::Products => "products-openapi.yaml",
+            Self::General => "general-openapi.yaml",
+        };
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("wildberries").join(file)
+    }
+}
+
+pub struct PrismMock {
+    pub url: String,
+    log: PathBuf,
+    _child: tokio::process::Child,
+}
+
+/// The Prism executable: `GOMARKET_TEST_PRISM`, set by scripts/test. No skipping: without it
+/// the test fails and says how to get it.
+fn prism_executable() -> String {
+    std::env::var("GOMARKET_TEST_PRISM")
+        .ok()
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or_else(|| {
+            panic!(
+                "this test needs the Prism mock: run scripts/test (it installs it), or set \
+                 GOMARKET_TEST_PRISM=$(scripts/ensure-prism)"
+            )
+        })
+}
+
+impl PrismMock {
+    /// Starts Prism on a free port and waits until it answers.
+    pub async fn start(spec: WbSpec) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let log = std::env::temp_dir().join(format!("gomarket-prism-{}.log", uuid::Uuid::new_v4().simple()));
+        let out = std::fs::File::create(&log).expect("prism log file");
+        let child = tokio::process::Command::new(prism_executable())
+            .args(["mock", "--errors", "-h", "127.0.0.1", "-p", &port.to_string()])
+            .arg(spec.path())
+            .stdout(Stdio::from(out.try_clone().expect("log handle")))
+            .stderr(Stdio::from(out))
+            .kill_on_drop(true)
+            .spawn()
+            .expect("prism starts");
+        let mock = Self {
+            url: format!("http://127.0.0.1:{port}"),
+            log,
+            _child: child,
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !mock.log_text().contains("Prism is listening") {
+            assert!(
+                Instant::now() < deadline,
+                "prism did not start: {}",
+                mock.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        mock
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Every request violation Prism logged so far.
+    pub fn violations(&self) -> Vec<String> {
+        self.log_text()
+            .lines()
+            .filter(|l| l.contains("Violation: request") || l.contains("NO_PATH_MATCHED") || l.contains("Route not resolved"))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// How many requests Prism answered (each logs "Request received").
+    pub fn requests(&self) -> usize {
+        self.log_text().lines().filter(|l| l.contains("Request received")).count()
+    }
+}
+
+impl Drop for PrismMock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
