@@ -4,14 +4,17 @@
 //! - [`payload`]: the shared `UserError` type and how refusals are reported;
 //! - [`catalog`]: product mutations;
 //! - [`identity`]: sessions, users, API keys, secrets;
-//! - [`supplier`]: suppliers and imports.
+//! - [`supplier`]: suppliers and imports;
+//! - [`marketplace`]: marketplace accounts, category mappings, publishing, listing targets.
 #![forbid(unsafe_code)]
 
 pub mod catalog;
 pub mod identity;
+pub mod marketplace;
 pub mod payload;
 pub mod supplier;
 
 pub use catalog::CatalogMutation;
 pub use identity::IdentityMutation;
+pub use marketplace::MarketplaceMutation;
 pub use supplier::SupplierMutation;

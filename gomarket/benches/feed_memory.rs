@@ -50,8 +50,14 @@ fn measure(format: &str, path: &Path) -> (usize, f64, f64) {
     let seconds = started.elapsed().as_secs_f64();
     let text = String::from_utf8(output.stdout).unwrap();
     let mut parts = text.split_whitespace();
-    let offers = parts.next().and_then(|o| o.parse().ok()).expect("child printed its count");
-    let peak = parts.next().and_then(|p| p.parse().ok()).expect("child printed its peak");
+    let offers = parts
+        .next()
+        .and_then(|o| o.parse().ok())
+        .expect("child printed its count");
+    let peak = parts
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("child printed its peak");
     (offers, peak, seconds)
 }
 

@@ -1,10 +1,11 @@
 //! Wiring: connect, migrate, build the schema and router, run the roles until shutdown.
 
 use crate::MIGRATIONS;
-use crate::cli::{ImportArgs, SecurityArgs, ServeArgs};
+use crate::cli::{ImportArgs, MarketplaceArgs, SecurityArgs, ServeArgs};
 use crate::http::{AppState, EdgeSettings, RateLimiter, router};
 use crate::keys;
 use crate::schema::{self, SchemaLimits};
+use crate::worker::PushWorker;
 use anyhow::Context as _;
 use gomarket_domain::catalog::{Product, ProductServices};
 use gomarket_domain::clock::SystemClock;
@@ -13,6 +14,8 @@ use gomarket_infra::database::{self, PoolSettings};
 use gomarket_infra::event_store::{CommandBus, CommandError, EventFeed, EventMetadata};
 use gomarket_infra::identity::{IdentityService, IdentitySettings, LoginThrottleSettings};
 use gomarket_infra::kafka::{KafkaConfig, Relay, RelayHealth};
+use gomarket_infra::marketplaces::Marketplaces;
+use gomarket_infra::marketplaces::wildberries::{RateLimits, WbClient};
 use gomarket_infra::migrations;
 use gomarket_infra::secrets::SecretStore;
 use gomarket_infra::shutdown::Shutdown;
@@ -20,6 +23,7 @@ use gomarket_infra::suppliers::import::Importer;
 use gomarket_infra::telemetry::Metrics;
 use gomarket_projections::catalog::ProductsProjection;
 use gomarket_projections::kafka_feed::KafkaProjector;
+use gomarket_projections::marketplace::ListingsProjection;
 use gomarket_projections::rebuild::{RebuildProgress, RebuildReport, rebuild};
 use gomarket_projections::{Projection, ProjectionRunner};
 use gomarket_query_api::ApiSettings;
@@ -44,7 +48,7 @@ pub async fn connect_and_migrate(url: &str, max_connections: u32) -> anyhow::Res
 }
 
 /// Every projection of the platform, by name.
-pub const PROJECTIONS: &[&str] = &[ProductsProjection::NAME];
+pub const PROJECTIONS: &[&str] = &[ProductsProjection::NAME, ListingsProjection::NAME];
 
 /// Starts a projection: on the in-process feed, or in its Kafka consumer group.
 fn spawn_projection<P: Projection>(
@@ -90,6 +94,16 @@ pub fn spawn_projectors(
             shutdown,
         )?);
     }
+    if wanted(ListingsProjection::NAME) {
+        tasks.push(spawn_projection(
+            ListingsProjection::default(),
+            &["marketplace"],
+            pool,
+            kafka,
+            metrics,
+            shutdown,
+        )?);
+    }
     Ok(tasks)
 }
 
@@ -124,6 +138,7 @@ pub async fn replay(pool: &PgPool, projection: &str) -> anyhow::Result<RebuildRe
     };
     match projection {
         ProductsProjection::NAME => Ok(rebuild(&ProductsProjection::default(), &feed, &metrics, show).await?),
+        ListingsProjection::NAME => Ok(rebuild(&ListingsProjection::default(), &feed, &metrics, show).await?),
         other => anyhow::bail!("unknown projection {other:?}; known: {}", PROJECTIONS.join(", ")),
     }
 }
@@ -137,6 +152,7 @@ pub struct Application {
     args: ServeArgs,
     relay_health: RelayHealth,
     importer: Arc<Importer>,
+    marketplaces: Arc<Marketplaces>,
 }
 
 /// How often running imports are checked for a dead runner.
@@ -154,6 +170,18 @@ async fn sweep_abandoned_imports(importer: Arc<Importer>, mut shutdown: Shutdown
             () = tokio::time::sleep(ABANDONED_IMPORT_SWEEP) => {}
         }
     }
+}
+
+/// The marketplace service over `pool`: accounts, mappings, listings, the Wildberries client
+/// (one per process, so rate limits are shared by everything in it).
+pub fn marketplaces(pool: &PgPool, metrics: &Metrics, secrets: SecretStore, args: &MarketplaceArgs) -> Marketplaces {
+    let client = WbClient::new(args.endpoints(), RateLimits::default(), args.retry());
+    Marketplaces::new(pool.clone(), Arc::new(SystemClock), metrics.clone(), secrets, client)
+}
+
+/// Runs the marketplace push worker until `shutdown` (`gomarket worker`).
+pub fn spawn_worker(marketplaces: Arc<Marketplaces>, args: &MarketplaceArgs, shutdown: &Shutdown) -> JoinHandle<()> {
+    tokio::spawn(PushWorker::new(marketplaces, args.worker()).run(shutdown.clone()))
 }
 
 /// The supplier importer over `pool`.
@@ -269,6 +297,7 @@ impl Application {
         bootstrap_admin(&identity, &args.security).await?;
         let secrets = SecretStore::new(pool.clone(), keys::secret_keys(&args.security, &pool).await?);
         let importer = Arc::new(importer(&pool, &metrics, &args.import));
+        let marketplaces = Arc::new(marketplaces(&pool, &metrics, secrets.clone(), &args.marketplace));
         let schema = schema::builder(SchemaLimits {
             max_depth: args.graphql_max_depth,
             max_complexity: args.graphql_max_complexity,
@@ -279,6 +308,7 @@ impl Application {
         .data(identity.clone())
         .data(secrets)
         .data(importer.clone())
+        .data(marketplaces.clone())
         .data(ApiSettings {
             consistency_timeout: Duration::from_millis(args.consistency_timeout_ms),
         })
@@ -325,6 +355,7 @@ impl Application {
             args: args.clone(),
             relay_health,
             importer,
+            marketplaces,
         })
     }
 
@@ -352,7 +383,17 @@ impl Application {
                 &shutdown,
             )?);
         }
-        tasks.push(tokio::spawn(sweep_abandoned_imports(self.importer.clone(), shutdown.clone())));
+        tasks.push(tokio::spawn(sweep_abandoned_imports(
+            self.importer.clone(),
+            shutdown.clone(),
+        )));
+        if self.args.run_worker {
+            tasks.push(spawn_worker(
+                self.marketplaces.clone(),
+                &self.args.marketplace,
+                &shutdown,
+            ));
+        }
         let mut http_shutdown = shutdown.clone();
         tracing::info!(address = %self.local_addr(), "serving GraphQL on http://{}/graphql", self.local_addr());
         let served = axum::serve(

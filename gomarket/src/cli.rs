@@ -1,5 +1,6 @@
 //! The command line. Every option has an environment variable; `--help` lists both.
 
+pub use crate::cli_marketplace::MarketplaceArgs;
 pub use crate::cli_security::{EdgeArgs, ImportArgs, SecurityArgs};
 use clap::{Args, Parser, Subcommand};
 use gomarket_infra::kafka::{KafkaConfig, properties_from_env};
@@ -111,6 +112,14 @@ pub enum Command {
     },
     /// Run only the outbox relay (store → Kafka); standbys wait for the active one's lock.
     Relay,
+    /// Run only the marketplace push worker: uploads cards, pushes prices and stocks, follows
+    /// their outcome. Several may run: each account is pushed by one at a time.
+    Worker {
+        #[command(flatten)]
+        marketplace: MarketplaceArgs,
+        #[command(flatten)]
+        security: SecurityArgs,
+    },
     /// Rebuild a read model from the event store into fresh tables while the live ones keep
     /// serving, then swap them in atomically.
     Replay {
@@ -235,6 +244,11 @@ pub struct ServeArgs {
     #[arg(long, env = "GOMARKET_RUN_RELAY", default_value_t = true, action = clap::ArgAction::Set)]
     pub run_relay: bool,
 
+    /// Run the marketplace push worker in this process (turn off when `gomarket worker`
+    /// runs elsewhere).
+    #[arg(long, env = "GOMARKET_RUN_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub run_worker: bool,
+
     #[command(flatten)]
     pub security: SecurityArgs,
 
@@ -243,6 +257,9 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub import: ImportArgs,
+
+    #[command(flatten)]
+    pub marketplace: MarketplaceArgs,
 
     /// Filled from the global Kafka options.
     #[arg(skip)]
@@ -262,9 +279,11 @@ impl Default for ServeArgs {
             graphql_max_complexity: 1000,
             run_projectors: true,
             run_relay: true,
+            run_worker: true,
             security: SecurityArgs::default(),
             edge: EdgeArgs::default(),
             import: ImportArgs::default(),
+            marketplace: MarketplaceArgs::default(),
             kafka: None,
         }
     }

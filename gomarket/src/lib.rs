@@ -7,16 +7,19 @@
 //! - [`app`]: [`app::Application`]: connect, migrate, build the schema, run the roles;
 //! - [`schema`]: the GraphQL schema merged from command-api and query-api;
 //! - [`import_cli`]: `gomarket import` and `gomarket gen-feed`;
-//! - [`http`]: routes, request ids, health, metrics, GraphiQL.
+//! - [`http`]: routes, request ids, health, metrics, GraphiQL;
+//! - [`worker`]: the marketplace push worker.
 #![forbid(unsafe_code)]
 
 pub mod app;
 pub mod cli;
+mod cli_marketplace;
 mod cli_security;
 pub mod http;
 pub mod import_cli;
 pub mod keys;
 pub mod schema;
+pub mod worker;
 
 use gomarket_infra::migrations::{EVENT_STORE_MIGRATIONS, EmbeddedMigration};
 use gomarket_projections::READ_MODEL_MIGRATIONS;

@@ -5,6 +5,7 @@ use anyhow::Context as _;
 use clap::Parser;
 use gomarket::app::{self, Application};
 use gomarket::cli::{Cli, Command, UserCommand};
+use gomarket_infra::secrets::SecretStore;
 use gomarket_infra::shutdown::{self, ShutdownTrigger};
 use gomarket_infra::telemetry::Metrics;
 use std::process::ExitCode;
@@ -97,6 +98,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             spec.broken_every = (broken_every >= 2).then_some(broken_every);
             spec.windows_1251 = windows_1251;
             gomarket::import_cli::gen_feed(format, &spec, output.as_deref())
+        }
+        Command::Worker { marketplace, security } => {
+            let pool = app::connect_and_migrate(&url, max_connections).await?;
+            let secrets = SecretStore::new(pool.clone(), gomarket::keys::secret_keys(&security, &pool).await?);
+            let marketplaces = app::marketplaces(&pool, &Metrics::new(), secrets, &marketplace);
+            let (trigger, shutdown) = shutdown::channel();
+            tokio::spawn(stop_on_signal(trigger));
+            app::spawn_worker(std::sync::Arc::new(marketplaces), &marketplace, &shutdown).await?;
+            Ok(())
         }
         Command::Relay => {
             let kafka = kafka.context("the relay needs Kafka: set GOMARKET_KAFKA_BROKERS")?;

@@ -1,16 +1,23 @@
 //! The one GraphQL schema: queries from query-api, mutations from command-api.
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
-use gomarket_command_api::{CatalogMutation, IdentityMutation, SupplierMutation};
+use gomarket_command_api::{CatalogMutation, IdentityMutation, MarketplaceMutation, SupplierMutation};
 use gomarket_query_api::{
-    AuditQuery, CatalogQuery, CatalogSubscription, IdentityQuery, OperationsQuery, SupplierQuery,
+    AuditQuery, CatalogQuery, CatalogSubscription, IdentityQuery, MarketplaceQuery, OperationsQuery, SupplierQuery,
 };
 
 #[derive(MergedObject, Default)]
-pub struct Query(CatalogQuery, AuditQuery, OperationsQuery, IdentityQuery, SupplierQuery);
+pub struct Query(
+    CatalogQuery,
+    AuditQuery,
+    OperationsQuery,
+    IdentityQuery,
+    SupplierQuery,
+    MarketplaceQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(CatalogMutation, IdentityMutation, SupplierMutation);
+pub struct Mutation(CatalogMutation, IdentityMutation, SupplierMutation, MarketplaceMutation);
 
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(CatalogSubscription);

@@ -45,6 +45,11 @@ const OPERATIONS: &[(&str, Needs)] = &[
     ("Query.supplier", Needs::Permission(P::SuppliersRead)),
     ("Query.imports", Needs::Permission(P::SuppliersRead)),
     ("Query.import", Needs::Permission(P::SuppliersRead)),
+    ("Query.marketplaceAccounts", Needs::Permission(P::MarketplaceRead)),
+    ("Query.marketplaceAccount", Needs::Permission(P::MarketplaceRead)),
+    ("Query.categoryMappings", Needs::Permission(P::MarketplaceRead)),
+    ("Query.listings", Needs::Permission(P::MarketplaceRead)),
+    ("Query.listing", Needs::Permission(P::MarketplaceRead)),
     ("Subscription.productChanges", Needs::Permission(P::CatalogRead)),
     ("Mutation.createProduct", Needs::Permission(P::CatalogWrite)),
     ("Mutation.updateProductDetails", Needs::Permission(P::CatalogWrite)),
@@ -69,6 +74,21 @@ const OPERATIONS: &[(&str, Needs)] = &[
     ("Mutation.disableSupplier", Needs::Permission(P::SuppliersWrite)),
     ("Mutation.enableSupplier", Needs::Permission(P::SuppliersWrite)),
     ("Mutation.startImport", Needs::Permission(P::ImportsRun)),
+    (
+        "Mutation.connectMarketplaceAccount",
+        Needs::Permission(P::MarketplaceWrite),
+    ),
+    (
+        "Mutation.disableMarketplaceAccount",
+        Needs::Permission(P::MarketplaceWrite),
+    ),
+    (
+        "Mutation.enableMarketplaceAccount",
+        Needs::Permission(P::MarketplaceWrite),
+    ),
+    ("Mutation.setCategoryMapping", Needs::Permission(P::MarketplaceWrite)),
+    ("Mutation.publishProducts", Needs::Permission(P::PublishingWrite)),
+    ("Mutation.setListingTarget", Needs::Permission(P::PublishingWrite)),
 ];
 
 /// The schema's shape, as far as building placeholder calls needs it.

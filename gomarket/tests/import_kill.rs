@@ -131,7 +131,11 @@ async fn a_killed_import_rerun_converges_to_the_uninterrupted_catalog() {
         "killed half-way, not at the end ({partial} committed)"
     );
 
-    assert_eq!(import_outcomes(&killed).await, [None], "the killed run has no outcome yet");
+    assert_eq!(
+        import_outcomes(&killed).await,
+        [None],
+        "the killed run has no outcome yet"
+    );
 
     assert!(import_command(&killed, &feed).status().await.unwrap().success());
     let outcomes = import_outcomes(&killed).await;
@@ -164,7 +168,10 @@ async fn only_imports_whose_runner_is_gone_are_failed_as_abandoned() {
     let live = importer.start(supplier, false, None, metadata()).await.unwrap();
     let dead = importer.start(supplier, false, None, metadata()).await.unwrap();
     let dead_id = dead.import_id;
-    assert!(importer.fail_abandoned().await.unwrap().is_empty(), "both runners hold their lock");
+    assert!(
+        importer.fail_abandoned().await.unwrap().is_empty(),
+        "both runners hold their lock"
+    );
 
     drop(dead);
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -180,5 +187,8 @@ async fn only_imports_whose_runner_is_gone_are_failed_as_abandoned() {
     let status = |i: usize| loaded[i].1.state.as_ref().unwrap().status;
     assert_eq!(status(0), gomarket_domain::supplier::ImportStatus::Failed);
     assert_eq!(status(1), gomarket_domain::supplier::ImportStatus::Running);
-    assert!(importer.fail_abandoned().await.unwrap().is_empty(), "already failed, live untouched");
+    assert!(
+        importer.fail_abandoned().await.unwrap().is_empty(),
+        "already failed, live untouched"
+    );
 }

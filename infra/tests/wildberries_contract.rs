@@ -55,8 +55,15 @@ fn product(i: usize) -> ProductState {
 
 /// A valid EAN-13 from its first 12 digits.
 fn ean13(first12: u64) -> String {
-    let digits: Vec<u32> = format!("{first12:012}").chars().map(|c| c.to_digit(10).unwrap()).collect();
-    let sum: u32 = digits.iter().enumerate().map(|(i, d)| if i % 2 == 0 { *d } else { d * 3 }).sum();
+    let digits: Vec<u32> = format!("{first12:012}")
+        .chars()
+        .map(|c| c.to_digit(10).unwrap())
+        .collect();
+    let sum: u32 = digits
+        .iter()
+        .enumerate()
+        .map(|(i, d)| if i % 2 == 0 { *d } else { d * 3 })
+        .sum();
     format!("{first12:012}{}", (10 - sum % 10) % 10)
 }
 
@@ -159,9 +166,22 @@ async fn the_mock_catches_a_request_that_breaks_the_spec() {
     );
     let account = WbAccount::new(uuid::Uuid::now_v7(), "t").unwrap();
     let refused = client
-        .put_stocks(&account, 507, &[StockItem { chrt_id: 1, amount: 100_001 }])
+        .put_stocks(
+            &account,
+            507,
+            &[StockItem {
+                chrt_id: 1,
+                amount: 100_001,
+            }],
+        )
         .await
         .unwrap_err();
-    assert!(matches!(refused, gomarket_infra::marketplaces::wildberries::WbError::Refused { status: 400 | 422, .. }), "{refused:?}");
+    assert!(
+        matches!(
+            refused,
+            gomarket_infra::marketplaces::wildberries::WbError::Refused { status: 400 | 422, .. }
+        ),
+        "{refused:?}"
+    );
     assert_eq!(products.violations().len(), 1, "{:?}", products.violations());
 }

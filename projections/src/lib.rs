@@ -5,7 +5,8 @@
 //!   same transaction as its rows;
 //! - [`rebuild`]: replaying a projection into shadow tables and swapping them in;
 //! - [`consistency`]: read-your-writes: wait until a projection has applied a token;
-//! - [`catalog`]: the `products` read model: projection, records and search queries.
+//! - [`catalog`]: the `products` read model: projection, records and search queries;
+//! - [`marketplace`]: the `listings` read model, also the marketplace worker's queues.
 #![forbid(unsafe_code)]
 
 pub mod catalog;
@@ -13,6 +14,7 @@ pub mod consistency;
 mod error;
 pub mod failures;
 pub mod kafka_feed;
+pub mod marketplace;
 pub mod projection;
 mod rebalance_watch;
 pub mod rebuild;
@@ -43,5 +45,10 @@ pub const READ_MODEL_MIGRATIONS: &[EmbeddedMigration] = &[
         20261124000101,
         "supplier products in the products read model",
         include_str!("../migrations/20261124000101_supplier_products.sql"),
+    ),
+    (
+        20261124000102,
+        "marketplace listings read model",
+        include_str!("../migrations/20261124000102_listings.sql"),
     ),
 ];

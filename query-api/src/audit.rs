@@ -15,7 +15,16 @@ const DEFAULT_PAGE_SIZE: i32 = 50;
 const MAX_PAGE_SIZE: i32 = 100;
 
 /// Aggregate types whose history can be read, as stored.
-const AGGREGATE_TYPES: &[&str] = &["Product", "User", "ApiKey"];
+const AGGREGATE_TYPES: &[&str] = &[
+    "Product",
+    "User",
+    "ApiKey",
+    "Supplier",
+    "Import",
+    "MarketplaceAccount",
+    "CategoryMapping",
+    "Listing",
+];
 /// Aggregates whose history also needs `users:read`: it tells who holds which rights.
 const IDENTITY_AGGREGATES: &[&str] = &["User", "ApiKey"];
 

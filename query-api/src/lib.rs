@@ -9,6 +9,7 @@
 //! - [`audit`]: `history` of any aggregate and `productAt` (a product as it was);
 //! - [`identity`]: `me`, `users`, `user`, `apiKeys`, `secrets`;
 //! - [`supplier`]: `suppliers`, `supplier`, `imports`, `import` (with rejected offers);
+//! - [`marketplace`]: `marketplaceAccounts`, `categoryMappings`, `listings`, `listing`;
 //! - [`paging`]: paging of short in-memory lists;
 //! - [`operations`]: `projectionFailures` (dead-lettered events).
 #![forbid(unsafe_code)]
@@ -19,6 +20,7 @@ pub mod catalog;
 pub mod context;
 pub mod error;
 pub mod identity;
+pub mod marketplace;
 pub mod operations;
 pub mod paging;
 pub mod supplier;
@@ -28,5 +30,6 @@ pub use catalog::{CatalogQuery, CatalogSubscription};
 pub use context::{ApiSettings, RequestContext};
 pub use error::{ErrorCode, api_error, internal_error};
 pub use identity::IdentityQuery;
+pub use marketplace::MarketplaceQuery;
 pub use operations::OperationsQuery;
 pub use supplier::SupplierQuery;

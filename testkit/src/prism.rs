@@ -69,11 +69,7 @@ impl PrismMock {
         };
         let deadline = Instant::now() + Duration::from_secs(60);
         while !mock.log_text().contains("Prism is listening") {
-            assert!(
-                Instant::now() < deadline,
-                "prism did not start: {}",
-                mock.log_text()
-            );
+            assert!(Instant::now() < deadline, "prism did not start: {}", mock.log_text());
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         mock
@@ -87,14 +83,19 @@ impl PrismMock {
     pub fn violations(&self) -> Vec<String> {
         self.log_text()
             .lines()
-            .filter(|l| l.contains("Violation: request") || l.contains("NO_PATH_MATCHED") || l.contains("Route not resolved"))
+            .filter(|l| {
+                l.contains("Violation: request") || l.contains("NO_PATH_MATCHED") || l.contains("Route not resolved")
+            })
             .map(str::to_owned)
             .collect()
     }
 
     /// How many requests Prism answered (each logs "Request received").
     pub fn requests(&self) -> usize {
-        self.log_text().lines().filter(|l| l.contains("Request received")).count()
+        self.log_text()
+            .lines()
+            .filter(|l| l.contains("Request received"))
+            .count()
     }
 }
 

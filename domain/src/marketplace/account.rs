@@ -44,9 +44,13 @@ pub enum AccountCommand {
     /// The marketplace accepted the token (ping answered).
     RecordVerified,
     /// The marketplace refused the token: `reason` in its words.
-    MarkCredentialsInvalid { reason: String },
+    MarkCredentialsInvalid {
+        reason: String,
+    },
     /// A new token (its secret's id); the account is usable again.
-    ReplaceToken { token_secret_id: Uuid },
+    ReplaceToken {
+        token_secret_id: Uuid,
+    },
     UpdateWarehouses(Vec<WarehouseId>),
     UpdateCardRules(CardRules),
     Disable,
@@ -70,14 +74,35 @@ impl AccountCommand {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AccountEvent {
-    AccountConnected { settings: AccountSettings, at: DateTime<Utc> },
-    AccountVerified { at: DateTime<Utc> },
-    AccountCredentialsInvalid { reason: String, at: DateTime<Utc> },
-    AccountTokenReplaced { token_secret_id: Uuid, at: DateTime<Utc> },
-    AccountWarehousesUpdated { warehouse_ids: Vec<WarehouseId>, at: DateTime<Utc> },
-    AccountCardRulesUpdated { card_rules: CardRules, at: DateTime<Utc> },
-    AccountDisabled { at: DateTime<Utc> },
-    AccountEnabled { at: DateTime<Utc> },
+    AccountConnected {
+        settings: AccountSettings,
+        at: DateTime<Utc>,
+    },
+    AccountVerified {
+        at: DateTime<Utc>,
+    },
+    AccountCredentialsInvalid {
+        reason: String,
+        at: DateTime<Utc>,
+    },
+    AccountTokenReplaced {
+        token_secret_id: Uuid,
+        at: DateTime<Utc>,
+    },
+    AccountWarehousesUpdated {
+        warehouse_ids: Vec<WarehouseId>,
+        at: DateTime<Utc>,
+    },
+    AccountCardRulesUpdated {
+        card_rules: CardRules,
+        at: DateTime<Utc>,
+    },
+    AccountDisabled {
+        at: DateTime<Utc>,
+    },
+    AccountEnabled {
+        at: DateTime<Utc>,
+    },
 }
 
 impl cqrs_es::DomainEvent for AccountEvent {

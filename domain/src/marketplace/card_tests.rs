@@ -22,7 +22,10 @@ fn product(title: &str, category: Option<&str>, attributes: &[(&str, &str)], dim
         available: true,
         content: ProductContent {
             images: vec![],
-            attributes: attributes.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            attributes: attributes
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
             dimensions,
             retail_price: None,
         },
@@ -59,7 +62,12 @@ fn a_mapped_product_becomes_a_card_with_converted_dimensions_and_defaults() {
         diameter_mm: Some(150),
         ..Dimensions::default()
     };
-    let p = product("Чайник Polaris", Some("Бытовая техника/Чайники"), &[("Цвет", "красный")], dims);
+    let p = product(
+        "Чайник Polaris",
+        Some("Бытовая техника/Чайники"),
+        &[("Цвет", "красный")],
+        dims,
+    );
     let rules = CardRules {
         vendor_code_prefix: "GM-".into(),
         ..CardRules::default()
@@ -94,7 +102,10 @@ fn a_mapped_product_becomes_a_card_with_converted_dimensions_and_defaults() {
 fn products_that_cannot_make_a_card_are_refused_with_a_reason() {
     let rules = CardRules::default();
     let no_category = product("Чайник", None, &[], Dimensions::default());
-    assert_eq!(build_card(&no_category, None, &rules).unwrap_err().code(), "NO_CATEGORY");
+    assert_eq!(
+        build_card(&no_category, None, &rules).unwrap_err().code(),
+        "NO_CATEGORY"
+    );
     let p = product("Чайник", Some("Бытовая техника/Чайники"), &[], Dimensions::default());
     assert_eq!(build_card(&p, None, &rules).unwrap_err().code(), "UNMAPPED_CATEGORY");
     let missing = build_card(&p, Some(&mapping(vec![colour(true)])), &rules).unwrap_err();
@@ -115,7 +126,9 @@ fn products_that_cannot_make_a_card_are_refused_with_a_reason() {
     };
     let words = product("Чайник", Some("x"), &[("Объём", "большой")], Dimensions::default());
     assert_eq!(
-        build_card(&words, Some(&mapping(vec![volume.clone()])), &rules).unwrap_err().code(),
+        build_card(&words, Some(&mapping(vec![volume.clone()])), &rules)
+            .unwrap_err()
+            .code(),
         "BAD_CHARACTERISTIC"
     );
     let litres = product("Чайник", Some("x"), &[("Объём", "1700 мл")], Dimensions::default());
@@ -130,7 +143,11 @@ fn titles_are_cut_to_60_at_a_word_boundary() {
     assert_eq!(cut, "Электрический чайник Polaris PWK 1725CGLD стеклянный с");
     assert_eq!(cut_at_word("Короткое название", 60), "Короткое название");
     let one_word = "Ж".repeat(80);
-    assert_eq!(cut_at_word(&one_word, 60).chars().count(), 60, "a lone long word is cut hard");
+    assert_eq!(
+        cut_at_word(&one_word, 60).chars().count(),
+        60,
+        "a lone long word is cut hard"
+    );
 }
 
 proptest! {

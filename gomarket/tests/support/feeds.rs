@@ -37,7 +37,11 @@ async fn tagged(State(shared): State<Shared>, headers: axum::http::HeaderMap) ->
     shared.hits.fetch_add(1, Ordering::SeqCst);
     let body = shared.feed.lock().unwrap().clone();
     let etag = format!("\"{:016x}\"", fnv1a(&body));
-    let header = |name| headers.get(name).and_then(|v: &axum::http::HeaderValue| v.to_str().ok());
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
+    };
     let unchanged = match header("if-none-match") {
         Some(sent) => sent == etag,
         None => header("if-modified-since") == Some(LAST_MODIFIED),
@@ -50,9 +54,9 @@ async fn tagged(State(shared): State<Shared>, headers: axum::http::HeaderMap) ->
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .fold(0xcbf29ce484222325, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x100000001b3))
+    bytes.iter().fold(0xcbf29ce484222325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    })
 }
 
 async fn flaky(State(shared): State<Shared>) -> Response {

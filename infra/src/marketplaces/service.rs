@@ -126,7 +126,11 @@ impl Marketplaces {
         }
         let secret = self
             .secrets
-            .put(&format!("marketplace-token:{id}"), &SecretValue::new(token.trim()), &metadata.actor)
+            .put(
+                &format!("marketplace-token:{id}"),
+                &SecretValue::new(token.trim()),
+                &metadata.actor,
+            )
             .await
             .map_err(store_error)
             .map_err(ConnectError::Store)?;
@@ -134,7 +138,11 @@ impl Marketplaces {
         let command = AccountCommand::Connect(settings);
         let executed = self
             .accounts
-            .execute(&id.to_string(), command, &metadata.with_command("ConnectMarketplaceAccount"))
+            .execute(
+                &id.to_string(),
+                command,
+                &metadata.with_command("ConnectMarketplaceAccount"),
+            )
             .await
             .map_err(|e| match e {
                 CommandError::Refused(r) => ConnectError::Refused(r),
@@ -142,7 +150,11 @@ impl Marketplaces {
             })?;
         let verified = self
             .accounts
-            .execute(&id.to_string(), AccountCommand::RecordVerified, &metadata.with_command("RecordAccountVerified"))
+            .execute(
+                &id.to_string(),
+                AccountCommand::RecordVerified,
+                &metadata.with_command("RecordAccountVerified"),
+            )
             .await
             .map_err(|e| ConnectError::Store(e.to_string()))?;
         Ok((
@@ -199,7 +211,11 @@ impl Marketplaces {
     }
 
     /// The seller's mapping of `category` on `marketplace`, if set.
-    pub async fn mapping_for(&self, marketplace: Marketplace, category: &str) -> Result<Option<CategoryMappingState>, String> {
+    pub async fn mapping_for(
+        &self,
+        marketplace: Marketplace,
+        category: &str,
+    ) -> Result<Option<CategoryMappingState>, String> {
         let id = CategoryMappingId::for_category(marketplace, category);
         Ok(self.mappings.load(&id.to_string()).await.map_err(store_error)?.state)
     }
@@ -219,7 +235,10 @@ impl Marketplaces {
     }
 
     /// Products by id, current state (absent ones are missing from the map).
-    pub async fn load_products(&self, ids: &[ProductId]) -> Result<std::collections::HashMap<ProductId, ProductState>, String> {
+    pub async fn load_products(
+        &self,
+        ids: &[ProductId],
+    ) -> Result<std::collections::HashMap<ProductId, ProductState>, String> {
         let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
         let mut conn = self.pool.acquire().await.map_err(store_error)?;
         let loaded = load_many::<Product>(&mut conn, &keys).await.map_err(store_error)?;
@@ -271,7 +290,11 @@ impl Marketplaces {
             let listing_id = ListingId::for_product(account_id, product_id);
             match self
                 .listings
-                .execute(&listing_id.to_string(), command, &metadata.with_command("PublishListing"))
+                .execute(
+                    &listing_id.to_string(),
+                    command,
+                    &metadata.with_command("PublishListing"),
+                )
                 .await
             {
                 Ok(executed) => outcomes.push(PublishOutcome::Listed(

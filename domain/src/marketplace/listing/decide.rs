@@ -6,7 +6,11 @@ use chrono::{DateTime, Utc};
 
 /// Decides a listing command. Repeated confirmations (a worker retrying after a crash) record
 /// nothing; steps that do not follow from the state are refused as out of order.
-pub fn decide(listing: &Listing, command: ListingCommand, now: DateTime<Utc>) -> Result<Vec<ListingEvent>, ListingRefusal> {
+pub fn decide(
+    listing: &Listing,
+    command: ListingCommand,
+    now: DateTime<Utc>,
+) -> Result<Vec<ListingEvent>, ListingRefusal> {
     let at = now;
     let Some(state) = &listing.state else {
         return match command {
@@ -25,7 +29,11 @@ pub fn decide(listing: &Listing, command: ListingCommand, now: DateTime<Utc>) ->
                     at,
                 }];
                 if let Some(reason) = refusal {
-                    events.push(ListingEvent::CardRejected { reason, local: true, at });
+                    events.push(ListingEvent::CardRejected {
+                        reason,
+                        local: true,
+                        at,
+                    });
                 }
                 Ok(events)
             }
@@ -54,11 +62,19 @@ pub fn decide(listing: &Listing, command: ListingCommand, now: DateTime<Utc>) ->
             match (&state.card, refusal) {
                 (CardState::Rejected { .. }, Some(reason)) => {
                     events.push(ListingEvent::ListingRepublished { at });
-                    events.push(ListingEvent::CardRejected { reason, local: true, at });
+                    events.push(ListingEvent::CardRejected {
+                        reason,
+                        local: true,
+                        at,
+                    });
                 }
                 (CardState::Rejected { .. }, None) => events.push(ListingEvent::ListingRepublished { at }),
                 (CardState::NotPublished, Some(reason)) => {
-                    events.push(ListingEvent::CardRejected { reason, local: true, at });
+                    events.push(ListingEvent::CardRejected {
+                        reason,
+                        local: true,
+                        at,
+                    });
                 }
                 _ => {}
             }
@@ -74,10 +90,17 @@ pub fn decide(listing: &Listing, command: ListingCommand, now: DateTime<Utc>) ->
         }
         ListingCommand::RequestCard(draft) => match state.card {
             CardState::NotPublished => events.push(ListingEvent::CardRequested { draft, at }),
-            _ => return Err(ListingRefusal::OutOfOrder("only a card not published yet can be requested")),
+            _ => {
+                return Err(ListingRefusal::OutOfOrder(
+                    "only a card not published yet can be requested",
+                ));
+            }
         },
         ListingCommand::ConfirmCard { nm_id, chrt_ids } => match &state.card {
-            CardState::Created { nm_id: known, chrt_ids: sizes } if *known == nm_id && *sizes == chrt_ids => {}
+            CardState::Created {
+                nm_id: known,
+                chrt_ids: sizes,
+            } if *known == nm_id && *sizes == chrt_ids => {}
             // Found on the marketplace: whatever we believed, the card is there.
             _ => events.push(ListingEvent::CardCreated { nm_id, chrt_ids, at }),
         },
@@ -135,7 +158,10 @@ pub fn decide(listing: &Listing, command: ListingCommand, now: DateTime<Utc>) ->
             if state.chrt_ids().is_empty() {
                 return Err(ListingRefusal::OutOfOrder("a stock needs the card's sizes first"));
             }
-            let same = state.stock.as_ref().is_some_and(|s| s.intent == intent && s.state == PushState::Pending);
+            let same = state
+                .stock
+                .as_ref()
+                .is_some_and(|s| s.intent == intent && s.state == PushState::Pending);
             if !same {
                 events.push(ListingEvent::StockRequested {
                     intent,

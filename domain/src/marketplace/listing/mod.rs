@@ -59,9 +59,13 @@ impl ListingTarget {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PriceOutcome {
     Applied,
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
     /// Held by the marketplace's price quarantine (a cut of 3× or more).
-    Quarantined { reason: String },
+    Quarantined {
+        reason: String,
+    },
 }
 
 /// How a pushed stock ended.
@@ -86,10 +90,16 @@ pub enum ListingCommand {
     /// The worker is about to upload this card.
     RequestCard(Box<CardDraft>),
     /// The card exists on the marketplace (found by vendor code).
-    ConfirmCard { nm_id: u64, chrt_ids: Vec<u64> },
+    ConfirmCard {
+        nm_id: u64,
+        chrt_ids: Vec<u64>,
+    },
     /// The card was refused, in the marketplace's words (or, `local`, by GoMarket's own
     /// validation when the product changed since publication).
-    RejectCard { reason: String, local: bool },
+    RejectCard {
+        reason: String,
+        local: bool,
+    },
     /// An upload that never showed up, neither as a card nor as an error: upload again.
     ExpireCardRequest,
     /// The marketplace accepted price task `task_id` for intent `intent`.
@@ -99,14 +109,20 @@ pub enum ListingCommand {
         discount: DiscountPercent,
         task_id: u64,
     },
-    SettlePrice { task_id: u64, outcome: PriceOutcome },
+    SettlePrice {
+        task_id: u64,
+        outcome: PriceOutcome,
+    },
     /// The worker is pushing stock for intent `intent`.
     RequestStock {
         intent: u64,
         amount: ListedStock,
         warehouse: WarehouseId,
     },
-    SettleStock { intent: u64, outcome: StockOutcome },
+    SettleStock {
+        intent: u64,
+        outcome: StockOutcome,
+    },
 }
 
 impl ListingCommand {
@@ -136,13 +152,18 @@ pub enum ListingEvent {
         at: DateTime<Utc>,
     },
     /// Published again after its card was rejected: the card goes back to `NotPublished`.
-    ListingRepublished { at: DateTime<Utc> },
+    ListingRepublished {
+        at: DateTime<Utc>,
+    },
     ListingTargetSet {
         target: ListingTarget,
         intent: u64,
         at: DateTime<Utc>,
     },
-    CardRequested { draft: Box<CardDraft>, at: DateTime<Utc> },
+    CardRequested {
+        draft: Box<CardDraft>,
+        at: DateTime<Utc>,
+    },
     CardCreated {
         nm_id: u64,
         chrt_ids: Vec<u64>,
@@ -154,7 +175,9 @@ pub enum ListingEvent {
         local: bool,
         at: DateTime<Utc>,
     },
-    CardRequestExpired { at: DateTime<Utc> },
+    CardRequestExpired {
+        at: DateTime<Utc>,
+    },
     PriceRequested {
         intent: u64,
         value: WholeRoubles,
@@ -162,7 +185,10 @@ pub enum ListingEvent {
         task_id: u64,
         at: DateTime<Utc>,
     },
-    PriceApplied { task_id: u64, at: DateTime<Utc> },
+    PriceApplied {
+        task_id: u64,
+        at: DateTime<Utc>,
+    },
     PriceFailed {
         task_id: u64,
         reason: String,
@@ -179,7 +205,10 @@ pub enum ListingEvent {
         warehouse: WarehouseId,
         at: DateTime<Utc>,
     },
-    StockApplied { intent: u64, at: DateTime<Utc> },
+    StockApplied {
+        intent: u64,
+        at: DateTime<Utc>,
+    },
     StockFailed {
         intent: u64,
         reason: String,

@@ -14,9 +14,17 @@ pub enum CardState {
     /// Waiting to be uploaded.
     NotPublished,
     /// Uploaded; the marketplace creates cards asynchronously.
-    Requested { at: DateTime<Utc> },
-    Created { nm_id: u64, chrt_ids: Vec<u64> },
-    Rejected { reason: String, local: bool },
+    Requested {
+        at: DateTime<Utc>,
+    },
+    Created {
+        nm_id: u64,
+        chrt_ids: Vec<u64>,
+    },
+    Rejected {
+        reason: String,
+        local: bool,
+    },
 }
 
 /// Where a pushed price or stock stands.
@@ -120,7 +128,9 @@ impl ListingState {
         match &self.stock {
             None => true,
             Some(push) if push.state == PushState::Pending => false,
-            Some(push) => push.intent < self.intent && (push.amount != self.target.stock || push.state != PushState::Applied),
+            Some(push) => {
+                push.intent < self.intent && (push.amount != self.target.stock || push.state != PushState::Applied)
+            }
         }
     }
 

@@ -76,7 +76,10 @@ fn draft() -> Box<CardDraft> {
 }
 
 fn requested() -> ListingEvent {
-    ListingEvent::CardRequested { draft: draft(), at: now() }
+    ListingEvent::CardRequested {
+        draft: draft(),
+        at: now(),
+    }
 }
 
 fn created() -> ListingEvent {
@@ -99,19 +102,25 @@ fn price_requested(task_id: u64) -> ListingEvent {
 
 #[test]
 fn publishing_creates_a_listing_waiting_for_its_card() {
-    test().given_no_previous_events().when(publish(None)).then_expect_events(vec![published()]);
+    test()
+        .given_no_previous_events()
+        .when(publish(None))
+        .then_expect_events(vec![published()]);
 }
 
 #[test]
 fn a_card_failing_local_validation_is_rejected_at_once_and_never_requested() {
-    test().given_no_previous_events().when(publish(Some("UNMAPPED_CATEGORY: …"))).then_expect_events(vec![
-        published(),
-        ListingEvent::CardRejected {
-            reason: "UNMAPPED_CATEGORY: …".into(),
-            local: true,
-            at: now(),
-        },
-    ]);
+    test()
+        .given_no_previous_events()
+        .when(publish(Some("UNMAPPED_CATEGORY: …")))
+        .then_expect_events(vec![
+            published(),
+            ListingEvent::CardRejected {
+                reason: "UNMAPPED_CATEGORY: …".into(),
+                local: true,
+                at: now(),
+            },
+        ]);
     test()
         .given(vec![
             published(),
@@ -122,7 +131,9 @@ fn a_card_failing_local_validation_is_rejected_at_once_and_never_requested() {
             },
         ])
         .when(ListingCommand::RequestCard(draft()))
-        .then_expect_error(ListingRefusal::OutOfOrder("only a card not published yet can be requested"));
+        .then_expect_error(ListingRefusal::OutOfOrder(
+            "only a card not published yet can be requested",
+        ));
 }
 
 #[test]
@@ -143,7 +154,10 @@ fn republishing_a_rejected_card_queues_it_again() {
 
 #[test]
 fn the_card_state_machine_runs_requested_then_created() {
-    test().given(vec![published()]).when(ListingCommand::RequestCard(draft())).then_expect_events(vec![requested()]);
+    test()
+        .given(vec![published()])
+        .when(ListingCommand::RequestCard(draft()))
+        .then_expect_events(vec![requested()]);
     test()
         .given(vec![published(), requested()])
         .when(ListingCommand::ConfirmCard {

@@ -117,7 +117,9 @@ pub struct WbAccount {
 
 impl std::fmt::Debug for WbAccount {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WbAccount").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("WbAccount")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -187,7 +189,11 @@ impl WbClient {
                     if status == StatusCode::TOO_MANY_REQUESTS && rate_limited < self.retry.max_rate_limited {
                         rate_limited += 1;
                         let wait = retry_after(&response).unwrap_or_else(|| self.backoff(rate_limited));
-                        tracing::warn!(group = group.name(), ?wait, "Wildberries answered 429; waiting as asked");
+                        tracing::warn!(
+                            group = group.name(),
+                            ?wait,
+                            "Wildberries answered 429; waiting as asked"
+                        );
                         self.limits
                             .block_until(account.id, group, tokio::time::Instant::now() + wait);
                         continue;

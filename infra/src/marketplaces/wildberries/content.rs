@@ -114,7 +114,14 @@ impl WbClient {
     pub async fn upload_cards(&self, account: &WbAccount, batch: &[Value]) -> Result<(), WbError> {
         let body = Value::Array(batch.to_vec());
         let answer = self
-            .send(account, LimitGroup::CardsWrite, WbApi::Content, Method::POST, "/content/v2/cards/upload", Some(&body))
+            .send(
+                account,
+                LimitGroup::CardsWrite,
+                WbApi::Content,
+                Method::POST,
+                "/content/v2/cards/upload",
+                Some(&body),
+            )
             .await?;
         if answer.body.get("error").and_then(Value::as_bool) == Some(true) {
             return Err(WbError::Refused {
@@ -133,7 +140,14 @@ impl WbClient {
         loop {
             let body = json!({ "settings": { "cursor": cursor, "filter": { "withPhoto": -1 } } });
             let page: CardsPage = self
-                .send(account, LimitGroup::Content, WbApi::Content, Method::POST, "/content/v2/get/cards/list", Some(&body))
+                .send(
+                    account,
+                    LimitGroup::Content,
+                    WbApi::Content,
+                    Method::POST,
+                    "/content/v2/get/cards/list",
+                    Some(&body),
+                )
                 .await?
                 .parse()?;
             let count = page.cards.len();
@@ -147,7 +161,9 @@ impl WbClient {
             if total < LIST_PAGE as u64 || count == 0 {
                 break;
             }
-            let (Some(updated_at), Some(nm_id)) = (next.updated_at, next.nm_id) else { break };
+            let (Some(updated_at), Some(nm_id)) = (next.updated_at, next.nm_id) else {
+                break;
+            };
             let following = json!({ "limit": LIST_PAGE, "updatedAt": updated_at, "nmID": nm_id });
             if following == cursor {
                 break; // the cursor did not move: nothing more
@@ -164,7 +180,14 @@ impl WbClient {
         loop {
             let body = json!({ "cursor": cursor, "order": { "ascending": true } });
             let answer = self
-                .send(account, LimitGroup::CardErrors, WbApi::Content, Method::POST, "/content/v2/cards/error/list", Some(&body))
+                .send(
+                    account,
+                    LimitGroup::CardErrors,
+                    WbApi::Content,
+                    Method::POST,
+                    "/content/v2/cards/error/list",
+                    Some(&body),
+                )
                 .await?;
             let data = &answer.body["data"];
             for item in data["items"].as_array().into_iter().flatten() {
@@ -177,7 +200,10 @@ impl WbClient {
                     .collect();
                 for code in item["vendorCodes"].as_array().into_iter().flatten() {
                     if let Some(code) = code.as_str() {
-                        errors.entry(code.to_owned()).or_default().extend(reasons.iter().cloned());
+                        errors
+                            .entry(code.to_owned())
+                            .or_default()
+                            .extend(reasons.iter().cloned());
                     }
                 }
             }

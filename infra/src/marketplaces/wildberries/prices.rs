@@ -61,7 +61,14 @@ impl WbClient {
             .map(|i| json!({ "nmID": i.nm_id, "price": i.price, "discount": i.discount }))
             .collect();
         let answer = self
-            .send(account, LimitGroup::Prices, WbApi::Prices, Method::POST, "/api/v2/upload/task", Some(&json!({ "data": data })))
+            .send(
+                account,
+                LimitGroup::Prices,
+                WbApi::Prices,
+                Method::POST,
+                "/api/v2/upload/task",
+                Some(&json!({ "data": data })),
+            )
             .await?;
         let id = answer.body["data"]["id"].as_u64().ok_or_else(|| WbError::BadResponse {
             reason: format!("price task without an id: {}", answer.body),
@@ -75,7 +82,14 @@ impl WbClient {
 
     pub async fn price_task_state(&self, account: &WbAccount, task: u64) -> Result<TaskState, WbError> {
         let answer = self
-            .send(account, LimitGroup::Prices, WbApi::Prices, Method::GET, &format!("/api/v2/history/tasks?uploadID={task}"), None)
+            .send(
+                account,
+                LimitGroup::Prices,
+                WbApi::Prices,
+                Method::GET,
+                &format!("/api/v2/history/tasks?uploadID={task}"),
+                None,
+            )
             .await?;
         Ok(match answer.body["data"]["status"].as_u64() {
             Some(3) => TaskState::Done,
@@ -92,8 +106,11 @@ impl WbClient {
         let mut offset = 0;
         loop {
             let path = format!("/api/v2/history/goods/task?uploadID={task}&limit={PRICE_BATCH}&offset={offset}");
-            let answer = self.send(account, LimitGroup::Prices, WbApi::Prices, Method::GET, &path, None).await?;
-            let goods: Vec<GoodHistory> = serde_json::from_value(answer.body["data"]["historyGoods"].clone()).unwrap_or_default();
+            let answer = self
+                .send(account, LimitGroup::Prices, WbApi::Prices, Method::GET, &path, None)
+                .await?;
+            let goods: Vec<GoodHistory> =
+                serde_json::from_value(answer.body["data"]["historyGoods"].clone()).unwrap_or_default();
             let count = goods.len();
             items.extend(goods.into_iter().map(|g| ItemResult {
                 nm_id: g.nm_id,

@@ -81,13 +81,12 @@ pub async fn remember(
 
 /// The validators `url` had at the supplier's last completed import.
 pub async fn known_validators(pool: &PgPool, supplier: Uuid, url: &str) -> Result<Option<Validators>, sqlx::Error> {
-    let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT etag, last_modified FROM supplier_feed_validators WHERE supplier_id = $1 AND url = $2",
-    )
-    .bind(supplier)
-    .bind(url)
-    .fetch_optional(pool)
-    .await?;
+    let row: Option<(Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT etag, last_modified FROM supplier_feed_validators WHERE supplier_id = $1 AND url = $2")
+            .bind(supplier)
+            .bind(url)
+            .fetch_optional(pool)
+            .await?;
     Ok(row.map(|(etag, last_modified)| Validators { etag, last_modified }))
 }
 

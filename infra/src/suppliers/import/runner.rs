@@ -456,7 +456,11 @@ impl Importer {
     /// Every file of the feed on local disk with its validators, or `None` when the server
     /// answered 304 for every file to the validators of the last completed import. When only
     /// some files are unchanged, those are downloaded again: an import reads the whole set.
-    async fn download(&self, run: &ImportRun, urls: &[String]) -> Result<Option<Vec<(LocalFeed, Validators)>>, ImportError> {
+    async fn download(
+        &self,
+        run: &ImportRun,
+        urls: &[String],
+    ) -> Result<Option<Vec<(LocalFeed, Validators)>>, ImportError> {
         let supplier = run.supplier_id.as_uuid();
         let mut opened = Vec::with_capacity(urls.len());
         for url in urls {

@@ -1,0 +1,336 @@
+//! `connectMarketplaceAccount`, `disableMarketplaceAccount`, `enableMarketplaceAccount`,
+//! `replaceMarketplaceToken`, `setCategoryMapping`.
+
+use crate::payload::{UserError, report};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use gomarket_domain::identity::Permission;
+use gomarket_domain::marketplace::account::{AccountCommand, AccountId, AccountRefusal, AccountSettings};
+use gomarket_domain::marketplace::card::CardRules;
+use gomarket_domain::marketplace::category_mapping::{CategoryMappingCommand, MappedCharacteristic, MappingRefusal};
+use gomarket_domain::marketplace::values::{AccountName, SubjectId, VendorCode, WarehouseId};
+use gomarket_infra::event_store::{CommandError, EventMetadata};
+use gomarket_infra::marketplaces::{ConnectError, Marketplaces};
+use gomarket_query_api::access::permission;
+use gomarket_query_api::catalog::parse_uuid;
+use gomarket_query_api::context::request_context;
+use gomarket_query_api::marketplace::{AccountGql, CategoryMappingGql, MarketplaceGql};
+use gomarket_query_api::{ErrorCode, internal_error};
+use std::sync::Arc;
+
+/// The longest vendor code prefix: leaves room for the SKU within 72 characters.
+const MAX_PREFIX_CHARS: usize = 20;
+
+#[derive(Debug, Clone, InputObject)]
+pub struct ConnectMarketplaceAccountInput {
+    pub name: String,
+    pub marketplace: MarketplaceGql,
+    /// The marketplace API token (Wildberries: content, prices and marketplace categories).
+    /// Checked with the marketplace, then kept encrypted; never shown again.
+    pub token: String,
+    /// The seller's warehouses for stocks (the first is where stocks go).
+    pub warehouse_ids: Vec<i64>,
+    /// Put before each product's SKU to make its vendor code (≤ 20 characters).
+    #[graphql(default)]
+    pub vendor_code_prefix: String,
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct AccountPayload {
+    pub account: Option<AccountGql>,
+    pub errors: Vec<UserError>,
+    pub consistency_token: Option<String>,
+}
+
+impl AccountPayload {
+    fn refused(ctx: &Context<'_>, errors: Vec<UserError>) -> Self {
+        report(ctx, &errors);
+        Self {
+            account: None,
+            errors,
+            consistency_token: None,
+        }
+    }
+}
+
+fn account_refusal(refusal: &AccountRefusal) -> UserError {
+    let (code, field) = match refusal {
+        AccountRefusal::BadId => (ErrorCode::BadUserInput, "id"),
+        AccountRefusal::AlreadyConnected => (ErrorCode::Conflict, "id"),
+        AccountRefusal::NotFound => (ErrorCode::NotFound, "id"),
+        AccountRefusal::NoWarehouse => (ErrorCode::BadUserInput, "warehouseIds"),
+    };
+    UserError::new(code, field, refusal.to_string())
+}
+
+fn metadata(ctx: &Context<'_>, command: &str) -> EventMetadata {
+    let request = request_context(ctx);
+    EventMetadata::new(request.correlation_id.clone(), request.actor(), command)
+}
+
+fn parse_connect(
+    input: &ConnectMarketplaceAccountInput,
+) -> Result<(AccountName, Vec<WarehouseId>, String), Vec<UserError>> {
+    let mut errors = Vec::new();
+    let name = AccountName::parse(&input.name)
+        .map_err(|e| errors.push(UserError::new(ErrorCode::BadUserInput, "name", e.to_string())))
+        .ok();
+    if input.token.trim().is_empty() {
+        errors.push(UserError::new(ErrorCode::BadUserInput, "token", "must not be empty"));
+    }
+    let mut warehouses = Vec::new();
+    for raw in &input.warehouse_ids {
+        match WarehouseId::new(*raw) {
+            Ok(id) if !warehouses.contains(&id) => warehouses.push(id),
+            Ok(_) => errors.push(UserError::new(
+                ErrorCode::BadUserInput,
+                "warehouseIds",
+                format!("{raw} is listed twice"),
+            )),
+            Err(e) => errors.push(UserError::new(
+                ErrorCode::BadUserInput,
+                "warehouseIds",
+                format!("{raw} {e}"),
+            )),
+        }
+    }
+    if input.warehouse_ids.is_empty() {
+        errors.push(UserError::new(
+            ErrorCode::BadUserInput,
+            "warehouseIds",
+            "at least one warehouse id is needed to push stocks",
+        ));
+    }
+    let prefix = input.vendor_code_prefix.trim().to_owned();
+    if prefix.chars().count() > MAX_PREFIX_CHARS || (!prefix.is_empty() && VendorCode::parse(&prefix).is_err()) {
+        errors.push(UserError::new(
+            ErrorCode::BadUserInput,
+            "vendorCodePrefix",
+            format!("must be at most {MAX_PREFIX_CHARS} characters without spaces"),
+        ));
+    }
+    match name {
+        Some(name) if errors.is_empty() => Ok((name, warehouses, prefix)),
+        _ => Err(errors),
+    }
+}
+
+#[derive(Debug, Clone, InputObject)]
+pub struct MappedCharacteristicInput {
+    /// The marketplace's characteristic id.
+    pub id: i64,
+    pub name: String,
+    /// The product attribute holding its value.
+    pub attribute: String,
+    #[graphql(default)]
+    pub required: bool,
+    #[graphql(default)]
+    pub numeric: bool,
+}
+
+#[derive(Debug, Clone, InputObject)]
+pub struct CategoryMappingInput {
+    pub marketplace: MarketplaceGql,
+    /// The catalog category path, as products carry it (`Бытовая техника/Чайники`).
+    pub category: String,
+    /// The marketplace subject (Wildberries `subjectID`).
+    pub subject_id: i64,
+    #[graphql(default)]
+    pub characteristics: Vec<MappedCharacteristicInput>,
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct CategoryMappingPayload {
+    pub mapping: Option<CategoryMappingGql>,
+    pub errors: Vec<UserError>,
+    pub consistency_token: Option<String>,
+}
+
+fn mapping_refusal(refusal: &MappingRefusal) -> UserError {
+    let field = match refusal {
+        MappingRefusal::BadId => "id",
+        MappingRefusal::EmptyCategory => "category",
+        MappingRefusal::DuplicateCharacteristic(_) => "characteristics",
+    };
+    UserError::new(ErrorCode::BadUserInput, field, refusal.to_string())
+}
+
+#[derive(Debug, Default)]
+pub struct AccountMutation;
+
+impl AccountMutation {
+    async fn account_command(&self, ctx: &Context<'_>, id: &ID, command: AccountCommand) -> Result<AccountPayload> {
+        let id = match parse_uuid(id, "id") {
+            Ok(id) => AccountId::from(id),
+            Err(_) => {
+                return Ok(AccountPayload::refused(
+                    ctx,
+                    vec![UserError::new(ErrorCode::BadUserInput, "id", "not a valid id")],
+                ));
+            }
+        };
+        let marketplaces = ctx.data::<Arc<Marketplaces>>()?;
+        let metadata = metadata(ctx, command.name());
+        match marketplaces
+            .accounts()
+            .execute(&id.to_string(), command, &metadata)
+            .await
+        {
+            Ok(executed) => Ok(AccountPayload {
+                account: executed
+                    .aggregate
+                    .state
+                    .as_ref()
+                    .map(|s| AccountGql::new(id, executed.version, s)),
+                errors: vec![],
+                consistency_token: executed.token.map(|t| t.encode()),
+            }),
+            Err(CommandError::Refused(r)) => Ok(AccountPayload::refused(ctx, vec![account_refusal(&r)])),
+            Err(CommandError::Conflict) => Ok(AccountPayload::refused(
+                ctx,
+                vec![UserError::new(ErrorCode::Conflict, "id", "changed concurrently; retry")],
+            )),
+            Err(e) => Err(internal_error(&e, &request_context(ctx).correlation_id)),
+        }
+    }
+}
+
+#[Object]
+impl AccountMutation {
+    /// Connects a seller account: the token is checked with the marketplace (`/ping`) and
+    /// kept encrypted in the secrets store; a refused token connects nothing.
+    #[graphql(guard = "permission(Permission::MarketplaceWrite)")]
+    async fn connect_marketplace_account(
+        &self,
+        ctx: &Context<'_>,
+        input: ConnectMarketplaceAccountInput,
+    ) -> Result<AccountPayload> {
+        let (name, warehouse_ids, prefix) = match parse_connect(&input) {
+            Ok(parsed) => parsed,
+            Err(errors) => return Ok(AccountPayload::refused(ctx, errors)),
+        };
+        let marketplaces = ctx.data::<Arc<Marketplaces>>()?;
+        let marketplace = input.marketplace.into();
+        let settings = |secret: gomarket_infra::secrets::SecretId| AccountSettings {
+            name,
+            marketplace,
+            token_secret_id: secret.0,
+            warehouse_ids,
+            card_rules: CardRules {
+                vendor_code_prefix: prefix,
+                ..CardRules::default()
+            },
+        };
+        match marketplaces
+            .connect(settings, &input.token, &metadata(ctx, "ConnectMarketplaceAccount"))
+            .await
+        {
+            Ok((id, executed)) => Ok(AccountPayload {
+                account: executed
+                    .aggregate
+                    .state
+                    .as_ref()
+                    .map(|s| AccountGql::new(id, executed.version, s)),
+                errors: vec![],
+                consistency_token: executed.token.map(|t| t.encode()),
+            }),
+            Err(ConnectError::TokenRefused(detail)) => Ok(AccountPayload::refused(
+                ctx,
+                vec![UserError::new(
+                    ErrorCode::BadUserInput,
+                    "token",
+                    format!("the marketplace refused the token: {detail}"),
+                )],
+            )),
+            Err(e @ ConnectError::Upstream(_)) => Ok(AccountPayload::refused(
+                ctx,
+                vec![UserError::new(ErrorCode::UpstreamUnavailable, "token", e.to_string())],
+            )),
+            Err(ConnectError::Refused(r)) => Ok(AccountPayload::refused(ctx, vec![account_refusal(&r)])),
+            Err(e @ ConnectError::Store(_)) => Err(internal_error(&e, &request_context(ctx).correlation_id)),
+        }
+    }
+
+    /// Stops all pushes of an account (its listings stay).
+    #[graphql(guard = "permission(Permission::MarketplaceWrite)")]
+    async fn disable_marketplace_account(&self, ctx: &Context<'_>, id: ID) -> Result<AccountPayload> {
+        self.account_command(ctx, &id, AccountCommand::Disable).await
+    }
+
+    #[graphql(guard = "permission(Permission::MarketplaceWrite)")]
+    async fn enable_marketplace_account(&self, ctx: &Context<'_>, id: ID) -> Result<AccountPayload> {
+        self.account_command(ctx, &id, AccountCommand::Enable).await
+    }
+
+    /// Maps a catalog category to a marketplace subject, with the subject's characteristics
+    /// taken from product attributes. Replaces the category's mapping as a whole.
+    #[graphql(guard = "permission(Permission::MarketplaceWrite)")]
+    async fn set_category_mapping(
+        &self,
+        ctx: &Context<'_>,
+        input: CategoryMappingInput,
+    ) -> Result<CategoryMappingPayload> {
+        let refused = |errors: Vec<UserError>| {
+            report(ctx, &errors);
+            Ok(CategoryMappingPayload {
+                mapping: None,
+                errors,
+                consistency_token: None,
+            })
+        };
+        let subject_id = match SubjectId::new(input.subject_id) {
+            Ok(id) => id,
+            Err(e) => {
+                return refused(vec![UserError::new(
+                    ErrorCode::BadUserInput,
+                    "subjectId",
+                    e.to_string(),
+                )]);
+            }
+        };
+        let mut characteristics = Vec::new();
+        for c in input.characteristics {
+            let (Ok(id), false, false) = (
+                u64::try_from(c.id),
+                c.name.trim().is_empty(),
+                c.attribute.trim().is_empty(),
+            ) else {
+                return refused(vec![UserError::new(
+                    ErrorCode::BadUserInput,
+                    "characteristics",
+                    "each needs a positive id, a name and an attribute",
+                )]);
+            };
+            characteristics.push(MappedCharacteristic {
+                id,
+                name: c.name.trim().to_owned(),
+                attribute: c.attribute.trim().to_owned(),
+                required: c.required,
+                numeric: c.numeric,
+            });
+        }
+        let command = CategoryMappingCommand::Set {
+            marketplace: input.marketplace.into(),
+            category: input.category,
+            subject_id,
+            characteristics,
+        };
+        let marketplaces = ctx.data::<Arc<Marketplaces>>()?;
+        match marketplaces
+            .set_mapping(command, &metadata(ctx, "SetCategoryMapping"))
+            .await
+        {
+            Ok((_, executed)) => Ok(CategoryMappingPayload {
+                mapping: executed.aggregate.state.as_ref().map(CategoryMappingGql::from),
+                errors: vec![],
+                consistency_token: executed.token.map(|t| t.encode()),
+            }),
+            Err(CommandError::Refused(r)) => refused(vec![mapping_refusal(&r)]),
+            Err(CommandError::Conflict) => refused(vec![UserError::new(
+                ErrorCode::Conflict,
+                "category",
+                "changed concurrently; retry",
+            )]),
+            Err(e) => Err(internal_error(&e, &request_context(ctx).correlation_id)),
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! `publishProducts` and `setListingTarget`.
+
+use crate::payload::{UserError, report};
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use gomarket_domain::catalog::{Kopecks, ProductId};
+use gomarket_domain::identity::Permission;
+use gomarket_domain::marketplace::account::AccountId;
+use gomarket_domain::marketplace::listing::{ListingCommand, ListingRefusal, ListingTarget};
+use gomarket_domain::marketplace::values::{DiscountPercent, ListedStock};
+use gomarket_infra::event_store::{CommandError, EventMetadata};
+use gomarket_infra::marketplaces::{Marketplaces, PublishOutcome};
+use gomarket_query_api::access::permission;
+use gomarket_query_api::catalog::parse_uuid;
+use gomarket_query_api::context::request_context;
+use gomarket_query_api::marketplace::ListingGql;
+use gomarket_query_api::{ErrorCode, internal_error};
+use std::sync::Arc;
+
+/// Most products one `publishProducts` takes.
+const MAX_PUBLISH: usize = 1000;
+
+/// What `publishProducts` answers: the listings, and per-product problems as data.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct PublishPayload {
+    pub listings: Vec<ListingGql>,
+    /// One per product that could not be listed (`field` = `productIds[i]`); a card refused
+    /// by local validation is not an error here: its listing is `REJECTED` with the reason.
+    pub errors: Vec<UserError>,
+    pub consistency_token: Option<String>,
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ListingPayload {
+    pub listing: Option<ListingGql>,
+    pub errors: Vec<UserError>,
+    pub consistency_token: Option<String>,
+}
+
+fn listing_refusal(refusal: &ListingRefusal, field: &str) -> UserError {
+    let code = match refusal {
+        ListingRefusal::BadId => ErrorCode::BadUserInput,
+        ListingRefusal::NotFound => ErrorCode::NotFound,
+        ListingRefusal::Mismatch | ListingRefusal::OutOfOrder(_) => ErrorCode::Conflict,
+    };
+    UserError::new(code, field, refusal.to_string())
+}
+
+fn metadata(ctx: &Context<'_>, command: &str) -> EventMetadata {
+    let request = request_context(ctx);
+    EventMetadata::new(request.correlation_id.clone(), request.actor(), command)
+}
+
+#[derive(Debug, Default)]
+pub struct ListingMutation;
+
+#[Object]
+impl ListingMutation {
+    /// Lists products on an account, wanting each product's price and stock (change them
+    /// with `setListingTarget`). The worker then uploads the cards, and once they exist,
+    /// pushes prices and stocks. Publishing a listed product again republishes a rejected
+    /// card and updates the target.
+    #[graphql(guard = "permission(Permission::PublishingWrite)")]
+    async fn publish_products(
+        &self,
+        ctx: &Context<'_>,
+        account_id: ID,
+        product_ids: Vec<ID>,
+    ) -> Result<PublishPayload> {
+        let refused = |errors: Vec<UserError>| {
+            report(ctx, &errors);
+            Ok(PublishPayload {
+                listings: vec![],
+                errors,
+                consistency_token: None,
+            })
+        };
+        let Ok(account_id) = parse_uuid(&account_id, "accountId").map(AccountId::from) else {
+            return refused(vec![UserError::new(
+                ErrorCode::BadUserInput,
+                "accountId",
+                "not a valid id",
+            )]);
+        };
+        if product_ids.is_empty() || product_ids.len() > MAX_PUBLISH {
+            return refused(vec![UserError::new(
+                ErrorCode::BadUserInput,
+                "productIds",
+                format!("give 1 to {MAX_PUBLISH} product ids"),
+            )]);
+        }
+        let mut errors = Vec::new();
+        let mut ids = Vec::new();
+        for (i, raw) in product_ids.iter().enumerate() {
+            match ProductId::parse(raw) {
+                Ok(id) if !ids.contains(&id) => ids.push(id),
+                Ok(_) => {}
+                Err(_) => errors.push(UserError::new(
+                    ErrorCode::BadUserInput,
+                    &format!("productIds[{i}]"),
+                    "not a valid id",
+                )),
+            }
+        }
+        let marketplaces = ctx.data::<Arc<Marketplaces>>()?;
+        let fail = |e: &dyn std::fmt::Display| internal_error(e, &request_context(ctx).correlation_id);
+        let account = marketplaces.load_account(account_id).await.map_err(|e| fail(&e))?;
+        let Some(account) = account.state else {
+            return refused(vec![UserError::new(
+                ErrorCode::NotFound,
+                "accountId",
+                "marketplace account not found",
+            )]);
+        };
+        let outcomes = marketplaces
+            .publish(account_id, &account, &ids, &metadata(ctx, "PublishProducts"))
+            .await
+            .map_err(|e| fail(&e))?;
+        let position = |id: ProductId| {
+            product_ids
+                .iter()
+                .position(|raw| ProductId::parse(raw).ok() == Some(id))
+                .unwrap_or_default()
+        };
+        let mut listings = Vec::new();
+        let mut token = None;
+        for outcome in outcomes {
+            match outcome {
+                PublishOutcome::Listed(id, listing, latest) => {
+                    // Commands ran one after another: the last token covers them all.
+                    token = latest.or(token);
+                    if let Some(state) = &listing.state {
+                        listings.push(ListingGql::new(id, listing.version as i64, state));
+                    }
+                }
+                PublishOutcome::UnknownProduct(product) => errors.push(UserError::new(
+                    ErrorCode::NotFound,
+                    &format!("productIds[{}]", position(product)),
+                    format!("no product with id {product}"),
+                )),
+                PublishOutcome::Refused(product, refusal) => {
+                    errors.push(listing_refusal(&refusal, &format!("productIds[{}]", position(product))));
+                }
+            }
+        }
+        Ok(PublishPayload {
+            listings,
+            errors,
+            consistency_token: token.map(|t| t.encode()),
+        })
+    }
+
+    /// Overrides what a listing wants live: price before discount (kopecks; the marketplace
+    /// gets whole roubles, rounded up), discount %, stock.
+    #[graphql(guard = "permission(Permission::PublishingWrite)")]
+    async fn set_listing_target(
+        &self,
+        ctx: &Context<'_>,
+        listing_id: ID,
+        price_kopecks: i64,
+        discount_percent: i32,
+        stock: i32,
+    ) -> Result<ListingPayload> {
+        let refused = |errors: Vec<UserError>| {
+            report(ctx, &errors);
+            Ok(ListingPayload {
+                listing: None,
+                errors,
+                consistency_token: None,
+            })
+        };
+        let mut errors = Vec::new();
+        let id = parse_uuid(&listing_id, "listingId")
+            .map_err(|_| errors.push(UserError::new(ErrorCode::BadUserInput, "listingId", "not a valid id")))
+            .ok();
+        let price = Kopecks::new(price_kopecks)
+            .map_err(|e| errors.push(UserError::new(ErrorCode::BadUserInput, "priceKopecks", e.to_string())))
+            .ok();
+        let discount = DiscountPercent::new(discount_percent.into())
+            .map_err(|e| {
+                errors.push(UserError::new(
+                    ErrorCode::BadUserInput,
+                    "discountPercent",
+                    e.to_string(),
+                ))
+            })
+            .ok();
+        let stock = ListedStock::new(stock.into())
+            .map_err(|e| errors.push(UserError::new(ErrorCode::BadUserInput, "stock", e.to_string())))
+            .ok();
+        let (Some(id), Some(price), Some(discount), Some(stock)) = (id, price, discount, stock) else {
+            return refused(errors);
+        };
+        let marketplaces = ctx.data::<Arc<Marketplaces>>()?;
+        let command = ListingCommand::SetTarget(ListingTarget { price, discount, stock });
+        match marketplaces
+            .listings()
+            .execute(&id.to_string(), command, &metadata(ctx, "SetListingTarget"))
+            .await
+        {
+            Ok(executed) => Ok(ListingPayload {
+                listing: executed
+                    .aggregate
+                    .state
+                    .as_ref()
+                    .map(|s| ListingGql::new(id, executed.version as i64, s)),
+                errors: vec![],
+                consistency_token: executed.token.map(|t| t.encode()),
+            }),
+            Err(CommandError::Refused(r)) => refused(vec![listing_refusal(&r, "listingId")]),
+            Err(CommandError::Conflict) => refused(vec![UserError::new(
+                ErrorCode::Conflict,
+                "listingId",
+                "changed concurrently; retry",
+            )]),
+            Err(e) => Err(internal_error(&e, &request_context(ctx).correlation_id)),
+        }
+    }
+}

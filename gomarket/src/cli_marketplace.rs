@@ -1,0 +1,96 @@
+//! Command-line settings of the marketplace side: the Wildberries API base URLs and the
+//! push worker.
+
+use crate::worker::WorkerSettings;
+use gomarket_infra::marketplaces::wildberries::WbEndpoints;
+use std::time::Duration;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct MarketplaceArgs {
+    /// Wildberries Content API base URL (sandbox hosts, a mock or a test server work too).
+    #[arg(
+        long,
+        env = "GOMARKET_WB_CONTENT_URL",
+        default_value = "https://content-api.wildberries.ru"
+    )]
+    pub wb_content_url: String,
+    /// Wildberries Prices and Discounts API base URL.
+    #[arg(
+        long,
+        env = "GOMARKET_WB_PRICES_URL",
+        default_value = "https://discounts-prices-api.wildberries.ru"
+    )]
+    pub wb_prices_url: String,
+    /// Wildberries Marketplace API (stocks, warehouses) base URL.
+    #[arg(
+        long,
+        env = "GOMARKET_WB_MARKETPLACE_URL",
+        default_value = "https://marketplace-api.wildberries.ru"
+    )]
+    pub wb_marketplace_url: String,
+    /// Wildberries common API (token check `/ping`) base URL.
+    #[arg(
+        long,
+        env = "GOMARKET_WB_COMMON_URL",
+        default_value = "https://common-api.wildberries.ru"
+    )]
+    pub wb_common_url: String,
+    /// Pause between the push worker's rounds.
+    #[arg(long, env = "GOMARKET_WORKER_INTERVAL_MS", default_value_t = 5000,
+          value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub worker_interval_ms: u64,
+    /// An uploaded card neither created nor failed after this long is looked up and uploaded
+    /// again.
+    #[arg(long, env = "GOMARKET_WB_CARD_TIMEOUT_SECONDS", default_value_t = 3600)]
+    pub card_timeout_seconds: u64,
+    /// Attempts of a Wildberries request answered 5xx or timing out.
+    #[arg(long, env = "GOMARKET_WB_ATTEMPTS", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub wb_attempts: u32,
+    /// First backoff after a 5xx or timeout (doubles, jittered, up to 30 s).
+    #[arg(long, env = "GOMARKET_WB_BACKOFF_MS", default_value_t = 500)]
+    pub wb_backoff_ms: u64,
+}
+
+impl Default for MarketplaceArgs {
+    fn default() -> Self {
+        let endpoints = WbEndpoints::default();
+        Self {
+            wb_content_url: endpoints.content,
+            wb_prices_url: endpoints.prices,
+            wb_marketplace_url: endpoints.marketplace,
+            wb_common_url: endpoints.common,
+            worker_interval_ms: 5000,
+            card_timeout_seconds: 3600,
+            wb_attempts: 5,
+            wb_backoff_ms: 500,
+        }
+    }
+}
+
+impl MarketplaceArgs {
+    pub fn endpoints(&self) -> WbEndpoints {
+        WbEndpoints {
+            content: self.wb_content_url.clone(),
+            prices: self.wb_prices_url.clone(),
+            marketplace: self.wb_marketplace_url.clone(),
+            common: self.wb_common_url.clone(),
+        }
+    }
+
+    pub fn retry(&self) -> gomarket_infra::marketplaces::wildberries::RetryPolicy {
+        gomarket_infra::marketplaces::wildberries::RetryPolicy {
+            attempts: self.wb_attempts,
+            first_backoff: Duration::from_millis(self.wb_backoff_ms),
+            ..Default::default()
+        }
+    }
+
+    pub fn worker(&self) -> WorkerSettings {
+        WorkerSettings {
+            interval: Duration::from_millis(self.worker_interval_ms),
+            card_timeout: Duration::from_secs(self.card_timeout_seconds),
+            ..WorkerSettings::default()
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! Cards: upload what is waiting, then match uploads to the cards Wildberries created (by
+//! vendor code) or to the drafts it failed (`cards/error/list`).
+
+use super::{PushError, PushWorker, Round};
+use gomarket_domain::catalog::ProductId;
+use gomarket_domain::marketplace::card::{CardDraft, build_card};
+use gomarket_domain::marketplace::listing::{CardState, Listing, ListingCommand, ListingId};
+use gomarket_infra::marketplaces::wildberries::WbError;
+use gomarket_infra::marketplaces::wildberries::content::{ListedCard, upload_batches};
+use gomarket_projections::marketplace::PushQueue;
+use std::collections::HashMap;
+
+/// Builds and uploads the cards waiting in `NotPublished`.
+pub(super) async fn upload(worker: &PushWorker, round: &Round<'_>) -> Result<(), PushError> {
+    let waiting: Vec<(ListingId, Listing)> = worker
+        .queued(round, PushQueue::CardsToUpload)
+        .await?
+        .into_iter()
+        .filter(|(_, l)| l.state.as_ref().is_some_and(|s| s.card == CardState::NotPublished))
+        .collect();
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    // Listings uploaded before (then expired): their card may exist after all. Look them up
+    // by vendor code first; creation is idempotent by it.
+    let known: HashMap<String, ListedCard> = if waiting
+        .iter()
+        .any(|(_, l)| l.state.as_ref().is_some_and(|s| s.draft.is_some()))
+    {
+        cards_by_vendor_code(worker, round).await?
+    } else {
+        HashMap::new()
+    };
+    let product_ids: Vec<ProductId> = waiting
+        .iter()
+        .filter_map(|(_, l)| Some(l.state.as_ref()?.product_id))
+        .collect();
+    let products = worker
+        .marketplaces()
+        .load_products(&product_ids)
+        .await
+        .map_err(PushError::Store)?;
+    let marketplace = round.account.settings.marketplace;
+    let mut mappings = HashMap::new();
+    let mut drafts: Vec<(ListingId, CardDraft)> = Vec::new();
+    for (id, listing) in &waiting {
+        let state = listing.state.as_ref().expect("filtered above");
+        if let Some(card) = known.get(state.vendor_code.as_str()) {
+            let command = ListingCommand::ConfirmCard {
+                nm_id: card.nm_id,
+                chrt_ids: card.chrt_ids.clone(),
+            };
+            worker.record(round, *id, command).await?;
+            continue;
+        }
+        let Some(product) = products.get(&state.product_id) else {
+            let reason = "NOT_FOUND: the product no longer exists".to_owned();
+            worker
+                .record(round, *id, ListingCommand::RejectCard { reason, local: true })
+                .await?;
+            continue;
+        };
+        let category = product.category.as_ref().map(|c| c.as_str().to_owned());
+        let mapping = match &category {
+            Some(category) => {
+                if !mappings.contains_key(category) {
+                    let found = worker
+                        .marketplaces()
+                        .mapping_for(marketplace, category)
+                        .await
+                        .map_err(PushError::Store)?;
+                    mappings.insert(category.clone(), found);
+                }
+                mappings[category].as_ref()
+            }
+            None => None,
+        };
+        match build_card(product, mapping, &round.account.settings.card_rules) {
+            Ok(draft) => drafts.push((*id, draft)),
+            Err(refusal) => {
+                let reason = format!("{}: {refusal}", refusal.code());
+                worker
+                    .record(round, *id, ListingCommand::RejectCard { reason, local: true })
+                    .await?;
+            }
+        }
+    }
+    let cards: Vec<CardDraft> = drafts.iter().map(|(_, d)| d.clone()).collect();
+    let mut listings = drafts.iter();
+    for batch in upload_batches(&cards) {
+        let taken: Vec<&(ListingId, CardDraft)> = listings.by_ref().take(batch.len()).collect();
+        // Marked requested just before its upload: a crash after this never uploads the card
+        // twice (it is found by vendor code, or expires and is looked up before a new upload).
+        for (id, draft) in &taken {
+            worker
+                .record(round, *id, ListingCommand::RequestCard(Box::new(draft.clone())))
+                .await?;
+        }
+        let ids: Vec<ListingId> = taken.iter().map(|(id, _)| *id).collect();
+        match worker.marketplaces().client().upload_cards(&round.wb, &batch).await {
+            Ok(()) => tracing::info!(account = %round.account_id, cards = ids.len(), "cards uploaded"),
+            Err(WbError::Refused { message, .. }) => {
+                for id in ids {
+                    let reason = message.clone();
+                    worker
+                        .record(round, id, ListingCommand::RejectCard { reason, local: false })
+                        .await?;
+                }
+            }
+            Err(error @ (WbError::Unavailable { .. } | WbError::BadResponse { .. })) => {
+                // Not taken: back to the queue for the next round.
+                tracing::warn!(%error, "card upload failed; will retry");
+                for id in ids {
+                    worker.record(round, id, ListingCommand::ExpireCardRequest).await?;
+                }
+            }
+            Err(unauthorized) => return Err(unauthorized.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Matches requested cards to created cards and failed drafts; expires the ones never seen.
+pub(super) async fn discover(worker: &PushWorker, round: &Round<'_>) -> Result<(), PushError> {
+    let requested: Vec<(ListingId, Listing)> = worker
+        .queued(round, PushQueue::CardsRequested)
+        .await?
+        .into_iter()
+        .filter(|(_, l)| {
+            l.state
+                .as_ref()
+                .is_some_and(|s| matches!(s.card, CardState::Requested { .. }))
+        })
+        .collect();
+    if requested.is_empty() {
+        return Ok(());
+    }
+    let created = cards_by_vendor_code(worker, round).await?;
+    let missing = requested
+        .iter()
+        .filter(|(_, l)| {
+            l.state
+                .as_ref()
+                .is_some_and(|s| !created.contains_key(s.vendor_code.as_str()))
+        })
+        .count();
+    let failed = if missing > 0 {
+        worker.marketplaces().client().card_errors(&round.wb).await?
+    } else {
+        Default::default()
+    };
+    let now = chrono::Utc::now();
+    let timeout = chrono::Duration::from_std(worker.settings().card_timeout).unwrap_or(chrono::Duration::hours(1));
+    for (id, listing) in requested {
+        let state = listing.state.as_ref().expect("filtered above");
+        let code = state.vendor_code.as_str();
+        if let Some(card) = created.get(code) {
+            let command = ListingCommand::ConfirmCard {
+                nm_id: card.nm_id,
+                chrt_ids: card.chrt_ids.clone(),
+            };
+            worker.record(round, id, command).await?;
+        } else if let Some(reasons) = failed.get(code) {
+            let reason = if reasons.is_empty() {
+                "Wildberries did not create the card".to_owned()
+            } else {
+                reasons.join("; ")
+            };
+            worker
+                .record(round, id, ListingCommand::RejectCard { reason, local: false })
+                .await?;
+        } else if let CardState::Requested { at } = state.card
+            && now - at > timeout
+        {
+            worker.record(round, id, ListingCommand::ExpireCardRequest).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn cards_by_vendor_code(
+    worker: &PushWorker,
+    round: &Round<'_>,
+) -> Result<HashMap<String, ListedCard>, PushError> {
+    let cards = worker.marketplaces().client().list_cards(&round.wb).await?;
+    Ok(cards
+        .into_iter()
+        .filter(|c| !c.chrt_ids.is_empty())
+        .map(|c| (c.vendor_code.clone(), c))
+        .collect())
+}

@@ -1,0 +1,243 @@
+//! The marketplace push worker (`gomarket worker`, and inside `serve`): it follows the
+//! `listings` read model (built from listing events) and performs what is due, per account:
+//! upload cards, discover created or failed cards, push prices, settle price tasks, push
+//! stocks. One worker holds an account at a time (a PostgreSQL advisory lock), so the
+//! account's rate limits are one process's buckets.
+//!
+//! Exactly once in effect:
+//! - a card is marked `REQUESTED` *before* it is uploaded, so a restart never uploads it
+//!   again; it is matched to its card by vendor code, and one whose upload failed for sure
+//!   (or that never showed up) is looked up by vendor code before it is uploaded again;
+//! - a price is recorded after Wildberries took the task; a resend after a crash is an
+//!   identical task, answered 208 with the same task id;
+//! - a stock is recorded after Wildberries set it; setting it again is harmless.
+//!
+//! Files: [`cards`], [`prices`], [`stocks`]; this one runs the loop.
+
+mod cards;
+mod prices;
+mod stocks;
+
+use gomarket_domain::marketplace::account::{AccountCommand, AccountId, AccountState};
+use gomarket_domain::marketplace::listing::{Listing, ListingCommand, ListingId};
+use gomarket_infra::event_store::batch::load_many;
+use gomarket_infra::event_store::{CommandError, EventMetadata};
+use gomarket_infra::marketplaces::Marketplaces;
+use gomarket_infra::marketplaces::wildberries::{WbAccount, WbError};
+use gomarket_infra::shutdown::Shutdown;
+use gomarket_projections::marketplace::{PushQueue, push_queue};
+use sqlx::Connection as _;
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Tuning of the worker.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerSettings {
+    /// Pause between rounds.
+    pub interval: Duration,
+    /// A card not seen (neither created nor failed) this long after its upload is uploaded
+    /// again (after a look-up by vendor code).
+    pub card_timeout: Duration,
+    /// Listings taken from each queue per round.
+    pub batch: i64,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            interval: Duration::from_secs(5),
+            card_timeout: Duration::from_secs(3600),
+            batch: 10_000,
+        }
+    }
+}
+
+/// Why a round for an account stopped.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PushError {
+    #[error(transparent)]
+    Wb(#[from] WbError),
+    #[error("{0}")]
+    Store(String),
+}
+
+impl<R: std::error::Error> From<CommandError<R>> for PushError {
+    fn from(e: CommandError<R>) -> Self {
+        Self::Store(e.to_string())
+    }
+}
+
+pub struct PushWorker {
+    marketplaces: Arc<Marketplaces>,
+    settings: WorkerSettings,
+}
+
+/// One account's round: who, with which credentials, under which correlation id.
+pub(crate) struct Round<'a> {
+    pub account_id: AccountId,
+    pub account: &'a AccountState,
+    pub wb: WbAccount,
+    pub metadata: EventMetadata,
+}
+
+/// The advisory lock class of accounts being pushed ("WBAC").
+const ACCOUNT_LOCK_CLASS: i32 = 0x5742_4143;
+
+fn lock_key(id: Uuid) -> i32 {
+    let bits = id.as_u128();
+    (bits as u32 ^ (bits >> 32) as u32 ^ (bits >> 64) as u32 ^ (bits >> 96) as u32) as i32
+}
+
+impl PushWorker {
+    pub fn new(marketplaces: Arc<Marketplaces>, settings: WorkerSettings) -> Self {
+        Self { marketplaces, settings }
+    }
+
+    /// Rounds until `shutdown`.
+    pub async fn run(self, mut shutdown: Shutdown) {
+        tracing::info!("marketplace worker started");
+        loop {
+            if let Err(error) = self.round().await {
+                tracing::warn!(%error, "marketplace worker round failed");
+            }
+            tokio::select! {
+                () = shutdown.triggered() => break,
+                () = tokio::time::sleep(self.settings.interval) => {}
+            }
+        }
+        tracing::info!("marketplace worker stopped");
+    }
+
+    /// One round over every account that may push.
+    pub async fn round(&self) -> Result<(), String> {
+        let mut lock = self
+            .marketplaces
+            .pool()
+            .acquire()
+            .await
+            .map_err(|e| e.to_string())?
+            .detach();
+        for (account_id, account) in self.marketplaces.list_accounts().await? {
+            let Some(state) = account.state.as_ref().filter(|s| s.can_push()) else {
+                continue;
+            };
+            let key = lock_key(account_id.as_uuid());
+            let mine: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
+                .bind(ACCOUNT_LOCK_CLASS)
+                .bind(key)
+                .fetch_one(&mut lock)
+                .await
+                .map_err(|e| e.to_string())?;
+            if !mine {
+                continue; // another worker has this account
+            }
+            let outcome = self.push_account(account_id, state).await;
+            sqlx::query("SELECT pg_advisory_unlock($1, $2)")
+                .bind(ACCOUNT_LOCK_CLASS)
+                .bind(key)
+                .execute(&mut lock)
+                .await
+                .map_err(|e| e.to_string())?;
+            match outcome {
+                Ok(()) => {}
+                Err(PushError::Wb(WbError::Unauthorized { detail })) => {
+                    tracing::warn!(%account_id, %detail, "Wildberries refused the account's token; its pushes stop");
+                    let metadata = worker_metadata("MarkAccountCredentialsInvalid");
+                    self.marketplaces
+                        .accounts()
+                        .execute(
+                            &account_id.to_string(),
+                            AccountCommand::MarkCredentialsInvalid { reason: detail },
+                            &metadata,
+                        )
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                Err(error) => tracing::warn!(%account_id, %error, "pushing to the account stopped for this round"),
+            }
+        }
+        let _ = lock.close().await;
+        Ok(())
+    }
+
+    async fn push_account(&self, account_id: AccountId, account: &AccountState) -> Result<(), PushError> {
+        let wb = self
+            .marketplaces
+            .credentials(account_id, account)
+            .await
+            .map_err(PushError::Store)?;
+        let round = Round {
+            account_id,
+            account,
+            wb,
+            metadata: worker_metadata("Push"),
+        };
+        cards::upload(self, &round).await?;
+        cards::discover(self, &round).await?;
+        prices::push(self, &round).await?;
+        prices::settle(self, &round).await?;
+        stocks::push(self, &round).await?;
+        Ok(())
+    }
+
+    /// The listings of `round`'s account in `queue`, current state (from the store).
+    pub(crate) async fn queued(
+        &self,
+        round: &Round<'_>,
+        queue: PushQueue,
+    ) -> Result<Vec<(ListingId, Listing)>, PushError> {
+        let pool = self.marketplaces.pool();
+        let ids = push_queue(pool, round.account_id.as_uuid(), queue, self.settings.batch)
+            .await
+            .map_err(|e| PushError::Store(e.to_string()))?;
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let keys: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        let mut conn = pool.acquire().await.map_err(|e| PushError::Store(e.to_string()))?;
+        let mut loaded = load_many::<Listing>(&mut conn, &keys)
+            .await
+            .map_err(|e| PushError::Store(e.to_string()))?;
+        Ok(ids
+            .into_iter()
+            .filter_map(|id| Some((ListingId::from(id), loaded.remove(&id.to_string())?.aggregate)))
+            .collect())
+    }
+
+    /// Records `command` on a listing. A refusal means the listing moved on meanwhile (another
+    /// round, a seller's change): logged and skipped, never fatal.
+    pub(crate) async fn record(
+        &self,
+        round: &Round<'_>,
+        id: ListingId,
+        command: ListingCommand,
+    ) -> Result<(), PushError> {
+        let metadata = round.metadata.with_command(command.name());
+        match self
+            .marketplaces
+            .listings()
+            .execute(&id.to_string(), command, &metadata)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(CommandError::Refused(refusal)) => {
+                tracing::debug!(listing = %id, %refusal, "listing step skipped");
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub(crate) fn marketplaces(&self) -> &Marketplaces {
+        &self.marketplaces
+    }
+
+    pub(crate) fn settings(&self) -> &WorkerSettings {
+        &self.settings
+    }
+}
+
+fn worker_metadata(command: &str) -> EventMetadata {
+    EventMetadata::new(Uuid::now_v7().to_string(), "system:marketplace-worker", command)
+}

@@ -1,0 +1,80 @@
+//! Stocks: push the due ones to the account's first warehouse by `chrtId` (≤ 1 000 items a
+//! request), recorded once Wildberries set them (setting a stock again is harmless).
+
+use super::{PushError, PushWorker, Round};
+use gomarket_domain::marketplace::listing::{ListingCommand, ListingId, StockOutcome};
+use gomarket_domain::marketplace::values::ListedStock;
+use gomarket_infra::marketplaces::wildberries::WbError;
+use gomarket_infra::marketplaces::wildberries::stocks::{STOCK_BATCH, StockItem};
+use gomarket_projections::marketplace::PushQueue;
+
+struct Due {
+    id: ListingId,
+    intent: u64,
+    amount: ListedStock,
+    chrt_ids: Vec<u64>,
+}
+
+pub(super) async fn push(worker: &PushWorker, round: &Round<'_>) -> Result<(), PushError> {
+    let Some(&warehouse) = round.account.settings.warehouse_ids.first() else {
+        return Ok(());
+    };
+    let due: Vec<Due> = worker
+        .queued(round, PushQueue::StocksDue)
+        .await?
+        .into_iter()
+        .filter_map(|(id, listing)| {
+            let state = listing.state?;
+            state.stock_due().then(|| Due {
+                id,
+                intent: state.intent,
+                amount: state.target.stock,
+                chrt_ids: state.chrt_ids().to_vec(),
+            })
+        })
+        .collect();
+    // Chunks of whole listings, at most STOCK_BATCH items each.
+    let mut start = 0;
+    while start < due.len() {
+        let mut end = start;
+        let mut items = Vec::new();
+        while end < due.len() && items.len() + due[end].chrt_ids.len() <= STOCK_BATCH {
+            items.extend(due[end].chrt_ids.iter().map(|&chrt_id| StockItem {
+                chrt_id,
+                amount: due[end].amount.get(),
+            }));
+            end += 1;
+        }
+        let end = end.max(start + 1);
+        let chunk = &due[start..end];
+        let outcome = match worker
+            .marketplaces()
+            .client()
+            .put_stocks(&round.wb, warehouse.get(), &items)
+            .await
+        {
+            Ok(()) => StockOutcome::Applied,
+            Err(WbError::Refused { message, .. }) => StockOutcome::Failed { reason: message },
+            Err(WbError::Unavailable { reason }) => {
+                tracing::warn!(%reason, "stock push failed; will retry");
+                return Ok(());
+            }
+            Err(other) => return Err(other.into()),
+        };
+        for due in chunk {
+            let command = ListingCommand::RequestStock {
+                intent: due.intent,
+                amount: due.amount,
+                warehouse,
+            };
+            worker.record(round, due.id, command).await?;
+            let settle = ListingCommand::SettleStock {
+                intent: due.intent,
+                outcome: outcome.clone(),
+            };
+            worker.record(round, due.id, settle).await?;
+        }
+        start = end;
+    }
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! The marketplace's `listings` read model: projection and queries.
+
+mod listings_projection;
+mod listings_query;
+
+pub use listings_projection::{ListingsProjection, card_state_name, push_state_name};
+pub use listings_query::{ListingFilter, ListingPage, ListingRow, PushQueue, get_listing, push_queue, search_listings};
