@@ -116,6 +116,8 @@ struct FakeState {
     uploads_by_vendor_code: HashMap<String, u32>,
     /// Polls before a new card shows in `cards/list`.
     card_delay_polls: u32,
+    /// How long a card upload takes to answer.
+    upload_delay: Duration,
     /// Vendor codes whose drafts fail, with Wildberries' text.
     failing_drafts: HashMap<String, String>,
     failed_drafts: BTreeMap<String, String>,
@@ -183,6 +185,10 @@ async fn handle(State(fake): State<WbFake>, method: Method, uri: Uri, headers: H
             let text = format!("{method} {path}: {}", violations.to_str().unwrap_or("?"));
             fake.state.lock().unwrap().violations.push(text);
         }
+    }
+    let delay = fake.state.lock().unwrap().upload_delay;
+    if path == "/content/v2/cards/upload" && !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
     let mut state = fake.state.lock().unwrap();
     let (status, headers, answer) = state.answer(&method, &path, &query, &token, &request);
@@ -426,6 +432,10 @@ impl WbFake {
 
     pub fn expire_token(&self, token: &str) {
         self.state.lock().unwrap().expired_tokens.push(token.to_owned());
+    }
+
+    pub fn set_upload_delay(&self, delay: Duration) {
+        self.state.lock().unwrap().upload_delay = delay;
     }
 
     pub fn set_card_delay_polls(&self, polls: u32) {
