@@ -1,12 +1,14 @@
-//! A secret stored through the API and the passwords of users never appear in the events
-//! table, any other table, the application's log, or any GraphQL response.
+//! A secret stored through the API, a marketplace API token (connected, then used by the push
+//! worker) and the passwords of users never appear in the events table, any other table, the
+//! application's log, or any GraphQL response.
 
 mod support;
 
 use serde_json::json;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use support::{ADMIN_PASSWORD, TestApp};
+use support::wb_fake::WbFake;
+use support::{ADMIN_PASSWORD, TestApp, serve_args};
 use tracing_subscriber::fmt::MakeWriter;
 
 /// Everything the application logs, at debug level, kept for grepping.
@@ -42,7 +44,15 @@ async fn secrets_and_passwords_never_leak() {
         .with_env_filter("debug")
         .with_writer(log.clone())
         .init();
-    let app = TestApp::spawn().await;
+    let fake = WbFake::start().await;
+    let mut args = serve_args();
+    args.marketplace.wb_content_url = fake.url();
+    args.marketplace.wb_prices_url = fake.url();
+    args.marketplace.wb_marketplace_url = fake.url();
+    args.marketplace.wb_common_url = fake.url();
+    args.marketplace.worker_interval_ms = 100;
+    let app = TestApp::spawn_on(gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await, args).await;
+    let wb_token = format!("wb-api-token-{}", uuid::Uuid::new_v4().simple());
     let secret = format!("wb-token-{}", uuid::Uuid::new_v4().simple());
     let user_password = "a manager's own password";
     let mut responses = Vec::new();
@@ -90,6 +100,59 @@ async fn secrets_and_passwords_never_leak() {
     }
     assert_eq!(responses[3]["data"]["secrets"]["totalCount"], 1, "{}", responses[3]);
 
+    // A marketplace account: its token is checked, stored, and used by the worker.
+    let product = app
+        .graphql(
+            "mutation { createProduct(input: { sku: \"LEAK-1\", title: \"Чайник\", category: \"Чайники\", priceKopecks: 100000, stock: 2 }) { product { id } } }",
+            json!({}),
+        )
+        .await;
+    let product = product["data"]["createProduct"]["product"]["id"].clone();
+    app.graphql(
+        "mutation { setCategoryMapping(input: { marketplace: WILDBERRIES, category: \"Чайники\", subjectId: 7771 }) { errors { message } } }",
+        json!({}),
+    )
+    .await;
+    let connected = app
+        .graphql(
+            "mutation($t: String!) { connectMarketplaceAccount(input: { name: \"WB\", marketplace: WILDBERRIES, token: $t, warehouseIds: [507] }) { account { id status } errors { message } } }",
+            json!({ "t": wb_token }),
+        )
+        .await;
+    let account = connected["data"]["connectMarketplaceAccount"]["account"]["id"].clone();
+    responses.push(connected);
+    responses.push(
+        app.graphql(
+            "mutation($a: ID!, $p: [ID!]!) { publishProducts(accountId: $a, productIds: [$p]) { listings { id state } } }",
+            json!({ "a": account, "p": product }),
+        )
+        .await,
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let read = app
+            .graphql(
+                "query($a: ID!) { listings(accountId: $a) { nodes { state stock { state } history { payload actor } } } }",
+                json!({ "a": account }),
+            )
+            .await;
+        let pushed = read["data"]["listings"]["nodes"][0]["stock"]["state"] == "APPLIED";
+        responses.push(read);
+        if pushed {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the listing was never pushed");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    responses.push(
+        app.graphql("{ marketplaceAccounts { id name status } }", json!({}))
+            .await,
+    );
+    assert!(
+        fake.log().iter().any(|l| l.path == "/api/v3/stocks/507"),
+        "the worker used the token"
+    );
+
     // Every table of the database, rendered as text (bytea as hex).
     let tables: Vec<String> = sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'")
         .fetch_all(&app.db.pool)
@@ -108,7 +171,7 @@ async fn secrets_and_passwords_never_leak() {
     let log = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
     assert!(log.contains("secret stored"), "the log was captured");
     let responses = serde_json::to_string(&responses).unwrap();
-    for needle in [secret.as_str(), user_password, ADMIN_PASSWORD] {
+    for needle in [secret.as_str(), wb_token.as_str(), user_password, ADMIN_PASSWORD] {
         for (place, text) in [("database", &database), ("log", &log), ("responses", &responses)] {
             assert!(!text.contains(needle), "{needle:?} leaked into the {place}");
             assert!(
