@@ -3,6 +3,7 @@
 
 mod support;
 
+use gomarket_infra::suppliers::generate::ean13;
 use serde_json::{Value, json};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -10,19 +11,6 @@ use support::wb_fake::WbFake;
 use support::{TestApp, serve_args};
 
 const PRODUCTS: usize = 300;
-
-fn ean13(first12: u64) -> String {
-    let digits: Vec<u32> = format!("{first12:012}")
-        .chars()
-        .map(|c| c.to_digit(10).unwrap())
-        .collect();
-    let sum: u32 = digits
-        .iter()
-        .enumerate()
-        .map(|(i, d)| if i % 2 == 0 { *d } else { d * 3 })
-        .sum();
-    format!("{first12:012}{}", (10 - sum % 10) % 10)
-}
 
 fn worker(app: &TestApp, fake: &WbFake) -> tokio::process::Child {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_gomarket"))
@@ -57,7 +45,7 @@ async fn a_worker_killed_while_uploading_sends_no_card_twice() {
             .graphql(
                 "mutation($i: CreateProductInput!) { createProduct(input: $i) { product { id } } }",
                 json!({ "i": { "sku": format!("K-{i:04}"), "title": format!("Чайник {i}"), "category": "Чайники",
-                               "barcodes": [ean13(470_000_000_000 + i as u64)], "priceKopecks": 99_900, "stock": 3 } }),
+                               "barcodes": [ean13(i as u64)], "priceKopecks": 99_900, "stock": 3 } }),
             )
             .await;
         ids.push(

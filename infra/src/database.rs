@@ -7,6 +7,13 @@ use std::str::FromStr;
 use std::time::Duration;
 use thiserror::Error;
 
+/// The second key of a two-key advisory lock for an entity: its UUID folded to 32 bits. Two
+/// entities that fold alike only share a lock (one waits, or looks busy), never lose one.
+pub fn advisory_key(id: uuid::Uuid) -> i32 {
+    let bits = id.as_u128();
+    (bits as u32 ^ (bits >> 32) as u32 ^ (bits >> 64) as u32 ^ (bits >> 96) as u32) as i32
+}
+
 /// Why the database could not be reached. The message names the URL (password hidden) and says
 /// what to do, because it is what an operator sees when `gomarket serve` cannot start.
 #[derive(Debug, Error)]

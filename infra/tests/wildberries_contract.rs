@@ -11,6 +11,7 @@ use gomarket_infra::marketplaces::wildberries::content::upload_batches;
 use gomarket_infra::marketplaces::wildberries::prices::PriceItem;
 use gomarket_infra::marketplaces::wildberries::stocks::StockItem;
 use gomarket_infra::marketplaces::wildberries::{RateLimits, RetryPolicy, WbAccount, WbClient, WbEndpoints};
+use gomarket_infra::suppliers::generate::ean13;
 use gomarket_testkit::prism::{PrismMock, WbSpec};
 
 const PRODUCTS: usize = 250;
@@ -29,7 +30,7 @@ fn product(i: usize) -> ProductState {
         brand: Some(Brand::parse("Polaris").unwrap()),
         description: Some(Description::parse(&"Чайник с закалённым стеклом и подсветкой. ".repeat(80)).unwrap()),
         category: Some(CategoryPath::parse("Бытовая техника/Чайники").unwrap()),
-        barcodes: vec![Barcode::parse(&ean13(460_000_000_000 + i as u64)).unwrap()],
+        barcodes: vec![Barcode::parse(&ean13(i as u64)).unwrap()],
         price: Kopecks::new(150_050 + i as i64 * 100).unwrap(),
         stock: Quantity::new(i as i64 % 40).unwrap(),
         status: ProductStatus::Active,
@@ -51,20 +52,6 @@ fn product(i: usize) -> ProductState {
         created_at: at,
         updated_at: at,
     }
-}
-
-/// A valid EAN-13 from its first 12 digits.
-fn ean13(first12: u64) -> String {
-    let digits: Vec<u32> = format!("{first12:012}")
-        .chars()
-        .map(|c| c.to_digit(10).unwrap())
-        .collect();
-    let sum: u32 = digits
-        .iter()
-        .enumerate()
-        .map(|(i, d)| if i % 2 == 0 { *d } else { d * 3 })
-        .sum();
-    format!("{first12:012}{}", (10 - sum % 10) % 10)
 }
 
 fn mapping() -> CategoryMappingState {

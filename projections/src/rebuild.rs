@@ -85,3 +85,32 @@ pub async fn rebuild<P: Projection + Clone>(
         checkpoint: position,
     })
 }
+
+/// Drops and recreates `shadow` empty, shaped like `live` (columns, indexes, defaults); for
+/// [`Projection::create_shadow`].
+pub(crate) async fn create_table_like(
+    tx: &mut sqlx::PgConnection,
+    live: &str,
+    shadow: &str,
+) -> Result<(), sqlx::Error> {
+    for statement in [
+        format!("DROP TABLE IF EXISTS {shadow}"),
+        format!("CREATE TABLE {shadow} (LIKE {live} INCLUDING ALL)"),
+    ] {
+        sqlx::query(&statement).execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// Puts `shadow` in the place of `live` and drops the old table; for
+/// [`Projection::swap_shadow`].
+pub(crate) async fn swap_tables(tx: &mut sqlx::PgConnection, live: &str, shadow: &str) -> Result<(), sqlx::Error> {
+    for statement in [
+        format!("ALTER TABLE {live} RENAME TO {live}_replaced"),
+        format!("ALTER TABLE {shadow} RENAME TO {live}"),
+        format!("DROP TABLE {live}_replaced"),
+    ] {
+        sqlx::query(&statement).execute(&mut *tx).await?;
+    }
+    Ok(())
+}

@@ -20,6 +20,7 @@ mod stocks;
 
 use gomarket_domain::marketplace::account::{AccountCommand, AccountId, AccountState};
 use gomarket_domain::marketplace::listing::{Listing, ListingCommand, ListingId};
+use gomarket_infra::database::advisory_key;
 use gomarket_infra::event_store::batch::load_many;
 use gomarket_infra::event_store::{CommandError, EventMetadata};
 use gomarket_infra::marketplaces::Marketplaces;
@@ -84,11 +85,6 @@ pub(crate) struct Round<'a> {
 /// The advisory lock class of accounts being pushed ("WBAC").
 const ACCOUNT_LOCK_CLASS: i32 = 0x5742_4143;
 
-fn lock_key(id: Uuid) -> i32 {
-    let bits = id.as_u128();
-    (bits as u32 ^ (bits >> 32) as u32 ^ (bits >> 64) as u32 ^ (bits >> 96) as u32) as i32
-}
-
 impl PushWorker {
     pub fn new(marketplaces: Arc<Marketplaces>, settings: WorkerSettings) -> Self {
         Self { marketplaces, settings }
@@ -122,7 +118,7 @@ impl PushWorker {
             let Some(state) = account.state.as_ref().filter(|s| s.can_push()) else {
                 continue;
             };
-            let key = lock_key(account_id.as_uuid());
+            let key = advisory_key(account_id.as_uuid());
             let mine: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
                 .bind(ACCOUNT_LOCK_CLASS)
                 .bind(key)

@@ -90,8 +90,8 @@ const KINDS: &[(&str, &str)] = &[
 ];
 const COLORS: &[&str] = &["белый", "чёрный", "красный", "серебристый"];
 
-/// A valid EAN-13 for a number.
-fn ean13(number: u64) -> String {
+/// A valid EAN-13 for a number (`460`, the number's last 9 digits, the check digit).
+pub fn ean13(number: u64) -> String {
     let body = format!("460{:09}", number % 1_000_000_000);
     let sum: u32 = body
         .bytes()

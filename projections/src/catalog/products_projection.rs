@@ -1,6 +1,7 @@
 use super::bulk_insert::{self, json};
 use super::decode_product_event;
 use super::record::status_name;
+use crate::rebuild::{create_table_like, swap_tables};
 use crate::{Projection, ProjectionError};
 use gomarket_domain::catalog::{ProductEvent, ProductStatus};
 use gomarket_infra::event_store::{EventFeed, StoredEvent};
@@ -84,29 +85,20 @@ impl Projection for ProductsProjection {
     }
 
     async fn create_shadow(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
-        for statement in [
-            format!("DROP TABLE IF EXISTS {SHADOW_TABLE}"),
-            format!("CREATE TABLE {SHADOW_TABLE} (LIKE {LIVE_TABLE} INCLUDING ALL)"),
-            format!(
-                "CREATE TRIGGER products_search_refresh
-                     BEFORE INSERT OR UPDATE OF sku, title, brand, description, category, barcodes ON {SHADOW_TABLE}
-                     FOR EACH ROW EXECUTE FUNCTION products_search_vector()"
-            ),
-        ] {
-            sqlx::query(&statement).execute(&mut *tx).await?;
-        }
-        Ok(())
+        create_table_like(tx, LIVE_TABLE, SHADOW_TABLE).await?;
+        // Triggers are not copied by LIKE.
+        sqlx::query(&format!(
+            "CREATE TRIGGER products_search_refresh
+                 BEFORE INSERT OR UPDATE OF sku, title, brand, description, category, barcodes ON {SHADOW_TABLE}
+                 FOR EACH ROW EXECUTE FUNCTION products_search_vector()"
+        ))
+        .execute(&mut *tx)
+        .await
+        .map(drop)
     }
 
     async fn swap_shadow(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
-        for statement in [
-            format!("ALTER TABLE {LIVE_TABLE} RENAME TO {LIVE_TABLE}_replaced"),
-            format!("ALTER TABLE {SHADOW_TABLE} RENAME TO {LIVE_TABLE}"),
-            format!("DROP TABLE {LIVE_TABLE}_replaced"),
-        ] {
-            sqlx::query(&statement).execute(&mut *tx).await?;
-        }
-        Ok(())
+        swap_tables(tx, LIVE_TABLE, SHADOW_TABLE).await
     }
 
     async fn apply_all(

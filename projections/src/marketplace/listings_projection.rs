@@ -2,6 +2,7 @@
 //! with the aggregate's own `apply_event`, so the read model can never disagree with the
 //! aggregate, then deriving the columns queries and the worker filter on.
 
+use crate::rebuild::{create_table_like, swap_tables};
 use crate::{Projection, ProjectionError};
 use gomarket_domain::marketplace::listing::{CardState, Listing, ListingEvent, ListingState, PushState};
 use gomarket_infra::event_store::{EventFeed, StoredEvent};
@@ -60,24 +61,11 @@ impl Projection for ListingsProjection {
     }
 
     async fn create_shadow(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
-        for statement in [
-            format!("DROP TABLE IF EXISTS {SHADOW_TABLE}"),
-            format!("CREATE TABLE {SHADOW_TABLE} (LIKE {LIVE_TABLE} INCLUDING ALL)"),
-        ] {
-            sqlx::query(&statement).execute(&mut *tx).await?;
-        }
-        Ok(())
+        create_table_like(tx, LIVE_TABLE, SHADOW_TABLE).await
     }
 
     async fn swap_shadow(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
-        for statement in [
-            format!("ALTER TABLE {LIVE_TABLE} RENAME TO {LIVE_TABLE}_replaced"),
-            format!("ALTER TABLE {SHADOW_TABLE} RENAME TO {LIVE_TABLE}"),
-            format!("DROP TABLE {LIVE_TABLE}_replaced"),
-        ] {
-            sqlx::query(&statement).execute(&mut *tx).await?;
-        }
-        Ok(())
+        swap_tables(tx, LIVE_TABLE, SHADOW_TABLE).await
     }
 
     async fn apply(&self, tx: &mut PgConnection, event: &StoredEvent, feed: &EventFeed) -> Result<(), ProjectionError> {

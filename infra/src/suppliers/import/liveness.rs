@@ -4,19 +4,13 @@
 //! is how [`abandoned`] tells a running import from one nobody will ever finish — across every
 //! replica, with no heartbeat timing to tune.
 
+use crate::database::advisory_key;
 use sqlx::{Connection as _, PgConnection, PgPool};
 use uuid::Uuid;
 
 /// The lock class of imports (first key of the two-key advisory lock space, which is apart
 /// from the one-key space the relay and migrations use).
 const IMPORT_LOCK_CLASS: i32 = 0x494d_5054; // "IMPT"
-
-/// The second key: the import id folded to 32 bits. Two running imports that fold alike only
-/// make the sweeper think a dead one is alive for a while, never the other way round.
-fn lock_key(import_id: Uuid) -> i32 {
-    let bits = import_id.as_u128();
-    (bits as u32 ^ (bits >> 32) as u32 ^ (bits >> 64) as u32 ^ (bits >> 96) as u32) as i32
-}
 
 /// Held by a running import's runner; dropping it ends the session and releases the lock.
 #[derive(Debug)]
@@ -31,7 +25,7 @@ impl RunnerLock {
         let mut connection = pool.acquire().await?.detach();
         sqlx::query("SELECT pg_advisory_lock($1, $2)")
             .bind(IMPORT_LOCK_CLASS)
-            .bind(lock_key(import_id))
+            .bind(advisory_key(import_id))
             .execute(&mut connection)
             .await?;
         Ok(Self {
@@ -70,13 +64,13 @@ pub async fn abandoned(pool: &PgPool) -> Result<Vec<Uuid>, sqlx::Error> {
     for import_id in running {
         let free: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
             .bind(IMPORT_LOCK_CLASS)
-            .bind(lock_key(import_id))
+            .bind(advisory_key(import_id))
             .fetch_one(&mut connection)
             .await?;
         if free {
             sqlx::query("SELECT pg_advisory_unlock($1, $2)")
                 .bind(IMPORT_LOCK_CLASS)
-                .bind(lock_key(import_id))
+                .bind(advisory_key(import_id))
                 .execute(&mut connection)
                 .await?;
             orphans.push(import_id);
