@@ -5,7 +5,8 @@
 //! - [`catalog`]: product mutations;
 //! - [`identity`]: sessions, users, API keys, secrets;
 //! - [`supplier`]: suppliers and imports;
-//! - [`marketplace`]: marketplace accounts, category mappings, publishing, listing targets.
+//! - [`marketplace`]: marketplace accounts, category mappings, publishing, listing targets;
+//! - [`sync`]: sync policies.
 #![forbid(unsafe_code)]
 
 pub mod catalog;
@@ -13,8 +14,10 @@ pub mod identity;
 pub mod marketplace;
 pub mod payload;
 pub mod supplier;
+pub mod sync;
 
 pub use catalog::CatalogMutation;
 pub use identity::IdentityMutation;
 pub use marketplace::MarketplaceMutation;
 pub use supplier::SupplierMutation;
+pub use sync::SyncPolicyMutation;

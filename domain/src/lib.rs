@@ -8,6 +8,7 @@
 //! - [`identity`]: users, roles and permissions, API keys.
 //! - [`supplier`]: supplier feeds: normalization of their fields.
 //! - [`marketplace`]: marketplace accounts, category mappings, card building, listings.
+//! - [`sync`]: sync policies and their pricing, stock and exclusion rules, schedules.
 //! - [`pure_aggregate`]: the cqrs-es adapter every aggregate shares (pure decide + fold).
 //! - [`clock`]: the time source handed to aggregates as a service, so decisions stay pure.
 #![forbid(unsafe_code)]
@@ -19,3 +20,4 @@ mod ids;
 pub mod marketplace;
 pub mod pure_aggregate;
 pub mod supplier;
+pub mod sync;

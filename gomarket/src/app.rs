@@ -20,6 +20,7 @@ use gomarket_infra::migrations;
 use gomarket_infra::secrets::SecretStore;
 use gomarket_infra::shutdown::Shutdown;
 use gomarket_infra::suppliers::import::Importer;
+use gomarket_infra::sync::SyncPolicies;
 use gomarket_infra::telemetry::Metrics;
 use gomarket_projections::catalog::ProductsProjection;
 use gomarket_projections::kafka_feed::KafkaProjector;
@@ -309,6 +310,11 @@ impl Application {
         .data(secrets)
         .data(importer.clone())
         .data(marketplaces.clone())
+        .data(Arc::new(SyncPolicies::new(
+            pool.clone(),
+            Arc::new(SystemClock),
+            metrics.clone(),
+        )))
         .data(ApiSettings {
             consistency_timeout: Duration::from_millis(args.consistency_timeout_ms),
         })

@@ -1,9 +1,12 @@
 //! The one GraphQL schema: queries from query-api, mutations from command-api.
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
-use gomarket_command_api::{CatalogMutation, IdentityMutation, MarketplaceMutation, SupplierMutation};
+use gomarket_command_api::{
+    CatalogMutation, IdentityMutation, MarketplaceMutation, SupplierMutation, SyncPolicyMutation,
+};
 use gomarket_query_api::{
     AuditQuery, CatalogQuery, CatalogSubscription, IdentityQuery, MarketplaceQuery, OperationsQuery, SupplierQuery,
+    SyncQuery,
 };
 
 #[derive(MergedObject, Default)]
@@ -14,10 +17,17 @@ pub struct Query(
     IdentityQuery,
     SupplierQuery,
     MarketplaceQuery,
+    SyncQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(CatalogMutation, IdentityMutation, SupplierMutation, MarketplaceMutation);
+pub struct Mutation(
+    CatalogMutation,
+    IdentityMutation,
+    SupplierMutation,
+    MarketplaceMutation,
+    SyncPolicyMutation,
+);
 
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(CatalogSubscription);

@@ -49,6 +49,8 @@ const OPERATIONS: &[(&str, Needs)] = &[
     ("Query.marketplaceAccount", Needs::Permission(P::MarketplaceRead)),
     ("Query.categoryMappings", Needs::Permission(P::MarketplaceRead)),
     ("Query.listings", Needs::Permission(P::MarketplaceRead)),
+    ("Query.syncPolicies", Needs::Permission(P::SyncRead)),
+    ("Query.syncPolicy", Needs::Permission(P::SyncRead)),
     ("Query.listing", Needs::Permission(P::MarketplaceRead)),
     ("Subscription.productChanges", Needs::Permission(P::CatalogRead)),
     ("Mutation.createProduct", Needs::Permission(P::CatalogWrite)),
@@ -89,6 +91,7 @@ const OPERATIONS: &[(&str, Needs)] = &[
     ("Mutation.setCategoryMapping", Needs::Permission(P::MarketplaceWrite)),
     ("Mutation.publishProducts", Needs::Permission(P::PublishingWrite)),
     ("Mutation.setListingTarget", Needs::Permission(P::PublishingWrite)),
+    ("Mutation.upsertSyncPolicy", Needs::Permission(P::SyncWrite)),
 ];
 
 /// The schema's shape, as far as building placeholder calls needs it.

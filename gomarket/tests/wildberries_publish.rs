@@ -5,141 +5,16 @@
 
 mod support;
 
-use gomarket_infra::suppliers::generate::ean13;
 use gomarket_testkit::prism::{PrismMock, WbSpec};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
+use support::marketplace::{LISTINGS, app_for, fully_pushed, listings, map_category, products, publish, wait_for};
 use support::wb_fake::{Fault, WbFake};
-use support::{TestApp, serve_args};
 
 const TOKEN: &str = "wb-token.eyJ0ZXN0Ijoic2VjcmV0LXRva2VuLTQyIn0";
-const CATEGORY: &str = "Бытовая техника/Чайники";
 
-async fn app_for(fake: &WbFake) -> TestApp {
-    let mut args = serve_args();
-    let m = &mut args.marketplace;
-    m.wb_content_url = fake.url();
-    m.wb_prices_url = fake.url();
-    m.wb_marketplace_url = fake.url();
-    m.wb_common_url = fake.url();
-    m.worker_interval_ms = 100;
-    m.wb_backoff_ms = 50;
-    TestApp::spawn_on(gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await, args).await
-}
-
-/// Creates `n` kettles (price 1 500,50 ₽ + i roubles, stock i % 30) and returns their ids.
-async fn products(app: &TestApp, n: usize) -> Vec<String> {
-    let mut ids = Vec::with_capacity(n);
-    for i in 0..n {
-        let created = app
-            .graphql(
-                "mutation($i: CreateProductInput!) { createProduct(input: $i) { product { id } errors { message } } }",
-                json!({ "i": {
-                    "sku": format!("KT-{i:04}"),
-                    "title": format!("Электрический чайник Polaris PWK {i} стеклянный с подсветкой и фильтром"),
-                    "brand": "Polaris",
-                    "description": "Чайник с закалённым стеклом и подсветкой.",
-                    "category": CATEGORY,
-                    "barcodes": [ean13(i as u64)],
-                    "priceKopecks": 150_050 + i as i64 * 100,
-                    "stock": (i % 30) as i64,
-                }}),
-            )
-            .await;
-        let id = created["data"]["createProduct"]["product"]["id"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{created}"));
-        ids.push(id.to_owned());
-    }
-    ids
-}
-
-async fn map_category(app: &TestApp) {
-    let mapped = app
-        .graphql(
-            "mutation($i: CategoryMappingInput!) { setCategoryMapping(input: $i) { mapping { subjectId } errors { message } } }",
-            json!({ "i": { "marketplace": "WILDBERRIES", "category": CATEGORY, "subjectId": 7771 } }),
-        )
-        .await;
-    assert_eq!(
-        mapped["data"]["setCategoryMapping"]["mapping"]["subjectId"], 7771,
-        "{mapped}"
-    );
-}
-
-async fn connect(app: &TestApp) -> String {
-    let connected = app
-        .graphql(
-            "mutation($i: ConnectMarketplaceAccountInput!) { connectMarketplaceAccount(input: $i) {
-                account { id status verifiedAt } errors { field code message } } }",
-            json!({ "i": { "name": "WB основной", "marketplace": "WILDBERRIES", "token": TOKEN,
-                            "warehouseIds": [507], "vendorCodePrefix": "GM-" } }),
-        )
-        .await;
-    let account = &connected["data"]["connectMarketplaceAccount"]["account"];
-    assert_eq!(account["status"], "ACTIVE", "{connected}");
-    account["id"].as_str().unwrap().to_owned()
-}
-
-async fn publish(app: &TestApp, account: &str, products: &[String]) -> Value {
-    let published = app
-        .graphql(
-            "mutation($a: ID!, $p: [ID!]!) { publishProducts(accountId: $a, productIds: $p) {
-                listings { id state vendorCode } errors { field code message } } }",
-            json!({ "a": account, "p": products }),
-        )
-        .await;
-    assert_eq!(published["data"]["publishProducts"]["errors"], json!([]), "{published}");
-    published["data"]["publishProducts"].clone()
-}
-
-const LISTINGS: &str = "query($a: ID!, $f: ListingFilterInput, $after: String) {
-    listings(accountId: $a, filter: $f, first: 100, after: $after) {
-        totalCount pageInfo { hasNextPage endCursor }
-        nodes { id vendorCode state rejection nmId chrtIds target { priceRoubles stock }
-                price { state value discountPercent reason } stock { state value reason }
-                errors { area message } } } }";
-
-/// Every listing of the account.
-async fn listings(app: &TestApp, account: &str) -> Vec<Value> {
-    let mut all = Vec::new();
-    let mut after = Value::Null;
-    loop {
-        let page = app.graphql(LISTINGS, json!({ "a": account, "after": after })).await;
-        let connection = &page["data"]["listings"];
-        all.extend(
-            connection["nodes"]
-                .as_array()
-                .unwrap_or_else(|| panic!("{page}"))
-                .iter()
-                .cloned(),
-        );
-        if connection["pageInfo"]["hasNextPage"] != true {
-            return all;
-        }
-        after = connection["pageInfo"]["endCursor"].clone();
-    }
-}
-
-/// Waits until `done` holds for every listing of the account.
-async fn wait_for(app: &TestApp, account: &str, what: &str, done: impl Fn(&Value) -> bool) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        let all = listings(app, account).await;
-        if !all.is_empty() && all.iter().all(&done) {
-            return all;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "listings never {what}: {:?}",
-            all.iter().find(|l| !done(l))
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-fn fully_pushed(l: &Value) -> bool {
-    l["state"] == "CREATED" && l["price"]["state"] == "APPLIED" && l["stock"]["state"] == "APPLIED"
+async fn connect(app: &support::TestApp) -> String {
+    support::marketplace::connect(app, "WB основной", TOKEN).await
 }
 
 #[tokio::test]
@@ -307,4 +182,57 @@ async fn a_401_marks_the_account_invalid_and_stops_its_pushes() {
     assert_eq!(fake.log().len(), sent, "no request after the 401");
     let cards = listings(&app, &account).await;
     assert!(cards.iter().all(|l| l["state"] != "CREATED"));
+}
+
+#[tokio::test]
+async fn products_are_published_by_a_catalog_filter_or_by_ids_but_not_both() {
+    let fake = WbFake::start().await;
+    let app = app_for(&fake).await;
+    let ids = products(&app, 6).await;
+    map_category(&app).await;
+    let account = connect(&app).await;
+    // The three cheapest kettles: 1 500,50 ₽, 1 501,50 ₽, 1 502,50 ₽.
+    let filter = json!({ "category": support::marketplace::CATEGORY, "priceMaxKopecks": 150_250 });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let seen = app
+            .graphql(
+                "query($f: ProductFilterInput) { products(filter: $f) { totalCount } }",
+                json!({ "f": { "category": support::marketplace::CATEGORY } }),
+            )
+            .await;
+        if seen["data"]["products"]["totalCount"] == 6 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{seen}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    const BY_FILTER: &str = "mutation($a: ID!, $p: [ID!], $f: ProductFilterInput) {
+        publishProducts(accountId: $a, productIds: $p, filter: $f) {
+            listings { vendorCode } errors { field code message } } }";
+    let published = app.graphql(BY_FILTER, json!({ "a": account, "f": filter })).await;
+    let mut codes: Vec<&str> = published["data"]["publishProducts"]["listings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{published}"))
+        .iter()
+        .map(|l| l["vendorCode"].as_str().unwrap())
+        .collect();
+    codes.sort_unstable();
+    assert_eq!(codes, ["GM-KT-0000", "GM-KT-0001", "GM-KT-0002"], "{published}");
+
+    let both = app
+        .graphql(BY_FILTER, json!({ "a": account, "p": [ids[5]], "f": filter }))
+        .await;
+    assert_eq!(
+        both["data"]["publishProducts"]["errors"][0]["code"], "BAD_USER_INPUT",
+        "{both}"
+    );
+    let none = app
+        .graphql(BY_FILTER, json!({ "a": account, "f": { "search": "холодильник" } }))
+        .await;
+    assert_eq!(
+        none["data"]["publishProducts"]["errors"][0]["field"], "filter",
+        "{none}"
+    );
+    assert_eq!(listings(&app, &account).await.len(), 3, "nothing else was listed");
 }

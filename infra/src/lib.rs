@@ -24,4 +24,5 @@ pub mod migrations;
 pub mod secrets;
 pub mod shutdown;
 pub mod suppliers;
+pub mod sync;
 pub mod telemetry;

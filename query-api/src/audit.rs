@@ -24,6 +24,7 @@ const AGGREGATE_TYPES: &[&str] = &[
     "MarketplaceAccount",
     "CategoryMapping",
     "Listing",
+    "SyncPolicy",
 ];
 /// Aggregates whose history also needs `users:read`: it tells who holds which rights.
 const IDENTITY_AGGREGATES: &[&str] = &["User", "ApiKey"];

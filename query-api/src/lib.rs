@@ -10,6 +10,7 @@
 //! - [`identity`]: `me`, `users`, `user`, `apiKeys`, `secrets`;
 //! - [`supplier`]: `suppliers`, `supplier`, `imports`, `import` (with rejected offers);
 //! - [`marketplace`]: `marketplaceAccounts`, `categoryMappings`, `listings`, `listing`;
+//! - [`sync`]: `syncPolicies`, `syncPolicy` (with `explainPrice`);
 //! - [`paging`]: paging of short in-memory lists;
 //! - [`operations`]: `projectionFailures` (dead-lettered events).
 #![forbid(unsafe_code)]
@@ -24,6 +25,7 @@ pub mod marketplace;
 pub mod operations;
 pub mod paging;
 pub mod supplier;
+pub mod sync;
 
 pub use audit::AuditQuery;
 pub use catalog::{CatalogQuery, CatalogSubscription};
@@ -33,3 +35,4 @@ pub use identity::IdentityQuery;
 pub use marketplace::MarketplaceQuery;
 pub use operations::OperationsQuery;
 pub use supplier::SupplierQuery;
+pub use sync::SyncQuery;

@@ -9,8 +9,9 @@ use gomarket_domain::marketplace::listing::{ListingCommand, ListingRefusal, List
 use gomarket_domain::marketplace::values::{DiscountPercent, ListedStock};
 use gomarket_infra::event_store::{CommandError, EventMetadata};
 use gomarket_infra::marketplaces::{Marketplaces, PublishOutcome};
+use gomarket_projections::catalog::{ProductFilter, ProductQueryError, ProductSort, search_products};
 use gomarket_query_api::access::permission;
-use gomarket_query_api::catalog::parse_uuid;
+use gomarket_query_api::catalog::{ProductFilterInput, parse_uuid};
 use gomarket_query_api::context::request_context;
 use gomarket_query_api::marketplace::ListingGql;
 use gomarket_query_api::{ErrorCode, internal_error};
@@ -45,6 +46,30 @@ fn listing_refusal(refusal: &ListingRefusal, field: &str) -> UserError {
     UserError::new(code, field, refusal.to_string())
 }
 
+/// The products a `publishProducts` filter matches.
+enum Matching {
+    /// Their ids, oldest first.
+    Products(Vec<ID>),
+    /// More than one call takes: how many.
+    TooMany(i64),
+}
+
+async fn products_matching(pool: &sqlx::PgPool, filter: ProductFilter) -> Result<Matching, ProductQueryError> {
+    let mut ids = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = search_products(pool, &filter, ProductSort::CreatedAtAsc, 100, after.as_deref()).await?;
+        if page.total_count > MAX_PUBLISH as i64 {
+            return Ok(Matching::TooMany(page.total_count));
+        }
+        after = page.edges.last().map(|(cursor, _)| cursor.clone());
+        ids.extend(page.edges.into_iter().map(|(_, record)| ID(record.id.to_string())));
+        if !page.has_next_page {
+            return Ok(Matching::Products(ids));
+        }
+    }
+}
+
 fn metadata(ctx: &Context<'_>, command: &str) -> EventMetadata {
     let request = request_context(ctx);
     EventMetadata::new(request.correlation_id.clone(), request.actor(), command)
@@ -58,13 +83,15 @@ impl ListingMutation {
     /// Lists products on an account, wanting each product's price and stock (change them
     /// with `setListingTarget`). The worker then uploads the cards, and once they exist,
     /// pushes prices and stocks. Publishing a listed product again republishes a rejected
-    /// card and updates the target.
+    /// card and updates the target. Give the products by id (`productIds`) or as a
+    /// `filter` of the catalog (the `products` query's), not both; at most 1 000 at a time.
     #[graphql(guard = "permission(Permission::PublishingWrite)")]
     async fn publish_products(
         &self,
         ctx: &Context<'_>,
         account_id: ID,
-        product_ids: Vec<ID>,
+        product_ids: Option<Vec<ID>>,
+        filter: Option<ProductFilterInput>,
     ) -> Result<PublishPayload> {
         let refused = |errors: Vec<UserError>| {
             report(ctx, &errors);
@@ -74,19 +101,34 @@ impl ListingMutation {
                 consistency_token: None,
             })
         };
+        let bad = |field: &str, message: String| refused(vec![UserError::new(ErrorCode::BadUserInput, field, message)]);
         let Ok(account_id) = parse_uuid(&account_id, "accountId").map(AccountId::from) else {
-            return refused(vec![UserError::new(
-                ErrorCode::BadUserInput,
-                "accountId",
-                "not a valid id",
-            )]);
+            return bad("accountId", "not a valid id".into());
+        };
+        let (product_ids, field) = match (product_ids, filter) {
+            (Some(ids), None) => (ids, "productIds"),
+            (None, Some(filter)) => {
+                let pool = ctx.data::<sqlx::PgPool>()?;
+                let matching = products_matching(pool, filter.into())
+                    .await
+                    .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;
+                match matching {
+                    Matching::Products(ids) if ids.is_empty() => {
+                        return bad("filter", "no product matches the filter".into());
+                    }
+                    Matching::Products(ids) => (ids, "filter"),
+                    Matching::TooMany(n) => {
+                        return bad(
+                            "filter",
+                            format!("{n} products match; publish at most {MAX_PUBLISH} at a time (narrow the filter)"),
+                        );
+                    }
+                }
+            }
+            _ => return bad("productIds", "give either productIds or filter".into()),
         };
         if product_ids.is_empty() || product_ids.len() > MAX_PUBLISH {
-            return refused(vec![UserError::new(
-                ErrorCode::BadUserInput,
-                "productIds",
-                format!("give 1 to {MAX_PUBLISH} product ids"),
-            )]);
+            return bad("productIds", format!("give 1 to {MAX_PUBLISH} product ids"));
         }
         let mut errors = Vec::new();
         let mut ids = Vec::new();
@@ -121,6 +163,7 @@ impl ListingMutation {
                 .position(|raw| ProductId::parse(raw).ok() == Some(id))
                 .unwrap_or_default()
         };
+        let field_of = |product: ProductId| format!("{field}[{}]", position(product));
         let mut listings = Vec::new();
         let mut token = None;
         for outcome in outcomes {
@@ -134,11 +177,11 @@ impl ListingMutation {
                 }
                 PublishOutcome::UnknownProduct(product) => errors.push(UserError::new(
                     ErrorCode::NotFound,
-                    &format!("productIds[{}]", position(product)),
+                    &field_of(product),
                     format!("no product with id {product}"),
                 )),
                 PublishOutcome::Refused(product, refusal) => {
-                    errors.push(listing_refusal(&refusal, &format!("productIds[{}]", position(product))));
+                    errors.push(listing_refusal(&refusal, &field_of(product)));
                 }
             }
         }
@@ -194,7 +237,7 @@ impl ListingMutation {
         let command = ListingCommand::SetTarget(ListingTarget { price, discount, stock });
         match marketplaces
             .listings()
-            .execute(&id.to_string(), command, &metadata(ctx, "SetListingTarget"))
+            .execute_retrying(&id.to_string(), command, &metadata(ctx, "SetListingTarget"), 5)
             .await
         {
             Ok(executed) => Ok(ListingPayload {

@@ -5,10 +5,10 @@ use super::{PushError, PushWorker, Round};
 use gomarket_domain::catalog::ProductId;
 use gomarket_domain::marketplace::card::{CardDraft, build_card};
 use gomarket_domain::marketplace::listing::{CardState, Listing, ListingCommand, ListingId};
-use gomarket_infra::marketplaces::wildberries::WbError;
 use gomarket_infra::marketplaces::wildberries::content::{ListedCard, upload_batches};
+use gomarket_infra::marketplaces::wildberries::{LimitGroup, WbError};
 use gomarket_projections::marketplace::PushQueue;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Builds and uploads the cards waiting in `NotPublished`.
 pub(super) async fn upload(worker: &PushWorker, round: &Round<'_>) -> Result<(), PushError> {
@@ -23,13 +23,15 @@ pub(super) async fn upload(worker: &PushWorker, round: &Round<'_>) -> Result<(),
     }
     // Listings uploaded before (then expired): their card may exist after all. Look them up
     // by vendor code first; creation is idempotent by it.
-    let known: HashMap<String, ListedCard> = if waiting
+    let sent_before: HashSet<String> = waiting
         .iter()
-        .any(|(_, l)| l.state.as_ref().is_some_and(|s| s.draft.is_some()))
-    {
-        cards_by_vendor_code(worker, round).await?
-    } else {
+        .filter_map(|(_, l)| l.state.as_ref().filter(|s| s.draft.is_some()))
+        .map(|s| s.vendor_code.as_str().to_owned())
+        .collect();
+    let known = if sent_before.is_empty() {
         HashMap::new()
+    } else {
+        cards_by_vendor_code(worker, round, sent_before).await?
     };
     let product_ids: Vec<ProductId> = waiting
         .iter()
@@ -87,32 +89,37 @@ pub(super) async fn upload(worker: &PushWorker, round: &Round<'_>) -> Result<(),
     }
     let cards: Vec<CardDraft> = drafts.iter().map(|(_, d)| d.clone()).collect();
     let mut listings = drafts.iter();
+    let client = worker.marketplaces().client();
     for batch in upload_batches(&cards) {
+        // Uploads are 10 a minute: once the burst is spent, the rest waits for a later round
+        // rather than holding up this round's discovery, prices and stocks.
+        if !client.ready(&round.wb, LimitGroup::CardsWrite) {
+            break;
+        }
         let taken: Vec<&(ListingId, CardDraft)> = listings.by_ref().take(batch.len()).collect();
         // Marked requested just before its upload: a crash after this never uploads the card
         // twice (it is found by vendor code, or expires and is looked up before a new upload).
-        for (id, draft) in &taken {
-            worker
-                .record(round, *id, ListingCommand::RequestCard(Box::new(draft.clone())))
-                .await?;
-        }
+        let requests = taken
+            .iter()
+            .map(|(id, draft)| (*id, vec![ListingCommand::RequestCard(Box::new(draft.clone()))]))
+            .collect();
+        worker.record_many(round, "RequestCard", requests).await?;
         let ids: Vec<ListingId> = taken.iter().map(|(id, _)| *id).collect();
-        match worker.marketplaces().client().upload_cards(&round.wb, &batch).await {
+        let every = |command: ListingCommand| ids.iter().map(|id| (*id, vec![command.clone()])).collect();
+        match client.upload_cards(&round.wb, &batch).await {
             Ok(()) => tracing::info!(account = %round.account_id, cards = ids.len(), "cards uploaded"),
             Err(WbError::Refused { message, .. }) => {
-                for id in ids {
-                    let reason = message.clone();
-                    worker
-                        .record(round, id, ListingCommand::RejectCard { reason, local: false })
-                        .await?;
-                }
+                let reject = ListingCommand::RejectCard {
+                    reason: message,
+                    local: false,
+                };
+                worker.record_many(round, "RejectCard", every(reject)).await?;
             }
             Err(error @ (WbError::Unavailable { .. } | WbError::BadResponse { .. })) => {
                 // Not taken: back to the queue for the next round.
                 tracing::warn!(%error, "card upload failed; will retry");
-                for id in ids {
-                    worker.record(round, id, ListingCommand::ExpireCardRequest).await?;
-                }
+                let expire = every(ListingCommand::ExpireCardRequest);
+                worker.record_many(round, "ExpireCardRequest", expire).await?;
             }
             Err(unauthorized) => return Err(unauthorized.into()),
         }
@@ -135,7 +142,12 @@ pub(super) async fn discover(worker: &PushWorker, round: &Round<'_>) -> Result<(
     if requested.is_empty() {
         return Ok(());
     }
-    let created = cards_by_vendor_code(worker, round).await?;
+    let codes = requested
+        .iter()
+        .filter_map(|(_, l)| l.state.as_ref())
+        .map(|s| s.vendor_code.as_str().to_owned())
+        .collect();
+    let created = cards_by_vendor_code(worker, round, codes).await?;
     let missing = requested
         .iter()
         .filter(|(_, l)| {
@@ -144,13 +156,16 @@ pub(super) async fn discover(worker: &PushWorker, round: &Round<'_>) -> Result<(
                 .is_some_and(|s| !created.contains_key(s.vendor_code.as_str()))
         })
         .count();
-    let failed = if missing > 0 {
-        worker.marketplaces().client().card_errors(&round.wb).await?
+    // Failed drafts are read at 10 a minute: when that group must wait, a later round does it.
+    let client = worker.marketplaces().client();
+    let failed = if missing > 0 && client.ready(&round.wb, LimitGroup::CardErrors) {
+        client.card_errors(&round.wb).await?
     } else {
         Default::default()
     };
     let now = chrono::Utc::now();
     let timeout = chrono::Duration::from_std(worker.settings().card_timeout).unwrap_or(chrono::Duration::hours(1));
+    let mut outcomes = Vec::new();
     for (id, listing) in requested {
         let state = listing.state.as_ref().expect("filtered above");
         let code = state.vendor_code.as_str();
@@ -159,30 +174,34 @@ pub(super) async fn discover(worker: &PushWorker, round: &Round<'_>) -> Result<(
                 nm_id: card.nm_id,
                 chrt_ids: card.chrt_ids.clone(),
             };
-            worker.record(round, id, command).await?;
+            outcomes.push((id, vec![command]));
         } else if let Some(reasons) = failed.get(code) {
             let reason = if reasons.is_empty() {
                 "Wildberries did not create the card".to_owned()
             } else {
                 reasons.join("; ")
             };
-            worker
-                .record(round, id, ListingCommand::RejectCard { reason, local: false })
-                .await?;
+            outcomes.push((id, vec![ListingCommand::RejectCard { reason, local: false }]));
         } else if let CardState::Requested { at } = state.card
             && now - at > timeout
         {
-            worker.record(round, id, ListingCommand::ExpireCardRequest).await?;
+            outcomes.push((id, vec![ListingCommand::ExpireCardRequest]));
         }
     }
-    Ok(())
+    worker.record_many(round, "DiscoverCards", outcomes).await
 }
 
+/// The cards that exist for these vendor codes.
 async fn cards_by_vendor_code(
     worker: &PushWorker,
     round: &Round<'_>,
+    vendor_codes: HashSet<String>,
 ) -> Result<HashMap<String, ListedCard>, PushError> {
-    let cards = worker.marketplaces().client().list_cards(&round.wb).await?;
+    let cards = worker
+        .marketplaces()
+        .client()
+        .find_cards(&round.wb, &vendor_codes)
+        .await?;
     Ok(cards
         .into_iter()
         .filter(|c| !c.chrt_ids.is_empty())

@@ -80,6 +80,9 @@ pub(crate) struct Round<'a> {
     pub account: &'a AccountState,
     pub wb: WbAccount,
     pub metadata: EventMetadata,
+    /// Held while recording: the price and stock pushes record on the same listings, and
+    /// taking turns is cheaper than conflicting and retrying.
+    pub recording: tokio::sync::Mutex<()>,
 }
 
 /// The advisory lock class of accounts being pushed ("WBAC").
@@ -168,13 +171,18 @@ impl PushWorker {
             account,
             wb,
             metadata: worker_metadata("Push"),
+            recording: tokio::sync::Mutex::new(()),
         };
         cards::upload(self, &round).await?;
         cards::discover(self, &round).await?;
-        prices::push(self, &round).await?;
-        prices::settle(self, &round).await?;
-        stocks::push(self, &round).await?;
-        Ok(())
+        // Prices and stocks are separate limit groups: pushed side by side, so neither waits
+        // for the other's rate limit.
+        let prices = async {
+            let sent = prices::push(self, &round).await?;
+            prices::settle(self, &round, sent).await
+        };
+        let (prices, stocks) = tokio::join!(prices, stocks::push(self, &round));
+        prices.and(stocks)
     }
 
     /// The listings of `round`'s account in `queue`, current state (from the store).
@@ -210,10 +218,11 @@ impl PushWorker {
         command: ListingCommand,
     ) -> Result<(), PushError> {
         let metadata = round.metadata.with_command(command.name());
+        let _turn = round.recording.lock().await;
         match self
             .marketplaces
             .listings()
-            .execute(&id.to_string(), command, &metadata)
+            .execute_retrying(&id.to_string(), command, &metadata, 5)
             .await
         {
             Ok(_) => Ok(()),
@@ -223,6 +232,33 @@ impl PushWorker {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Records many listings' steps in one transaction (a price task's or a stock request's
+    /// listings). Refusals are skipped as in [`Self::record`].
+    pub(crate) async fn record_many(
+        &self,
+        round: &Round<'_>,
+        command: &str,
+        steps: Vec<(ListingId, Vec<ListingCommand>)>,
+    ) -> Result<(), PushError> {
+        if steps.is_empty() {
+            return Ok(());
+        }
+        let steps: Vec<(String, Vec<ListingCommand>)> = steps
+            .into_iter()
+            .map(|(id, commands)| (id.to_string(), commands))
+            .collect();
+        let _turn = round.recording.lock().await;
+        let executed = self
+            .marketplaces
+            .listings()
+            .execute_many(&steps, &round.metadata.with_command(command))
+            .await?;
+        for (listing, refusal) in executed.refused {
+            tracing::debug!(%listing, %refusal, "listing step skipped");
+        }
+        Ok(())
     }
 
     pub(crate) fn marketplaces(&self) -> &Marketplaces {

@@ -7,7 +7,7 @@ use gomarket_domain::marketplace::values::WholeRoubles;
 use gomarket_infra::marketplaces::wildberries::WbError;
 use gomarket_infra::marketplaces::wildberries::prices::{PRICE_BATCH, PriceItem, TaskState};
 use gomarket_projections::marketplace::PushQueue;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Task id recorded when Wildberries refused the upload itself (no task exists).
 const NO_TASK: u64 = 0;
@@ -21,7 +21,14 @@ struct Due {
     discount: gomarket_domain::marketplace::values::DiscountPercent,
 }
 
-pub(super) async fn push(worker: &PushWorker, round: &Round<'_>) -> Result<(), PushError> {
+/// A price task Wildberries took this round, to settle without waiting for the read model.
+pub(super) struct SentTask {
+    task_id: u64,
+    listings: Vec<(ListingId, u64)>,
+}
+
+/// Pushes the due prices as tasks; returns the tasks Wildberries took.
+pub(super) async fn push(worker: &PushWorker, round: &Round<'_>) -> Result<Vec<SentTask>, PushError> {
     let due: Vec<Due> = worker
         .queued(round, PushQueue::PricesDue)
         .await?
@@ -45,6 +52,7 @@ pub(super) async fn push(worker: &PushWorker, round: &Round<'_>) -> Result<(), P
             })
         })
         .collect();
+    let mut sent = Vec::new();
     for chunk in due.chunks(PRICE_BATCH) {
         let items: Vec<PriceItem> = chunk.iter().map(|d| d.item).collect();
         // Recorded after Wildberries took the task: a resend after a crash is the identical
@@ -54,38 +62,52 @@ pub(super) async fn push(worker: &PushWorker, round: &Round<'_>) -> Result<(), P
             Err(WbError::Refused { message, .. }) => (NO_TASK, Some(message)),
             Err(WbError::Unavailable { reason }) => {
                 tracing::warn!(%reason, "price upload failed; will retry");
-                return Ok(());
+                return Ok(sent);
             }
             Err(other) => return Err(other.into()),
         };
-        for due in chunk {
-            let command = ListingCommand::RequestPrice {
-                intent: due.intent,
-                value: due.value,
-                discount: due.discount,
+        let steps = chunk
+            .iter()
+            .map(|due| {
+                let mut commands = vec![ListingCommand::RequestPrice {
+                    intent: due.intent,
+                    value: due.value,
+                    discount: due.discount,
+                    task_id,
+                }];
+                if let Some(reason) = &refusal {
+                    let outcome = PriceOutcome::Failed { reason: reason.clone() };
+                    commands.push(ListingCommand::SettlePrice { task_id, outcome });
+                }
+                (due.id, commands)
+            })
+            .collect();
+        worker.record_many(round, "RequestPrice", steps).await?;
+        if refusal.is_none() {
+            sent.push(SentTask {
                 task_id,
-            };
-            worker.record(round, due.id, command).await?;
-            if let Some(reason) = &refusal {
-                let outcome = PriceOutcome::Failed { reason: reason.clone() };
-                worker
-                    .record(round, due.id, ListingCommand::SettlePrice { task_id, outcome })
-                    .await?;
-            }
+                listings: chunk.iter().map(|d| (d.id, d.item.nm_id)).collect(),
+            });
         }
     }
-    Ok(())
+    Ok(sent)
 }
 
-/// Settles pending prices from their tasks' outcome.
-pub(super) async fn settle(worker: &PushWorker, round: &Round<'_>) -> Result<(), PushError> {
+/// Settles pending prices from their tasks' outcome: the tasks sent this round, and the
+/// pending ones of earlier rounds.
+pub(super) async fn settle(worker: &PushWorker, round: &Round<'_>, sent: Vec<SentTask>) -> Result<(), PushError> {
     let mut by_task: BTreeMap<u64, Vec<(ListingId, u64)>> = BTreeMap::new();
+    let mut seen: HashSet<ListingId> = HashSet::new();
+    for task in sent {
+        seen.extend(task.listings.iter().map(|(id, _)| *id));
+        by_task.entry(task.task_id).or_default().extend(task.listings);
+    }
     for (id, listing) in worker.queued(round, PushQueue::PricesPending).await? {
         let Some(state) = listing.state else { continue };
         let (Some(push), Some(nm_id)) = (state.price.as_ref(), state.nm_id()) else {
             continue;
         };
-        if push.state == PushState::Pending {
+        if push.state == PushState::Pending && !seen.contains(&id) {
             by_task.entry(push.task_id).or_default().push((id, nm_id));
         }
     }
@@ -111,16 +133,18 @@ pub(super) async fn settle(worker: &PushWorker, round: &Round<'_>) -> Result<(),
                 errors
             }
         };
-        for (id, nm_id) in listings {
-            let outcome = match errors.get(&nm_id) {
-                None => PriceOutcome::Applied,
-                Some(reason) if is_quarantine(reason) => PriceOutcome::Quarantined { reason: reason.clone() },
-                Some(reason) => PriceOutcome::Failed { reason: reason.clone() },
-            };
-            worker
-                .record(round, id, ListingCommand::SettlePrice { task_id, outcome })
-                .await?;
-        }
+        let steps = listings
+            .into_iter()
+            .map(|(id, nm_id)| {
+                let outcome = match errors.get(&nm_id) {
+                    None => PriceOutcome::Applied,
+                    Some(reason) if is_quarantine(reason) => PriceOutcome::Quarantined { reason: reason.clone() },
+                    Some(reason) => PriceOutcome::Failed { reason: reason.clone() },
+                };
+                (id, vec![ListingCommand::SettlePrice { task_id, outcome }])
+            })
+            .collect();
+        worker.record_many(round, "SettlePrice", steps).await?;
     }
     Ok(())
 }

@@ -61,19 +61,22 @@ pub(super) async fn push(worker: &PushWorker, round: &Round<'_>) -> Result<(), P
             }
             Err(other) => return Err(other.into()),
         };
-        for due in chunk {
-            let command = ListingCommand::RequestStock {
-                intent: due.intent,
-                amount: due.amount,
-                warehouse,
-            };
-            worker.record(round, due.id, command).await?;
-            let settle = ListingCommand::SettleStock {
-                intent: due.intent,
-                outcome: outcome.clone(),
-            };
-            worker.record(round, due.id, settle).await?;
-        }
+        let steps = chunk
+            .iter()
+            .map(|due| {
+                let request = ListingCommand::RequestStock {
+                    intent: due.intent,
+                    amount: due.amount,
+                    warehouse,
+                };
+                let settle = ListingCommand::SettleStock {
+                    intent: due.intent,
+                    outcome: outcome.clone(),
+                };
+                (due.id, vec![request, settle])
+            })
+            .collect();
+        worker.record_many(round, "PushStock", steps).await?;
         start = end;
     }
     Ok(())

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses a different subset
 
 pub mod feeds;
+pub mod marketplace;
 pub mod wb_fake;
 pub mod ws;
 

@@ -54,7 +54,10 @@ impl Group {
 /// One request the fake answered.
 #[derive(Debug, Clone)]
 pub struct Logged {
+    /// When the request arrived.
     pub at: Instant,
+    /// The `Authorization` header: which seller account sent it.
+    pub token: String,
     pub method: String,
     pub path: String,
     pub group: Group,
@@ -156,6 +159,8 @@ fn respond(status: u16, headers: &[(String, String)], body: &Value) -> Response 
 }
 
 async fn handle(State(fake): State<WbFake>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    // Rates are judged by when requests arrive, before the Prism forward or a scripted delay.
+    let arrived = Instant::now();
     let path = uri.path().to_owned();
     let query: HashMap<String, String> = uri
         .query()
@@ -193,7 +198,8 @@ async fn handle(State(fake): State<WbFake>, method: Method, uri: Uri, headers: H
     let mut state = fake.state.lock().unwrap();
     let (status, headers, answer) = state.answer(&method, &path, &query, &token, &request);
     state.log.push(Logged {
-        at: Instant::now(),
+        at: arrived,
+        token: token.clone(),
         method: method.to_string(),
         path: path.clone(),
         group: Group::of(&path),
@@ -205,6 +211,9 @@ async fn handle(State(fake): State<WbFake>, method: Method, uri: Uri, headers: H
 
 impl FakeState {
     fn price_failure(&self, nm_id: u64) -> Option<String> {
+        if self.failing_prices.is_empty() {
+            return None;
+        }
         let (code, _) = self.cards.iter().find(|(_, c)| c.nm_id == nm_id)?;
         self.failing_prices.get(code).cloned()
     }
@@ -487,24 +496,39 @@ impl WbFake {
         self.state.lock().unwrap().stocks.clone()
     }
 
-    /// Requests that broke a group's documented rate or burst: each group's requests are run
-    /// through a token bucket of the documented interval and burst (with `slack` for timer
-    /// jitter); a request finding the bucket empty is a breach.
+    /// How many requests each account (token) sent to each limit group.
+    pub fn request_counts(&self) -> BTreeMap<(String, Group), usize> {
+        let mut counts = BTreeMap::new();
+        for l in self.state.lock().unwrap().log.iter() {
+            *counts.entry((l.token.clone(), l.group)).or_default() += 1;
+        }
+        counts
+    }
+
+    /// Requests that broke a group's documented rate or burst, per account (token): each
+    /// account's requests of a group are run through the documented GCRA, and a request that
+    /// came more than `slack` before it would have been allowed is a breach.
     pub fn rate_breaches(&self, slack: Duration) -> Vec<String> {
         let log = self.log();
         let mut breaches = Vec::new();
-        let mut groups: BTreeMap<Group, Vec<Instant>> = BTreeMap::new();
+        let mut groups: BTreeMap<(&str, Group), Vec<Instant>> = BTreeMap::new();
         for l in &log {
-            groups.entry(l.group).or_default().push(l.at);
+            groups.entry((l.token.as_str(), l.group)).or_default().push(l.at);
         }
-        for (group, times) in groups {
+        let tokens: Vec<&str> = groups.keys().map(|(token, _)| *token).collect();
+        for times in groups.values_mut() {
+            times.sort(); // the log is in order of answers; rates go by arrival
+        }
+        for ((token, group), times) in &groups {
+            let account = tokens.iter().position(|t| t == token).unwrap_or(0);
             let (interval, burst) = group.documented();
             let tolerance = interval * (burst - 1);
             let mut tat: Option<Instant> = None;
-            for at in times {
+            for &at in times {
                 let current = tat.map_or(at, |t| t.max(at));
                 if current > at + tolerance + slack {
-                    breaches.push(format!("{group:?}: a request {:?} early", current - (at + tolerance)));
+                    let early = current - (at + tolerance);
+                    breaches.push(format!("{group:?} of account #{account}: a request {early:?} early"));
                 }
                 tat = Some(current + interval);
             }

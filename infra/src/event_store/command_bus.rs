@@ -54,9 +54,9 @@ pub struct Executed<A> {
 /// records metadata (correlation id, actor, command name) on every event.
 pub struct CommandBus<A: Aggregate> {
     store: PersistedEventStore<PostgresEventRepository, A>,
-    services: A::Services,
-    pool: PgPool,
-    metrics: Metrics,
+    pub(super) services: A::Services,
+    pub(super) pool: PgPool,
+    pub(super) metrics: Metrics,
 }
 
 impl<A> CommandBus<A>
@@ -106,6 +106,29 @@ where
             Err(error) => tracing::info!(%error, "command not accepted"),
         }
         result
+    }
+
+    /// Like [`Self::execute`], deciding again on fresh state when another writer got in first
+    /// (up to `attempts` times). For commands that carry no expected version: their decision
+    /// holds on whatever the aggregate is now (a seller's new target, a worker's outcome).
+    pub async fn execute_retrying(
+        &self,
+        aggregate_id: &str,
+        command: A::Command,
+        metadata: &EventMetadata,
+        attempts: usize,
+    ) -> Result<Executed<A>, CommandError<A::Error>>
+    where
+        A::Command: Clone,
+    {
+        let mut left = attempts.max(1);
+        loop {
+            left -= 1;
+            match self.execute(aggregate_id, command.clone(), metadata).await {
+                Err(CommandError::Conflict) if left > 0 => continue,
+                result => return result,
+            }
+        }
     }
 
     async fn execute_untimed(

@@ -6,11 +6,13 @@
 pub mod batch;
 pub mod checkpoint;
 mod command_bus;
+mod command_bus_many;
 mod feed;
 mod metadata;
 mod position;
 
 pub use command_bus::{CommandBus, CommandError, Executed};
+pub use command_bus_many::ManyExecuted;
 pub use feed::{EventFeed, FeedError, FeedListener, StoredEvent};
 pub use metadata::EventMetadata;
 pub use position::{ConsistencyToken, FeedPosition, TokenError};

@@ -33,7 +33,7 @@ const IDLE_POLL: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// Every bounded context's topic suffix; each context has its own topic.
-pub const CONTEXTS: &[&str] = &["catalog", "identity", "marketplace", "other"];
+pub const CONTEXTS: &[&str] = &["catalog", "identity", "marketplace", "sync", "other"];
 
 /// The bounded context of an aggregate type.
 pub fn bounded_context(aggregate_type: &str) -> &'static str {
@@ -41,6 +41,7 @@ pub fn bounded_context(aggregate_type: &str) -> &'static str {
         "Product" => "catalog",
         "User" | "ApiKey" => "identity",
         "MarketplaceAccount" | "CategoryMapping" | "Listing" => "marketplace",
+        "SyncPolicy" | "SyncRun" => "sync",
         _ => "other",
     }
 }

@@ -290,10 +290,11 @@ impl Marketplaces {
             let listing_id = ListingId::for_product(account_id, product_id);
             match self
                 .listings
-                .execute(
+                .execute_retrying(
                     &listing_id.to_string(),
                     command,
                     &metadata.with_command("PublishListing"),
+                    5,
                 )
                 .await
             {

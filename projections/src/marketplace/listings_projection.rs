@@ -7,6 +7,8 @@ use crate::{Projection, ProjectionError};
 use gomarket_domain::marketplace::listing::{CardState, Listing, ListingEvent, ListingState, PushState};
 use gomarket_infra::event_store::{EventFeed, StoredEvent};
 use sqlx::PgConnection;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use uuid::Uuid;
 
 const AGGREGATE_TYPE: &str = "Listing";
@@ -69,80 +71,142 @@ impl Projection for ListingsProjection {
     }
 
     async fn apply(&self, tx: &mut PgConnection, event: &StoredEvent, feed: &EventFeed) -> Result<(), ProjectionError> {
-        if event.aggregate_type != AGGREGATE_TYPE {
+        self.apply_all(tx, std::slice::from_ref(event), feed).await
+    }
+
+    /// Loads every listing the batch touches in one query, folds the batch's events in feed
+    /// order in memory, and writes each changed listing once, in one statement.
+    async fn apply_all(
+        &self,
+        tx: &mut PgConnection,
+        events: &[StoredEvent],
+        feed: &EventFeed,
+    ) -> Result<(), ProjectionError> {
+        let ours: Vec<&StoredEvent> = events.iter().filter(|e| e.aggregate_type == AGGREGATE_TYPE).collect();
+        if ours.is_empty() {
             return Ok(());
         }
-        let id = Uuid::parse_str(&event.aggregate_id).map_err(|e| ProjectionError::bad_payload(event, e))?;
-        let row: Option<(i64, serde_json::Value)> = sqlx::query_as(&format!(
-            "SELECT version, state FROM {} WHERE id = $1 FOR UPDATE",
-            self.table
-        ))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let mut listing = match row {
-            Some((version, state)) => Listing {
-                state: Some(serde_json::from_value(state).map_err(|e| ProjectionError::bad_payload(event, e))?),
-                version: version as u64,
-            },
-            None => Listing::default(),
-        };
-        let applied = listing.version as i64;
-        if event.sequence <= applied {
-            return Ok(()); // already applied: redelivery or replay
-        }
-        if event.sequence > applied + 1 {
-            let missing = feed
-                .aggregate_events_between(AGGREGATE_TYPE, &event.aggregate_id, applied, event.sequence)
-                .await?;
-            tracing::warn!(aggregate_id = %event.aggregate_id, from = applied + 1, to = event.sequence - 1, "healing a gap from the store");
-            for earlier in &missing {
-                listing.apply_event(decode(earlier)?);
+        let mut order: Vec<Uuid> = Vec::new();
+        for event in &ours {
+            let id = Uuid::parse_str(&event.aggregate_id).map_err(|e| ProjectionError::bad_payload(event, e))?;
+            if !order.contains(&id) {
+                order.push(id);
             }
         }
-        listing.apply_event(decode(event)?);
-        listing.version = event.sequence as u64;
-        let Some(state) = &listing.state else {
-            return Ok(()); // events before a publication: nothing to show
-        };
-        self.upsert(tx, id, state, event.sequence).await.map_err(Into::into)
+        let rows: Vec<(Uuid, i64, serde_json::Value)> = sqlx::query_as(&format!(
+            "SELECT id, version, state FROM {} WHERE id = ANY($1) FOR UPDATE",
+            self.table
+        ))
+        .bind(&order)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut stored: HashMap<Uuid, (i64, serde_json::Value)> = rows
+            .into_iter()
+            .map(|(id, version, state)| (id, (version, state)))
+            .collect();
+        let mut listings: HashMap<Uuid, Listing> = HashMap::with_capacity(order.len());
+        let mut changed: Vec<Uuid> = Vec::new();
+        for event in ours {
+            let id = Uuid::parse_str(&event.aggregate_id).map_err(|e| ProjectionError::bad_payload(event, e))?;
+            let listing = match listings.entry(id) {
+                Entry::Occupied(known) => known.into_mut(),
+                Entry::Vacant(slot) => slot.insert(match stored.remove(&id) {
+                    Some((version, state)) => Listing {
+                        state: Some(serde_json::from_value(state).map_err(|e| ProjectionError::bad_payload(event, e))?),
+                        version: version as u64,
+                    },
+                    None => Listing::default(),
+                }),
+            };
+            let applied = listing.version as i64;
+            if event.sequence <= applied {
+                continue; // already applied: redelivery or replay
+            }
+            if event.sequence > applied + 1 {
+                let missing = feed
+                    .aggregate_events_between(AGGREGATE_TYPE, &event.aggregate_id, applied, event.sequence)
+                    .await?;
+                tracing::warn!(aggregate_id = %event.aggregate_id, from = applied + 1, to = event.sequence - 1, "healing a gap from the store");
+                for earlier in &missing {
+                    listing.apply_event(decode(earlier)?);
+                }
+            }
+            listing.apply_event(decode(event)?);
+            listing.version = event.sequence as u64;
+            if !changed.contains(&id) {
+                changed.push(id);
+            }
+        }
+        // Events before a publication have nothing to show.
+        let rows: Vec<(Uuid, &ListingState, i64)> = changed
+            .iter()
+            .filter_map(|id| {
+                let listing = &listings[id];
+                Some((*id, listing.state.as_ref()?, listing.version as i64))
+            })
+            .collect();
+        self.upsert(tx, &rows).await.map_err(Into::into)
     }
 }
 
 impl ListingsProjection {
-    async fn upsert(
-        &self,
-        tx: &mut PgConnection,
-        id: Uuid,
-        state: &ListingState,
-        version: i64,
-    ) -> Result<(), sqlx::Error> {
+    /// Writes listings (id, state, version) in one statement.
+    async fn upsert(&self, tx: &mut PgConnection, rows: &[(Uuid, &ListingState, i64)]) -> Result<(), sqlx::Error> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         let table = self.table;
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+        let accounts: Vec<Uuid> = rows.iter().map(|r| r.1.account_id.as_uuid()).collect();
+        let products: Vec<Uuid> = rows.iter().map(|r| r.1.product_id.as_uuid()).collect();
+        let vendor_codes: Vec<&str> = rows.iter().map(|r| r.1.vendor_code.as_str()).collect();
+        let cards: Vec<&str> = rows.iter().map(|r| card_state_name(&r.1.card)).collect();
+        let nm_ids: Vec<Option<i64>> = rows.iter().map(|r| r.1.nm_id().map(|n| n as i64)).collect();
+        let prices: Vec<Option<&str>> = rows
+            .iter()
+            .map(|r| r.1.price.as_ref().map(|p| push_state_name(&p.state)))
+            .collect();
+        let stocks: Vec<Option<&str>> = rows
+            .iter()
+            .map(|r| r.1.stock.as_ref().map(|s| push_state_name(&s.state)))
+            .collect();
+        let price_due: Vec<bool> = rows.iter().map(|r| r.1.price_due()).collect();
+        let stock_due: Vec<bool> = rows.iter().map(|r| r.1.stock_due()).collect();
+        let has_error: Vec<bool> = rows.iter().map(|r| !r.1.errors.is_empty()).collect();
+        let states: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| serde_json::to_value(r.1).expect("listing state serializes"))
+            .collect();
+        let versions: Vec<i64> = rows.iter().map(|r| r.2).collect();
+        let published: Vec<chrono::DateTime<chrono::Utc>> = rows.iter().map(|r| r.1.published_at).collect();
+        let updated: Vec<chrono::DateTime<chrono::Utc>> = rows.iter().map(|r| r.1.updated_at).collect();
         sqlx::query(&format!(
             "INSERT INTO {table} (id, account_id, product_id, vendor_code, card_state, nm_id, price_state, stock_state,
                                   price_due, stock_due, has_error, state, version, published_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::bigint[], $7::text[],
+                                  $8::text[], $9::bool[], $10::bool[], $11::bool[], $12::jsonb[], $13::bigint[],
+                                  $14::timestamptz[], $15::timestamptz[])
              ON CONFLICT (id) DO UPDATE SET
                 vendor_code = EXCLUDED.vendor_code, card_state = EXCLUDED.card_state, nm_id = EXCLUDED.nm_id,
                 price_state = EXCLUDED.price_state, stock_state = EXCLUDED.stock_state,
                 price_due = EXCLUDED.price_due, stock_due = EXCLUDED.stock_due, has_error = EXCLUDED.has_error,
                 state = EXCLUDED.state, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at"
         ))
-        .bind(id)
-        .bind(state.account_id.as_uuid())
-        .bind(state.product_id.as_uuid())
-        .bind(state.vendor_code.as_str())
-        .bind(card_state_name(&state.card))
-        .bind(state.nm_id().map(|n| n as i64))
-        .bind(state.price.as_ref().map(|p| push_state_name(&p.state)))
-        .bind(state.stock.as_ref().map(|s| push_state_name(&s.state)))
-        .bind(state.price_due())
-        .bind(state.stock_due())
-        .bind(!state.errors.is_empty())
-        .bind(serde_json::to_value(state).expect("listing state serializes"))
-        .bind(version)
-        .bind(state.published_at)
-        .bind(state.updated_at)
+        .bind(&ids)
+        .bind(&accounts)
+        .bind(&products)
+        .bind(&vendor_codes)
+        .bind(&cards)
+        .bind(&nm_ids)
+        .bind(&prices)
+        .bind(&stocks)
+        .bind(&price_due)
+        .bind(&stock_due)
+        .bind(&has_error)
+        .bind(&states)
+        .bind(&versions)
+        .bind(&published)
+        .bind(&updated)
         .execute(&mut *tx)
         .await
         .map(drop)

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 /// An amount of Russian roubles in kopecks (1 RUB = 100 kopecks). Never negative, never a float.
 ///
 /// Bounded at 10^12 kopecks (10 billion roubles) so that sums of many prices cannot overflow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(try_from = "i64", into = "i64")]
 pub struct Kopecks(i64);
 

@@ -133,6 +133,12 @@ impl WbAccount {
 }
 
 impl WbClient {
+    /// Whether `account` could send a request of `group` now without waiting: lets a worker
+    /// go on with other work instead of sleeping on a slow group.
+    pub fn ready(&self, account: &WbAccount, group: LimitGroup) -> bool {
+        self.limits.ready(account.id, group)
+    }
+
     pub fn new(endpoints: WbEndpoints, limits: RateLimits, retry: RetryPolicy) -> Self {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))

@@ -7,7 +7,7 @@ use gomarket_domain::marketplace::card::{CardDraft, CharacteristicValue};
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// Most merged cards per `cards/upload` request.
 pub const UPLOAD_BATCH: usize = 100;
@@ -135,10 +135,41 @@ impl WbClient {
 
     /// Every card of the account (paged by the documented cursor), as vendor code → ids.
     pub async fn list_cards(&self, account: &WbAccount) -> Result<Vec<ListedCard>, WbError> {
+        self.cards_until(account, |_| false).await
+    }
+
+    /// The cards with these vendor codes that exist. Cards come newest first (Wildberries'
+    /// default order), so paging stops as soon as every code is found: recently uploaded
+    /// cards cost one page, not the account's whole catalog.
+    pub async fn find_cards(
+        &self,
+        account: &WbAccount,
+        vendor_codes: &HashSet<String>,
+    ) -> Result<Vec<ListedCard>, WbError> {
+        let mut missing = vendor_codes.clone();
+        let cards = self
+            .cards_until(account, |card| {
+                missing.remove(&card.vendor_code);
+                missing.is_empty()
+            })
+            .await?;
+        Ok(cards
+            .into_iter()
+            .filter(|c| vendor_codes.contains(&c.vendor_code))
+            .collect())
+    }
+
+    /// Pages through the cards until `enough` says so after a card, or the list ends.
+    async fn cards_until(
+        &self,
+        account: &WbAccount,
+        mut enough: impl FnMut(&ListedCard) -> bool,
+    ) -> Result<Vec<ListedCard>, WbError> {
         let mut cards = Vec::new();
         let mut cursor = json!({ "limit": LIST_PAGE });
         loop {
-            let body = json!({ "settings": { "cursor": cursor, "filter": { "withPhoto": -1 } } });
+            let body = json!({ "settings": { "sort": { "ascending": false }, "cursor": cursor,
+                                             "filter": { "withPhoto": -1 } } });
             let page: CardsPage = self
                 .send(
                     account,
@@ -151,14 +182,19 @@ impl WbClient {
                 .await?
                 .parse()?;
             let count = page.cards.len();
-            cards.extend(page.cards.into_iter().map(|c| ListedCard {
-                vendor_code: c.vendor_code,
-                nm_id: c.nm_id,
-                chrt_ids: c.sizes.into_iter().filter_map(|s| s.chrt_id).collect(),
-            }));
+            let mut done = false;
+            for c in page.cards {
+                let card = ListedCard {
+                    vendor_code: c.vendor_code,
+                    nm_id: c.nm_id,
+                    chrt_ids: c.sizes.into_iter().filter_map(|s| s.chrt_id).collect(),
+                };
+                done |= enough(&card);
+                cards.push(card);
+            }
             let Some(next) = page.cursor else { break };
             let total = next.total.unwrap_or(count as u64);
-            if total < LIST_PAGE as u64 || count == 0 {
+            if done || total < LIST_PAGE as u64 || count == 0 {
                 break;
             }
             let (Some(updated_at), Some(nm_id)) = (next.updated_at, next.nm_id) else {

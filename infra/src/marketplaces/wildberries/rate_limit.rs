@@ -118,6 +118,17 @@ impl RateLimits {
         }
     }
 
+    /// Whether a request of `group` could go now without waiting (nothing is taken).
+    pub fn ready(&self, account: Uuid, group: LimitGroup) -> bool {
+        let buckets = self.buckets.lock().expect("rate limit lock");
+        let now = Instant::now();
+        buckets.get(&(account, group)).is_none_or(|bucket| {
+            let tat = bucket.tat.max(now);
+            tat.checked_sub(bucket.tolerance)
+                .is_none_or(|allowed_at| allowed_at <= now)
+        })
+    }
+
     /// Charges `requests` more to the group (a 4xx counting as 10 on the marketplace API).
     pub fn charge(&self, account: Uuid, group: LimitGroup, requests: u32) {
         let mut buckets = self.buckets.lock().expect("rate limit lock");
@@ -162,6 +173,19 @@ mod tests {
         let before = Instant::now();
         limits.acquire(Uuid::from_u128(2), LimitGroup::CardsWrite).await;
         assert_eq!(Instant::now(), before);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn ready_tells_whether_a_request_would_wait() {
+        let limits = RateLimits::default();
+        let account = Uuid::from_u128(1);
+        assert!(limits.ready(account, LimitGroup::CardsWrite));
+        for _ in 0..5 {
+            limits.acquire(account, LimitGroup::CardsWrite).await;
+        }
+        assert!(!limits.ready(account, LimitGroup::CardsWrite), "the burst is spent");
+        tokio::time::advance(Duration::from_secs(6)).await;
+        assert!(limits.ready(account, LimitGroup::CardsWrite));
     }
 
     #[tokio::test(start_paused = true)]

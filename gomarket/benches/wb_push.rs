@@ -1,0 +1,158 @@
+//! Wildberries push benchmark: 10 000 listings whose cards exist, each with a new price and
+//! stock due; the push worker (production settings) plans and pushes them all, and the clock
+//! stops when the read model shows every price and every stock `APPLIED`.
+//!
+//! Needs PostgreSQL like the tests:
+//!   cargo bench -p gomarket --bench wb_push
+//! Wildberries is the project's scripted fake (tests/support/wb_fake.rs), which answers at once
+//! and checks every account's requests against the documented limits, so the floor is set by
+//! Wildberries' limits alone:
+//! - prices: 10 tasks of 1 000 plus a status read per task = 20 requests of the prices group
+//!   (burst 5, then one per 600 ms) → 15 × 0.6 s = 9.0 s;
+//! - stocks: 10 requests of 1 000 fit in the marketplace group's burst of 20 → 0 s;
+//!   the two groups run side by side, so the floor is 9.0 s.
+
+#[allow(dead_code)]
+#[path = "../tests/support/wb_fake.rs"]
+mod wb_fake;
+
+use gomarket::app::{marketplaces, spawn_projectors};
+use gomarket::cli::{MarketplaceArgs, SecurityArgs};
+use gomarket::worker::PushWorker;
+use gomarket_domain::catalog::{Kopecks, ProductId};
+use gomarket_domain::marketplace::account::AccountSettings;
+use gomarket_domain::marketplace::card::CardRules;
+use gomarket_domain::marketplace::listing::{ListingCommand, ListingId, ListingTarget};
+use gomarket_domain::marketplace::values::{
+    AccountName, DiscountPercent, ListedStock, Marketplace, VendorCode, WarehouseId,
+};
+use gomarket_infra::event_store::EventMetadata;
+use gomarket_infra::secrets::{SecretId, SecretStore};
+use gomarket_infra::shutdown;
+use gomarket_infra::telemetry::Metrics;
+use gomarket_testkit::TestDatabase;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use wb_fake::WbFake;
+
+const LISTINGS: usize = 10_000;
+const TOKEN: &str = "wb-bench-token.eyJiZW5jaCI6dHJ1ZX0";
+/// Wildberries' own floor for this work (see the top of this file).
+const FLOOR: Duration = Duration::from_millis(9_000);
+
+async fn count(db: &TestDatabase, condition: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT count(*) FROM listings WHERE {condition}"))
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}
+
+async fn wait_until(db: &TestDatabase, condition: &str) {
+    while count(db, condition).await < LISTINGS as i64 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let fake = WbFake::start().await;
+    let db = TestDatabase::new(gomarket::MIGRATIONS).await;
+    let metrics = Metrics::new();
+    let args = MarketplaceArgs {
+        wb_content_url: fake.url(),
+        wb_prices_url: fake.url(),
+        wb_marketplace_url: fake.url(),
+        wb_common_url: fake.url(),
+        ..MarketplaceArgs::default()
+    };
+    let keys = gomarket::keys::secret_keys(&SecurityArgs::default(), &db.pool)
+        .await
+        .unwrap();
+    let service = Arc::new(marketplaces(
+        &db.pool,
+        &metrics,
+        SecretStore::new(db.pool.clone(), keys),
+        &args,
+    ));
+    let metadata = EventMetadata::new("bench", "system:bench", "Bench");
+    let settings = |secret: SecretId| AccountSettings {
+        name: AccountName::parse("Bench").unwrap(),
+        marketplace: Marketplace::Wildberries,
+        token_secret_id: secret.0,
+        warehouse_ids: vec![WarehouseId::new(507).unwrap()],
+        card_rules: CardRules::default(),
+    };
+    let (account, _) = service.connect(settings, TOKEN, &metadata).await.unwrap();
+    let (stop, signal) = shutdown::channel();
+    spawn_projectors(&db.pool, None, None, &metrics, &signal).unwrap();
+
+    // 10 000 listings with their cards created on Wildberries, each wanting a price and a
+    // stock that were never pushed.
+    let started = Instant::now();
+    for chunk in 0..LISTINGS / 1000 {
+        let steps: Vec<(String, Vec<ListingCommand>)> = (chunk * 1000..(chunk + 1) * 1000)
+            .map(|i| {
+                let product_id = ProductId::from(uuid::Uuid::from_u128(i as u128 + 1));
+                let id = ListingId::for_product(account, product_id);
+                let target = ListingTarget {
+                    price: Kopecks::new(150_050 + i as i64 * 100).unwrap(),
+                    discount: DiscountPercent::new((i % 30) as i64).unwrap(),
+                    stock: ListedStock::new((i % 40) as i64).unwrap(),
+                };
+                let publish = ListingCommand::Publish {
+                    account_id: account,
+                    product_id,
+                    vendor_code: VendorCode::parse(&format!("GM-{i:05}")).unwrap(),
+                    target,
+                    refusal: None,
+                };
+                let created = ListingCommand::ConfirmCard {
+                    nm_id: 200_000_000 + i as u64,
+                    chrt_ids: vec![600_000_000 + i as u64],
+                };
+                (id.to_string(), vec![publish, created])
+            })
+            .collect();
+        service.listings().execute_many(&steps, &metadata).await.unwrap();
+    }
+    wait_until(&db, "card_state = 'CREATED' AND price_due AND stock_due").await;
+    println!(
+        "setup: {LISTINGS} listings with cards, prices and stocks due, in the read model after {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    // The measured part: the worker, as `serve` runs it, from its first look at the queue.
+    let started = Instant::now();
+    tokio::spawn(PushWorker::new(service.clone(), args.worker()).run(signal.clone()));
+    wait_until(&db, "stock_state = 'APPLIED'").await;
+    let stocks = started.elapsed();
+    wait_until(&db, "price_state = 'APPLIED'").await;
+    let prices = started.elapsed();
+    let wall = prices.max(stocks);
+    stop.trigger();
+
+    let tasks = fake.requests_to("/api/v2/upload/task").len();
+    let stock_requests = fake
+        .log()
+        .iter()
+        .filter(|l| l.path.starts_with("/api/v3/stocks/"))
+        .count();
+    let price_requests = fake.log().iter().filter(|l| l.path.starts_with("/api/v2/")).count();
+    let breaches = fake.rate_breaches(Duration::from_millis(50));
+    println!(
+        "stocks: all {LISTINGS} APPLIED after {:.2} s ({stock_requests} requests)",
+        stocks.as_secs_f64()
+    );
+    println!(
+        "prices: all {LISTINGS} APPLIED after {:.2} s ({tasks} tasks, {price_requests} requests of the prices group)",
+        prices.as_secs_f64()
+    );
+    println!(
+        "wall {:.2} s against Wildberries' floor {:.1} s: ratio {:.2}; limit breaches: {}",
+        wall.as_secs_f64(),
+        FLOOR.as_secs_f64(),
+        FLOOR.as_secs_f64() / wall.as_secs_f64(),
+        breaches.len()
+    );
+    assert!(breaches.is_empty(), "{breaches:?}");
+}

@@ -1,0 +1,46 @@
+use super::types::SyncPolicyGql;
+use crate::access::permission;
+use crate::catalog::parse_uuid;
+use crate::context::request_context;
+use crate::error::{ErrorCode, api_error, internal_error};
+use async_graphql::{Context, ID, Object, Result};
+use gomarket_domain::identity::Permission;
+use gomarket_domain::sync::SyncPolicyId;
+use gomarket_infra::sync::SyncPolicies;
+use std::sync::Arc;
+
+#[derive(Debug, Default)]
+pub struct SyncQuery;
+
+#[Object]
+impl SyncQuery {
+    /// Every sync policy, in creation order.
+    #[graphql(guard = "permission(Permission::SyncRead)")]
+    async fn sync_policies(&self, ctx: &Context<'_>) -> Result<Vec<SyncPolicyGql>> {
+        let policies = ctx
+            .data::<Arc<SyncPolicies>>()?
+            .list()
+            .await
+            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;
+        Ok(policies
+            .into_iter()
+            .filter_map(|(id, p)| p.state.as_ref().map(|s| SyncPolicyGql::new(id, p.version, s)))
+            .collect())
+    }
+
+    /// One sync policy.
+    #[graphql(guard = "permission(Permission::SyncRead)")]
+    async fn sync_policy(&self, ctx: &Context<'_>, id: ID) -> Result<SyncPolicyGql> {
+        let id = SyncPolicyId::from(parse_uuid(&id, "id")?);
+        let policy = ctx
+            .data::<Arc<SyncPolicies>>()?
+            .load(id)
+            .await
+            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;
+        policy
+            .state
+            .as_ref()
+            .map(|s| SyncPolicyGql::new(id, policy.version, s))
+            .ok_or_else(|| api_error(ErrorCode::NotFound, "sync policy not found", Some("id")))
+    }
+}
