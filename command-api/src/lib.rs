@@ -20,4 +20,4 @@ pub use catalog::CatalogMutation;
 pub use identity::IdentityMutation;
 pub use marketplace::MarketplaceMutation;
 pub use supplier::SupplierMutation;
-pub use sync::SyncPolicyMutation;
+pub use sync::{SyncPolicyMutation, SyncRunMutation};

@@ -5,6 +5,7 @@ use crate::cli::{ImportArgs, MarketplaceArgs, SecurityArgs, ServeArgs};
 use crate::http::{AppState, EdgeSettings, RateLimiter, router};
 use crate::keys;
 use crate::schema::{self, SchemaLimits};
+use crate::sync::spawn_sync;
 use crate::worker::PushWorker;
 use anyhow::Context as _;
 use gomarket_domain::catalog::{Product, ProductServices};
@@ -20,7 +21,7 @@ use gomarket_infra::migrations;
 use gomarket_infra::secrets::SecretStore;
 use gomarket_infra::shutdown::Shutdown;
 use gomarket_infra::suppliers::import::Importer;
-use gomarket_infra::sync::SyncPolicies;
+use gomarket_infra::sync::SyncService;
 use gomarket_infra::telemetry::Metrics;
 use gomarket_projections::catalog::ProductsProjection;
 use gomarket_projections::kafka_feed::KafkaProjector;
@@ -52,7 +53,8 @@ pub async fn connect_and_migrate(url: &str, max_connections: u32) -> anyhow::Res
 pub const PROJECTIONS: &[&str] = &[ProductsProjection::NAME, ListingsProjection::NAME];
 
 /// Starts a projection: on the in-process feed, or in its Kafka consumer group.
-fn spawn_projection<P: Projection>(
+/// Runs a feed consumer (a projection, or a process manager) in-process or from Kafka.
+pub fn spawn_consumer<P: Projection>(
     projection: P,
     contexts: &[&str],
     pool: &PgPool,
@@ -86,7 +88,7 @@ pub fn spawn_projectors(
     let wanted = |name: &str| only.is_none_or(|only| only == name);
     let mut tasks = Vec::new();
     if wanted(ProductsProjection::NAME) {
-        tasks.push(spawn_projection(
+        tasks.push(spawn_consumer(
             ProductsProjection::default(),
             &["catalog"],
             pool,
@@ -96,7 +98,7 @@ pub fn spawn_projectors(
         )?);
     }
     if wanted(ListingsProjection::NAME) {
-        tasks.push(spawn_projection(
+        tasks.push(spawn_consumer(
             ListingsProjection::default(),
             &["marketplace"],
             pool,
@@ -154,6 +156,7 @@ pub struct Application {
     relay_health: RelayHealth,
     importer: Arc<Importer>,
     marketplaces: Arc<Marketplaces>,
+    sync: Arc<SyncService>,
 }
 
 /// How often running imports are checked for a dead runner.
@@ -183,6 +186,11 @@ pub fn marketplaces(pool: &PgPool, metrics: &Metrics, secrets: SecretStore, args
 /// Runs the marketplace push worker until `shutdown` (`gomarket worker`).
 pub fn spawn_worker(marketplaces: Arc<Marketplaces>, args: &MarketplaceArgs, shutdown: &Shutdown) -> JoinHandle<()> {
     tokio::spawn(PushWorker::new(marketplaces, args.worker()).run(shutdown.clone()))
+}
+
+/// Sync policies and runs over `pool`.
+pub fn sync_service(pool: &PgPool, metrics: &Metrics) -> SyncService {
+    SyncService::new(pool.clone(), Arc::new(SystemClock), metrics.clone())
 }
 
 /// The supplier importer over `pool`.
@@ -299,6 +307,7 @@ impl Application {
         let secrets = SecretStore::new(pool.clone(), keys::secret_keys(&args.security, &pool).await?);
         let importer = Arc::new(importer(&pool, &metrics, &args.import));
         let marketplaces = Arc::new(marketplaces(&pool, &metrics, secrets.clone(), &args.marketplace));
+        let sync = Arc::new(sync_service(&pool, &metrics));
         let schema = schema::builder(SchemaLimits {
             max_depth: args.graphql_max_depth,
             max_complexity: args.graphql_max_complexity,
@@ -310,11 +319,7 @@ impl Application {
         .data(secrets)
         .data(importer.clone())
         .data(marketplaces.clone())
-        .data(Arc::new(SyncPolicies::new(
-            pool.clone(),
-            Arc::new(SystemClock),
-            metrics.clone(),
-        )))
+        .data(sync.clone())
         .data(ApiSettings {
             consistency_timeout: Duration::from_millis(args.consistency_timeout_ms),
         })
@@ -362,6 +367,7 @@ impl Application {
             relay_health,
             importer,
             marketplaces,
+            sync,
         })
     }
 
@@ -393,6 +399,17 @@ impl Application {
             self.importer.clone(),
             shutdown.clone(),
         )));
+        if self.args.run_scheduler {
+            let services = (self.sync.clone(), self.importer.clone(), self.marketplaces.clone());
+            tasks.extend(spawn_sync(
+                &self.pool,
+                services,
+                kafka,
+                &self.args.scheduler,
+                &self.metrics,
+                &shutdown,
+            )?);
+        }
         if self.args.run_worker {
             tasks.push(spawn_worker(
                 self.marketplaces.clone(),

@@ -120,6 +120,18 @@ pub enum Command {
         #[command(flatten)]
         security: SecurityArgs,
     },
+    /// Run only the sync scheduler (one leader across replicas; standbys take over within a
+    /// tick) and the process manager that drives sync runs.
+    Scheduler {
+        #[command(flatten)]
+        scheduler: SchedulerArgs,
+        #[command(flatten)]
+        marketplace: MarketplaceArgs,
+        #[command(flatten)]
+        import: ImportArgs,
+        #[command(flatten)]
+        security: SecurityArgs,
+    },
     /// Rebuild a read model from the event store into fresh tables while the live ones keep
     /// serving, then swap them in atomically.
     Replay {
@@ -261,9 +273,33 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub marketplace: MarketplaceArgs,
 
+    /// Run the sync scheduler and the sync runs' process manager in this process (turn off
+    /// when `gomarket scheduler` runs elsewhere).
+    #[arg(long, env = "GOMARKET_RUN_SCHEDULER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub run_scheduler: bool,
+
+    #[command(flatten)]
+    pub scheduler: SchedulerArgs,
+
     /// Filled from the global Kafka options.
     #[arg(skip)]
     pub kafka: Option<KafkaConfig>,
+}
+
+/// The sync scheduler's settings.
+#[derive(Debug, Clone, Args)]
+pub struct SchedulerArgs {
+    /// How often the scheduler looks for due policies (and a standby for a dead leader).
+    #[arg(long, env = "GOMARKET_SCHEDULER_INTERVAL_MS", default_value_t = 1000)]
+    pub scheduler_interval_ms: u64,
+}
+
+impl Default for SchedulerArgs {
+    fn default() -> Self {
+        Self {
+            scheduler_interval_ms: 1000,
+        }
+    }
 }
 
 impl Default for ServeArgs {
@@ -284,6 +320,8 @@ impl Default for ServeArgs {
             edge: EdgeArgs::default(),
             import: ImportArgs::default(),
             marketplace: MarketplaceArgs::default(),
+            run_scheduler: true,
+            scheduler: SchedulerArgs::default(),
             kafka: None,
         }
     }

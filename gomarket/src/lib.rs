@@ -19,6 +19,7 @@ pub mod http;
 pub mod import_cli;
 pub mod keys;
 pub mod schema;
+pub mod sync;
 pub mod worker;
 
 use gomarket_infra::migrations::{EVENT_STORE_MIGRATIONS, EmbeddedMigration};

@@ -108,6 +108,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             app::spawn_worker(std::sync::Arc::new(marketplaces), &marketplace, &shutdown).await?;
             Ok(())
         }
+        Command::Scheduler {
+            scheduler,
+            marketplace,
+            import,
+            security,
+        } => {
+            let pool = app::connect_and_migrate(&url, max_connections).await?;
+            let metrics = Metrics::new();
+            let secrets = SecretStore::new(pool.clone(), gomarket::keys::secret_keys(&security, &pool).await?);
+            let services = (
+                std::sync::Arc::new(app::sync_service(&pool, &metrics)),
+                std::sync::Arc::new(app::importer(&pool, &metrics, &import)),
+                std::sync::Arc::new(app::marketplaces(&pool, &metrics, secrets, &marketplace)),
+            );
+            let (trigger, shutdown) = shutdown::channel();
+            tokio::spawn(stop_on_signal(trigger));
+            let tasks = gomarket::sync::spawn_sync(&pool, services, kafka.as_ref(), &scheduler, &metrics, &shutdown)?;
+            for task in tasks {
+                task.await?;
+            }
+            Ok(())
+        }
         Command::Relay => {
             let kafka = kafka.context("the relay needs Kafka: set GOMARKET_KAFKA_BROKERS")?;
             let pool = app::connect_and_migrate(&url, max_connections).await?;

@@ -2,11 +2,11 @@
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 use gomarket_command_api::{
-    CatalogMutation, IdentityMutation, MarketplaceMutation, SupplierMutation, SyncPolicyMutation,
+    CatalogMutation, IdentityMutation, MarketplaceMutation, SupplierMutation, SyncPolicyMutation, SyncRunMutation,
 };
 use gomarket_query_api::{
     AuditQuery, CatalogQuery, CatalogSubscription, IdentityQuery, MarketplaceQuery, OperationsQuery, SupplierQuery,
-    SyncQuery,
+    SyncQuery, SyncRunQuery,
 };
 
 #[derive(MergedObject, Default)]
@@ -18,6 +18,7 @@ pub struct Query(
     SupplierQuery,
     MarketplaceQuery,
     SyncQuery,
+    SyncRunQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -27,6 +28,7 @@ pub struct Mutation(
     SupplierMutation,
     MarketplaceMutation,
     SyncPolicyMutation,
+    SyncRunMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -51,6 +51,8 @@ const OPERATIONS: &[(&str, Needs)] = &[
     ("Query.listings", Needs::Permission(P::MarketplaceRead)),
     ("Query.syncPolicies", Needs::Permission(P::SyncRead)),
     ("Query.syncPolicy", Needs::Permission(P::SyncRead)),
+    ("Query.syncRuns", Needs::Permission(P::SyncRead)),
+    ("Query.syncRun", Needs::Permission(P::SyncRead)),
     ("Query.listing", Needs::Permission(P::MarketplaceRead)),
     ("Subscription.productChanges", Needs::Permission(P::CatalogRead)),
     ("Mutation.createProduct", Needs::Permission(P::CatalogWrite)),
@@ -92,6 +94,7 @@ const OPERATIONS: &[(&str, Needs)] = &[
     ("Mutation.publishProducts", Needs::Permission(P::PublishingWrite)),
     ("Mutation.setListingTarget", Needs::Permission(P::PublishingWrite)),
     ("Mutation.upsertSyncPolicy", Needs::Permission(P::SyncWrite)),
+    ("Mutation.triggerSync", Needs::Permission(P::SyncRun)),
 ];
 
 /// The schema's shape, as far as building placeholder calls needs it.

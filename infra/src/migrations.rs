@@ -51,6 +51,11 @@ pub const EVENT_STORE_MIGRATIONS: &[EmbeddedMigration] = &[
         "supplier feed HTTP validators",
         include_str!("../migrations/20261124000005_feed_validators.sql"),
     ),
+    (
+        20261124000006,
+        "sync process manager bookkeeping",
+        include_str!("../migrations/20261124000006_sync.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -25,6 +25,7 @@ const AGGREGATE_TYPES: &[&str] = &[
     "CategoryMapping",
     "Listing",
     "SyncPolicy",
+    "SyncRun",
 ];
 /// Aggregates whose history also needs `users:read`: it tells who holds which rights.
 const IDENTITY_AGGREGATES: &[&str] = &["User", "ApiKey"];

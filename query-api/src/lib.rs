@@ -10,7 +10,7 @@
 //! - [`identity`]: `me`, `users`, `user`, `apiKeys`, `secrets`;
 //! - [`supplier`]: `suppliers`, `supplier`, `imports`, `import` (with rejected offers);
 //! - [`marketplace`]: `marketplaceAccounts`, `categoryMappings`, `listings`, `listing`;
-//! - [`sync`]: `syncPolicies`, `syncPolicy` (with `explainPrice`);
+//! - [`sync`]: `syncPolicies`, `syncPolicy` (with `explainPrice`), `syncRuns`, `syncRun`;
 //! - [`paging`]: paging of short in-memory lists;
 //! - [`operations`]: `projectionFailures` (dead-lettered events).
 #![forbid(unsafe_code)]
@@ -35,4 +35,4 @@ pub use identity::IdentityQuery;
 pub use marketplace::MarketplaceQuery;
 pub use operations::OperationsQuery;
 pub use supplier::SupplierQuery;
-pub use sync::SyncQuery;
+pub use sync::{SyncQuery, SyncRunQuery};

@@ -1,10 +1,12 @@
-//! Sync mutations: `upsertSyncPolicy`.
+//! Sync mutations: `upsertSyncPolicy`, `triggerSync`.
 
 mod inputs;
 mod policies;
+mod runs;
 
 pub use inputs::{
     DeliveryEstimateInput, ExclusionsInput, MarginBandInput, PricingRuleInput, RoundingInput, ScheduleInput,
     StockRuleInput, SyncPolicyInput,
 };
 pub use policies::{SyncPolicyMutation, SyncPolicyPayload};
+pub use runs::{SyncRunMutation, TriggerSyncPayload};

@@ -11,7 +11,7 @@ use gomarket_domain::sync::pricing::PricingRule;
 use gomarket_infra::event_store::{CommandError, EventMetadata};
 use gomarket_infra::marketplaces::Marketplaces;
 use gomarket_infra::suppliers::import::Importer;
-use gomarket_infra::sync::SyncPolicies;
+use gomarket_infra::sync::SyncService;
 use gomarket_query_api::access::permission;
 use gomarket_query_api::catalog::parse_uuid;
 use gomarket_query_api::context::request_context;
@@ -67,7 +67,7 @@ impl SyncPolicyMutation {
             Some(raw) => SyncPolicyId::from(parse_uuid(raw, "id")?),
             None => SyncPolicyId::from(uuid::Uuid::now_v7()),
         };
-        let policies = ctx.data::<Arc<SyncPolicies>>()?;
+        let policies = ctx.data::<Arc<SyncService>>()?;
         if input.id.is_some() && policies.load(id).await.map_err(|e| fail(ctx, &e))?.state.is_none() {
             let errors = vec![policy_refusal(&PolicyRefusal::NotFound)];
             report(ctx, &errors);

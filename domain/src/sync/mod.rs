@@ -4,8 +4,10 @@
 //! - [`policy`]: the `SyncPolicy` aggregate (settings, one run at a time, one run per tick);
 //! - [`run`]: the `SyncRun` aggregate, the process manager's record of one run;
 //! - [`pricing`], [`stock`], [`exclusions`]: pure rules, each explaining its result;
+//! - [`evaluate`]: what a policy makes of one product, and when its pushed item is settled;
 //! - [`schedule`]: cron in a time zone; [`percent`]: percentages without floats.
 
+pub mod evaluate;
 pub mod exclusions;
 pub mod percent;
 pub mod policy;

@@ -259,11 +259,36 @@ impl Marketplaces {
         product_ids: &[ProductId],
         metadata: &EventMetadata,
     ) -> Result<Vec<PublishOutcome>, String> {
-        let products = self.load_products(product_ids).await?;
+        let wanted: Vec<(ProductId, Option<ListingTarget>)> = product_ids.iter().map(|p| (*p, None)).collect();
+        self.publish_with(account_id, account, &wanted, metadata).await
+    }
+
+    /// Publishes products with the targets given (a sync policy's prices and stocks) rather
+    /// than the products' own.
+    pub async fn publish_targeted(
+        &self,
+        account_id: AccountId,
+        account: &AccountState,
+        targets: &[(ProductId, ListingTarget)],
+        metadata: &EventMetadata,
+    ) -> Result<Vec<PublishOutcome>, String> {
+        let wanted: Vec<(ProductId, Option<ListingTarget>)> = targets.iter().map(|(p, t)| (*p, Some(*t))).collect();
+        self.publish_with(account_id, account, &wanted, metadata).await
+    }
+
+    async fn publish_with(
+        &self,
+        account_id: AccountId,
+        account: &AccountState,
+        wanted: &[(ProductId, Option<ListingTarget>)],
+        metadata: &EventMetadata,
+    ) -> Result<Vec<PublishOutcome>, String> {
+        let product_ids: Vec<ProductId> = wanted.iter().map(|(p, _)| *p).collect();
+        let products = self.load_products(&product_ids).await?;
         let rules = &account.settings.card_rules;
         let marketplace = account.settings.marketplace;
-        let mut outcomes = Vec::with_capacity(product_ids.len());
-        for &product_id in product_ids {
+        let mut outcomes = Vec::with_capacity(wanted.len());
+        for &(product_id, target) in wanted {
             let Some(product) = products.get(&product_id) else {
                 outcomes.push(PublishOutcome::UnknownProduct(product_id));
                 continue;
@@ -284,7 +309,7 @@ impl Marketplaces {
                 account_id,
                 product_id,
                 vendor_code,
-                target: target_of(product),
+                target: target.unwrap_or_else(|| target_of(product)),
                 refusal,
             };
             let listing_id = ListingId::for_product(account_id, product_id);

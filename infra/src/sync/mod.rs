@@ -1,32 +1,65 @@
-//! The sync context's adapters: sync policies in the event store.
+//! The sync context's adapters: sync policies and runs in the event store.
 
 use crate::event_store::CommandBus;
 use crate::event_store::batch::load_in_order;
 use crate::telemetry::Metrics;
 use gomarket_domain::clock::SharedClock;
 use gomarket_domain::pure_aggregate::ClockServices;
+use gomarket_domain::sync::run::SyncRun;
 use gomarket_domain::sync::{SyncPolicy, SyncPolicyId};
 use sqlx::PgPool;
+use uuid::Uuid;
 
-/// Sync policies: their command bus, and reading them (policies are few; they are read from
-/// the store, always current).
-pub struct SyncPolicies {
+/// Sync policies and runs: their command buses, and reading them (from the store, always
+/// current: policies are few, and a run is read whole).
+pub struct SyncService {
     pool: PgPool,
     policies: CommandBus<SyncPolicy>,
+    runs: CommandBus<SyncRun>,
 }
 
-impl std::fmt::Debug for SyncPolicies {
+impl std::fmt::Debug for SyncService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SyncPolicies").finish_non_exhaustive()
+        f.debug_struct("SyncService").finish_non_exhaustive()
     }
 }
 
-impl SyncPolicies {
+impl SyncService {
     pub fn new(pool: PgPool, clock: SharedClock, metrics: Metrics) -> Self {
         Self {
-            policies: CommandBus::new(pool.clone(), ClockServices { clock }, metrics),
+            policies: CommandBus::new(pool.clone(), ClockServices { clock: clock.clone() }, metrics.clone()),
+            runs: CommandBus::new(pool.clone(), ClockServices { clock }, metrics),
             pool,
         }
+    }
+
+    pub fn runs(&self) -> &CommandBus<SyncRun> {
+        &self.runs
+    }
+
+    /// A policy's runs, newest first.
+    pub async fn run_ids(&self, policy_id: Uuid) -> Result<Vec<Uuid>, String> {
+        sqlx::query_scalar(
+            "SELECT aggregate_id::uuid FROM events WHERE aggregate_type = 'SyncRun' AND sequence = 1
+                AND payload -> 'RunStarted' ->> 'policy_id' = $1
+              ORDER BY position DESC",
+        )
+        .bind(policy_id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| e.to_string())
+    }
+
+    /// Runs by id, in that order.
+    pub async fn load_runs(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, SyncRun)>, String> {
+        let keys = ids.iter().map(Uuid::to_string).collect();
+        let runs = load_in_order::<SyncRun>(&self.pool, keys)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(runs
+            .into_iter()
+            .filter_map(|(id, run)| Some((Uuid::parse_str(&id).ok()?, run)))
+            .collect())
     }
 
     pub fn policies(&self) -> &CommandBus<SyncPolicy> {

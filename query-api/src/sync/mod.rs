@@ -1,8 +1,10 @@
-//! Sync queries: `syncPolicies`, `syncPolicy` (with `explainPrice`); and the policy types
-//! mutations return too. Policies are few and read by folding their events.
+//! Sync queries: `syncPolicies`, `syncPolicy` (with `explainPrice`), `syncRuns`, `syncRun`;
+//! and the types mutations return too. Policies and runs are read by folding their events.
 
 mod query;
+mod runs;
 mod types;
 
 pub use query::SyncQuery;
+pub use runs::{SyncRunGql, SyncRunQuery};
 pub use types::SyncPolicyGql;

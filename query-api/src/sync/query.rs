@@ -6,7 +6,7 @@ use crate::error::{ErrorCode, api_error, internal_error};
 use async_graphql::{Context, ID, Object, Result};
 use gomarket_domain::identity::Permission;
 use gomarket_domain::sync::SyncPolicyId;
-use gomarket_infra::sync::SyncPolicies;
+use gomarket_infra::sync::SyncService;
 use std::sync::Arc;
 
 #[derive(Debug, Default)]
@@ -18,7 +18,7 @@ impl SyncQuery {
     #[graphql(guard = "permission(Permission::SyncRead)")]
     async fn sync_policies(&self, ctx: &Context<'_>) -> Result<Vec<SyncPolicyGql>> {
         let policies = ctx
-            .data::<Arc<SyncPolicies>>()?
+            .data::<Arc<SyncService>>()?
             .list()
             .await
             .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;
@@ -33,7 +33,7 @@ impl SyncQuery {
     async fn sync_policy(&self, ctx: &Context<'_>, id: ID) -> Result<SyncPolicyGql> {
         let id = SyncPolicyId::from(parse_uuid(&id, "id")?);
         let policy = ctx
-            .data::<Arc<SyncPolicies>>()?
+            .data::<Arc<SyncService>>()?
             .load(id)
             .await
             .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;

@@ -1,0 +1,123 @@
+//! The scheduler (`gomarket scheduler`, and inside `serve`): starts the runs policies' cron
+//! schedules call for.
+//!
+//! One leader across replicas: the scheduler that holds a PostgreSQL session advisory lock
+//! (class `SCHD`) schedules; the others try to take it every tick, so a standby takes over
+//! within a tick of the leader's death (its connection closes, the lock is freed). Even two
+//! leaders could not double a run: a run is started through the policy, which takes each tick
+//! once and one run at a time, and a tick's run id is derived from (policy, tick).
+
+use gomarket_domain::sync::policy::{PolicyCommand, PolicyRefusal, RunTrigger};
+use gomarket_domain::sync::run::SyncRunId;
+use gomarket_infra::event_store::{CommandError, EventMetadata};
+use gomarket_infra::shutdown::Shutdown;
+use gomarket_infra::sync::SyncService;
+use sqlx::pool::PoolConnection;
+use sqlx::{PgPool, Postgres};
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// The advisory lock class of the scheduler's leadership ("SCHD").
+const LEADER_LOCK_CLASS: i32 = 0x5343_4844;
+
+pub struct Scheduler {
+    pool: PgPool,
+    policies: Arc<SyncService>,
+    interval: Duration,
+}
+
+impl Scheduler {
+    pub fn new(pool: PgPool, policies: Arc<SyncService>, interval: Duration) -> Self {
+        Self {
+            pool,
+            policies,
+            interval,
+        }
+    }
+
+    /// Ticks until `shutdown`: leads when it can, schedules while it leads.
+    pub async fn run(self, mut shutdown: Shutdown) {
+        let mut leadership: Option<PoolConnection<Postgres>> = None;
+        loop {
+            leadership = self.keep_or_take(leadership).await;
+            if leadership.is_some()
+                && let Err(error) = self.schedule(chrono::Utc::now()).await
+            {
+                tracing::warn!(%error, "scheduling failed; retrying next tick");
+            }
+            tokio::select! {
+                () = shutdown.triggered() => break,
+                () = tokio::time::sleep(self.interval) => {}
+            }
+        }
+        tracing::info!("scheduler stopped");
+    }
+
+    /// The leader's connection if it still holds the lock, or a newly won one.
+    async fn keep_or_take(&self, held: Option<PoolConnection<Postgres>>) -> Option<PoolConnection<Postgres>> {
+        if let Some(mut conn) = held {
+            if sqlx::query("SELECT 1").execute(&mut *conn).await.is_ok() {
+                return Some(conn);
+            }
+            tracing::warn!("scheduler lost its leadership connection");
+            conn.close_on_drop();
+            return None;
+        }
+        let mut conn = self.pool.acquire().await.ok()?;
+        let won: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, 0)")
+            .bind(LEADER_LOCK_CLASS)
+            .fetch_one(&mut *conn)
+            .await
+            .ok()?;
+        if won {
+            tracing::info!("scheduler is the leader");
+            // Held for the connection's life: it must not go back to the pool.
+            Some(conn)
+        } else {
+            None
+        }
+    }
+
+    /// Starts the run each due policy calls for.
+    pub async fn schedule(&self, now: chrono::DateTime<chrono::Utc>) -> Result<(), String> {
+        for (id, policy) in self.policies.list().await? {
+            let Some(state) = &policy.state else { continue };
+            let Some(schedule) = state.settings.schedule.as_ref().filter(|_| state.settings.enabled) else {
+                continue;
+            };
+            if state.active_run.is_some() {
+                continue; // its due tick starts when the run ends
+            }
+            let after = state.last_tick.unwrap_or(state.created_at);
+            let Some(tick) = schedule.latest_due(after, now) else {
+                continue;
+            };
+            let run_id = SyncRunId::for_tick(id.as_uuid(), tick);
+            let command = PolicyCommand::StartRun {
+                run_id: run_id.as_uuid(),
+                trigger: RunTrigger::Schedule { tick },
+            };
+            let metadata = EventMetadata::new(run_id.to_string(), "system:scheduler", command.name());
+            match self
+                .policies
+                .policies()
+                .execute(&id.to_string(), command, &metadata)
+                .await
+            {
+                Ok(_) => tracing::info!(policy = %id, %tick, run = %run_id, "scheduled run started"),
+                Err(CommandError::Refused(
+                    PolicyRefusal::TickAlreadyRun | PolicyRefusal::RunInProgress(_) | PolicyRefusal::Disabled,
+                ))
+                | Err(CommandError::Conflict) => {}
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A manual run's id.
+pub fn manual_run_id() -> Uuid {
+    Uuid::now_v7()
+}

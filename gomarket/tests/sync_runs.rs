@@ -1,0 +1,214 @@
+//! A sync end to end: a YML feed served locally → a policy with the seed formula →
+//! `triggerSync` → the products are published to the scripted Wildberries → the run completes
+//! with correct counts and explained prices. Then the feed changes (3 prices up, 2 stocks to
+//! zero, 1 offer removed, 1 price cut by 70 %) and the next *scheduled* run pushes exactly those
+//! deltas, holds the 70 % cut, and zeroes the removed offer.
+
+mod support;
+
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use support::TestApp;
+use support::feeds::FeedServer;
+use support::marketplace::{app_for, connect, map_category};
+use support::wb_fake::WbFake;
+
+const OFFERS: usize = 10;
+
+/// A feed of kettles: offer i costs `prices[i]` roubles with `stocks[i]` units; `None` leaves
+/// an offer out.
+fn feed(offers: &[Option<(i64, i64)>]) -> Vec<u8> {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<yml_catalog date=\"2026-11-24 10:00\"><shop>\
+         <name>Север</name><currencies><currency id=\"RUR\" rate=\"1\"/></currencies>\
+         <categories><category id=\"1\">Бытовая техника</category>\
+         <category id=\"2\" parentId=\"1\">Чайники</category></categories><offers>\n",
+    );
+    for (i, offer) in offers.iter().enumerate() {
+        let Some((price, stock)) = offer else { continue };
+        xml.push_str(&format!(
+            "<offer id=\"K{i}\" available=\"true\"><name>Чайник электрический Север {i}</name>\
+             <vendor>Север</vendor><vendorCode>SV-{i}</vendorCode><price>{price}</price>\
+             <currencyId>RUR</currencyId><categoryId>2</categoryId>\
+             <picture>https://img.example.ru/{i}.jpg</picture>\
+             <barcode>{}</barcode><stock_quantity>{stock}</stock_quantity></offer>\n",
+            gomarket_infra::suppliers::generate::ean13(i as u64 + 1)
+        ));
+    }
+    xml.push_str("</offers></shop></yml_catalog>\n");
+    xml.into_bytes()
+}
+
+const RUN: &str = "query($id: ID!) { syncRun(id: $id) { id status failure scheduledFor
+    counts { total pending published updated unchanged excluded held failed }
+    items(first: 100) { nodes { product outcome reason attempts
+        priceExplain { priceKopecks priceBeforeDiscountKopecks steps { step amountKopecks } } } } } }";
+
+async fn run_when_done(app: &TestApp, run_id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let read = app.graphql(RUN, json!({ "id": run_id })).await;
+        let run = &read["data"]["syncRun"];
+        if run["status"] == "COMPLETED" || run["status"] == "FAILED" {
+            return run.clone();
+        }
+        assert!(Instant::now() < deadline, "run never finished: {read}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn runs_of(app: &TestApp, policy: &str) -> Vec<Value> {
+    let read = app
+        .graphql(
+            "query($p: ID!) { syncRuns(policyId: $p) { totalCount nodes { id status scheduledFor } } }",
+            json!({ "p": policy }),
+        )
+        .await;
+    read["data"]["syncRuns"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{read}"))
+        .clone()
+}
+
+#[tokio::test]
+async fn a_feed_is_synced_to_wildberries_then_only_its_deltas_follow_on_schedule() {
+    let fake = WbFake::start().await;
+    let app = app_for(&fake).await;
+    let server = FeedServer::start().await;
+    // Purchase prices 1 000 ₽ + 100 ₽ × i, stock 5 + i.
+    let first: Vec<Option<(i64, i64)>> = (0..OFFERS)
+        .map(|i| Some((1_000 + 100 * i as i64, 5 + i as i64)))
+        .collect();
+    server.set_feed(feed(&first));
+    let supplier = app
+        .graphql(
+            "mutation($i: SupplierInput!) { registerSupplier(input: $i) { supplier { id } errors { message } } }",
+            json!({ "i": { "name": "Север", "kind": "YML", "url": server.url("/feed.yml") } }),
+        )
+        .await["data"]["registerSupplier"]["supplier"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    map_category(&app).await;
+    let account = connect(&app, "WB", "wb-token.eyJzeW5jIjoxfQ").await;
+    let upsert =
+        "mutation($i: SyncPolicyInput!) { upsertSyncPolicy(input: $i) { policy { id } errors { field message } } }";
+    let policy_input = json!({ "name": "Север → WB", "supplierIds": [supplier], "accountId": account });
+    let created = app.graphql(upsert, json!({ "i": policy_input })).await;
+    let policy = created["data"]["upsertSyncPolicy"]["policy"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created}"))
+        .to_owned();
+
+    // 1. Triggered by hand: everything is published, every price explained.
+    let triggered = app
+        .graphql(
+            "mutation($p: ID!) { triggerSync(policyId: $p) { runId errors { code message } } }",
+            json!({ "p": policy }),
+        )
+        .await;
+    let run_id = triggered["data"]["triggerSync"]["runId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{triggered}"))
+        .to_owned();
+    let busy = app
+        .graphql(
+            "mutation($p: ID!) { triggerSync(policyId: $p) { runId errors { code } } }",
+            json!({ "p": policy }),
+        )
+        .await;
+    assert_eq!(
+        busy["data"]["triggerSync"]["errors"][0]["code"], "CONFLICT",
+        "one run at a time: {busy}"
+    );
+    let run = run_when_done(&app, &run_id).await;
+    assert_eq!(run["status"], "COMPLETED", "{run}");
+    assert_eq!(run["counts"]["total"], OFFERS);
+    assert_eq!(run["counts"]["published"], OFFERS, "{run}");
+    assert_eq!(run["scheduledFor"], Value::Null);
+    // The seed formula for 1 000 ₽ (worked out in the pricing tests): 1 789,78 ₽.
+    let items = run["items"]["nodes"].as_array().unwrap();
+    let explained: Vec<i64> = items
+        .iter()
+        .map(|i| i["priceExplain"]["priceKopecks"].as_i64().unwrap())
+        .collect();
+    assert!(explained.contains(&178_978), "{explained:?}");
+    assert_eq!(items[0]["priceExplain"]["steps"][0]["step"], "purchase");
+    assert_eq!(fake.uploads_by_vendor_code().len(), OFFERS);
+    let nm_of = |i: usize| {
+        let code = format!("GM-SV-{i}");
+        fake.nm_id_of(&code)
+            .unwrap_or_else(|| panic!("card {code}: {:?}", fake.uploads_by_vendor_code()))
+    };
+    assert_eq!(
+        fake.price_of(nm_of(0)),
+        Some((1_790, 0)),
+        "1 789,78 ₽ rounded up to whole roubles"
+    );
+    let before_cut = fake.price_of(nm_of(7));
+
+    // 2. The feed changes; the policy gets a schedule, and its next tick runs by itself.
+    let mut second = first.clone();
+    for i in [1, 2, 3] {
+        second[i] = second[i].map(|(p, s)| (p + 500, s)); // prices up
+    }
+    for i in [4, 5] {
+        second[i] = second[i].map(|(p, _)| (p, 0)); // stocks to zero
+    }
+    second[6] = None; // removed
+    second[7] = second[7].map(|(p, s)| (p * 3 / 10, s)); // a 70 % cut
+    server.set_feed(feed(&second));
+    let mut scheduled = policy_input.clone();
+    scheduled["id"] = json!(policy);
+    scheduled["schedule"] = json!({ "cron": "*/2 * * * * *", "timeZone": "UTC" });
+    app.graphql(upsert, json!({ "i": scheduled })).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let next = loop {
+        let runs = runs_of(&app, &policy).await;
+        if let Some(next) = runs.iter().find(|r| r["id"] != run_id.as_str()) {
+            break next.clone();
+        }
+        assert!(Instant::now() < deadline, "no scheduled run: {runs:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(next["scheduledFor"].is_string(), "{next}");
+    // Stop the schedule so no third run starts while we look.
+    app.graphql(
+        upsert,
+        json!({ "i": { "id": policy, "name": "Север → WB", "supplierIds": [supplier], "accountId": account } }),
+    )
+    .await;
+    let run = run_when_done(&app, next["id"].as_str().unwrap()).await;
+    assert_eq!(run["status"], "COMPLETED", "{run}");
+    let counts = &run["counts"];
+    assert_eq!(counts["updated"], 6, "3 prices, 2 stocks, 1 removed: {run}");
+    assert_eq!(counts["held"], 1, "{run}");
+    assert_eq!(counts["unchanged"], OFFERS - 7, "{run}");
+    assert_eq!(counts["published"], 0);
+    let held: Vec<&Value> = run["items"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["outcome"] == "HELD")
+        .collect();
+    assert!(held[0]["reason"].as_str().unwrap().contains("50 %"), "{held:?}");
+    // On Wildberries: new prices for 1–3, the held one unchanged, stocks zeroed for 4–6.
+    let price = |i: usize| fake.price_of(nm_of(i)).unwrap().0;
+    assert!(price(1) > 1_790 + 800, "{}", price(1));
+    let stocks = fake.stocks();
+    let stock = |i: usize| {
+        stocks
+            .iter()
+            .find(|((_, chrt), _)| *chrt == 500_000_000 + nm_of(i) - 100_000_000)
+            .map(|(_, n)| *n)
+    };
+    for i in [4, 5, 6] {
+        assert_eq!(stock(i), Some(0), "SV-{i}");
+    }
+    assert_eq!(stock(0), Some(5));
+    assert_eq!(
+        fake.price_of(nm_of(7)),
+        before_cut,
+        "the held cut did not reach Wildberries"
+    );
+}
