@@ -74,11 +74,15 @@ async fn a_disabled_users_valid_token_is_refused_at_once() {
 #[tokio::test]
 async fn expired_forged_and_unsigned_tokens_are_refused() {
     let mut args = serve_args();
-    args.security.access_token_ttl_seconds = 1;
+    // Expiry has whole-second granularity: 3 s leaves a token issued late in a second time
+    // to be used before it expires, even on a busy machine.
+    args.security.access_token_ttl_seconds = 3;
     args.security.jwt_secret = Some("a-test-signing-key-of-at-least-32-bytes!".into());
     let app = TestApp::spawn_on(gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await, args).await;
-    let token = app.admin_token.clone();
-    assert!(app.graphql_as(Some(&token), PRODUCTS, json!({})).await["errors"].is_null());
+    let issued = std::time::Instant::now();
+    let token = app.login("admin", support::ADMIN_PASSWORD).await;
+    let fresh = app.graphql_as(Some(&token), PRODUCTS, json!({})).await;
+    assert!(fresh["errors"].is_null(), "{fresh}");
 
     let (header, rest) = token.split_once('.').unwrap();
     let (claims, signature) = rest.split_once('.').unwrap();
@@ -115,7 +119,8 @@ async fn expired_forged_and_unsigned_tokens_are_refused() {
     let foreign = app.graphql_as(Some(&other.admin_token), PRODUCTS, json!({})).await;
     assert_eq!(code(&foreign), "UNAUTHENTICATED", "{foreign}");
 
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep((issued + Duration::from_millis(4100)).saturating_duration_since(std::time::Instant::now()))
+        .await;
     let expired = app.graphql_as(Some(&token), PRODUCTS, json!({})).await;
     assert_eq!(code(&expired), "UNAUTHENTICATED", "{expired}");
     assert!(

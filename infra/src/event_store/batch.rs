@@ -77,6 +77,20 @@ pub async fn load_in_order<A: Aggregate + Default>(
         .collect())
 }
 
+/// Every aggregate of type `A`, in the order they were created (for short lists: accounts,
+/// suppliers, policies).
+pub async fn load_all_in_creation_order<A: Aggregate + Default>(
+    pool: &sqlx::PgPool,
+) -> Result<Vec<(String, A)>, BatchError> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT aggregate_id FROM events WHERE aggregate_type = $1 AND sequence = 1 ORDER BY position",
+    )
+    .bind(A::TYPE)
+    .fetch_all(pool)
+    .await?;
+    load_in_order(pool, ids).await
+}
+
 /// New events of one aggregate, to follow `after_version`.
 #[derive(Debug)]
 pub struct AggregateWrite<E> {

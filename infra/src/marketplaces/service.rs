@@ -3,7 +3,7 @@
 //! Wildberries client.
 
 use super::wildberries::{WbAccount, WbClient, WbError};
-use crate::event_store::batch::{load_in_order, load_many};
+use crate::event_store::batch::{load_all_in_creation_order, load_in_order, load_many};
 use crate::event_store::{CommandBus, CommandError, ConsistencyToken, EventMetadata, Executed};
 use crate::secrets::{SecretError, SecretId, SecretStore, SecretValue};
 use crate::telemetry::Metrics;
@@ -168,13 +168,7 @@ impl Marketplaces {
 
     /// Every account, in connection order.
     pub async fn list_accounts(&self) -> Result<Vec<(AccountId, MarketplaceAccount)>, String> {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT aggregate_id FROM events WHERE aggregate_type = 'MarketplaceAccount' AND sequence = 1 ORDER BY position",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(store_error)?;
-        let accounts = load_in_order::<MarketplaceAccount>(&self.pool, ids)
+        let accounts = load_all_in_creation_order::<MarketplaceAccount>(&self.pool)
             .await
             .map_err(store_error)?;
         Ok(accounts

@@ -1,7 +1,7 @@
 //! The sync context's adapters: sync policies and runs in the event store.
 
 use crate::event_store::CommandBus;
-use crate::event_store::batch::load_in_order;
+use crate::event_store::batch::{load_all_in_creation_order, load_in_order};
 use crate::telemetry::Metrics;
 use gomarket_domain::clock::SharedClock;
 use gomarket_domain::pure_aggregate::ClockServices;
@@ -68,13 +68,7 @@ impl SyncService {
 
     /// Every policy, in creation order.
     pub async fn list(&self) -> Result<Vec<(SyncPolicyId, SyncPolicy)>, String> {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT aggregate_id FROM events WHERE aggregate_type = 'SyncPolicy' AND sequence = 1 ORDER BY position",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| e.to_string())?;
-        let policies = load_in_order::<SyncPolicy>(&self.pool, ids)
+        let policies = load_all_in_creation_order::<SyncPolicy>(&self.pool)
             .await
             .map_err(|e| e.to_string())?;
         Ok(policies

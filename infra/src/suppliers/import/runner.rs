@@ -3,7 +3,7 @@ use super::liveness::{self, RunnerLock};
 use super::offers::{apply_offers, mark_vanished_unavailable};
 use super::rejections;
 use super::source::{FetchSettings, LocalFeed, Opened, Validators, open};
-use crate::event_store::batch::load_in_order;
+use crate::event_store::batch::{load_all_in_creation_order, load_in_order};
 use crate::event_store::{CommandBus, CommandError, EventMetadata};
 use crate::suppliers::an_msc::AnMscReader;
 use crate::suppliers::feed::{FeedError, FeedItem, Rejection};
@@ -160,13 +160,7 @@ impl Importer {
 
     /// Every supplier with its current state, in registration order.
     pub async fn list_suppliers(&self) -> Result<Vec<(SupplierId, Supplier)>, ImportError> {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT aggregate_id FROM events WHERE aggregate_type = 'Supplier' AND sequence = 1 ORDER BY position",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| ImportError::Store(e.to_string()))?;
-        let suppliers = load_in_order::<Supplier>(&self.pool, ids)
+        let suppliers = load_all_in_creation_order::<Supplier>(&self.pool)
             .await
             .map_err(|e| ImportError::Store(e.to_string()))?;
         Ok(suppliers
