@@ -50,6 +50,10 @@ pub struct MarketplaceArgs {
     /// First backoff after a 5xx or timeout (doubles, jittered, up to 30 s).
     #[arg(long, env = "GOMARKET_WB_BACKOFF_MS", default_value_t = 500)]
     pub wb_backoff_ms: u64,
+    /// A push that still did not reach Wildberries after those attempts waits this long before
+    /// the worker tries it again; the wait doubles per failed push (jittered, up to 30 min).
+    #[arg(long, env = "GOMARKET_WB_RETRY_BASE_MS", default_value_t = 30_000)]
+    pub wb_retry_base_ms: u64,
 }
 
 impl Default for MarketplaceArgs {
@@ -64,6 +68,7 @@ impl Default for MarketplaceArgs {
             card_timeout_seconds: 3600,
             wb_attempts: 5,
             wb_backoff_ms: 500,
+            wb_retry_base_ms: 30_000,
         }
     }
 }
@@ -90,6 +95,7 @@ impl MarketplaceArgs {
         WorkerSettings {
             interval: Duration::from_millis(self.worker_interval_ms),
             card_timeout: Duration::from_secs(self.card_timeout_seconds),
+            retry_base: Duration::from_millis(self.wb_retry_base_ms),
             ..WorkerSettings::default()
         }
     }

@@ -6,7 +6,7 @@ use gomarket_command_api::{
 };
 use gomarket_query_api::{
     AuditQuery, CatalogQuery, CatalogSubscription, IdentityQuery, MarketplaceQuery, OperationsQuery, SupplierQuery,
-    SyncQuery, SyncRunQuery,
+    SyncQuery, SyncRunQuery, SyncSubscription,
 };
 
 #[derive(MergedObject, Default)]
@@ -32,7 +32,7 @@ pub struct Mutation(
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(CatalogSubscription);
+pub struct Subscription(CatalogSubscription, SyncSubscription);
 
 pub type GoMarketSchema = Schema<Query, Mutation, Subscription>;
 

@@ -95,6 +95,9 @@ const OPERATIONS: &[(&str, Needs)] = &[
     ("Mutation.setListingTarget", Needs::Permission(P::PublishingWrite)),
     ("Mutation.upsertSyncPolicy", Needs::Permission(P::SyncWrite)),
     ("Mutation.triggerSync", Needs::Permission(P::SyncRun)),
+    ("Mutation.approveHeldPrices", Needs::Permission(P::SyncWrite)),
+    ("Mutation.retryFailed", Needs::Permission(P::SyncRun)),
+    ("Subscription.syncRunProgress", Needs::Permission(P::SyncRead)),
 ];
 
 /// The schema's shape, as far as building placeholder calls needs it.

@@ -8,67 +8,12 @@ mod support;
 
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use support::TestApp;
 use support::feeds::FeedServer;
 use support::marketplace::{app_for, connect, map_category};
+use support::sync::{feed, run_when_done, runs_of};
 use support::wb_fake::WbFake;
 
 const OFFERS: usize = 10;
-
-/// A feed of kettles: offer i costs `prices[i]` roubles with `stocks[i]` units; `None` leaves
-/// an offer out.
-fn feed(offers: &[Option<(i64, i64)>]) -> Vec<u8> {
-    let mut xml = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<yml_catalog date=\"2026-11-24 10:00\"><shop>\
-         <name>Север</name><currencies><currency id=\"RUR\" rate=\"1\"/></currencies>\
-         <categories><category id=\"1\">Бытовая техника</category>\
-         <category id=\"2\" parentId=\"1\">Чайники</category></categories><offers>\n",
-    );
-    for (i, offer) in offers.iter().enumerate() {
-        let Some((price, stock)) = offer else { continue };
-        xml.push_str(&format!(
-            "<offer id=\"K{i}\" available=\"true\"><name>Чайник электрический Север {i}</name>\
-             <vendor>Север</vendor><vendorCode>SV-{i}</vendorCode><price>{price}</price>\
-             <currencyId>RUR</currencyId><categoryId>2</categoryId>\
-             <picture>https://img.example.ru/{i}.jpg</picture>\
-             <barcode>{}</barcode><stock_quantity>{stock}</stock_quantity></offer>\n",
-            gomarket_infra::suppliers::generate::ean13(i as u64 + 1)
-        ));
-    }
-    xml.push_str("</offers></shop></yml_catalog>\n");
-    xml.into_bytes()
-}
-
-const RUN: &str = "query($id: ID!) { syncRun(id: $id) { id status failure scheduledFor
-    counts { total pending published updated unchanged excluded held failed }
-    items(first: 100) { nodes { product outcome reason attempts
-        priceExplain { priceKopecks priceBeforeDiscountKopecks steps { step amountKopecks } } } } } }";
-
-async fn run_when_done(app: &TestApp, run_id: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        let read = app.graphql(RUN, json!({ "id": run_id })).await;
-        let run = &read["data"]["syncRun"];
-        if run["status"] == "COMPLETED" || run["status"] == "FAILED" {
-            return run.clone();
-        }
-        assert!(Instant::now() < deadline, "run never finished: {read}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-async fn runs_of(app: &TestApp, policy: &str) -> Vec<Value> {
-    let read = app
-        .graphql(
-            "query($p: ID!) { syncRuns(policyId: $p) { totalCount nodes { id status scheduledFor } } }",
-            json!({ "p": policy }),
-        )
-        .await;
-    read["data"]["syncRuns"]["nodes"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{read}"))
-        .clone()
-}
 
 #[tokio::test]
 async fn a_feed_is_synced_to_wildberries_then_only_its_deltas_follow_on_schedule() {

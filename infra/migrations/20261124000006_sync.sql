@@ -12,6 +12,8 @@ CREATE TABLE sync_pending
 (
     listing_id uuid PRIMARY KEY,
     run_id     uuid NOT NULL,
-    product_id uuid NOT NULL
+    product_id uuid NOT NULL,
+    -- the run stopped retrying its push (the policy's attempts ran out)
+    given_up   boolean NOT NULL DEFAULT false
 );
 CREATE INDEX sync_pending_run_idx ON sync_pending (run_id);

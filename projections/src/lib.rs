@@ -51,4 +51,9 @@ pub const READ_MODEL_MIGRATIONS: &[EmbeddedMigration] = &[
         "marketplace listings read model",
         include_str!("../migrations/20261124000102_listings.sql"),
     ),
+    (
+        20261124000103,
+        "listing retry times",
+        include_str!("../migrations/20261124000103_listing_retry.sql"),
+    ),
 ];

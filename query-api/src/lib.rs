@@ -35,4 +35,4 @@ pub use identity::IdentityQuery;
 pub use marketplace::MarketplaceQuery;
 pub use operations::OperationsQuery;
 pub use supplier::SupplierQuery;
-pub use sync::{SyncQuery, SyncRunQuery};
+pub use sync::{SyncQuery, SyncRunQuery, SyncSubscription};

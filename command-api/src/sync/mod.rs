@@ -1,4 +1,4 @@
-//! Sync mutations: `upsertSyncPolicy`, `triggerSync`.
+//! Sync mutations: `upsertSyncPolicy`, `triggerSync`, `approveHeldPrices`, `retryFailed`.
 
 mod inputs;
 mod policies;
@@ -9,4 +9,4 @@ pub use inputs::{
     StockRuleInput, SyncPolicyInput,
 };
 pub use policies::{SyncPolicyMutation, SyncPolicyPayload};
-pub use runs::{SyncRunMutation, TriggerSyncPayload};
+pub use runs::{SyncRunMutation, SyncRunPayload, TriggerSyncPayload};

@@ -1,14 +1,16 @@
-//! `triggerSync`: starts a run of a policy now.
+//! `triggerSync`, `approveHeldPrices`, `retryFailed`.
 
 use crate::payload::{UserError, report};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use gomarket_domain::identity::Permission;
 use gomarket_domain::sync::policy::{PolicyCommand, PolicyRefusal, RunTrigger, SyncPolicyId};
+use gomarket_domain::sync::run::{RunCommand, RunRefusal};
 use gomarket_infra::event_store::{CommandError, EventMetadata};
 use gomarket_infra::sync::SyncService;
 use gomarket_query_api::access::permission;
 use gomarket_query_api::catalog::parse_uuid;
 use gomarket_query_api::context::request_context;
+use gomarket_query_api::sync::SyncRunGql;
 use gomarket_query_api::{ErrorCode, internal_error};
 use std::sync::Arc;
 
@@ -18,6 +20,50 @@ pub struct TriggerSyncPayload {
     pub run_id: Option<ID>,
     pub errors: Vec<UserError>,
     pub consistency_token: Option<String>,
+}
+
+/// What `approveHeldPrices` and `retryFailed` answer.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct SyncRunPayload {
+    pub run: Option<SyncRunGql>,
+    pub errors: Vec<UserError>,
+    pub consistency_token: Option<String>,
+}
+
+fn run_refusal(refusal: &RunRefusal) -> UserError {
+    match refusal {
+        RunRefusal::NotFound => UserError::new(ErrorCode::NotFound, "runId", "sync run not found"),
+        RunRefusal::BadId => UserError::new(ErrorCode::BadUserInput, "runId", "not a valid id"),
+        RunRefusal::NotHeld(_) => UserError::new(ErrorCode::BadUserInput, "productIds", refusal.to_string()),
+        RunRefusal::AlreadyStarted | RunRefusal::WrongStatus(_) => {
+            UserError::new(ErrorCode::Conflict, "runId", refusal.to_string())
+        }
+    }
+}
+
+/// Runs `command` on the run and answers with the run.
+async fn on_run(ctx: &Context<'_>, run_id: &ID, command: RunCommand) -> Result<SyncRunPayload> {
+    let run_id = parse_uuid(run_id, "runId")?;
+    let request = request_context(ctx);
+    let metadata = EventMetadata::new(request.correlation_id.clone(), request.actor(), command.name());
+    let sync = ctx.data::<Arc<SyncService>>()?;
+    match sync.runs().execute(&run_id.to_string(), command, &metadata).await {
+        Ok(executed) => Ok(SyncRunPayload {
+            run: executed.aggregate.state.as_ref().map(|s| SyncRunGql::new(run_id, s)),
+            errors: vec![],
+            consistency_token: executed.token.map(|t| t.encode()),
+        }),
+        Err(CommandError::Refused(refusal)) => {
+            let errors = vec![run_refusal(&refusal)];
+            report(ctx, &errors);
+            Ok(SyncRunPayload {
+                run: None,
+                errors,
+                consistency_token: None,
+            })
+        }
+        Err(e) => Err(internal_error(&e, &request.correlation_id)),
+    }
 }
 
 #[derive(Debug, Default)]
@@ -70,5 +116,23 @@ impl SyncRunMutation {
             )),
             Err(e) => Err(internal_error(&e, &request.correlation_id)),
         }
+    }
+
+    /// Lets prices the price-drop guard held go out after all: the items are pushed and
+    /// settle like the others. Every product must be a `HELD` item of the run.
+    #[graphql(guard = "permission(Permission::SyncWrite)")]
+    async fn approve_held_prices(&self, ctx: &Context<'_>, run_id: ID, product_ids: Vec<ID>) -> Result<SyncRunPayload> {
+        let mut ids = Vec::with_capacity(product_ids.len());
+        for (i, raw) in product_ids.iter().enumerate() {
+            ids.push(parse_uuid(raw, &format!("productIds[{i}]"))?);
+        }
+        on_run(ctx, &run_id, RunCommand::ApproveHeld { product_ids: ids }).await
+    }
+
+    /// Drives the run's `FAILED` items again from their first attempt (after the marketplace
+    /// is back, or the cause is fixed).
+    #[graphql(guard = "permission(Permission::SyncRun)")]
+    async fn retry_failed(&self, ctx: &Context<'_>, run_id: ID) -> Result<SyncRunPayload> {
+        on_run(ctx, &run_id, RunCommand::RetryFailed).await
     }
 }

@@ -198,3 +198,7 @@ pub fn settled_outcome(listing: &ListingState, action: ItemAction) -> Option<Ite
         _ => ItemOutcome::Updated,
     })
 }
+
+#[cfg(test)]
+#[path = "evaluate_tests.rs"]
+mod tests;

@@ -15,11 +15,14 @@
 
 use gomarket_domain::catalog::{Product, ProductId};
 use gomarket_domain::marketplace::account::AccountId;
-use gomarket_domain::marketplace::listing::{Listing, ListingCommand, ListingId};
+use gomarket_domain::marketplace::listing::{Listing, ListingCommand, ListingId, ListingTarget};
+use gomarket_domain::marketplace::values::{DiscountPercent, ListedStock, WarehouseId};
 use gomarket_domain::supplier::SupplierId;
 use gomarket_domain::sync::evaluate::{evaluate, settled_outcome};
 use gomarket_domain::sync::policy::{PolicyCommand, PolicyEvent, PolicySettings};
-use gomarket_domain::sync::run::{ItemAction, ItemOutcome, PlannedItem, RunCommand, RunStatus, SettledItem, SyncRun};
+use gomarket_domain::sync::run::{
+    ItemAction, ItemOutcome, PlannedItem, RunCommand, RunEvent, RunStatus, SettledItem, SyncRun,
+};
 use gomarket_infra::event_store::batch::load_many;
 use gomarket_infra::event_store::{EventFeed, EventMetadata, StoredEvent};
 use gomarket_infra::marketplaces::Marketplaces;
@@ -58,6 +61,23 @@ fn failed(e: impl std::fmt::Display) -> ProjectionError {
     ProjectionError::Apply(e.to_string())
 }
 
+/// Makes the run wait on these (listing, product) pairs' next outcomes.
+async fn await_listings(tx: &mut PgConnection, run_id: Uuid, pending: &[(Uuid, Uuid)]) -> Result<(), sqlx::Error> {
+    let (listings, products): (Vec<Uuid>, Vec<Uuid>) = pending.iter().copied().unzip();
+    sqlx::query(
+        "INSERT INTO sync_pending (listing_id, run_id, product_id)
+         SELECT listing_id, $1, product_id FROM UNNEST($2::uuid[], $3::uuid[]) AS p(listing_id, product_id)
+         ON CONFLICT (listing_id) DO UPDATE
+            SET run_id = EXCLUDED.run_id, product_id = EXCLUDED.product_id, given_up = false",
+    )
+    .bind(run_id)
+    .bind(&listings)
+    .bind(&products)
+    .execute(tx)
+    .await
+    .map(drop)
+}
+
 fn metadata(run_id: Uuid, command: &str) -> EventMetadata {
     EventMetadata::new(run_id.to_string(), "system:sync", command)
 }
@@ -91,21 +111,32 @@ impl Projection for SyncRunner {
         _feed: &EventFeed,
     ) -> Result<(), ProjectionError> {
         let mut listings = Vec::new();
+        // Failed attempts seen in this batch: a later event of the batch may already have
+        // cleared them from the listing's state.
+        let mut attempts: HashMap<Uuid, u32> = HashMap::new();
         for event in events {
             match (event.aggregate_type.as_str(), event.event_type.as_str()) {
                 ("SyncPolicy", "PolicyRunStarted") => self.start_run(tx, event).await?,
                 ("Import", "ImportCompleted" | "ImportFailed") => self.import_finished(tx, event).await?,
-                ("Listing", _) => {
-                    if let Ok(id) = Uuid::parse_str(&event.aggregate_id)
-                        && !listings.contains(&id)
-                    {
+                ("SyncRun", "HeldPricesApproved" | "FailedItemsRetried") => self.redrive(tx, event).await?,
+                ("Listing", kind) => {
+                    let Ok(id) = Uuid::parse_str(&event.aggregate_id) else {
+                        continue;
+                    };
+                    if !listings.contains(&id) {
                         listings.push(id);
+                    }
+                    if kind == "PushAttemptFailed"
+                        && let Some(n) = event.payload["PushAttemptFailed"]["attempts"].as_u64()
+                    {
+                        let seen = attempts.entry(id).or_default();
+                        *seen = (*seen).max(n as u32);
                     }
                 }
                 _ => {}
             }
         }
-        self.settle(tx, &listings).await
+        self.settle(tx, &listings, &attempts).await
     }
 }
 
@@ -306,45 +337,45 @@ impl SyncRunner {
             .await
             .map_err(failed)?;
         }
-        for (listing_id, product_id) in &pending {
-            sqlx::query(
-                "INSERT INTO sync_pending (listing_id, run_id, product_id) VALUES ($1, $2, $3)
-                 ON CONFLICT (listing_id) DO UPDATE SET run_id = EXCLUDED.run_id, product_id = EXCLUDED.product_id",
-            )
-            .bind(listing_id)
-            .bind(run_id)
-            .bind(product_id)
-            .execute(&mut *tx)
-            .await?;
-        }
+        await_listings(tx, run_id, &pending).await?;
         tracing::info!(run = %run_id, items = planned.len(), pending = pending.len(), "sync run planned");
         let listing_uuids: Vec<Uuid> = pending.iter().map(|(l, _)| *l).collect();
-        self.settle(tx, &listing_uuids).await?;
+        self.settle(tx, &listing_uuids, &HashMap::new()).await?;
         self.complete_if_settled(run_id).await
     }
 
-    /// Settles the pending items among `listings` whose marketplace outcome is known.
-    async fn settle(&self, tx: &mut PgConnection, listings: &[Uuid]) -> Result<(), ProjectionError> {
+    /// Settles the pending items among `listings` whose marketplace outcome is known; a push
+    /// that failed to reach the marketplace `maxAttempts` times is given up (it then settles
+    /// `FAILED`), and attempts so far are shown on the item meanwhile.
+    async fn settle(
+        &self,
+        tx: &mut PgConnection,
+        listings: &[Uuid],
+        attempts_seen: &HashMap<Uuid, u32>,
+    ) -> Result<(), ProjectionError> {
         if listings.is_empty() {
             return Ok(());
         }
-        let rows: Vec<(Uuid, Uuid, Uuid)> =
-            sqlx::query_as("SELECT listing_id, run_id, product_id FROM sync_pending WHERE listing_id = ANY($1)")
-                .bind(listings)
-                .fetch_all(&mut *tx)
-                .await?;
+        let rows: Vec<(Uuid, Uuid, Uuid, bool)> = sqlx::query_as(
+            "SELECT listing_id, run_id, product_id, given_up FROM sync_pending WHERE listing_id = ANY($1)",
+        )
+        .bind(listings)
+        .fetch_all(&mut *tx)
+        .await?;
         if rows.is_empty() {
             return Ok(());
         }
         let keys: Vec<String> = rows.iter().map(|(l, ..)| l.to_string()).collect();
         let loaded = load_many::<Listing>(&mut *tx, &keys).await.map_err(failed)?;
         let mut by_run: HashMap<Uuid, Vec<SettledItem>> = HashMap::new();
-        let mut runs: HashMap<Uuid, SyncRun> = HashMap::new();
+        let mut runs: HashMap<Uuid, (SyncRun, u32, Option<WarehouseId>)> = HashMap::new();
+        let mut give_up = Vec::new();
+        let mut given_up = Vec::new();
         let mut done = Vec::new();
-        for (listing_id, run_id, product_id) in rows {
-            let run = match runs.entry(run_id) {
+        for (listing_id, run_id, product_id, gave_up) in rows {
+            let (run, max_attempts, warehouse) = match runs.entry(run_id) {
                 Entry::Occupied(known) => known.into_mut(),
-                Entry::Vacant(slot) => slot.insert(self.sync.runs().load(&run_id.to_string()).await.map_err(failed)?),
+                Entry::Vacant(slot) => slot.insert(self.run_context(run_id).await?),
             };
             let Some(item) = run.state.as_ref().and_then(|s| s.items.get(&product_id)) else {
                 continue;
@@ -355,14 +386,54 @@ impl SyncRunner {
             else {
                 continue;
             };
+            // Failed attempts so far (the listing's, while it retries), and the one that settled
+            // it, unless the run gave up.
+            let tried = state
+                .retry
+                .as_ref()
+                .map_or(0, |r| r.attempts)
+                .max(attempts_seen.get(&listing_id).copied().unwrap_or(0));
             if let Some(outcome) = settled_outcome(state, item.action) {
+                let attempts = item.attempts.max(tried) + u32::from(!gave_up);
                 by_run.entry(run_id).or_default().push(SettledItem {
                     product_id,
                     outcome,
-                    attempts: item.attempts.max(1),
+                    attempts,
                 });
                 done.push(listing_id);
+            } else if tried >= *max_attempts
+                && !gave_up
+                && let Some(warehouse) = warehouse
+            {
+                give_up.push((
+                    listing_id.to_string(),
+                    vec![ListingCommand::GiveUpPush { warehouse: *warehouse }],
+                ));
+                given_up.push(listing_id);
+                by_run.entry(run_id).or_default().push(SettledItem {
+                    product_id,
+                    outcome: ItemOutcome::Pending,
+                    attempts: tried,
+                });
+            } else if tried > item.attempts {
+                by_run.entry(run_id).or_default().push(SettledItem {
+                    product_id,
+                    outcome: ItemOutcome::Pending,
+                    attempts: tried,
+                });
             }
+        }
+        if !give_up.is_empty() {
+            sqlx::query("UPDATE sync_pending SET given_up = true WHERE listing_id = ANY($1)")
+                .bind(&given_up)
+                .execute(&mut *tx)
+                .await?;
+            let meta = EventMetadata::new(Uuid::now_v7().to_string(), "system:sync", "GiveUpPush");
+            self.marketplaces
+                .listings()
+                .execute_many(&give_up, &meta)
+                .await
+                .map_err(failed)?;
         }
         for (run_id, items) in by_run {
             self.sync
@@ -381,6 +452,74 @@ impl SyncRunner {
             .execute(&mut *tx)
             .await?;
         Ok(())
+    }
+
+    /// A run, its policy's attempts per item, and the account's stock warehouse.
+    async fn run_context(&self, run_id: Uuid) -> Result<(SyncRun, u32, Option<WarehouseId>), ProjectionError> {
+        let run = self.sync.runs().load(&run_id.to_string()).await.map_err(failed)?;
+        let Some(policy_id) = run.state.as_ref().map(|s| s.policy_id) else {
+            return Ok((run, u32::MAX, None));
+        };
+        let Some(policy) = self.sync.load(policy_id.into()).await.map_err(failed)?.state else {
+            return Ok((run, u32::MAX, None));
+        };
+        let account = self
+            .marketplaces
+            .load_account(AccountId::from(policy.settings.account_id))
+            .await
+            .map_err(failed)?;
+        let warehouse = account.state.and_then(|a| a.settings.warehouse_ids.first().copied());
+        Ok((run, policy.settings.max_attempts, warehouse))
+    }
+
+    /// Held prices approved, or failed items retried: their listings get their commands again
+    /// and the run waits on them.
+    async fn redrive(&self, tx: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
+        let run_id = Uuid::parse_str(&event.aggregate_id).map_err(|e| ProjectionError::bad_payload(event, e))?;
+        let (products, approved) =
+            match serde_json::from_value(event.payload.clone()).map_err(|e| ProjectionError::bad_payload(event, e))? {
+                RunEvent::HeldPricesApproved { product_ids, .. } => (product_ids, true),
+                RunEvent::FailedItemsRetried { product_ids, .. } => (product_ids, false),
+                _ => return Ok(()),
+            };
+        let run = self.sync.runs().load(&run_id.to_string()).await.map_err(failed)?;
+        let Some(state) = run.state else { return Ok(()) };
+        let mut steps = Vec::new();
+        let mut pending = Vec::new();
+        for product_id in products {
+            let Some(item) = state.items.get(&product_id) else {
+                continue;
+            };
+            let command = if approved {
+                let (Some(price), Some(stock)) = (&item.price, &item.stock) else {
+                    continue;
+                };
+                let (Ok(discount), Ok(units)) = (
+                    DiscountPercent::new(i64::from(price.discount_percent)),
+                    ListedStock::new(i64::from(stock.units.min(ListedStock::MAX))),
+                ) else {
+                    continue;
+                };
+                ListingCommand::SetTarget(ListingTarget {
+                    price: price.price_before_discount,
+                    discount,
+                    stock: units,
+                })
+            } else {
+                ListingCommand::RetryPush
+            };
+            steps.push((item.listing_id.to_string(), vec![command]));
+            pending.push((item.listing_id, product_id));
+        }
+        let meta = metadata(run_id, if approved { "ApproveHeldPrices" } else { "RetryFailed" });
+        self.marketplaces
+            .listings()
+            .execute_many(&steps, &meta)
+            .await
+            .map_err(failed)?;
+        await_listings(tx, run_id, &pending).await?;
+        let listings: Vec<Uuid> = pending.iter().map(|(l, _)| *l).collect();
+        self.settle(tx, &listings, &HashMap::new()).await
     }
 
     async fn complete_if_settled(&self, run_id: Uuid) -> Result<(), ProjectionError> {

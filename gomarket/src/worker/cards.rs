@@ -4,7 +4,7 @@
 use super::{PushError, PushWorker, Round};
 use gomarket_domain::catalog::ProductId;
 use gomarket_domain::marketplace::card::{CardDraft, build_card};
-use gomarket_domain::marketplace::listing::{CardState, Listing, ListingCommand, ListingId};
+use gomarket_domain::marketplace::listing::{CardState, Listing, ListingCommand, ListingId, PushArea};
 use gomarket_infra::marketplaces::wildberries::content::{ListedCard, upload_batches};
 use gomarket_infra::marketplaces::wildberries::{LimitGroup, WbError};
 use gomarket_projections::marketplace::PushQueue;
@@ -12,11 +12,20 @@ use std::collections::{HashMap, HashSet};
 
 /// Builds and uploads the cards waiting in `NotPublished`.
 pub(super) async fn upload(worker: &PushWorker, round: &Round<'_>) -> Result<(), PushError> {
+    let now = chrono::Utc::now();
     let waiting: Vec<(ListingId, Listing)> = worker
         .queued(round, PushQueue::CardsToUpload)
         .await?
         .into_iter()
-        .filter(|(_, l)| l.state.as_ref().is_some_and(|s| s.card == CardState::NotPublished))
+        .filter(|(_, l)| {
+            l.state
+                .as_ref()
+                .is_some_and(|s| s.card == CardState::NotPublished && !s.retry_pending(now))
+        })
+        .collect();
+    let attempts: HashMap<ListingId, u32> = waiting
+        .iter()
+        .filter_map(|(id, l)| Some((*id, l.state.as_ref()?.retry.as_ref()?.attempts)))
         .collect();
     if waiting.is_empty() {
         return Ok(());
@@ -116,10 +125,16 @@ pub(super) async fn upload(worker: &PushWorker, round: &Round<'_>) -> Result<(),
                 worker.record_many(round, "RejectCard", every(reject)).await?;
             }
             Err(error @ (WbError::Unavailable { .. } | WbError::BadResponse { .. })) => {
-                // Not taken: back to the queue for the next round.
-                tracing::warn!(%error, "card upload failed; will retry");
-                let expire = every(ListingCommand::ExpireCardRequest);
-                worker.record_many(round, "ExpireCardRequest", expire).await?;
+                // Not taken: back to the queue, after a wait that grows with each attempt.
+                let listings = taken
+                    .iter()
+                    .map(|(id, _)| (*id, attempts.get(id).copied().unwrap_or(0)))
+                    .collect();
+                let reason = error.to_string();
+                let expire = Some(ListingCommand::ExpireCardRequest);
+                worker
+                    .record_unreachable(round, PushArea::Card, &reason, listings, expire)
+                    .await?;
             }
             Err(unauthorized) => return Err(unauthorized.into()),
         }

@@ -19,7 +19,7 @@ mod prices;
 mod stocks;
 
 use gomarket_domain::marketplace::account::{AccountCommand, AccountId, AccountState};
-use gomarket_domain::marketplace::listing::{Listing, ListingCommand, ListingId};
+use gomarket_domain::marketplace::listing::{Listing, ListingCommand, ListingId, PushArea};
 use gomarket_infra::database::advisory_key;
 use gomarket_infra::event_store::batch::load_many;
 use gomarket_infra::event_store::{CommandError, EventMetadata};
@@ -42,6 +42,10 @@ pub struct WorkerSettings {
     pub card_timeout: Duration,
     /// Listings taken from each queue per round.
     pub batch: i64,
+    /// After a push fails to reach Wildberries (5xx, timeouts, after the client's retries),
+    /// the first wait before the next attempt; it doubles per attempt up to `retry_max`.
+    pub retry_base: Duration,
+    pub retry_max: Duration,
 }
 
 impl Default for WorkerSettings {
@@ -50,6 +54,8 @@ impl Default for WorkerSettings {
             interval: Duration::from_secs(5),
             card_timeout: Duration::from_secs(3600),
             batch: 10_000,
+            retry_base: Duration::from_secs(30),
+            retry_max: Duration::from_secs(30 * 60),
         }
     }
 }
@@ -259,6 +265,42 @@ impl PushWorker {
             tracing::debug!(%listing, %refusal, "listing step skipped");
         }
         Ok(())
+    }
+
+    /// When the `attempts`-th failed attempt may be followed by the next: exponential from
+    /// `retry_base`, capped at `retry_max`, spread ±25 % so retries do not come in herds.
+    fn retry_at(&self, attempts: u32) -> chrono::DateTime<chrono::Utc> {
+        let base = self.settings.retry_base.as_millis() as f64;
+        let grown = base * 2f64.powi(attempts.saturating_sub(1).min(30) as i32);
+        let capped = grown.min(self.settings.retry_max.as_millis() as f64);
+        let spread = 0.75 + (Uuid::new_v4().as_u128() % 1_000) as f64 / 2_000.0;
+        chrono::Utc::now() + chrono::Duration::milliseconds((capped * spread) as i64)
+    }
+
+    /// Records that a push of `area` for these listings (with their failed attempts so far)
+    /// could not reach Wildberries; each waits before its next attempt. `before` is recorded
+    /// first on each (an expired card request).
+    pub(crate) async fn record_unreachable(
+        &self,
+        round: &Round<'_>,
+        area: PushArea,
+        reason: &str,
+        listings: Vec<(ListingId, u32)>,
+        before: Option<ListingCommand>,
+    ) -> Result<(), PushError> {
+        tracing::warn!(account = %round.account_id, ?area, %reason, listings = listings.len(), "push did not reach Wildberries; will retry");
+        let steps = listings
+            .into_iter()
+            .map(|(id, attempts)| {
+                let failure = ListingCommand::RecordPushFailure {
+                    area,
+                    reason: reason.to_owned(),
+                    retry_at: self.retry_at(attempts + 1),
+                };
+                (id, before.iter().cloned().chain([failure]).collect())
+            })
+            .collect();
+        self.record_many(round, "RecordPushFailure", steps).await
     }
 
     pub(crate) fn marketplaces(&self) -> &Marketplaces {

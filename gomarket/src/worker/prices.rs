@@ -2,7 +2,7 @@
 //! its history: applied, or failed / quarantined per item with Wildberries' own text.
 
 use super::{PushError, PushWorker, Round};
-use gomarket_domain::marketplace::listing::{ListingCommand, ListingId, PriceOutcome, PushState};
+use gomarket_domain::marketplace::listing::{ListingCommand, ListingId, PriceOutcome, PushArea, PushState};
 use gomarket_domain::marketplace::values::WholeRoubles;
 use gomarket_infra::marketplaces::wildberries::WbError;
 use gomarket_infra::marketplaces::wildberries::prices::{PRICE_BATCH, PriceItem, TaskState};
@@ -16,6 +16,8 @@ const NO_TASK: u64 = 0;
 struct Due {
     id: ListingId,
     intent: u64,
+    /// Failed attempts to reach Wildberries so far.
+    attempts: u32,
     item: PriceItem,
     value: WholeRoubles,
     discount: gomarket_domain::marketplace::values::DiscountPercent,
@@ -29,19 +31,21 @@ pub(super) struct SentTask {
 
 /// Pushes the due prices as tasks; returns the tasks Wildberries took.
 pub(super) async fn push(worker: &PushWorker, round: &Round<'_>) -> Result<Vec<SentTask>, PushError> {
+    let now = chrono::Utc::now();
     let due: Vec<Due> = worker
         .queued(round, PushQueue::PricesDue)
         .await?
         .into_iter()
         .filter_map(|(id, listing)| {
             let state = listing.state?;
-            if !state.price_due() {
+            if !state.price_due() || state.retry_pending(now) {
                 return None;
             }
             let value = state.target.price_roubles();
             Some(Due {
                 id,
                 intent: state.intent,
+                attempts: state.retry.as_ref().map_or(0, |r| r.attempts),
                 item: PriceItem {
                     nm_id: state.nm_id()?,
                     price: value.get(),
@@ -61,7 +65,10 @@ pub(super) async fn push(worker: &PushWorker, round: &Round<'_>) -> Result<Vec<S
             Ok(task) => (task.id, None),
             Err(WbError::Refused { message, .. }) => (NO_TASK, Some(message)),
             Err(WbError::Unavailable { reason }) => {
-                tracing::warn!(%reason, "price upload failed; will retry");
+                let listings = chunk.iter().map(|d| (d.id, d.attempts)).collect();
+                worker
+                    .record_unreachable(round, PushArea::Price, &reason, listings, None)
+                    .await?;
                 return Ok(sent);
             }
             Err(other) => return Err(other.into()),

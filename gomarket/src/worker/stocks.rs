@@ -2,7 +2,7 @@
 //! request), recorded once Wildberries set them (setting a stock again is harmless).
 
 use super::{PushError, PushWorker, Round};
-use gomarket_domain::marketplace::listing::{ListingCommand, ListingId, StockOutcome};
+use gomarket_domain::marketplace::listing::{ListingCommand, ListingId, PushArea, StockOutcome};
 use gomarket_domain::marketplace::values::ListedStock;
 use gomarket_infra::marketplaces::wildberries::WbError;
 use gomarket_infra::marketplaces::wildberries::stocks::{STOCK_BATCH, StockItem};
@@ -11,6 +11,8 @@ use gomarket_projections::marketplace::PushQueue;
 struct Due {
     id: ListingId,
     intent: u64,
+    /// Failed attempts to reach Wildberries so far.
+    attempts: u32,
     amount: ListedStock,
     chrt_ids: Vec<u64>,
 }
@@ -19,15 +21,17 @@ pub(super) async fn push(worker: &PushWorker, round: &Round<'_>) -> Result<(), P
     let Some(&warehouse) = round.account.settings.warehouse_ids.first() else {
         return Ok(());
     };
+    let now = chrono::Utc::now();
     let due: Vec<Due> = worker
         .queued(round, PushQueue::StocksDue)
         .await?
         .into_iter()
         .filter_map(|(id, listing)| {
             let state = listing.state?;
-            state.stock_due().then(|| Due {
+            (state.stock_due() && !state.retry_pending(now)).then(|| Due {
                 id,
                 intent: state.intent,
+                attempts: state.retry.as_ref().map_or(0, |r| r.attempts),
                 amount: state.target.stock,
                 chrt_ids: state.chrt_ids().to_vec(),
             })
@@ -56,8 +60,10 @@ pub(super) async fn push(worker: &PushWorker, round: &Round<'_>) -> Result<(), P
             Ok(()) => StockOutcome::Applied,
             Err(WbError::Refused { message, .. }) => StockOutcome::Failed { reason: message },
             Err(WbError::Unavailable { reason }) => {
-                tracing::warn!(%reason, "stock push failed; will retry");
-                return Ok(());
+                let listings = chunk.iter().map(|d| (d.id, d.attempts)).collect();
+                return worker
+                    .record_unreachable(round, PushArea::Stock, &reason, listings, None)
+                    .await;
             }
             Err(other) => return Err(other.into()),
         };

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 pub const CATEGORY: &str = "Бытовая техника/Чайники";
 
-pub async fn app_for(fake: &WbFake) -> TestApp {
+/// Settings of an app whose Wildberries is `fake`, with a quick worker.
+pub fn args_for(fake: &WbFake) -> gomarket::cli::ServeArgs {
     let mut args = serve_args();
     let m = &mut args.marketplace;
     m.wb_content_url = fake.url();
@@ -18,7 +19,15 @@ pub async fn app_for(fake: &WbFake) -> TestApp {
     m.wb_common_url = fake.url();
     m.worker_interval_ms = 100;
     m.wb_backoff_ms = 50;
-    TestApp::spawn_on(gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await, args).await
+    args
+}
+
+pub async fn app_for(fake: &WbFake) -> TestApp {
+    TestApp::spawn_on(
+        gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await,
+        args_for(fake),
+    )
+    .await
 }
 
 /// Creates `n` kettles (price 1 500,50 ₽ + i roubles, stock i % 30) and returns their ids.

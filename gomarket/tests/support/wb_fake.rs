@@ -439,6 +439,11 @@ impl WbFake {
             .extend(faults);
     }
 
+    /// Drops the faults still scripted for `path`.
+    pub fn clear_faults(&self, path: &str) {
+        self.state.lock().unwrap().faults.remove(path);
+    }
+
     pub fn expire_token(&self, token: &str) {
         self.state.lock().unwrap().expired_tokens.push(token.to_owned());
     }

@@ -37,6 +37,32 @@ impl SyncService {
         &self.runs
     }
 
+    /// The sequence of a run's last event (0: no such run yet).
+    pub async fn run_version(&self, run_id: Uuid) -> Result<i64, String> {
+        sqlx::query_scalar(
+            "SELECT COALESCE(max(sequence), 0) FROM events WHERE aggregate_type = 'SyncRun' AND aggregate_id = $1",
+        )
+        .bind(run_id.to_string())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| e.to_string())
+    }
+
+    /// Whether a run exists, or was started on its policy and is about to (the process
+    /// manager creates the run moments after `triggerSync` or a tick).
+    pub async fn run_known(&self, run_id: Uuid) -> Result<bool, String> {
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE aggregate_type = 'SyncRun' AND aggregate_id = $1)
+                 OR EXISTS (SELECT 1 FROM events WHERE aggregate_type = 'SyncPolicy'
+                               AND event_type = 'PolicyRunStarted'
+                               AND payload -> 'PolicyRunStarted' ->> 'run_id' = $1)",
+        )
+        .bind(run_id.to_string())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| e.to_string())
+    }
+
     /// A policy's runs, newest first.
     pub async fn run_ids(&self, policy_id: Uuid) -> Result<Vec<Uuid>, String> {
         sqlx::query_scalar(

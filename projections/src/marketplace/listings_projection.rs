@@ -180,17 +180,20 @@ impl ListingsProjection {
         let versions: Vec<i64> = rows.iter().map(|r| r.2).collect();
         let published: Vec<chrono::DateTime<chrono::Utc>> = rows.iter().map(|r| r.1.published_at).collect();
         let updated: Vec<chrono::DateTime<chrono::Utc>> = rows.iter().map(|r| r.1.updated_at).collect();
+        let retry_at: Vec<Option<chrono::DateTime<chrono::Utc>>> =
+            rows.iter().map(|r| r.1.retry.as_ref().map(|t| t.retry_at)).collect();
         sqlx::query(&format!(
             "INSERT INTO {table} (id, account_id, product_id, vendor_code, card_state, nm_id, price_state, stock_state,
-                                  price_due, stock_due, has_error, state, version, published_at, updated_at)
+                                  price_due, stock_due, has_error, state, version, published_at, updated_at, retry_at)
              SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::bigint[], $7::text[],
                                   $8::text[], $9::bool[], $10::bool[], $11::bool[], $12::jsonb[], $13::bigint[],
-                                  $14::timestamptz[], $15::timestamptz[])
+                                  $14::timestamptz[], $15::timestamptz[], $16::timestamptz[])
              ON CONFLICT (id) DO UPDATE SET
                 vendor_code = EXCLUDED.vendor_code, card_state = EXCLUDED.card_state, nm_id = EXCLUDED.nm_id,
                 price_state = EXCLUDED.price_state, stock_state = EXCLUDED.stock_state,
                 price_due = EXCLUDED.price_due, stock_due = EXCLUDED.stock_due, has_error = EXCLUDED.has_error,
-                state = EXCLUDED.state, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at"
+                state = EXCLUDED.state, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at,
+                retry_at = EXCLUDED.retry_at"
         ))
         .bind(&ids)
         .bind(&accounts)
@@ -207,6 +210,7 @@ impl ListingsProjection {
         .bind(&versions)
         .bind(&published)
         .bind(&updated)
+        .bind(&retry_at)
         .execute(&mut *tx)
         .await
         .map(drop)

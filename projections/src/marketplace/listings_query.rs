@@ -104,11 +104,12 @@ pub enum PushQueue {
 /// may lag: the worker re-checks each listing's current state before acting.
 pub async fn push_queue(pool: &PgPool, account: Uuid, queue: PushQueue, limit: i64) -> Result<Vec<Uuid>, sqlx::Error> {
     let condition = match queue {
-        PushQueue::CardsToUpload => "card_state = 'NOT_PUBLISHED'",
+        // A push that failed to reach the marketplace waits for its retry time.
+        PushQueue::CardsToUpload => "card_state = 'NOT_PUBLISHED' AND (retry_at IS NULL OR retry_at <= now())",
         PushQueue::CardsRequested => "card_state = 'REQUESTED'",
-        PushQueue::PricesDue => "price_due",
+        PushQueue::PricesDue => "price_due AND (retry_at IS NULL OR retry_at <= now())",
         PushQueue::PricesPending => "price_state = 'PENDING'",
-        PushQueue::StocksDue => "stock_due",
+        PushQueue::StocksDue => "stock_due AND (retry_at IS NULL OR retry_at <= now())",
     };
     sqlx::query_scalar(&format!(
         "SELECT id FROM listings WHERE account_id = $1 AND {condition} ORDER BY published_at, id LIMIT $2"

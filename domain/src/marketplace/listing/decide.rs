@@ -182,6 +182,77 @@ pub fn decide(
                 });
             }
         }
+        ListingCommand::RecordPushFailure { area, reason, retry_at } => {
+            let attempts = state.retry.as_ref().map_or(0, |r| r.attempts) + 1;
+            events.push(ListingEvent::PushAttemptFailed {
+                area,
+                reason,
+                attempts,
+                retry_at,
+                at,
+            });
+        }
+        ListingCommand::GiveUpPush { warehouse } => {
+            let Some(retry) = &state.retry else {
+                return Err(ListingRefusal::OutOfOrder("no failing push to give up"));
+            };
+            let reason = retry.reason.clone();
+            // Everything still due ends failed with the last reason: a card never created, or
+            // the price and stock waiting to go (recorded as pushes that failed, so they are
+            // not due again until retried).
+            if state.nm_id().is_none() {
+                events.push(ListingEvent::CardRejected {
+                    reason,
+                    local: false,
+                    at,
+                });
+                return Ok(events);
+            }
+            if state.price_due() {
+                events.push(ListingEvent::PriceRequested {
+                    intent: state.intent,
+                    value: state.target.price_roubles(),
+                    discount: state.target.discount,
+                    task_id: 0,
+                    at,
+                });
+                events.push(ListingEvent::PriceFailed {
+                    task_id: 0,
+                    reason: reason.clone(),
+                    at,
+                });
+            }
+            if state.stock_due() {
+                events.push(ListingEvent::StockRequested {
+                    intent: state.intent,
+                    amount: state.target.stock,
+                    warehouse,
+                    at,
+                });
+                events.push(ListingEvent::StockFailed {
+                    intent: state.intent,
+                    reason,
+                    at,
+                });
+            }
+        }
+        ListingCommand::RetryPush => {
+            let failed = |push: Option<&PushState>| {
+                matches!(push, Some(PushState::Failed { .. } | PushState::Quarantined { .. }))
+            };
+            let card_refused = matches!(state.card, CardState::Rejected { local: false, .. });
+            let push_failed =
+                failed(state.price.as_ref().map(|p| &p.state)) || failed(state.stock.as_ref().map(|s| &s.state));
+            if card_refused {
+                events.push(ListingEvent::ListingRepublished { at });
+            }
+            if card_refused || push_failed || state.retry.is_some() {
+                events.push(ListingEvent::PushRetried {
+                    intent: state.intent + 1,
+                    at,
+                });
+            }
+        }
     }
     Ok(events)
 }

@@ -12,7 +12,7 @@ mod decide;
 mod state;
 
 pub use decide::decide;
-pub use state::{CardState, Listing, ListingError, ListingState, PricePush, PushArea, PushState, StockPush};
+pub use state::{CardState, Listing, ListingError, ListingState, PricePush, PushArea, PushRetry, PushState, StockPush};
 
 use super::account::AccountId;
 use super::card::CardDraft;
@@ -123,6 +123,21 @@ pub enum ListingCommand {
         intent: u64,
         outcome: StockOutcome,
     },
+    /// A push of `area` could not reach the marketplace (5xx, timeouts, after the client's
+    /// own retries): the listing waits until `retry_at` before the next attempt.
+    RecordPushFailure {
+        area: PushArea,
+        reason: String,
+        retry_at: DateTime<Utc>,
+    },
+    /// Stop retrying the failing push: it ends `FAILED` with its last reason (a stock one is
+    /// recorded against `warehouse`).
+    GiveUpPush {
+        warehouse: WarehouseId,
+    },
+    /// Push again what failed (`retryFailed`): failed prices and stocks become due, a card the
+    /// marketplace refused is uploaded again.
+    RetryPush,
 }
 
 impl ListingCommand {
@@ -138,6 +153,9 @@ impl ListingCommand {
             Self::SettlePrice { .. } => "SettlePrice",
             Self::RequestStock { .. } => "RequestStock",
             Self::SettleStock { .. } => "SettleStock",
+            Self::RecordPushFailure { .. } => "RecordPushFailure",
+            Self::GiveUpPush { .. } => "GiveUpPush",
+            Self::RetryPush => "RetryPush",
         }
     }
 }
@@ -214,6 +232,19 @@ pub enum ListingEvent {
         reason: String,
         at: DateTime<Utc>,
     },
+    /// Attempt number `attempts` of a push of `area` failed to reach the marketplace.
+    PushAttemptFailed {
+        area: PushArea,
+        reason: String,
+        attempts: u32,
+        retry_at: DateTime<Utc>,
+        at: DateTime<Utc>,
+    },
+    /// Failed pushes are due again (the intent moves on, so they count as new).
+    PushRetried {
+        intent: u64,
+        at: DateTime<Utc>,
+    },
 }
 
 impl ListingEvent {
@@ -232,7 +263,9 @@ impl ListingEvent {
             | Self::PriceQuarantined { at, .. }
             | Self::StockRequested { at, .. }
             | Self::StockApplied { at, .. }
-            | Self::StockFailed { at, .. } => *at,
+            | Self::StockFailed { at, .. }
+            | Self::PushAttemptFailed { at, .. }
+            | Self::PushRetried { at, .. } => *at,
         }
     }
 }
@@ -254,6 +287,8 @@ impl cqrs_es::DomainEvent for ListingEvent {
             Self::StockRequested { .. } => "StockRequested",
             Self::StockApplied { .. } => "StockApplied",
             Self::StockFailed { .. } => "StockFailed",
+            Self::PushAttemptFailed { .. } => "PushAttemptFailed",
+            Self::PushRetried { .. } => "PushRetried",
         }
         .to_owned()
     }

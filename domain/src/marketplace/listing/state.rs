@@ -53,6 +53,17 @@ pub struct StockPush {
     pub state: PushState,
 }
 
+/// A push that keeps failing to reach the marketplace, waiting for its next attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushRetry {
+    pub area: PushArea,
+    pub reason: String,
+    /// Failed attempts so far.
+    pub attempts: u32,
+    /// No attempt before this.
+    pub retry_at: DateTime<Utc>,
+}
+
 /// What a problem was about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PushArea {
@@ -84,6 +95,9 @@ pub struct ListingState {
     pub stock: Option<StockPush>,
     /// Open problems, newest last; a later success of the same area clears them.
     pub errors: Vec<ListingError>,
+    /// A push waiting to be tried again (none when the last attempt reached the marketplace).
+    #[serde(default)]
+    pub retry: Option<PushRetry>,
     pub published_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -134,6 +148,19 @@ impl ListingState {
         }
     }
 
+    /// Whether a push that failed to reach the marketplace waits for its next attempt.
+    pub fn retry_pending(&self, now: DateTime<Utc>) -> bool {
+        self.retry.as_ref().is_some_and(|r| r.retry_at > now)
+    }
+
+    /// A push of `area` reached the marketplace: a wait of that area is over (another area's
+    /// failing push keeps waiting).
+    fn reached(&mut self, area: PushArea) {
+        if self.retry.as_ref().is_some_and(|r| r.area == area) {
+            self.retry = None;
+        }
+    }
+
     fn clear_errors(&mut self, area: PushArea) {
         self.errors.retain(|e| e.area != area);
     }
@@ -173,6 +200,7 @@ impl Listing {
                 price: None,
                 stock: None,
                 errors: vec![],
+                retry: None,
                 published_at: at,
                 updated_at: at,
             });
@@ -195,6 +223,7 @@ impl Listing {
                 state.draft = Some(draft);
             }
             ListingEvent::CardCreated { nm_id, chrt_ids, .. } => {
+                state.reached(PushArea::Card);
                 state.card = CardState::Created { nm_id, chrt_ids };
                 state.clear_errors(PushArea::Card);
             }
@@ -213,6 +242,7 @@ impl Listing {
                 task_id,
                 ..
             } => {
+                state.reached(PushArea::Price);
                 state.price = Some(PricePush {
                     intent,
                     value,
@@ -245,6 +275,7 @@ impl Listing {
                 warehouse,
                 ..
             } => {
+                state.reached(PushArea::Stock);
                 state.stock = Some(StockPush {
                     intent,
                     amount,
@@ -263,6 +294,24 @@ impl Listing {
                     push.state = PushState::Failed { reason: reason.clone() };
                 }
                 state.add_error(PushArea::Stock, reason, at);
+            }
+            ListingEvent::PushAttemptFailed {
+                area,
+                reason,
+                attempts,
+                retry_at,
+                ..
+            } => {
+                state.retry = Some(PushRetry {
+                    area,
+                    reason,
+                    attempts,
+                    retry_at,
+                });
+            }
+            ListingEvent::PushRetried { intent, .. } => {
+                state.retry = None;
+                state.intent = intent;
             }
         }
     }

@@ -281,3 +281,120 @@ fn the_listing_id_is_one_per_account_and_product() {
         ListingId::for_product(other, product())
     );
 }
+
+fn attempt_failed(area: PushArea, attempts: u32) -> ListingEvent {
+    ListingEvent::PushAttemptFailed {
+        area,
+        reason: "HTTP 503".into(),
+        attempts,
+        retry_at: now() + chrono::Duration::seconds(30),
+        at: now(),
+    }
+}
+
+#[test]
+fn failed_attempts_count_up_and_wait_until_their_retry_time() {
+    let failure = ListingCommand::RecordPushFailure {
+        area: PushArea::Price,
+        reason: "HTTP 503".into(),
+        retry_at: now() + chrono::Duration::seconds(30),
+    };
+    test()
+        .given(vec![published(), created(), attempt_failed(PushArea::Price, 1)])
+        .when(failure)
+        .then_expect_events(vec![attempt_failed(PushArea::Price, 2)]);
+    let mut listing = Listing::default();
+    for event in [published(), created(), attempt_failed(PushArea::Price, 1)] {
+        listing.apply_event(event);
+    }
+    let state = listing.state.as_ref().unwrap();
+    assert!(state.retry_pending(now()), "waiting until its retry time");
+    assert!(!state.retry_pending(now() + chrono::Duration::seconds(31)));
+    // Another area reaching the marketplace does not end the price's wait.
+    listing.apply_event(ListingEvent::StockRequested {
+        intent: 1,
+        amount: ListedStock::new(5).unwrap(),
+        warehouse: WarehouseId::new(507).unwrap(),
+        at: now(),
+    });
+    assert!(listing.state.as_ref().unwrap().retry_pending(now()));
+    listing.apply_event(price_requested(7));
+    assert!(
+        listing.state.as_ref().unwrap().retry.is_none(),
+        "the price went through"
+    );
+}
+
+#[test]
+fn giving_up_fails_what_is_due_and_a_retry_makes_it_due_again() {
+    let warehouse = WarehouseId::new(507).unwrap();
+    test()
+        .given(vec![published(), created()])
+        .when(ListingCommand::GiveUpPush { warehouse })
+        .then_expect_error(ListingRefusal::OutOfOrder("no failing push to give up"));
+    let given_up = vec![
+        ListingEvent::PriceRequested {
+            intent: 1,
+            value: WholeRoubles::from_kopecks_rounding_up(Kopecks::new(99_950).unwrap()),
+            discount: DiscountPercent::new(10).unwrap(),
+            task_id: 0,
+            at: now(),
+        },
+        ListingEvent::PriceFailed {
+            task_id: 0,
+            reason: "HTTP 503".into(),
+            at: now(),
+        },
+        ListingEvent::StockRequested {
+            intent: 1,
+            amount: ListedStock::new(5).unwrap(),
+            warehouse,
+            at: now(),
+        },
+        ListingEvent::StockFailed {
+            intent: 1,
+            reason: "HTTP 503".into(),
+            at: now(),
+        },
+    ];
+    test()
+        .given(vec![published(), created(), attempt_failed(PushArea::Price, 3)])
+        .when(ListingCommand::GiveUpPush { warehouse })
+        .then_expect_events(given_up.clone());
+    let mut history = vec![published(), created(), attempt_failed(PushArea::Price, 3)];
+    history.extend(given_up);
+    let mut listing = Listing::default();
+    for event in history.clone() {
+        listing.apply_event(event);
+    }
+    let state = listing.state.as_ref().unwrap();
+    assert!(!state.price_due() && !state.stock_due(), "failed, not due");
+    test()
+        .given(history.clone())
+        .when(ListingCommand::RetryPush)
+        .then_expect_events(vec![ListingEvent::PushRetried { intent: 2, at: now() }]);
+    listing.apply_event(ListingEvent::PushRetried { intent: 2, at: now() });
+    let state = listing.state.as_ref().unwrap();
+    assert!(state.price_due() && state.stock_due(), "due again after the retry");
+    // A card never created is given up as refused, and a retry uploads it again.
+    test()
+        .given(vec![published(), attempt_failed(PushArea::Card, 3)])
+        .when(ListingCommand::GiveUpPush { warehouse })
+        .then_expect_events(vec![ListingEvent::CardRejected {
+            reason: "HTTP 503".into(),
+            local: false,
+            at: now(),
+        }]);
+    let rejected = ListingEvent::CardRejected {
+        reason: "HTTP 503".into(),
+        local: false,
+        at: now(),
+    };
+    test()
+        .given(vec![published(), attempt_failed(PushArea::Card, 3), rejected])
+        .when(ListingCommand::RetryPush)
+        .then_expect_events(vec![
+            ListingEvent::ListingRepublished { at: now() },
+            ListingEvent::PushRetried { intent: 2, at: now() },
+        ]);
+}
