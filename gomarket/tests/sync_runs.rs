@@ -70,6 +70,16 @@ async fn a_feed_is_synced_to_wildberries_then_only_its_deltas_follow_on_schedule
     assert_eq!(run["status"], "COMPLETED", "{run}");
     assert_eq!(run["counts"]["total"], OFFERS);
     assert_eq!(run["counts"]["published"], OFFERS, "{run}");
+    assert_eq!(run["outcomeCounts"]["published"], OFFERS, "the typed counts agree");
+    let first_item = &run["items"]["nodes"][0];
+    assert_eq!(
+        first_item["priceExplanation"]["priceKopecks"], first_item["priceExplain"]["priceKopecks"],
+        "{first_item}"
+    );
+    assert!(
+        first_item["stockExplain"].as_str().unwrap().contains("units"),
+        "{first_item}"
+    );
     assert_eq!(run["scheduledFor"], Value::Null);
     // The seed formula for 1 000 ₽ (worked out in the pricing tests): 1 789,78 ₽.
     let items = run["items"]["nodes"].as_array().unwrap();
@@ -103,6 +113,7 @@ async fn a_feed_is_synced_to_wildberries_then_only_its_deltas_follow_on_schedule
     second[6] = None; // removed
     second[7] = second[7].map(|(p, s)| (p * 3 / 10, s)); // a 70 % cut
     server.set_feed(feed(&second));
+    let sent_before = fake.log().len();
     let mut scheduled = policy_input.clone();
     scheduled["id"] = json!(policy);
     scheduled["schedule"] = json!({ "cron": "*/2 * * * * *", "timeZone": "UTC" });
@@ -155,5 +166,19 @@ async fn a_feed_is_synced_to_wildberries_then_only_its_deltas_follow_on_schedule
         fake.price_of(nm_of(7)),
         before_cut,
         "the held cut did not reach Wildberries"
+    );
+    // Exactly the deltas went out: 3 prices, 3 stocks, no card.
+    let sent = &fake.log()[sent_before..];
+    let items = |path: &str, key: &str| -> usize {
+        sent.iter()
+            .filter(|l| l.path.starts_with(path) && l.status < 300)
+            .map(|l| l.body[key].as_array().map_or(0, Vec::len))
+            .sum()
+    };
+    assert_eq!(items("/api/v2/upload/task", "data"), 3, "price items pushed");
+    assert_eq!(items("/api/v3/stocks/", "stocks"), 3, "stock items pushed");
+    assert!(
+        sent.iter().all(|l| l.path != "/content/v2/cards/upload"),
+        "no card uploaded again"
     );
 }

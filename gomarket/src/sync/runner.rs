@@ -210,13 +210,27 @@ impl SyncRunner {
 
     async fn import_finished(&self, tx: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
         let import_id = Uuid::parse_str(&event.aggregate_id).map_err(|e| ProjectionError::bad_payload(event, e))?;
-        let run_id: Option<Uuid> = sqlx::query_scalar("SELECT run_id FROM sync_run_imports WHERE import_id = $1")
+        // A run's imports carry its id as their correlation id; the bookkeeping row says the
+        // same once the run's start is committed (with Kafka, the import's end may be read
+        // before that, from another topic).
+        let recorded: Option<Uuid> = sqlx::query_scalar("SELECT run_id FROM sync_run_imports WHERE import_id = $1")
             .bind(import_id)
             .fetch_optional(&mut *tx)
             .await?;
-        let Some(run_id) = run_id else {
-            return Ok(()); // an import outside any run
+        let correlated = event
+            .metadata_str("correlation_id")
+            .and_then(|id| Uuid::parse_str(id).ok());
+        let Some(run_id) = recorded.or(correlated) else {
+            return Ok(());
         };
+        let run = self.sync.runs().load(&run_id.to_string()).await.map_err(failed)?;
+        let ours = run
+            .state
+            .as_ref()
+            .is_some_and(|s| s.imports.values().any(|i| i.import_id == import_id));
+        if !ours {
+            return Ok(()); // an import outside any run
+        }
         let failure = (event.event_type == "ImportFailed").then(|| {
             event.payload["ImportFailed"]["reason"]
                 .as_str()

@@ -30,9 +30,9 @@ pub fn feed(offers: &[Option<(i64, i64)>]) -> Vec<u8> {
 }
 
 pub const RUN: &str = "query($id: ID!) { syncRun(id: $id) { id status failure scheduledFor
-    counts { total pending published updated unchanged excluded held failed }
+    counts outcomeCounts { total published updated unchanged held failed }
     items(first: 100) { nodes { product listingId outcome reason attempts
-        priceExplain { priceKopecks priceBeforeDiscountKopecks steps { step amountKopecks } } } } } }";
+        priceExplain priceExplanation { priceKopecks } stockExplain } } } }";
 
 pub async fn run_when_done(app: &TestApp, run_id: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(90);

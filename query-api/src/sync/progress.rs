@@ -5,7 +5,7 @@ use crate::access::permission;
 use crate::catalog::parse_uuid;
 use crate::context::request_context;
 use crate::error::{ErrorCode, api_error, internal_error};
-use async_graphql::{Context, ID, Result, SimpleObject, Subscription};
+use async_graphql::{Context, ID, Json, Result, SimpleObject, Subscription};
 use futures::Stream;
 use gomarket_domain::identity::Permission;
 use gomarket_infra::sync::SyncService;
@@ -22,7 +22,10 @@ const POLL_INTERVAL: Duration = Duration::from_millis(250);
 pub struct SyncRunProgress {
     pub run_id: ID,
     pub status: RunStatusGql,
-    pub counts: CountsGql,
+    /// Items per outcome, as JSON (see `SyncRun.counts`).
+    pub counts: Json<serde_json::Value>,
+    /// The same, typed.
+    pub outcome_counts: CountsGql,
     /// `true` on the last message: the run completed or failed.
     pub finished: bool,
 }
@@ -80,6 +83,7 @@ impl SyncSubscription {
                                 run_id: run.id,
                                 status: run.status,
                                 counts: run.counts,
+                                outcome_counts: run.outcome_counts,
                                 finished,
                             };
                             return Some((Ok(progress), watch));

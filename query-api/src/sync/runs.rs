@@ -6,10 +6,11 @@ use crate::catalog::parse_uuid;
 use crate::context::request_context;
 use crate::error::{ErrorCode, api_error, internal_error};
 use crate::paging::{ListPageInfo, page_size};
-use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use gomarket_domain::identity::Permission;
 use gomarket_domain::sync::policy::RunTrigger;
+use gomarket_domain::sync::pricing::PriceExplanation;
 use gomarket_domain::sync::run::{ItemOutcome, RunState, RunStatus, SyncRun};
 use gomarket_infra::sync::SyncService;
 use std::sync::Arc;
@@ -64,7 +65,27 @@ pub struct CountsGql {
     pub failed: i64,
 }
 
+/// A price explanation as the JSON `priceExplain` shows.
+fn explanation_json(e: &PriceExplanation) -> serde_json::Value {
+    serde_json::json!({
+        "priceKopecks": e.price.get(),
+        "priceBeforeDiscountKopecks": e.price_before_discount.get(),
+        "discountPercent": e.discount_percent,
+        "steps": e.steps.iter().map(|s| serde_json::json!({
+            "step": s.step, "detail": s.detail, "amountKopecks": s.amount.get()
+        })).collect::<Vec<_>>(),
+    })
+}
+
 impl CountsGql {
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "total": self.total, "pending": self.pending, "published": self.published,
+            "updated": self.updated, "unchanged": self.unchanged, "excluded": self.excluded,
+            "held": self.held, "failed": self.failed,
+        })
+    }
+
     pub fn of(state: &RunState) -> Self {
         let mut counts = Self::default();
         for item in state.items.values() {
@@ -94,8 +115,11 @@ pub struct RunItemGql {
     /// Why it was excluded, held or failed.
     pub reason: Option<String>,
     pub attempts: i32,
-    /// How its price was computed.
-    pub price_explain: Option<PriceExplanationGql>,
+    /// How its price was computed, as JSON (`priceKopecks`, `priceBeforeDiscountKopecks`,
+    /// `discountPercent`, `steps: [{step, detail, amountKopecks}]`); typed: `priceExplanation`.
+    pub price_explain: Option<Json<serde_json::Value>>,
+    /// The same, typed.
+    pub price_explanation: Option<PriceExplanationGql>,
     /// How its stock was computed.
     pub stock_explain: Option<String>,
 }
@@ -139,7 +163,11 @@ pub struct SyncRunGql {
     pub scheduled_for: Option<DateTime<Utc>>,
     pub started_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
-    pub counts: CountsGql,
+    /// Items per outcome, as JSON (`total`, `pending`, `published`, `updated`, `unchanged`,
+    /// `excluded`, `held`, `failed`); typed: `outcomeCounts`.
+    pub counts: Json<serde_json::Value>,
+    /// The same, typed.
+    pub outcome_counts: CountsGql,
     pub imports: Vec<RunImportGql>,
     #[graphql(skip)]
     pub state: RunState,
@@ -187,7 +215,8 @@ impl SyncRunGql {
                     _ => None,
                 },
                 attempts: item.attempts as i32,
-                price_explain: item.price.as_ref().map(PriceExplanationGql::from),
+                price_explain: item.price.as_ref().map(|p| Json(explanation_json(p))),
+                price_explanation: item.price.as_ref().map(PriceExplanationGql::from),
                 stock_explain: item.stock.as_ref().map(|s| format!("{} → {} units", s.detail, s.units)),
             })
             .collect();
@@ -222,7 +251,8 @@ impl SyncRunGql {
             },
             started_at: state.started_at,
             finished_at: state.finished_at,
-            counts: CountsGql::of(state),
+            counts: Json(CountsGql::of(state).to_json()),
+            outcome_counts: CountsGql::of(state),
             imports: state
                 .imports
                 .iter()
@@ -238,10 +268,18 @@ impl SyncRunGql {
     }
 }
 
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(name = "SyncRunEdge")]
+pub struct RunEdgeGql {
+    pub cursor: String,
+    pub node: SyncRunGql,
+}
+
 /// A policy's runs, newest first.
 #[derive(Debug, Clone, SimpleObject)]
 #[graphql(name = "SyncRunConnection")]
 pub struct RunConnectionGql {
+    pub edges: Vec<RunEdgeGql>,
     pub nodes: Vec<SyncRunGql>,
     pub page_info: ListPageInfo,
     pub total_count: i64,
@@ -280,7 +318,15 @@ impl SyncRunQuery {
             .iter()
             .filter_map(|(id, run)| run.state.as_ref().map(|s| SyncRunGql::new(*id, s)))
             .collect();
+        let edges = nodes
+            .iter()
+            .map(|run| RunEdgeGql {
+                cursor: run.id.to_string(),
+                node: run.clone(),
+            })
+            .collect();
         Ok(RunConnectionGql {
+            edges,
             page_info: ListPageInfo {
                 has_next_page: start + page.len() < ids.len(),
                 end_cursor: page.last().map(Uuid::to_string),
