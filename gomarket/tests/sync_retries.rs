@@ -111,9 +111,38 @@ async fn prices_that_cannot_reach_wildberries_retry_then_fail_and_retry_failed_r
         retried["data"]["retryFailed"]["run"]["counts"]["pending"], 1,
         "{retried}"
     );
+    // The retried run is its policy's active run again: no other run starts beside it.
+    let beside = app
+        .graphql(
+            "mutation($p: ID!) { triggerSync(policyId: $p) { runId errors { code } } }",
+            json!({ "p": policy }),
+        )
+        .await;
+    assert_eq!(
+        beside["data"]["triggerSync"]["errors"][0]["code"], "CONFLICT",
+        "{beside}"
+    );
     let run = run_when_done(&app, &failing).await;
     assert_eq!(run["status"], "COMPLETED", "{run}");
     assert_eq!(run["counts"]["updated"], 1, "{run}");
+    let active = app
+        .graphql(
+            "query($p: ID!) { syncPolicy(id: $p) { activeRunId } }",
+            json!({ "p": policy }),
+        )
+        .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut active = active;
+    while !active["data"]["syncPolicy"]["activeRunId"].is_null() {
+        assert!(std::time::Instant::now() < deadline, "the policy is freed: {active}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        active = app
+            .graphql(
+                "query($p: ID!) { syncPolicy(id: $p) { activeRunId } }",
+                json!({ "p": policy }),
+            )
+            .await;
+    }
     assert_eq!(run["counts"]["failed"], 0, "{run}");
 }
 

@@ -48,11 +48,33 @@ async fn on_run(ctx: &Context<'_>, run_id: &ID, command: RunCommand) -> Result<S
     let metadata = EventMetadata::new(request.correlation_id.clone(), request.actor(), command.name());
     let sync = ctx.data::<Arc<SyncService>>()?;
     match sync.runs().execute(&run_id.to_string(), command, &metadata).await {
-        Ok(executed) => Ok(SyncRunPayload {
-            run: executed.aggregate.state.as_ref().map(|s| SyncRunGql::new(run_id, s)),
-            errors: vec![],
-            consistency_token: executed.token.map(|t| t.encode()),
-        }),
+        Ok(executed) => {
+            // A run that works again is its policy's active run again, so no other run of the
+            // policy starts beside it (when another already has, this one still goes on).
+            if let Some(state) = executed.aggregate.state.as_ref().filter(|_| executed.recorded > 0) {
+                let resume = PolicyCommand::StartRun {
+                    run_id,
+                    trigger: RunTrigger::Manual,
+                };
+                let resumed = sync
+                    .policies()
+                    .execute_retrying(
+                        &state.policy_id.to_string(),
+                        resume,
+                        &metadata.with_command("ResumeSyncRun"),
+                        5,
+                    )
+                    .await;
+                if let Err(CommandError::Store(e)) = resumed {
+                    return Err(internal_error(&e, &request.correlation_id));
+                }
+            }
+            Ok(SyncRunPayload {
+                run: executed.aggregate.state.as_ref().map(|s| SyncRunGql::new(run_id, s)),
+                errors: vec![],
+                consistency_token: executed.token.map(|t| t.encode()),
+            })
+        }
         Err(CommandError::Refused(refusal)) => {
             let errors = vec![run_refusal(&refusal)];
             report(ctx, &errors);

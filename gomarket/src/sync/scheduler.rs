@@ -7,8 +7,8 @@
 //! leaders could not double a run: a run is started through the policy, which takes each tick
 //! once and one run at a time, and a tick's run id is derived from (policy, tick).
 
-use gomarket_domain::sync::policy::{PolicyCommand, PolicyRefusal, RunTrigger};
-use gomarket_domain::sync::run::SyncRunId;
+use gomarket_domain::sync::policy::{PolicyCommand, PolicyRefusal, RunTrigger, SyncPolicyId};
+use gomarket_domain::sync::run::{RunStatus, SyncRunId};
 use gomarket_infra::event_store::{CommandError, EventMetadata};
 use gomarket_infra::shutdown::Shutdown;
 use gomarket_infra::sync::SyncService;
@@ -51,6 +51,9 @@ impl Scheduler {
                 () = tokio::time::sleep(self.interval) => {}
             }
         }
+        if let Some(mut conn) = leadership {
+            conn.close_on_drop(); // the lock goes with the connection, not back to the pool
+        }
         tracing::info!("scheduler stopped");
     }
 
@@ -83,12 +86,15 @@ impl Scheduler {
     pub async fn schedule(&self, now: chrono::DateTime<chrono::Utc>) -> Result<(), String> {
         for (id, policy) in self.policies.list().await? {
             let Some(state) = &policy.state else { continue };
+            if let Some(run_id) = state.active_run {
+                // Its due tick starts when the run ends; a run that ended without freeing its
+                // policy (a crash between the two) frees it now.
+                self.free_if_finished(id, run_id).await?;
+                continue;
+            }
             let Some(schedule) = state.settings.schedule.as_ref().filter(|_| state.settings.enabled) else {
                 continue;
             };
-            if state.active_run.is_some() {
-                continue; // its due tick starts when the run ends
-            }
             let after = state.last_tick.unwrap_or(state.created_at);
             let Some(tick) = schedule.latest_due(after, now) else {
                 continue;
@@ -117,7 +123,31 @@ impl Scheduler {
     }
 }
 
-/// A manual run's id.
-pub fn manual_run_id() -> Uuid {
-    Uuid::now_v7()
+impl Scheduler {
+    async fn free_if_finished(&self, policy_id: SyncPolicyId, run_id: Uuid) -> Result<(), String> {
+        let run = self
+            .policies
+            .runs()
+            .load(&run_id.to_string())
+            .await
+            .map_err(|e| e.to_string())?;
+        let finished = run
+            .state
+            .as_ref()
+            .is_some_and(|s| matches!(s.status, RunStatus::Completed | RunStatus::Failed { .. }));
+        if finished {
+            let metadata = EventMetadata::new(run_id.to_string(), "system:scheduler", "FinishSyncRun");
+            self.policies
+                .policies()
+                .execute_retrying(
+                    &policy_id.to_string(),
+                    PolicyCommand::FinishRun { run_id },
+                    &metadata,
+                    5,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
 }
