@@ -542,6 +542,9 @@ impl SyncRunner {
         if state.status != RunStatus::Pushing || !state.all_settled() {
             return Ok(());
         }
+        // The policy is freed first: whoever sees the run completed can start the next one.
+        // (A crash in between replays this batch, which completes the run.)
+        self.finish_policy_run(run_id, state.policy_id).await?;
         self.sync
             .runs()
             .execute(
@@ -552,19 +555,20 @@ impl SyncRunner {
             .await
             .map_err(failed)?;
         tracing::info!(run = %run_id, counts = ?state.counts(), "sync run completed");
-        self.finish_policy_run(run_id, state.policy_id).await
+        Ok(())
     }
 
     async fn fail(&self, run_id: Uuid, policy_id: Uuid, reason: &str) -> Result<(), ProjectionError> {
         let command = RunCommand::Fail {
             reason: reason.to_owned(),
         };
+        self.finish_policy_run(run_id, policy_id).await?;
         self.sync
             .runs()
             .execute(&run_id.to_string(), command, &metadata(run_id, "FailSyncRun"))
             .await
-            .map_err(failed)?;
-        self.finish_policy_run(run_id, policy_id).await
+            .map(drop)
+            .map_err(failed)
     }
 
     async fn finish_policy_run(&self, run_id: Uuid, policy_id: Uuid) -> Result<(), ProjectionError> {
