@@ -163,5 +163,8 @@ async fn over_a_five_minute_run_no_limit_group_exceeds_its_rate_or_burst() {
         statuses.contains(&429) && statuses.contains(&503),
         "the faults were served"
     );
-    assert_eq!(fake.rate_breaches(Duration::from_millis(50)), Vec::<String>::new());
+    // The fake times requests as its handler sees them. On a loaded machine one late arrival
+    // shifts its model of a saturated group, and the next on-time requests look early by that
+    // delay; 150 ms absorbs that without hiding a real burst (a whole interval is 200–600 ms).
+    assert_eq!(fake.rate_breaches(Duration::from_millis(150)), Vec::<String>::new());
 }
