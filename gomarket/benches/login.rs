@@ -51,13 +51,11 @@ fn report(label: &str, mut samples: Vec<Duration>) {
 #[tokio::main]
 async fn main() {
     let db = TestDatabase::new(gomarket::MIGRATIONS).await;
-    let mut args = ServeArgs {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        ..ServeArgs::default()
-    };
-    args.security.admin_password = Some(PASSWORD.to_owned());
-    args.edge.rate_limit_ip_per_second = 1e6;
-    args.edge.rate_limit_ip_burst = 1e6;
+    let mut args = ServeArgs::default();
+    args.api.listen = "127.0.0.1:0".parse().unwrap();
+    args.api.security.admin_password = Some(PASSWORD.to_owned());
+    args.api.edge.rate_limit_ip_per_second = 1e6;
+    args.api.edge.rate_limit_ip_burst = 1e6;
     let app = Application::build(&db.url, 10, &args).await.unwrap();
     let url = format!("http://{}/graphql", app.local_addr());
     let (trigger, signal) = shutdown::channel();

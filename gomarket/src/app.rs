@@ -1,7 +1,7 @@
 //! Wiring: connect, migrate, build the schema and router, run the roles until shutdown.
 
 use crate::MIGRATIONS;
-use crate::cli::{ImportArgs, MarketplaceArgs, SecurityArgs, ServeArgs};
+use crate::cli::{ApiSide, ImportArgs, MarketplaceArgs, SecurityArgs, ServeArgs};
 use crate::http::{AppState, EdgeSettings, RateLimiter, router};
 use crate::keys;
 use crate::schema::{self, SchemaLimits};
@@ -302,16 +302,16 @@ impl Application {
             },
             metrics.clone(),
         );
-        let identity = Arc::new(identity_service(&pool, &args.security, &metrics).await?);
-        bootstrap_admin(&identity, &args.security).await?;
-        let secrets = SecretStore::new(pool.clone(), keys::secret_keys(&args.security, &pool).await?);
-        let importer = Arc::new(importer(&pool, &metrics, &args.import));
-        let marketplaces = Arc::new(marketplaces(&pool, &metrics, secrets.clone(), &args.marketplace));
+        let identity = Arc::new(identity_service(&pool, &args.api.security, &metrics).await?);
+        bootstrap_admin(&identity, &args.api.security).await?;
+        let secrets = SecretStore::new(pool.clone(), keys::secret_keys(&args.api.security, &pool).await?);
+        let importer = Arc::new(importer(&pool, &metrics, &args.api.import));
+        let marketplaces = Arc::new(marketplaces(&pool, &metrics, secrets.clone(), &args.api.marketplace));
         let sync = Arc::new(sync_service(&pool, &metrics));
         let schema = schema::builder(SchemaLimits {
-            max_depth: args.graphql_max_depth,
-            max_complexity: args.graphql_max_complexity,
-            introspection: args.introspection,
+            max_depth: args.api.graphql_max_depth,
+            max_complexity: args.api.graphql_max_complexity,
+            introspection: args.api.introspection,
         })
         .data(pool.clone())
         .data(Arc::new(products))
@@ -321,18 +321,19 @@ impl Application {
         .data(marketplaces.clone())
         .data(sync.clone())
         .data(ApiSettings {
-            consistency_timeout: Duration::from_millis(args.consistency_timeout_ms),
+            consistency_timeout: Duration::from_millis(args.api.consistency_timeout_ms),
         })
         .finish();
         let relay_health = RelayHealth::default();
-        let edge = &args.edge;
+        let edge = &args.api.edge;
         let state = AppState {
             schema,
             pool: pool.clone(),
             metrics: metrics.clone(),
-            graphiql: args.graphiql,
-            ready_max_lag: Duration::from_secs(args.ready_max_lag_seconds),
-            kafka: args.kafka.is_some(),
+            graphiql: args.api.graphiql,
+            ready_max_lag: Duration::from_secs(args.api.ready_max_lag_seconds),
+            kafka: args.api.kafka.is_some(),
+            side: args.api.side,
             relay_health: relay_health.clone(),
             identity,
             edge: Arc::new(EdgeSettings {
@@ -347,7 +348,7 @@ impl Application {
                     .filter(|o| !o.is_empty())
                     .map(str::to_owned)
                     .collect(),
-                max_body_bytes: args.max_body_bytes,
+                max_body_bytes: args.api.max_body_bytes,
             }),
             address_limiter: Arc::new(RateLimiter::new(
                 edge.rate_limit_ip_per_second,
@@ -355,9 +356,9 @@ impl Application {
             )),
             principal_limiter: Arc::new(RateLimiter::new(edge.rate_limit_per_second, edge.rate_limit_burst)),
         };
-        let listener = TcpListener::bind(args.listen)
+        let listener = TcpListener::bind(args.api.listen)
             .await
-            .with_context(|| format!("cannot listen on {}", args.listen))?;
+            .with_context(|| format!("cannot listen on {}", args.api.listen))?;
         Ok(Self {
             listener,
             router: router(state),
@@ -381,7 +382,7 @@ impl Application {
 
     /// Serves until `shutdown`, then drains in-flight requests and stops the other roles.
     pub async fn run(self, shutdown: Shutdown) -> anyhow::Result<()> {
-        let kafka = self.args.kafka.as_ref();
+        let kafka = self.args.api.kafka.as_ref();
         let mut tasks = Vec::new();
         if self.args.run_projectors {
             tasks.extend(spawn_projectors(&self.pool, kafka, None, &self.metrics, &shutdown)?);
@@ -395,10 +396,13 @@ impl Application {
                 &shutdown,
             )?);
         }
-        tasks.push(tokio::spawn(sweep_abandoned_imports(
-            self.importer.clone(),
-            shutdown.clone(),
-        )));
+        // Imports run where they are started: on the command side.
+        if self.args.api.side != ApiSide::Queries {
+            tasks.push(tokio::spawn(sweep_abandoned_imports(
+                self.importer.clone(),
+                shutdown.clone(),
+            )));
+        }
         if self.args.run_scheduler {
             let services = (self.sync.clone(), self.importer.clone(), self.marketplaces.clone());
             tasks.extend(spawn_sync(
@@ -413,12 +417,17 @@ impl Application {
         if self.args.run_worker {
             tasks.push(spawn_worker(
                 self.marketplaces.clone(),
-                &self.args.marketplace,
+                &self.args.api.marketplace,
                 &shutdown,
             ));
         }
         let mut http_shutdown = shutdown.clone();
-        tracing::info!(address = %self.local_addr(), "serving GraphQL on http://{}/graphql", self.local_addr());
+        tracing::info!(
+            address = %self.local_addr(),
+            side = self.args.api.side.as_str(),
+            "serving GraphQL on http://{}/graphql",
+            self.local_addr()
+        );
         let served = axum::serve(
             self.listener,
             self.router.into_make_service_with_connect_info::<SocketAddr>(),

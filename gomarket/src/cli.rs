@@ -1,6 +1,7 @@
 //! The command line. Every option has an environment variable; `--help` lists both.
 
 pub use crate::cli_marketplace::MarketplaceArgs;
+pub use crate::cli_roles::{GatewayArgs, OpsArgs};
 pub use crate::cli_security::{EdgeArgs, ImportArgs, SecurityArgs};
 use clap::{Args, Parser, Subcommand};
 use gomarket_infra::kafka::{KafkaConfig, properties_from_env};
@@ -101,6 +102,22 @@ impl KafkaArgs {
 pub enum Command {
     /// Run every role in one process: GraphQL API (commands and queries) and projectors.
     Serve(ServeArgs),
+    /// Run only the command side of the GraphQL API (mutations, and the imports they start),
+    /// for scale-out behind `gomarket gateway`.
+    CommandApi(ApiArgs),
+    /// Run only the query side of the GraphQL API (queries, subscriptions), for scale-out
+    /// behind `gomarket gateway`.
+    QueryApi(ApiArgs),
+    /// Run only the edge: one `/graphql` for clients, mutations sent to the command side,
+    /// queries and subscriptions to the query side.
+    Gateway(GatewayArgs),
+    /// Exit 0 when this machine's GoMarket answers `/healthz` (a container health check).
+    Healthcheck {
+        /// The URL to check. Default: `/healthz` on GOMARKET_OPS_LISTEN, else GOMARKET_LISTEN,
+        /// else 127.0.0.1:8080 (a wildcard address is asked on loopback).
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Run only the projectors (read-model builders), for scale-out: in-process from the
@@ -109,9 +126,14 @@ pub enum Command {
         /// Run only this projection (default: all).
         #[arg(long, value_name = "NAME")]
         name: Option<String>,
+        #[command(flatten)]
+        ops: OpsArgs,
     },
     /// Run only the outbox relay (store → Kafka); standbys wait for the active one's lock.
-    Relay,
+    Relay {
+        #[command(flatten)]
+        ops: OpsArgs,
+    },
     /// Run only the marketplace push worker: uploads cards, pushes prices and stocks, follows
     /// their outcome. Several may run: each account is pushed by one at a time.
     Worker {
@@ -119,6 +141,8 @@ pub enum Command {
         marketplace: MarketplaceArgs,
         #[command(flatten)]
         security: SecurityArgs,
+        #[command(flatten)]
+        ops: OpsArgs,
     },
     /// Run only the sync scheduler (one leader across replicas; standbys take over within a
     /// tick) and the process manager that drives sync runs.
@@ -131,6 +155,8 @@ pub enum Command {
         import: ImportArgs,
         #[command(flatten)]
         security: SecurityArgs,
+        #[command(flatten)]
+        ops: OpsArgs,
     },
     /// Rebuild a read model from the event store into fresh tables while the live ones keep
     /// serving, then swap them in atomically.
@@ -212,8 +238,9 @@ fn parse_role(raw: &str) -> Result<gomarket_domain::identity::Role, String> {
         .ok_or_else(|| format!("unknown role {raw:?}; one of admin, manager, operator, viewer"))
 }
 
+/// Options of the GraphQL API roles (`serve`, `command-api`, `query-api`).
 #[derive(Debug, Clone, Args)]
-pub struct ServeArgs {
+pub struct ApiArgs {
     /// Address the HTTP server listens on (`/graphql`, `/graphql/ws`, `/healthz`, `/readyz`, `/metrics`).
     #[arg(long, env = "GOMARKET_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
@@ -247,6 +274,57 @@ pub struct ServeArgs {
     #[arg(long, env = "GOMARKET_GRAPHQL_MAX_COMPLEXITY", default_value_t = 1000)]
     pub graphql_max_complexity: usize,
 
+    #[command(flatten)]
+    pub security: SecurityArgs,
+
+    #[command(flatten)]
+    pub edge: EdgeArgs,
+
+    #[command(flatten)]
+    pub import: ImportArgs,
+
+    #[command(flatten)]
+    pub marketplace: MarketplaceArgs,
+
+    /// Which side of the API this process is; set by the subcommand.
+    #[arg(skip)]
+    pub side: ApiSide,
+
+    /// Filled from the global Kafka options.
+    #[arg(skip)]
+    pub kafka: Option<KafkaConfig>,
+}
+
+/// The part of the GraphQL API a process serves. Every side answers every operation (so a
+/// client pointed at one directly still works); the gateway sends each operation to its side,
+/// and the side is reported in the `GoMarket-Side` response header.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ApiSide {
+    /// `serve`: commands and queries in one process.
+    #[default]
+    Both,
+    /// `command-api`: mutations; it also runs the imports they start.
+    Commands,
+    /// `query-api`: queries and subscriptions.
+    Queries,
+}
+
+impl ApiSide {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Both => "both",
+            Self::Commands => "command",
+            Self::Queries => "query",
+        }
+    }
+}
+
+/// `gomarket serve`: the API and, unless turned off, every background role.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub api: ApiArgs,
+
     /// Run the projectors in this process (turn off when `gomarket projector` runs elsewhere).
     #[arg(long, env = "GOMARKET_RUN_PROJECTORS", default_value_t = true, action = clap::ArgAction::Set)]
     pub run_projectors: bool,
@@ -261,18 +339,6 @@ pub struct ServeArgs {
     #[arg(long, env = "GOMARKET_RUN_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
     pub run_worker: bool,
 
-    #[command(flatten)]
-    pub security: SecurityArgs,
-
-    #[command(flatten)]
-    pub edge: EdgeArgs,
-
-    #[command(flatten)]
-    pub import: ImportArgs,
-
-    #[command(flatten)]
-    pub marketplace: MarketplaceArgs,
-
     /// Run the sync scheduler and the sync runs' process manager in this process (turn off
     /// when `gomarket scheduler` runs elsewhere).
     #[arg(long, env = "GOMARKET_RUN_SCHEDULER", default_value_t = true, action = clap::ArgAction::Set)]
@@ -280,10 +346,21 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub scheduler: SchedulerArgs,
+}
 
-    /// Filled from the global Kafka options.
-    #[arg(skip)]
-    pub kafka: Option<KafkaConfig>,
+impl ServeArgs {
+    /// One side of the API alone (`command-api`, `query-api`): no background role runs in it.
+    pub fn api_only(mut api: ApiArgs, side: ApiSide) -> Self {
+        api.side = side;
+        Self {
+            api,
+            run_projectors: false,
+            run_relay: false,
+            run_worker: false,
+            run_scheduler: false,
+            scheduler: SchedulerArgs::default(),
+        }
+    }
 }
 
 /// The sync scheduler's settings.
@@ -302,7 +379,7 @@ impl Default for SchedulerArgs {
     }
 }
 
-impl Default for ServeArgs {
+impl Default for ApiArgs {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:8080".parse().expect("valid default address"),
@@ -313,16 +390,25 @@ impl Default for ServeArgs {
             max_body_bytes: 4 * 1024 * 1024,
             graphql_max_depth: 12,
             graphql_max_complexity: 1000,
-            run_projectors: true,
-            run_relay: true,
-            run_worker: true,
             security: SecurityArgs::default(),
             edge: EdgeArgs::default(),
             import: ImportArgs::default(),
             marketplace: MarketplaceArgs::default(),
+            side: ApiSide::Both,
+            kafka: None,
+        }
+    }
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        Self {
+            api: ApiArgs::default(),
+            run_projectors: true,
+            run_relay: true,
+            run_worker: true,
             run_scheduler: true,
             scheduler: SchedulerArgs::default(),
-            kafka: None,
         }
     }
 }
@@ -352,7 +438,7 @@ mod tests {
         let Command::Serve(args) = cli.command else {
             panic!("serve")
         };
-        let defaults = ServeArgs::default();
+        let (args, defaults) = (args.api, ApiArgs::default());
         assert_eq!(args.listen, defaults.listen);
         assert_eq!(args.consistency_timeout_ms, defaults.consistency_timeout_ms);
         assert_eq!(args.max_body_bytes, defaults.max_body_bytes);

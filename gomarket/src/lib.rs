@@ -8,16 +8,21 @@
 //! - [`schema`]: the GraphQL schema merged from command-api and query-api;
 //! - [`import_cli`]: `gomarket import` and `gomarket gen-feed`;
 //! - [`http`]: routes, request ids, health, metrics, GraphiQL;
+//! - [`gateway`]: one `/graphql` in front of separately deployed command and query sides;
+//! - [`ops`]: health and metrics endpoints of the background roles;
 //! - [`worker`]: the marketplace push worker.
 #![forbid(unsafe_code)]
 
 pub mod app;
 pub mod cli;
 mod cli_marketplace;
+mod cli_roles;
 mod cli_security;
+pub mod gateway;
 pub mod http;
 pub mod import_cli;
 pub mod keys;
+pub mod ops;
 pub mod schema;
 pub mod sync;
 pub mod worker;

@@ -4,11 +4,14 @@
 use anyhow::Context as _;
 use clap::Parser;
 use gomarket::app::{self, Application};
-use gomarket::cli::{Cli, Command, UserCommand};
+use gomarket::cli::{ApiSide, Cli, Command, ServeArgs, UserCommand};
+use gomarket::ops::{self, OpsServer};
+use gomarket_infra::kafka::RelayHealth;
 use gomarket_infra::secrets::SecretStore;
-use gomarket_infra::shutdown::{self, ShutdownTrigger};
+use gomarket_infra::shutdown::{self, Shutdown, ShutdownTrigger};
 use gomarket_infra::telemetry::Metrics;
 use std::process::ExitCode;
+use tokio::task::JoinHandle;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -49,11 +52,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(mut args) => {
-            args.kafka = kafka;
-            let application = Application::build(&url, max_connections, &args).await?;
-            let (trigger, shutdown) = shutdown::channel();
-            tokio::spawn(stop_on_signal(trigger));
-            application.run(shutdown).await
+            args.api.kafka = kafka;
+            serve_side(args, &url, max_connections).await
+        }
+        Command::CommandApi(mut api) => {
+            api.kafka = kafka;
+            serve_side(ServeArgs::api_only(api, ApiSide::Commands), &url, max_connections).await
+        }
+        Command::QueryApi(mut api) => {
+            api.kafka = kafka;
+            serve_side(ServeArgs::api_only(api, ApiSide::Queries), &url, max_connections).await
+        }
+        Command::Gateway(args) => {
+            let gateway = gomarket::gateway::Gateway::bind(&args).await?;
+            gateway.run(shutdown_on_signal()).await
+        }
+        Command::Healthcheck { url } => {
+            let url = match url {
+                Some(url) => url,
+                None => ops::default_health_url(
+                    std::env::var("GOMARKET_OPS_LISTEN").ok().as_deref(),
+                    std::env::var("GOMARKET_LISTEN").ok().as_deref(),
+                )?,
+            };
+            ops::healthcheck(&url).await
         }
         Command::Replay { projection } => {
             let pool = app::connect_and_migrate(&url, max_connections).await?;
@@ -64,14 +86,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Projector { name } => {
+        Command::Projector { name, ops } => {
             let pool = app::connect_and_migrate(&url, max_connections).await?;
-            let (trigger, shutdown) = shutdown::channel();
-            tokio::spawn(stop_on_signal(trigger));
-            for task in app::spawn_projectors(&pool, kafka.as_ref(), name.as_deref(), &Metrics::new(), &shutdown)? {
-                task.await?;
-            }
-            Ok(())
+            let (metrics, shutdown) = (Metrics::new(), shutdown_on_signal());
+            let ops = OpsServer::start(ops.ops_listen, &pool, &metrics, None, &shutdown).await?;
+            let tasks = app::spawn_projectors(&pool, kafka.as_ref(), name.as_deref(), &metrics, &shutdown)?;
+            drain(tasks, ops).await
         }
         Command::User(UserCommand::Create { email, roles }) => {
             let pool = app::connect_and_migrate(&url, max_connections).await?;
@@ -99,20 +119,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             spec.windows_1251 = windows_1251;
             gomarket::import_cli::gen_feed(format, &spec, output.as_deref())
         }
-        Command::Worker { marketplace, security } => {
+        Command::Worker {
+            marketplace,
+            security,
+            ops,
+        } => {
             let pool = app::connect_and_migrate(&url, max_connections).await?;
+            let metrics = Metrics::new();
             let secrets = SecretStore::new(pool.clone(), gomarket::keys::secret_keys(&security, &pool).await?);
-            let marketplaces = app::marketplaces(&pool, &Metrics::new(), secrets, &marketplace);
-            let (trigger, shutdown) = shutdown::channel();
-            tokio::spawn(stop_on_signal(trigger));
-            app::spawn_worker(std::sync::Arc::new(marketplaces), &marketplace, &shutdown).await?;
-            Ok(())
+            let marketplaces = app::marketplaces(&pool, &metrics, secrets, &marketplace);
+            let shutdown = shutdown_on_signal();
+            let ops = OpsServer::start(ops.ops_listen, &pool, &metrics, None, &shutdown).await?;
+            let worker = app::spawn_worker(std::sync::Arc::new(marketplaces), &marketplace, &shutdown);
+            drain(vec![worker], ops).await
         }
         Command::Scheduler {
             scheduler,
             marketplace,
             import,
             security,
+            ops,
         } => {
             let pool = app::connect_and_migrate(&url, max_connections).await?;
             let metrics = Metrics::new();
@@ -122,20 +148,51 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 std::sync::Arc::new(app::importer(&pool, &metrics, &import)),
                 std::sync::Arc::new(app::marketplaces(&pool, &metrics, secrets, &marketplace)),
             );
-            let (trigger, shutdown) = shutdown::channel();
-            tokio::spawn(stop_on_signal(trigger));
+            let shutdown = shutdown_on_signal();
+            let ops = OpsServer::start(ops.ops_listen, &pool, &metrics, None, &shutdown).await?;
             let tasks = gomarket::sync::spawn_sync(&pool, services, kafka.as_ref(), &scheduler, &metrics, &shutdown)?;
-            for task in tasks {
-                task.await?;
-            }
-            Ok(())
+            drain(tasks, ops).await
         }
-        Command::Relay => {
+        Command::Relay { ops } => {
             let kafka = kafka.context("the relay needs Kafka: set GOMARKET_KAFKA_BROKERS")?;
             let pool = app::connect_and_migrate(&url, max_connections).await?;
-            let (trigger, shutdown) = shutdown::channel();
-            tokio::spawn(stop_on_signal(trigger));
-            app::spawn_relay(&pool, &kafka, &Metrics::new(), Default::default(), &shutdown)?.await?;
+            let (metrics, shutdown, health) = (Metrics::new(), shutdown_on_signal(), RelayHealth::default());
+            let ops = OpsServer::start(ops.ops_listen, &pool, &metrics, Some(health.clone()), &shutdown).await?;
+            let relay = app::spawn_relay(&pool, &kafka, &metrics, health, &shutdown)?;
+            drain(vec![relay], ops).await
+        }
+    }
+}
+
+/// Serves the API (`serve`, `command-api`, `query-api`) until a signal, then drains.
+async fn serve_side(args: ServeArgs, url: &str, max_connections: u32) -> anyhow::Result<()> {
+    let application = Application::build(url, max_connections, &args).await?;
+    application.run(shutdown_on_signal()).await
+}
+
+/// A shutdown signal that fires on Ctrl-C or SIGTERM.
+fn shutdown_on_signal() -> Shutdown {
+    let (trigger, shutdown) = shutdown::channel();
+    tokio::spawn(stop_on_signal(trigger));
+    shutdown
+}
+
+/// Waits for a background role's tasks to finish their work after the signal (a projector
+/// commits its offsets, the relay its position), then takes its health endpoints down.
+async fn drain(tasks: Vec<JoinHandle<()>>, ops: Option<OpsServer>) -> anyhow::Result<()> {
+    let mut failed = None;
+    for task in tasks {
+        if let Err(error) = task.await {
+            failed = Some(error);
+        }
+    }
+    if let Some(ops) = ops {
+        ops.stop();
+    }
+    match failed {
+        Some(error) => Err(error.into()),
+        None => {
+            tracing::info!("stopped");
             Ok(())
         }
     }

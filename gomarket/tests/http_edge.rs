@@ -121,7 +121,7 @@ async fn query_depth_is_limited() {
 #[tokio::test]
 async fn cors_answers_only_the_configured_origins() {
     let mut args = support::serve_args();
-    args.edge.cors_origins = Some("https://admin.shop.ru, https://ops.shop.ru".into());
+    args.api.edge.cors_origins = Some("https://admin.shop.ru, https://ops.shop.ru".into());
     let app = TestApp::spawn_on(gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await, args).await;
     let preflight = |origin: &'static str| {
         app.client
@@ -160,8 +160,8 @@ async fn cors_answers_only_the_configured_origins() {
 #[tokio::test]
 async fn one_address_is_rate_limited_whoever_it_claims_to_be() {
     let mut args = support::serve_args();
-    args.edge.rate_limit_ip_per_second = 0.5;
-    args.edge.rate_limit_ip_burst = 4.0; // the test app's own login takes one
+    args.api.edge.rate_limit_ip_per_second = 0.5;
+    args.api.edge.rate_limit_ip_burst = 4.0; // the test app's own login takes one
     let app = TestApp::spawn_on(gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await, args).await;
     let mut statuses = Vec::new();
     for _ in 0..5 {
@@ -181,8 +181,8 @@ async fn one_address_is_rate_limited_whoever_it_claims_to_be() {
 #[tokio::test]
 async fn timed_out_requests_are_abandoned_with_upstream_unavailable() {
     let mut args = support::serve_args();
-    args.edge.request_timeout_ms = 300;
-    args.consistency_timeout_ms = 2000;
+    args.api.edge.request_timeout_ms = 300;
+    args.api.consistency_timeout_ms = 2000;
     args.run_projectors = false; // so a read-your-writes wait cannot finish
     let app = TestApp::spawn_on(gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await, args).await;
     let created = app.create_product(support::product_input("SLOW-1")).await;

@@ -76,8 +76,8 @@ async fn expired_forged_and_unsigned_tokens_are_refused() {
     let mut args = serve_args();
     // Expiry has whole-second granularity: 3 s leaves a token issued late in a second time
     // to be used before it expires, even on a busy machine.
-    args.security.access_token_ttl_seconds = 3;
-    args.security.jwt_secret = Some("a-test-signing-key-of-at-least-32-bytes!".into());
+    args.api.security.access_token_ttl_seconds = 3;
+    args.api.security.jwt_secret = Some("a-test-signing-key-of-at-least-32-bytes!".into());
     let app = TestApp::spawn_on(gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await, args).await;
     let issued = std::time::Instant::now();
     let token = app.login("admin", support::ADMIN_PASSWORD).await;
@@ -110,7 +110,7 @@ async fn expired_forged_and_unsigned_tokens_are_refused() {
     }
     // A token signed with another key (another deployment's).
     let mut other_args = serve_args();
-    other_args.security.jwt_secret = Some("another-deployments-signing-key-32-bytes".into());
+    other_args.api.security.jwt_secret = Some("another-deployments-signing-key-32-bytes".into());
     let other = TestApp::spawn_on(
         gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await,
         other_args,
@@ -248,7 +248,7 @@ async fn history_names_the_acting_user_and_the_request() {
 #[tokio::test]
 async fn twenty_wrong_passwords_lock_the_account_until_the_window_passes() {
     let mut args = serve_args();
-    args.security.login_lockout_seconds = 5;
+    args.api.security.login_lockout_seconds = 5;
     let app = TestApp::spawn_on(gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await, args).await;
     let mut limited = 0;
     for attempt in 0..20 {
@@ -290,8 +290,8 @@ async fn twenty_wrong_passwords_lock_the_account_until_the_window_passes() {
 #[tokio::test]
 async fn requests_over_the_rate_limit_get_rate_limited_with_retry_after() {
     let mut args = serve_args();
-    args.edge.rate_limit_per_second = 0.5;
-    args.edge.rate_limit_burst = 3.0;
+    args.api.edge.rate_limit_per_second = 0.5;
+    args.api.edge.rate_limit_burst = 3.0;
     let app = TestApp::spawn_on(gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await, args).await;
     let mut statuses = Vec::new();
     let mut last = None;
@@ -317,7 +317,7 @@ async fn requests_over_the_rate_limit_get_rate_limited_with_retry_after() {
 #[tokio::test]
 async fn operations_over_the_depth_or_complexity_limit_are_refused_before_execution() {
     let mut args = serve_args();
-    args.graphql_max_complexity = 12;
+    args.api.graphql_max_complexity = 12;
     let app = TestApp::spawn_on(gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await, args).await;
     let complex = app
         .graphql(

@@ -133,7 +133,7 @@ async fn user_create_works_offline_with_the_password_from_stdin() {
 
     // The server, started on that database, lets the user in with the operator's rights.
     let mut args = serve_args();
-    args.security.admin_password = None;
+    args.api.security.admin_password = None;
     let app = TestApp::spawn_on(db, args).await;
     let token = app.login("ops@shop.ru", "operator password 1").await;
     let me = app

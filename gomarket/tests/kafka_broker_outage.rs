@@ -85,8 +85,8 @@ async fn broker_outage_loses_nothing_and_lag_drains() {
     // Deliveries give up after 3 s, so the outage surfaces as relay errors and backoff.
     kafka.properties.push(("message.timeout.ms".into(), "3000".into()));
     let mut args = serve_args();
-    args.kafka = Some(kafka);
-    args.consistency_timeout_ms = 5000;
+    args.api.kafka = Some(kafka);
+    args.api.consistency_timeout_ms = 5000;
     let app = TestApp::spawn_on(TestDatabase::new(gomarket::MIGRATIONS).await, args).await;
 
     let mut products = create_products(&app, 0, 50).await;

@@ -10,7 +10,7 @@ async fn writes_made_while_projection_is_stopped_appear_after_restart() {
     let db = gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await;
     let mut without_projector = serve_args();
     without_projector.run_projectors = false;
-    without_projector.consistency_timeout_ms = 300;
+    without_projector.api.consistency_timeout_ms = 300;
     let app = TestApp::spawn_on(db, without_projector).await;
 
     let created = app.create_product(product_input("LATE-1")).await;

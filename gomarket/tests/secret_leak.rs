@@ -46,11 +46,11 @@ async fn secrets_and_passwords_never_leak() {
         .init();
     let fake = WbFake::start().await;
     let mut args = serve_args();
-    args.marketplace.wb_content_url = fake.url();
-    args.marketplace.wb_prices_url = fake.url();
-    args.marketplace.wb_marketplace_url = fake.url();
-    args.marketplace.wb_common_url = fake.url();
-    args.marketplace.worker_interval_ms = 100;
+    args.api.marketplace.wb_content_url = fake.url();
+    args.api.marketplace.wb_prices_url = fake.url();
+    args.api.marketplace.wb_marketplace_url = fake.url();
+    args.api.marketplace.wb_common_url = fake.url();
+    args.api.marketplace.worker_interval_ms = 100;
     let app = TestApp::spawn_on(gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await, args).await;
     let wb_token = format!("wb-api-token-{}", uuid::Uuid::new_v4().simple());
     let secret = format!("wb-token-{}", uuid::Uuid::new_v4().simple());

@@ -163,7 +163,7 @@ async fn an_unchanged_feed_with_an_etag_is_not_downloaded_again() {
 #[tokio::test]
 async fn a_500_is_retried_and_bad_feeds_fail_with_a_reason() {
     let mut args = serve_args();
-    args.import.feed_max_bytes = 1024 * 1024;
+    args.api.import.feed_max_bytes = 1024 * 1024;
     let app = TestApp::spawn_on(gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await, args).await;
     let server = FeedServer::start().await;
     server.set_feed(feed_bytes(&FeedSpec::new(50, 4)));

@@ -20,8 +20,8 @@ const PRICES: &str = "/api/v2/upload/task";
 /// The app against the fake, each worker attempt one request, retries after 400 ms × 2ⁿ.
 async fn app_for(fake: &WbFake) -> TestApp {
     let mut args = args_for(fake);
-    args.marketplace.wb_attempts = 1;
-    args.marketplace.wb_retry_base_ms = 400;
+    args.api.marketplace.wb_attempts = 1;
+    args.api.marketplace.wb_retry_base_ms = 400;
     args.scheduler.scheduler_interval_ms = 200;
     TestApp::spawn_on(gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await, args).await
 }

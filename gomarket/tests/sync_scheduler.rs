@@ -78,7 +78,7 @@ async fn two_schedulers_run_each_tick_once_and_the_standby_takes_over() {
     let fake = WbFake::start().await;
     let mut args = serve_args();
     args.run_scheduler = false;
-    args.marketplace.wb_common_url = fake.url();
+    args.api.marketplace.wb_common_url = fake.url();
     let app = TestApp::spawn_on(gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await, args).await;
     let server = FeedServer::start().await;
     server.set_feed(feed(&[Some((1_000, 3))]));

@@ -37,7 +37,7 @@ async fn a_worker_killed_while_uploading_sends_no_card_twice() {
     fake.set_upload_delay(Duration::from_millis(800));
     let mut args = serve_args();
     args.run_worker = false;
-    args.marketplace.wb_common_url = fake.url();
+    args.api.marketplace.wb_common_url = fake.url();
     let app = TestApp::spawn_on(gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await, args).await;
     let mut ids = Vec::new();
     for i in 0..PRODUCTS {

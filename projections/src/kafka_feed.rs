@@ -13,7 +13,7 @@ use gomarket_infra::telemetry::Metrics;
 use gomarket_proto::{EventEnvelope, Message as _};
 use rdkafka::Message;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
-use rdkafka::error::KafkaError;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use std::time::Duration;
 
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -151,7 +151,20 @@ impl<P: Projection> KafkaProjector<P> {
                 }
             }
         }
-        tracing::info!(projection = name, "projection stopped consuming");
+        // The last batch's commit went out asynchronously: make it durable before the member
+        // leaves, so a restart (or the member taking over) resumes exactly after it.
+        match self.consumer.commit_consumer_state(CommitMode::Sync) {
+            Ok(()) => tracing::info!(projection = name, "offsets committed; projection stopped consuming"),
+            Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {
+                tracing::info!(
+                    projection = name,
+                    "nothing left to commit; projection stopped consuming"
+                )
+            }
+            Err(error) => {
+                tracing::warn!(projection = name, %error, "final offset commit failed; the uncommitted events will be redelivered (applying them again is a no-op)")
+            }
+        }
     }
 
     /// Replaces the consumer with a new group member; dropping the old one commits and leaves

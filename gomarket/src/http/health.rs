@@ -2,6 +2,7 @@
 
 use super::AppState;
 use crate::app::PROJECTIONS;
+use crate::cli::ApiSide;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -15,7 +16,11 @@ use std::time::Duration;
 /// What readiness and metrics measure lag of: the projections' feed checkpoints when they are
 /// fed in-process, the relay's when events go through Kafka.
 fn lag_readers(state: &AppState) -> Vec<&'static str> {
-    if state.kafka {
+    if state.side == ApiSide::Commands {
+        // Commands are checked against the event store, not read models: a lagging
+        // projection must not take the command side out of service.
+        Vec::new()
+    } else if state.kafka {
         vec![RELAY_CHECKPOINT]
     } else {
         PROJECTIONS.to_vec()

@@ -8,15 +8,16 @@
 //! Every GraphQL request is authenticated ([`auth`]) and rate-limited per client address and
 //! per principal ([`rate_limit`]); CORS follows the configured allow-list.
 
-mod auth;
+pub(crate) mod auth;
 mod graphql;
 mod health;
 mod rate_limit;
 mod request_id;
 
 pub use rate_limit::RateLimiter;
-pub use request_id::RequestId;
+pub use request_id::{RequestId, request_id as assign_request_id};
 
+use crate::cli::ApiSide;
 use crate::schema::GoMarketSchema;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -29,6 +30,7 @@ use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Limits of the edge.
 #[derive(Debug, Clone)]
@@ -50,6 +52,8 @@ pub struct AppState {
     pub ready_max_lag: Duration,
     /// Events flow through Kafka (relay + consumer groups) rather than in-process.
     pub kafka: bool,
+    /// The part of the API this process is (reported in the `GoMarket-Side` header).
+    pub side: ApiSide,
     pub relay_health: RelayHealth,
     pub identity: Arc<IdentityService>,
     pub edge: Arc<EdgeSettings>,
@@ -80,6 +84,9 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
     )
 }
 
+/// Response header naming the side that answered: `both` (`serve`), `command` or `query`.
+pub const SIDE_HEADER: &str = "gomarket-side";
+
 pub fn router(state: AppState) -> Router {
     let max_body_bytes = state.edge.max_body_bytes;
     let cors = cors(&state.edge.cors_origins);
@@ -94,7 +101,12 @@ pub fn router(state: AppState) -> Router {
         Some(cors) => router.layer(cors),
         None => router,
     };
+    let side = HeaderValue::from_static(state.side.as_str());
     router
         .layer(axum::middleware::from_fn(request_id::request_id))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static(SIDE_HEADER),
+            side,
+        ))
         .with_state(state)
 }

@@ -12,7 +12,7 @@ pub const CATEGORY: &str = "Бытовая техника/Чайники";
 /// Settings of an app whose Wildberries is `fake`, with a quick worker.
 pub fn args_for(fake: &WbFake) -> gomarket::cli::ServeArgs {
     let mut args = serve_args();
-    let m = &mut args.marketplace;
+    let m = &mut args.api.marketplace;
     m.wb_content_url = fake.url();
     m.wb_prices_url = fake.url();
     m.wb_marketplace_url = fake.url();

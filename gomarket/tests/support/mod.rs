@@ -4,6 +4,7 @@
 
 pub mod feeds;
 pub mod marketplace;
+pub mod roles;
 pub mod sync;
 pub mod wb_fake;
 pub mod ws;
@@ -32,16 +33,14 @@ pub struct TestApp {
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 
 pub fn serve_args() -> ServeArgs {
-    let mut args = ServeArgs {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        ..ServeArgs::default()
-    };
-    args.security.admin_password = Some(ADMIN_PASSWORD.to_owned());
+    let mut args = ServeArgs::default();
+    args.api.listen = "127.0.0.1:0".parse().unwrap();
+    args.api.security.admin_password = Some(ADMIN_PASSWORD.to_owned());
     // Tests drive thousands of requests from one address and one principal.
-    args.edge.rate_limit_per_second = 1e6;
-    args.edge.rate_limit_burst = 1e6;
-    args.edge.rate_limit_ip_per_second = 1e6;
-    args.edge.rate_limit_ip_burst = 1e6;
+    args.api.edge.rate_limit_per_second = 1e6;
+    args.api.edge.rate_limit_burst = 1e6;
+    args.api.edge.rate_limit_ip_per_second = 1e6;
+    args.api.edge.rate_limit_ip_burst = 1e6;
     args
 }
 
@@ -54,7 +53,7 @@ impl TestApp {
     /// of its own.
     pub async fn spawn_with_kafka(partitions: i32) -> Self {
         let mut args = serve_args();
-        args.kafka = Some(gomarket_testkit::kafka_config(partitions));
+        args.api.kafka = Some(gomarket_testkit::kafka_config(partitions));
         Self::spawn_on(TestDatabase::new(gomarket::MIGRATIONS).await, args).await
     }
 
@@ -67,7 +66,7 @@ impl TestApp {
                 .with_test_writer()
                 .try_init();
         }
-        let kafka = args.kafka.clone();
+        let kafka = args.api.kafka.clone();
         let app = Application::build(&db.url, 10, &args)
             .await
             .expect("application builds");
@@ -83,9 +82,30 @@ impl TestApp {
             trigger,
             server,
         };
-        if let Some(password) = args.security.admin_password.as_deref() {
+        if let Some(password) = args.api.security.admin_password.as_deref() {
             app.admin_token = app.login("admin", password).await;
         }
+        app
+    }
+
+    /// Drives a GoMarket that runs elsewhere (child processes) at `address`, logged in as the
+    /// admin created with [`ADMIN_PASSWORD`]; [`TestApp::stop`] leaves it running.
+    pub async fn attach(
+        address: SocketAddr,
+        db: TestDatabase,
+        kafka: Option<gomarket_infra::kafka::KafkaConfig>,
+    ) -> Self {
+        let (trigger, _) = shutdown::channel();
+        let mut app = Self {
+            address,
+            db,
+            kafka,
+            client: reqwest::Client::new(),
+            admin_token: String::new(),
+            trigger,
+            server: tokio::spawn(async { Ok(()) }),
+        };
+        app.admin_token = app.login("admin", ADMIN_PASSWORD).await;
         app
     }
 
