@@ -81,6 +81,10 @@ fn a_command_line_the_binary_does_not_know_is_refused() {
     for bad in [vec!["command-side"], vec!["projector", "--partitions", "3"]] {
         let args: Vec<String> = bad.iter().map(|a| a.to_string()).collect();
         let output = help(&args, &env);
-        assert_eq!(output.status.code(), Some(2), "gomarket {bad:?} --help is a usage error");
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "gomarket {bad:?} --help is a usage error"
+        );
     }
 }

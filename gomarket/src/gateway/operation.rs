@@ -63,6 +63,8 @@ fn is_mutation(operation: &Operation) -> bool {
     let selected = match (&document.operations, operation.operation_name.as_deref()) {
         (DocumentOperations::Single(only), _) => Some(only.node.ty),
         (DocumentOperations::Multiple(named), Some(name)) => named.get(name).map(|op| op.node.ty),
+        // A single named operation is kept as "multiple" too; it runs without a name.
+        (DocumentOperations::Multiple(named), None) if named.len() == 1 => named.values().next().map(|op| op.node.ty),
         (DocumentOperations::Multiple(_), None) => None,
     };
     selected == Some(OperationType::Mutation)
