@@ -300,7 +300,8 @@ class Checker:
         sources = c.get("envFrom") or []
         cms = [s["configMapRef"]["name"] for s in sources if "configMapRef" in s]
         secrets = [s["secretRef"]["name"] for s in sources if "secretRef" in s]
-        if secrets != [SECRET_NAME]:
+        # The development overlay generates the Secret, whose name then carries a hash suffix.
+        if len(secrets) != 1 or not (secrets[0] == SECRET_NAME or secrets[0].startswith(SECRET_NAME + "-")):
             self.fail(where, f"envFrom must include secretRef {SECRET_NAME}")
         cm = next((n for n in cms if n == CONFIG_NAME or n.startswith(CONFIG_NAME + "-")), None)
         if cm is None:
