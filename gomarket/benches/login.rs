@@ -52,7 +52,7 @@ fn report(label: &str, mut samples: Vec<Duration>) {
 async fn main() {
     let db = TestDatabase::new(gomarket::MIGRATIONS).await;
     let mut args = ServeArgs::default();
-    args.api.listen = "127.0.0.1:0".parse().unwrap();
+    args.api.listen = Some("127.0.0.1:0".parse().unwrap());
     args.api.security.admin_password = Some(PASSWORD.to_owned());
     args.api.edge.rate_limit_ip_per_second = 1e6;
     args.api.edge.rate_limit_ip_burst = 1e6;

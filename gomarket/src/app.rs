@@ -356,9 +356,10 @@ impl Application {
             )),
             principal_limiter: Arc::new(RateLimiter::new(edge.rate_limit_per_second, edge.rate_limit_burst)),
         };
-        let listener = TcpListener::bind(args.api.listen)
+        let listen = args.api.listen_address();
+        let listener = TcpListener::bind(listen)
             .await
-            .with_context(|| format!("cannot listen on {}", args.api.listen))?;
+            .with_context(|| format!("cannot listen on {listen}"))?;
         Ok(Self {
             listener,
             router: router(state),

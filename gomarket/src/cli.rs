@@ -161,7 +161,7 @@ pub enum Command {
     /// Rebuild a read model from the event store into fresh tables while the live ones keep
     /// serving, then swap them in atomically.
     Replay {
-        /// The projection to rebuild (`products`).
+        /// The projection to rebuild (`products` or `listings`).
         #[arg(long, value_name = "NAME")]
         projection: String,
     },
@@ -241,9 +241,12 @@ fn parse_role(raw: &str) -> Result<gomarket_domain::identity::Role, String> {
 /// Options of the GraphQL API roles (`serve`, `command-api`, `query-api`).
 #[derive(Debug, Clone, Args)]
 pub struct ApiArgs {
-    /// Address the HTTP server listens on (`/graphql`, `/graphql/ws`, `/healthz`, `/readyz`, `/metrics`).
-    #[arg(long, env = "GOMARKET_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
+    /// Address the HTTP server listens on (`/graphql`, `/graphql/ws`, `/healthz`, `/readyz`,
+    /// `/metrics`). Default: 127.0.0.1:8080 for `serve`, 127.0.0.1:8081 for `command-api`,
+    /// 127.0.0.1:8082 for `query-api`, so the sides and `gateway` (8080) run side by side on
+    /// one machine with no configuration.
+    #[arg(long, env = "GOMARKET_LISTEN", value_name = "ADDRESS")]
+    pub listen: Option<SocketAddr>,
 
     /// Serve the GraphiQL IDE on GET /graphql (turn off in production).
     #[arg(long, env = "GOMARKET_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
@@ -310,6 +313,16 @@ pub enum ApiSide {
 }
 
 impl ApiSide {
+    /// Where this side listens unless told otherwise (see [`ApiArgs::listen`]).
+    pub fn default_listen(self) -> SocketAddr {
+        let port = match self {
+            Self::Both => 8080,
+            Self::Commands => 8081,
+            Self::Queries => 8082,
+        };
+        SocketAddr::from(([127, 0, 0, 1], port))
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Both => "both",
@@ -379,10 +392,17 @@ impl Default for SchedulerArgs {
     }
 }
 
+impl ApiArgs {
+    /// The address to listen on: the configured one, else the side's default.
+    pub fn listen_address(&self) -> SocketAddr {
+        self.listen.unwrap_or_else(|| self.side.default_listen())
+    }
+}
+
 impl Default for ApiArgs {
     fn default() -> Self {
         Self {
-            listen: "127.0.0.1:8080".parse().expect("valid default address"),
+            listen: None,
             graphiql: true,
             introspection: true,
             consistency_timeout_ms: 5000,
@@ -419,6 +439,17 @@ mod tests {
     use clap::CommandFactory;
 
     #[test]
+    fn the_gateways_defaults_reach_the_sides_defaults() {
+        let Command::Gateway(gateway) = Cli::try_parse_from(["gomarket", "gateway"]).unwrap().command else {
+            panic!("gateway")
+        };
+        let url = |side: ApiSide| format!("http://{}", side.default_listen());
+        assert_eq!(gateway.command_api_url, url(ApiSide::Commands));
+        assert_eq!(gateway.query_api_url, url(ApiSide::Queries));
+        assert_eq!(gateway.listen, ApiSide::Both.default_listen());
+    }
+
+    #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
     }
@@ -439,7 +470,8 @@ mod tests {
             panic!("serve")
         };
         let (args, defaults) = (args.api, ApiArgs::default());
-        assert_eq!(args.listen, defaults.listen);
+        assert_eq!(args.listen_address(), defaults.listen_address());
+        assert_eq!(defaults.listen_address().to_string(), "127.0.0.1:8080");
         assert_eq!(args.consistency_timeout_ms, defaults.consistency_timeout_ms);
         assert_eq!(args.max_body_bytes, defaults.max_body_bytes);
         assert_eq!(

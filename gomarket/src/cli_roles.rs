@@ -21,11 +21,15 @@ pub struct GatewayArgs {
     pub listen: SocketAddr,
 
     /// Base URL of the command side (`gomarket command-api`), e.g. `http://command-api:8080`.
-    #[arg(long, env = "GOMARKET_COMMAND_API_URL", value_name = "URL", value_parser = parse_base_url)]
+    /// The default is where `command-api` listens by default.
+    #[arg(long, env = "GOMARKET_COMMAND_API_URL", value_name = "URL", value_parser = parse_base_url,
+          default_value = "http://127.0.0.1:8081")]
     pub command_api_url: String,
 
     /// Base URL of the query side (`gomarket query-api`), e.g. `http://query-api:8080`.
-    #[arg(long, env = "GOMARKET_QUERY_API_URL", value_name = "URL", value_parser = parse_base_url)]
+    /// The default is where `query-api` listens by default.
+    #[arg(long, env = "GOMARKET_QUERY_API_URL", value_name = "URL", value_parser = parse_base_url,
+          default_value = "http://127.0.0.1:8082")]
     pub query_api_url: String,
 
     /// Largest request body accepted, in bytes.

@@ -34,7 +34,7 @@ pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 
 pub fn serve_args() -> ServeArgs {
     let mut args = ServeArgs::default();
-    args.api.listen = "127.0.0.1:0".parse().unwrap();
+    args.api.listen = Some("127.0.0.1:0".parse().unwrap());
     args.api.security.admin_password = Some(ADMIN_PASSWORD.to_owned());
     // Tests drive thousands of requests from one address and one principal.
     args.api.edge.rate_limit_per_second = 1e6;
