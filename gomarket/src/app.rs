@@ -176,6 +176,22 @@ async fn sweep_abandoned_imports(importer: Arc<Importer>, mut shutdown: Shutdown
     }
 }
 
+/// Lets the imports this process runs finish, for at most `within` (SIGTERM: a rollout should
+/// not fail an import that would end in seconds).
+pub async fn wait_for_imports(importer: &Importer, within: Duration) {
+    let running = importer.running();
+    if running == 0 {
+        return;
+    }
+    tracing::info!(running, ?within, "waiting for running imports to finish");
+    if !importer.idle_within(within).await {
+        tracing::warn!(
+            running = importer.running(),
+            "imports still running; they are interrupted and will be marked failed"
+        );
+    }
+}
+
 /// The marketplace service over `pool`: accounts, mappings, listings, the Wildberries client
 /// (one per process, so rate limits are shared by everything in it).
 pub fn marketplaces(pool: &PgPool, metrics: &Metrics, secrets: SecretStore, args: &MarketplaceArgs) -> Marketplaces {
@@ -436,6 +452,7 @@ impl Application {
         .with_graceful_shutdown(async move { http_shutdown.triggered().await })
         .await
         .context("HTTP server failed");
+        wait_for_imports(&self.importer, self.args.api.drain.import_drain()).await;
         for task in tasks {
             if let Err(error) = task.await {
                 tracing::error!(%error, "background task ended abnormally");

@@ -1,7 +1,7 @@
 //! The command line. Every option has an environment variable; `--help` lists both.
 
 pub use crate::cli_marketplace::MarketplaceArgs;
-pub use crate::cli_roles::{GatewayArgs, OpsArgs};
+pub use crate::cli_roles::{DrainArgs, GatewayArgs, OpsArgs};
 pub use crate::cli_security::{EdgeArgs, ImportArgs, SecurityArgs};
 use clap::{Args, Parser, Subcommand};
 use gomarket_infra::kafka::{KafkaConfig, properties_from_env};
@@ -154,6 +154,8 @@ pub enum Command {
         #[command(flatten)]
         import: ImportArgs,
         #[command(flatten)]
+        drain: DrainArgs,
+        #[command(flatten)]
         security: SecurityArgs,
         #[command(flatten)]
         ops: OpsArgs,
@@ -289,6 +291,9 @@ pub struct ApiArgs {
     #[command(flatten)]
     pub marketplace: MarketplaceArgs,
 
+    #[command(flatten)]
+    pub drain: DrainArgs,
+
     /// Which side of the API this process is; set by the subcommand.
     #[arg(skip)]
     pub side: ApiSide,
@@ -414,6 +419,7 @@ impl Default for ApiArgs {
             edge: EdgeArgs::default(),
             import: ImportArgs::default(),
             marketplace: MarketplaceArgs::default(),
+            drain: DrainArgs::default(),
             side: ApiSide::Both,
             kafka: None,
         }

@@ -13,6 +13,30 @@ pub struct OpsArgs {
     pub ops_listen: Option<SocketAddr>,
 }
 
+/// How a stopping process treats the imports it runs (`serve`, `command-api`, `scheduler`).
+#[derive(Debug, Clone, Args)]
+pub struct DrainArgs {
+    /// On SIGTERM, the longest this process waits for the imports it runs to finish, in
+    /// seconds; one still running then is interrupted (and marked failed within 30 s by
+    /// another process). Keep it under the orchestrator's grace period.
+    #[arg(long, env = "GOMARKET_IMPORT_DRAIN_SECONDS", default_value_t = 45)]
+    pub import_drain_seconds: u64,
+}
+
+impl Default for DrainArgs {
+    fn default() -> Self {
+        Self {
+            import_drain_seconds: 45,
+        }
+    }
+}
+
+impl DrainArgs {
+    pub fn import_drain(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.import_drain_seconds)
+    }
+}
+
 /// `gomarket gateway`: the clients' one `/graphql` in front of separately deployed API sides.
 #[derive(Debug, Clone, Args)]
 pub struct GatewayArgs {

@@ -137,20 +137,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             scheduler,
             marketplace,
             import,
+            drain: drain_args,
             security,
             ops,
         } => {
             let pool = app::connect_and_migrate(&url, max_connections).await?;
             let metrics = Metrics::new();
             let secrets = SecretStore::new(pool.clone(), gomarket::keys::secret_keys(&security, &pool).await?);
+            let importer = std::sync::Arc::new(app::importer(&pool, &metrics, &import));
             let services = (
                 std::sync::Arc::new(app::sync_service(&pool, &metrics)),
-                std::sync::Arc::new(app::importer(&pool, &metrics, &import)),
+                importer.clone(),
                 std::sync::Arc::new(app::marketplaces(&pool, &metrics, secrets, &marketplace)),
             );
             let shutdown = shutdown_on_signal();
             let ops = OpsServer::start(ops.ops_listen, &pool, &metrics, None, &shutdown).await?;
-            let tasks = gomarket::sync::spawn_sync(&pool, services, kafka.as_ref(), &scheduler, &metrics, &shutdown)?;
+            let mut tasks =
+                gomarket::sync::spawn_sync(&pool, services, kafka.as_ref(), &scheduler, &metrics, &shutdown)?;
+            // The sync runs' imports run here too: after the signal, let them finish.
+            let mut stopped = shutdown.clone();
+            tasks.push(tokio::spawn(async move {
+                stopped.triggered().await;
+                app::wait_for_imports(&importer, drain_args.import_drain()).await;
+            }));
             drain(tasks, ops).await
         }
         Command::Relay { ops } => {

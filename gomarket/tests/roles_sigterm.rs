@@ -4,7 +4,8 @@
 //! - the relay and the projector finish their batch and exit 0; the projector's committed
 //!   offsets cover exactly what it applied (nothing applied is left uncommitted, nothing
 //!   committed is left unapplied);
-//! - after the restarts, every accepted product is in the store and in the read model once.
+//! - after the restarts, every accepted product is in the store and in the read model once;
+//! - an import running in the command side when SIGTERM comes is let finish, not interrupted.
 
 mod support;
 
@@ -20,7 +21,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use support::feeds::FeedServer;
 use support::roles::{Deployment, exit_within, free_address, terminate, wait_until_ok};
+use support::sync::register_supplier;
 use support::wb_fake::WbFake;
 use support::{ADMIN_PASSWORD, TestApp, product_input};
 use tokio::task::JoinSet;
@@ -324,4 +327,84 @@ async fn sigterm_under_load_fails_no_accepted_request_loses_no_event_and_commits
         terminate(role);
         assert!(exit_within(role, Duration::from_secs(30)).await.success());
     }
+}
+
+#[tokio::test]
+async fn sigterm_lets_a_running_import_finish() {
+    let fake = WbFake::start().await;
+    let db = TestDatabase::new(gomarket::MIGRATIONS).await;
+    let deployment = Deployment::new(&db.url, &fake, None);
+    let address = free_address();
+    let mut command_api = deployment.spawn(&["command-api"], &[("GOMARKET_LISTEN", address.to_string())]);
+    wait_until_ok(address, "/healthz").await;
+    let app = TestApp::attach(address, db, None).await;
+    let feeds = FeedServer::start().await;
+    let mut feed = Vec::new();
+    let spec = gomarket_infra::suppliers::generate::FeedSpec::new(20_000, 7);
+    gomarket_infra::suppliers::generate::write_yml(&spec, &mut feed).unwrap();
+    feeds.set_feed(feed);
+    let supplier = register_supplier(&app, &feeds.url("/feed.yml")).await;
+    let started = app
+        .graphql(
+            "mutation($s: ID!) { startImport(supplierId: $s) { import { id } errors { code message } } }",
+            json!({ "s": supplier }),
+        )
+        .await;
+    let import = started["data"]["startImport"]["import"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{started}"))
+        .to_owned();
+    let status = |app: &TestApp, import: String| {
+        let app_url = app.url("/graphql");
+        let (client, token) = (app.client.clone(), app.admin_token.clone());
+        async move {
+            let answer: Value = client
+                .post(app_url)
+                .bearer_auth(token)
+                .json(
+                    &json!({ "query": "query($i: ID!) { import(id: $i) { status counts { seen } } }",
+                                "variables": { "i": import } }),
+                )
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            answer["data"]["import"].clone()
+        }
+    };
+    // Wait until it has applied something, then stop the process under it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let now = status(&app, import.clone()).await;
+        assert_eq!(
+            now["status"], "RUNNING",
+            "the import is still running when SIGTERM comes: {now}"
+        );
+        if now["counts"]["seen"].as_i64().unwrap_or(0) > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the import never progressed: {now}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    terminate(&command_api);
+    let exit = exit_within(&mut command_api, Duration::from_secs(60)).await;
+    assert!(
+        exit.success(),
+        "the command side exits 0 once its import is done: {exit}"
+    );
+    let outcome: (String, i64) = sqlx::query_as(
+        "SELECT event_type, (SELECT count(*) FROM events WHERE aggregate_type = 'Product')
+           FROM events WHERE aggregate_type = 'Import' AND aggregate_id = $1 ORDER BY sequence DESC LIMIT 1",
+    )
+    .bind(&import)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        outcome.0, "ImportCompleted",
+        "the import finished rather than being cut"
+    );
+    assert!(outcome.1 > 19_000, "its products were all written: {}", outcome.1);
 }

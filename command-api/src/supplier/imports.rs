@@ -71,12 +71,7 @@ impl ImportMutation {
             .await
             .map_err(|e| internal_error(&e, &request.correlation_id))?;
         let import_id = run.import_id;
-        let background = importer.clone();
-        tokio::spawn(async move {
-            if let Err(error) = background.run(&run, |_| {}).await {
-                tracing::warn!(import_id = %run.import_id, %error, "import failed");
-            }
-        });
+        importer.spawn_run(run);
         Ok(ImportPayload {
             import: import.state.map(|state| ImportGql { id: import_id, state }),
             errors: vec![],

@@ -198,12 +198,7 @@ impl SyncRunner {
                 .map_err(failed)?;
         }
         for import in started {
-            let importer = self.importer.clone();
-            tokio::spawn(async move {
-                if let Err(error) = importer.run(&import, |_| {}).await {
-                    tracing::warn!(import_id = %import.import_id, %error, "sync run's import failed");
-                }
-            });
+            self.importer.spawn_run(import);
         }
         self.plan_when_imported(tx, run_id, &policy.settings).await
     }

@@ -15,6 +15,8 @@ pub mod liveness;
 pub mod offers;
 pub mod rejections;
 mod runner;
+mod running;
 pub mod source;
 
 pub use runner::{ImportError, ImportRun, Importer, ImporterSettings, StartError};
+pub use running::RunningImports;

@@ -2,6 +2,7 @@ use super::freshness;
 use super::liveness::{self, RunnerLock};
 use super::offers::{apply_offers, mark_vanished_unavailable};
 use super::rejections;
+use super::running::RunningImports;
 use super::source::{FetchSettings, LocalFeed, Opened, Validators, open};
 use crate::event_store::batch::{load_all_in_creation_order, load_in_order};
 use crate::event_store::{CommandBus, CommandError, EventMetadata};
@@ -92,6 +93,7 @@ pub struct Importer {
     imports: CommandBus<Import>,
     clock: SharedClock,
     settings: ImporterSettings,
+    running: RunningImports,
 }
 
 impl std::fmt::Debug for Importer {
@@ -143,7 +145,31 @@ impl Importer {
             pool,
             clock,
             settings,
+            running: RunningImports::default(),
         }
+    }
+
+    /// Runs a started import in the background of this process (its outcome is recorded on
+    /// the import); [`Importer::idle_within`] waits for such imports when the process stops.
+    pub fn spawn_run(self: &std::sync::Arc<Self>, run: ImportRun) {
+        let importer = self.clone();
+        let running = self.running.enter();
+        tokio::spawn(async move {
+            let _running = running;
+            if let Err(error) = importer.run(&run, |_| {}).await {
+                tracing::warn!(import_id = %run.import_id, %error, "import failed");
+            }
+        });
+    }
+
+    /// Imports this process runs in the background now.
+    pub fn running(&self) -> usize {
+        self.running.count()
+    }
+
+    /// Whether the background imports of this process all ended within `within`.
+    pub async fn idle_within(&self, within: Duration) -> bool {
+        self.running.idle_within(within).await
     }
 
     pub fn pool(&self) -> &PgPool {
