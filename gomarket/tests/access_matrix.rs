@@ -90,6 +90,10 @@ const OPERATIONS: &[(&str, Needs)] = &[
         "Mutation.enableMarketplaceAccount",
         Needs::Permission(P::MarketplaceWrite),
     ),
+    (
+        "Mutation.replaceMarketplaceToken",
+        Needs::Permission(P::MarketplaceWrite),
+    ),
     ("Mutation.setCategoryMapping", Needs::Permission(P::MarketplaceWrite)),
     ("Mutation.publishProducts", Needs::Permission(P::PublishingWrite)),
     ("Mutation.setListingTarget", Needs::Permission(P::PublishingWrite)),

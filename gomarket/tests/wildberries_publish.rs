@@ -182,6 +182,51 @@ async fn a_401_marks_the_account_invalid_and_stops_its_pushes() {
     assert_eq!(fake.log().len(), sent, "no request after the 401");
     let cards = listings(&app, &account).await;
     assert!(cards.iter().all(|l| l["state"] != "CREATED"));
+
+    // A new token: a refused one changes nothing; an accepted one makes the account active
+    // again and its pushes resume.
+    let replace = "mutation($id: ID!, $t: String!) { replaceMarketplaceToken(id: $id, token: $t) {
+        account { status } errors { field code message } } }";
+    let refused = app.graphql(replace, json!({ "id": account, "t": TOKEN })).await;
+    assert_eq!(
+        refused["data"]["replaceMarketplaceToken"]["errors"][0]["field"], "token",
+        "{refused}"
+    );
+    let unknown = app
+        .graphql(
+            replace,
+            json!({ "id": uuid::Uuid::now_v7().to_string(), "t": "wb-token.bmV3" }),
+        )
+        .await;
+    assert_eq!(
+        unknown["data"]["replaceMarketplaceToken"]["errors"][0]["code"], "NOT_FOUND",
+        "{unknown}"
+    );
+    let secrets_before: i64 = sqlx::query_scalar("SELECT count(*) FROM secrets")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(secrets_before, 1, "refused tokens are not stored");
+    let replaced = app
+        .graphql(replace, json!({ "id": account, "t": "wb-token.eyJuZXciOjF9" }))
+        .await;
+    assert_eq!(
+        replaced["data"]["replaceMarketplaceToken"]["account"]["status"], "ACTIVE",
+        "{replaced}"
+    );
+    wait_for(&app, &account, "pushed with the new token", fully_pushed).await;
+    let history = app
+        .graphql(
+            "query($a: String!, $i: String!) { history(aggregateType: $a, aggregateId: $i, first: 20) { nodes { type payload } } }",
+            json!({ "a": "MarketplaceAccount", "i": account }),
+        )
+        .await;
+    let nodes = history["data"]["history"]["nodes"].as_array().unwrap();
+    assert!(nodes.iter().any(|n| n["type"] == "AccountTokenReplaced"), "{history}");
+    assert!(
+        !history.to_string().contains("eyJuZXciOjF9"),
+        "the token is in no event"
+    );
 }
 
 #[tokio::test]

@@ -4,11 +4,13 @@
 use crate::payload::{UserError, report};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use gomarket_domain::identity::Permission;
-use gomarket_domain::marketplace::account::{AccountCommand, AccountId, AccountRefusal, AccountSettings};
+use gomarket_domain::marketplace::account::{
+    AccountCommand, AccountId, AccountRefusal, AccountSettings, MarketplaceAccount,
+};
 use gomarket_domain::marketplace::card::CardRules;
 use gomarket_domain::marketplace::category_mapping::{CategoryMappingCommand, MappedCharacteristic, MappingRefusal};
 use gomarket_domain::marketplace::values::{AccountName, SubjectId, VendorCode, WarehouseId};
-use gomarket_infra::event_store::{CommandError, EventMetadata};
+use gomarket_infra::event_store::{CommandError, EventMetadata, Executed};
 use gomarket_infra::marketplaces::{ConnectError, Marketplaces};
 use gomarket_query_api::access::permission;
 use gomarket_query_api::catalog::parse_uuid;
@@ -42,6 +44,18 @@ pub struct AccountPayload {
 }
 
 impl AccountPayload {
+    fn accepted(id: AccountId, executed: &Executed<MarketplaceAccount>) -> Self {
+        Self {
+            account: executed
+                .aggregate
+                .state
+                .as_ref()
+                .map(|s| AccountGql::new(id, executed.version, s)),
+            errors: vec![],
+            consistency_token: executed.token.as_ref().map(|t| t.encode()),
+        }
+    }
+
     fn refused(ctx: &Context<'_>, errors: Vec<UserError>) -> Self {
         report(ctx, &errors);
         Self {
@@ -154,6 +168,21 @@ fn mapping_refusal(refusal: &MappingRefusal) -> UserError {
     UserError::new(ErrorCode::BadUserInput, field, refusal.to_string())
 }
 
+/// The payload of a connection or token change the marketplace or the store refused.
+fn connect_refused(ctx: &Context<'_>, error: ConnectError) -> Result<AccountPayload> {
+    let error = match error {
+        ConnectError::TokenRefused(detail) => UserError::new(
+            ErrorCode::BadUserInput,
+            "token",
+            format!("the marketplace refused the token: {detail}"),
+        ),
+        e @ ConnectError::Upstream(_) => UserError::new(ErrorCode::UpstreamUnavailable, "token", e.to_string()),
+        ConnectError::Refused(r) => account_refusal(&r),
+        e @ ConnectError::Store(_) => return Err(internal_error(&e, &request_context(ctx).correlation_id)),
+    };
+    Ok(AccountPayload::refused(ctx, vec![error]))
+}
+
 #[derive(Debug, Default)]
 pub struct AccountMutation;
 
@@ -175,15 +204,7 @@ impl AccountMutation {
             .execute(&id.to_string(), command, &metadata)
             .await
         {
-            Ok(executed) => Ok(AccountPayload {
-                account: executed
-                    .aggregate
-                    .state
-                    .as_ref()
-                    .map(|s| AccountGql::new(id, executed.version, s)),
-                errors: vec![],
-                consistency_token: executed.token.map(|t| t.encode()),
-            }),
+            Ok(executed) => Ok(AccountPayload::accepted(id, &executed)),
             Err(CommandError::Refused(r)) => Ok(AccountPayload::refused(ctx, vec![account_refusal(&r)])),
             Err(CommandError::Conflict) => Ok(AccountPayload::refused(
                 ctx,
@@ -224,29 +245,38 @@ impl AccountMutation {
             .connect(settings, &input.token, &metadata(ctx, "ConnectMarketplaceAccount"))
             .await
         {
-            Ok((id, executed)) => Ok(AccountPayload {
-                account: executed
-                    .aggregate
-                    .state
-                    .as_ref()
-                    .map(|s| AccountGql::new(id, executed.version, s)),
-                errors: vec![],
-                consistency_token: executed.token.map(|t| t.encode()),
-            }),
-            Err(ConnectError::TokenRefused(detail)) => Ok(AccountPayload::refused(
+            Ok((id, executed)) => Ok(AccountPayload::accepted(id, &executed)),
+            Err(error) => connect_refused(ctx, error),
+        }
+    }
+
+    /// Gives an account a new token: checked with the marketplace (`/ping`) first, then kept
+    /// encrypted. An account whose token was refused (`CREDENTIALS_INVALID`) is active again
+    /// and its pushes resume; a refused new token changes nothing.
+    #[graphql(guard = "permission(Permission::MarketplaceWrite)")]
+    async fn replace_marketplace_token(&self, ctx: &Context<'_>, id: ID, token: String) -> Result<AccountPayload> {
+        let id = match parse_uuid(&id, "id") {
+            Ok(id) => AccountId::from(id),
+            Err(_) => {
+                return Ok(AccountPayload::refused(
+                    ctx,
+                    vec![UserError::new(ErrorCode::BadUserInput, "id", "not a valid id")],
+                ));
+            }
+        };
+        if token.trim().is_empty() {
+            return Ok(AccountPayload::refused(
                 ctx,
-                vec![UserError::new(
-                    ErrorCode::BadUserInput,
-                    "token",
-                    format!("the marketplace refused the token: {detail}"),
-                )],
-            )),
-            Err(e @ ConnectError::Upstream(_)) => Ok(AccountPayload::refused(
-                ctx,
-                vec![UserError::new(ErrorCode::UpstreamUnavailable, "token", e.to_string())],
-            )),
-            Err(ConnectError::Refused(r)) => Ok(AccountPayload::refused(ctx, vec![account_refusal(&r)])),
-            Err(e @ ConnectError::Store(_)) => Err(internal_error(&e, &request_context(ctx).correlation_id)),
+                vec![UserError::new(ErrorCode::BadUserInput, "token", "must not be empty")],
+            ));
+        }
+        let marketplaces = ctx.data::<Arc<Marketplaces>>()?;
+        match marketplaces
+            .replace_token(id, &token, &metadata(ctx, "ReplaceAccountToken"))
+            .await
+        {
+            Ok(executed) => Ok(AccountPayload::accepted(id, &executed)),
+            Err(error) => connect_refused(ctx, error),
         }
     }
 

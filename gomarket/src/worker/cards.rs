@@ -136,7 +136,13 @@ pub(super) async fn upload(worker: &PushWorker, round: &Round<'_>) -> Result<(),
                     .record_unreachable(round, PushArea::Card, &reason, listings, expire)
                     .await?;
             }
-            Err(unauthorized) => return Err(unauthorized.into()),
+            Err(unauthorized) => {
+                // Refused before anything was uploaded: back to the queue, for when the account
+                // has a token Wildberries accepts (replaceMarketplaceToken).
+                let expire = every(ListingCommand::ExpireCardRequest);
+                worker.record_many(round, "ExpireCardRequest", expire).await?;
+                return Err(unauthorized.into());
+            }
         }
     }
     Ok(())

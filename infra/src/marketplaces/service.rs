@@ -113,28 +113,8 @@ impl Marketplaces {
         metadata: &EventMetadata,
     ) -> Result<(AccountId, Executed<MarketplaceAccount>), ConnectError> {
         let id = AccountId::from(Uuid::now_v7());
-        let probe = WbAccount::new(id.as_uuid(), token)
-            .ok_or_else(|| ConnectError::TokenRefused("the token has characters a header cannot carry".into()))?;
-        match self.client.ping(&probe).await {
-            Ok(()) => {}
-            Err(WbError::Unauthorized { detail } | WbError::Refused { message: detail, .. }) => {
-                return Err(ConnectError::TokenRefused(detail));
-            }
-            Err(e @ (WbError::Unavailable { .. } | WbError::BadResponse { .. })) => {
-                return Err(ConnectError::Upstream(e.to_string()));
-            }
-        }
-        let secret = self
-            .secrets
-            .put(
-                &format!("marketplace-token:{id}"),
-                &SecretValue::new(token.trim()),
-                &metadata.actor,
-            )
-            .await
-            .map_err(store_error)
-            .map_err(ConnectError::Store)?;
-        let settings = settings(secret.id);
+        let secret = self.check_and_keep_token(id, token, &metadata.actor).await?;
+        let settings = settings(secret);
         let command = AccountCommand::Connect(settings);
         let executed = self
             .accounts
@@ -164,6 +144,62 @@ impl Marketplaces {
                 ..verified
             },
         ))
+    }
+
+    /// Checks `token` with Wildberries (`/ping`) and, when accepted, keeps it in the secrets
+    /// store for account `id`.
+    async fn check_and_keep_token(&self, id: AccountId, token: &str, actor: &str) -> Result<SecretId, ConnectError> {
+        let probe = WbAccount::new(id.as_uuid(), token)
+            .ok_or_else(|| ConnectError::TokenRefused("the token has characters a header cannot carry".into()))?;
+        match self.client.ping(&probe).await {
+            Ok(()) => {}
+            Err(WbError::Unauthorized { detail } | WbError::Refused { message: detail, .. }) => {
+                return Err(ConnectError::TokenRefused(detail));
+            }
+            Err(e @ (WbError::Unavailable { .. } | WbError::BadResponse { .. })) => {
+                return Err(ConnectError::Upstream(e.to_string()));
+            }
+        }
+        let secret = self
+            .secrets
+            .put(
+                &format!("marketplace-token:{id}"),
+                &SecretValue::new(token.trim()),
+                actor,
+            )
+            .await
+            .map_err(store_error)
+            .map_err(ConnectError::Store)?;
+        Ok(secret.id)
+    }
+
+    /// Gives account `id` a new token, checked with Wildberries first and kept encrypted; an
+    /// account whose token was refused is active again. Nothing is stored when the new token
+    /// is refused or the account does not exist.
+    pub async fn replace_token(
+        &self,
+        id: AccountId,
+        token: &str,
+        metadata: &EventMetadata,
+    ) -> Result<Executed<MarketplaceAccount>, ConnectError> {
+        let account = self.load_account(id).await.map_err(ConnectError::Store)?;
+        if account.state.is_none() {
+            return Err(ConnectError::Refused(AccountRefusal::NotFound));
+        }
+        let secret = self.check_and_keep_token(id, token, &metadata.actor).await?;
+        self.accounts
+            .execute(
+                &id.to_string(),
+                AccountCommand::ReplaceToken {
+                    token_secret_id: secret.0,
+                },
+                &metadata.with_command("ReplaceAccountToken"),
+            )
+            .await
+            .map_err(|e| match e {
+                CommandError::Refused(r) => ConnectError::Refused(r),
+                other => ConnectError::Store(other.to_string()),
+            })
     }
 
     /// Every account, in connection order.
