@@ -208,6 +208,9 @@ pub enum Command {
     /// Manage users offline, directly against the database.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage the secrets store offline, directly against the database.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
 }
 
 /// Formats `gen-feed` writes.
@@ -229,6 +232,17 @@ pub enum UserCommand {
         /// A role (repeatable): admin, manager, operator, viewer.
         #[arg(long = "role", required = true, value_parser = parse_role)]
         roles: Vec<gomarket_domain::identity::Role>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Re-encrypt every stored secret under the active key (GOMARKET_SECRET_KEY), reading
+    /// them with the previous keys (GOMARKET_SECRET_PREVIOUS_KEYS); afterwards the previous
+    /// keys can be dropped. Prints how many secrets were re-encrypted.
+    Rotate {
+        #[command(flatten)]
+        security: SecurityArgs,
     },
 }
 

@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use clap::Parser;
 use gomarket::app::{self, Application};
-use gomarket::cli::{ApiSide, Cli, Command, ServeArgs, UserCommand};
+use gomarket::cli::{ApiSide, Cli, Command, SecretsCommand, ServeArgs, UserCommand};
 use gomarket::ops::{self, OpsServer};
 use gomarket_infra::kafka::RelayHealth;
 use gomarket_infra::secrets::SecretStore;
@@ -96,6 +96,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(UserCommand::Create { email, roles }) => {
             let pool = app::connect_and_migrate(&url, max_connections).await?;
             app::create_user_offline(&pool, &email, roles).await
+        }
+        Command::Secrets(SecretsCommand::Rotate { security }) => {
+            anyhow::ensure!(
+                security.secret_key.as_deref().is_some_and(|k| !k.is_empty()),
+                "set GOMARKET_SECRET_KEY to the new key and GOMARKET_SECRET_PREVIOUS_KEYS to the keys it replaces"
+            );
+            let pool = app::connect_and_migrate(&url, max_connections).await?;
+            let store = SecretStore::new(pool.clone(), gomarket::keys::secret_keys(&security, &pool).await?);
+            let rotated = store
+                .rotate()
+                .await
+                .context("re-encrypting the secrets (is every key they use in GOMARKET_SECRET_PREVIOUS_KEYS?)")?;
+            println!("re-encrypted {rotated} secret(s) under the active key");
+            Ok(())
         }
         Command::Import {
             supplier,
