@@ -51,3 +51,38 @@ fn committed_schema_matches_the_code() {
     let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/schema.graphql")).unwrap();
     assert_eq!(committed, gomarket::schema::sdl(), "docs/schema.graphql is stale");
 }
+
+/// `migrate` (like every role) creates its database when the server has none of that name,
+/// and a second run finds it there and applies nothing twice.
+#[test]
+fn migrate_creates_a_missing_database_once() {
+    let name = format!("gm_created_{}", uuid::Uuid::new_v4().simple());
+    let admin = gomarket_testkit::admin_url();
+    let (server, _) = admin.rsplit_once('/').expect("the admin URL names a database");
+    let url = format!("{server}/{name}");
+    for _ in 0..2 {
+        let output = gomarket()
+            .args(["migrate"])
+            .env("DATABASE_URL", &url)
+            .env_remove("GOMARKET_DATABASE_URL")
+            .env("GOMARKET_LOG", "off")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let pool = sqlx::PgPool::connect(&url).await.expect("the database exists");
+        let migrations: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(migrations > 10, "{migrations} migrations applied");
+        pool.close().await;
+        let admin = sqlx::PgPool::connect(&admin).await.unwrap();
+        sqlx::query(&format!("DROP DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .unwrap();
+    });
+}

@@ -1,8 +1,8 @@
 //! Connecting to PostgreSQL: one pool per process, the database created on first start.
 
 use sqlx::migrate::MigrateDatabase;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
+use sqlx::{Connection as _, PgPool, Postgres};
 use std::str::FromStr;
 use std::time::Duration;
 use thiserror::Error;
@@ -72,10 +72,19 @@ pub async fn connect(url: &str, settings: PoolSettings) -> Result<PgPool, Databa
         url: shown.clone(),
         cause,
     };
-    let exists = tokio::time::timeout(settings.acquire_timeout, Postgres::database_exists(url))
+    // Asked of the database itself: a managed server may not let the user into the
+    // maintenance database `postgres`, which only creating the database needs.
+    let probe = tokio::time::timeout(settings.acquire_timeout, PgConnection::connect_with(&options))
         .await
-        .map_err(|_| unreachable(sqlx::Error::PoolTimedOut))?
-        .map_err(unreachable)?;
+        .map_err(|_| unreachable(sqlx::Error::PoolTimedOut))?;
+    let exists = match probe {
+        Ok(connection) => {
+            let _ = connection.close().await;
+            true
+        }
+        Err(error) if is_missing_database(&error) => false,
+        Err(cause) => return Err(unreachable(cause)),
+    };
     if !exists {
         match Postgres::create_database(url).await {
             Ok(()) => tracing::info!(url = %shown, "created database"),
@@ -90,6 +99,10 @@ pub async fn connect(url: &str, settings: PoolSettings) -> Result<PgPool, Databa
         .connect_with(options)
         .await
         .map_err(unreachable)
+}
+
+fn is_missing_database(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("3D000"))
 }
 
 fn is_duplicate_database(error: &sqlx::Error) -> bool {
