@@ -7,7 +7,7 @@
 use rdkafka::ClientConfig;
 
 /// Where and how to talk to Kafka.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct KafkaConfig {
     /// `host:port[,host:port...]`.
     pub brokers: String,
@@ -19,6 +19,46 @@ pub struct KafkaConfig {
     pub replication_factor: i32,
     /// librdkafka properties applied after the defaults, to every client.
     pub properties: Vec<(String, String)>,
+}
+
+/// Whether a librdkafka property holds a secret (`sasl.password`, `ssl.key.password`,
+/// `ssl.key.pem`, `sasl.oauthbearer.client.secret`, ...), whose value is never shown.
+pub fn is_secret_property(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [
+        "password",
+        "secret",
+        "ssl.key.pem",
+        "ssl_key",
+        "sasl.oauthbearer.config",
+        "sasl.jaas",
+    ]
+    .iter()
+    .any(|part| name.contains(part))
+}
+
+impl std::fmt::Debug for KafkaConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let properties: Vec<(&str, &str)> = self
+            .properties
+            .iter()
+            .map(|(name, value)| {
+                let shown = if is_secret_property(name) {
+                    "***"
+                } else {
+                    value.as_str()
+                };
+                (name.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("KafkaConfig")
+            .field("brokers", &self.brokers)
+            .field("topic_prefix", &self.topic_prefix)
+            .field("partitions", &self.partitions)
+            .field("replication_factor", &self.replication_factor)
+            .field("properties", &properties)
+            .finish()
+    }
 }
 
 impl KafkaConfig {
@@ -126,6 +166,48 @@ mod tests {
                 ("session.timeout.ms".to_owned(), "6000".to_owned())
             ]
         );
+    }
+
+    #[test]
+    fn secret_properties_are_never_shown() {
+        let mut config = KafkaConfig::new("b:9093");
+        config.properties = vec![
+            ("security.protocol".into(), "SASL_SSL".into()),
+            ("sasl.password".into(), "hunter2-kafka".into()),
+            ("ssl.key.password".into(), "key-pass-42".into()),
+        ];
+        let shown = format!("{config:?}");
+        assert!(shown.contains("SASL_SSL"), "{shown}");
+        assert!(
+            !shown.contains("hunter2-kafka") && !shown.contains("key-pass-42"),
+            "{shown}"
+        );
+    }
+
+    /// Managed Kafka speaks TLS and SASL: librdkafka must be built with them (it refuses
+    /// these properties otherwise), and with the codecs of compressed topics.
+    #[test]
+    fn clients_with_tls_sasl_and_compression_can_be_created() {
+        use rdkafka::consumer::BaseConsumer;
+        use rdkafka::producer::BaseProducer;
+        let mut config = KafkaConfig::new("127.0.0.1:1");
+        config.properties = [
+            ("security.protocol", "SASL_SSL"),
+            ("sasl.mechanism", "SCRAM-SHA-512"),
+            ("sasl.username", "gomarket"),
+            ("sasl.password", "secret"),
+            ("compression.type", "zstd"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let producer: Result<BaseProducer, _> = config.producer().create();
+        assert!(producer.is_ok(), "{:?}", producer.err());
+        let consumer: Result<BaseConsumer, _> = config.consumer("g").create();
+        assert!(consumer.is_ok(), "{:?}", consumer.err());
+        config.properties[4].1 = "gzip".into();
+        let gzip: Result<BaseProducer, _> = config.producer().create();
+        assert!(gzip.is_ok(), "{:?}", gzip.err());
     }
 
     #[test]
