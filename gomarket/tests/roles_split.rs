@@ -171,6 +171,7 @@ async fn every_role_in_its_own_process_gives_the_same_result_as_serve() {
     let deployment = Deployment::new(&db.url, &fake, Some(&kafka));
     deployment.migrate().await;
     let (command_api, query_api, gateway) = (free_address(), free_address(), free_address());
+    let projector_ops = free_address();
     let listen = |a: std::net::SocketAddr| ("GOMARKET_LISTEN", a.to_string());
     let mut roles: Vec<Child> = vec![
         deployment.spawn(&["command-api"], &[listen(command_api)]),
@@ -184,7 +185,7 @@ async fn every_role_in_its_own_process_gives_the_same_result_as_serve() {
             ],
         ),
         deployment.spawn(&["relay"], &[]),
-        deployment.spawn(&["projector"], &[]),
+        deployment.spawn(&["projector"], &[("GOMARKET_OPS_LISTEN", projector_ops.to_string())]),
         deployment.spawn(&["scheduler"], &[]),
         deployment.spawn(&["worker"], &[]),
     ];
@@ -196,6 +197,28 @@ async fn every_role_in_its_own_process_gives_the_same_result_as_serve() {
     let actual = journey(&app, &fake).await;
     assert_eq!(actual, expected, "split roles and serve disagree");
     assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+
+    // The projector reports its consumer lag, caught up once everything is applied.
+    wait_until_ok(projector_ops, "/readyz").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let metrics = reqwest::get(format!("http://{projector_ops}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let caught_up = ["products", "listings"].iter().all(|p| {
+            metrics
+                .lines()
+                .any(|l| l == format!("gomarket_projection_lag_events{{projection=\"{p}\"}} 0"))
+        });
+        if caught_up {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no lag of 0 reported:\n{metrics}");
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
 
     for role in &mut roles {
         assert!(role.try_wait().unwrap().is_none(), "every role is still running");

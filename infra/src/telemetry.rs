@@ -149,6 +149,15 @@ impl Metrics {
         self.projection_lag_seconds.get_or_create(&name).set(seconds);
     }
 
+    /// Lag in events alone: a Kafka-fed projection knows how many records it has yet to
+    /// commit, not how old the oldest is.
+    pub fn set_projection_lag_events(&self, projection: &str, events: i64) {
+        let name = ProjectionName {
+            projection: projection.to_owned(),
+        };
+        self.projection_lag_events.get_or_create(&name).set(events);
+    }
+
     pub fn record_relayed(&self, events: u64) {
         self.relayed.inc_by(events);
     }

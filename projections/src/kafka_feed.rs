@@ -27,6 +27,9 @@ const REJOIN_COOLDOWN: Duration = Duration::from_secs(15);
 /// Most records applied in one read-model transaction.
 const BATCH_SIZE: usize = 500;
 
+/// How often librdkafka reports its statistics (and so the lag metric is refreshed).
+const STATISTICS_INTERVAL_MS: &str = "5000";
+
 /// The consumer group of a projection.
 pub fn consumer_group(config: &KafkaConfig, projection: &str) -> String {
     format!("{}.projection.{projection}", config.topic_prefix)
@@ -49,9 +52,12 @@ impl<P> std::fmt::Debug for KafkaProjector<P> {
 
 /// A consumer of the projection's group that has not subscribed yet.
 fn new_member(config: &KafkaConfig, projection: &str) -> Result<StreamConsumer<RebalanceWatch>, KafkaError> {
-    config
-        .consumer(&consumer_group(config, projection))
-        .create_with_context(RebalanceWatch::default())
+    let mut client = config.consumer(&consumer_group(config, projection));
+    // Statistics carry the consumer lag the projector reports as a metric.
+    if client.get("statistics.interval.ms").is_none() {
+        client.set("statistics.interval.ms", STATISTICS_INTERVAL_MS);
+    }
+    client.create_with_context(RebalanceWatch::default())
 }
 
 fn subscribe(consumer: &StreamConsumer<RebalanceWatch>, topics: &[String]) -> Result<(), KafkaError> {
@@ -99,6 +105,9 @@ impl<P: Projection> KafkaProjector<P> {
         let mut backoff = Duration::from_millis(200);
         let mut last_rejoin: Option<std::time::Instant> = None;
         while !shutdown.is_triggered() {
+            if let Some(lag) = self.consumer.context().lag() {
+                self.metrics.set_projection_lag_events(name, lag);
+            }
             if self.orphaned_partitions_suspected(&mut last_rejoin) {
                 tracing::warn!(
                     projection = name,

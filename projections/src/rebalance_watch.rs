@@ -2,9 +2,10 @@
 
 use rdkafka::ClientContext;
 use rdkafka::consumer::{BaseConsumer, ConsumerContext, Rebalance};
+use rdkafka::statistics::Statistics;
 use rdkafka::topic_partition_list::TopicPartitionList;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 /// A consumer context that watches rebalances for two broker misbehaviours the projector
@@ -22,6 +23,9 @@ pub struct RebalanceWatch {
     revoked_since: Mutex<Option<Instant>>,
     last_assigned: Mutex<Option<Vec<(String, i32)>>>,
     reassigned_unchanged: AtomicBool,
+    /// Records of the assigned partitions not yet committed, from librdkafka's statistics
+    /// (`consumer_lag`); negative while unknown.
+    lag: AtomicI64,
 }
 
 impl Default for RebalanceWatch {
@@ -32,6 +36,7 @@ impl Default for RebalanceWatch {
             revoked_since: Mutex::new(Some(Instant::now())),
             last_assigned: Mutex::new(None),
             reassigned_unchanged: AtomicBool::new(false),
+            lag: AtomicI64::new(-1),
         }
     }
 }
@@ -47,6 +52,12 @@ fn sorted_partitions(list: &TopicPartitionList) -> Vec<(String, i32)> {
 }
 
 impl RebalanceWatch {
+    /// Records this member has yet to apply and commit, as of librdkafka's last statistics.
+    pub fn lag(&self) -> Option<i64> {
+        let lag = self.lag.load(Ordering::Relaxed);
+        (lag >= 0).then_some(lag)
+    }
+
     /// Whether the consumer has been without an assignment, after a revocation, for `limit`.
     pub fn stuck_for(&self, limit: Duration) -> bool {
         let since = *self.revoked_since.lock().unwrap_or_else(|p| p.into_inner());
@@ -72,7 +83,23 @@ impl RebalanceWatch {
     }
 }
 
-impl ClientContext for RebalanceWatch {}
+impl ClientContext for RebalanceWatch {
+    /// Keeps the sum of the assigned partitions' committed lag (librdkafka reports -1 for a
+    /// partition it does not consume or has no offsets of yet); never logs the statistics.
+    fn stats(&self, statistics: Statistics) {
+        let mut known = false;
+        let mut total = 0;
+        for topic in statistics.topics.values() {
+            for (partition, stats) in &topic.partitions {
+                if *partition >= 0 && stats.consumer_lag >= 0 {
+                    known = true;
+                    total += stats.consumer_lag;
+                }
+            }
+        }
+        self.lag.store(if known { total } else { -1 }, Ordering::Relaxed);
+    }
+}
 
 impl ConsumerContext for RebalanceWatch {
     fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
