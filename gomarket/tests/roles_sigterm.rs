@@ -5,7 +5,8 @@
 //!   offsets cover exactly what it applied (nothing applied is left uncommitted, nothing
 //!   committed is left unapplied);
 //! - after the restarts, every accepted product is in the store and in the read model once;
-//! - an import running in the command side when SIGTERM comes is let finish, not interrupted.
+//! - an import running in the command side when SIGTERM comes is let finish, not interrupted;
+//! - the gateway, stopped under load, finishes every request it forwarded.
 
 mod support;
 
@@ -407,4 +408,50 @@ async fn sigterm_lets_a_running_import_finish() {
         "the import finished rather than being cut"
     );
     assert!(outcome.1 > 19_000, "its products were all written: {}", outcome.1);
+}
+
+#[tokio::test]
+async fn sigterm_to_the_gateway_under_load_fails_no_request_it_took() {
+    let fake = WbFake::start().await;
+    let db = TestDatabase::new(gomarket::MIGRATIONS).await;
+    let deployment = Deployment::new(&db.url, &fake, None);
+    let (command_api, query_api, gateway) = (free_address(), free_address(), free_address());
+    let _command_api = deployment.spawn(&["command-api"], &[("GOMARKET_LISTEN", command_api.to_string())]);
+    let _query_api = deployment.spawn(&["query-api"], &[("GOMARKET_LISTEN", query_api.to_string())]);
+    let sides = [
+        ("GOMARKET_LISTEN", gateway.to_string()),
+        ("GOMARKET_COMMAND_API_URL", format!("http://{command_api}")),
+        ("GOMARKET_QUERY_API_URL", format!("http://{query_api}")),
+    ];
+    let mut edge = deployment.spawn(&["gateway"], &sides);
+    wait_until_ok(gateway, "/readyz").await;
+    let token = login(gateway).await;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let clients = load(Arc::new(std::sync::Mutex::new(gateway)), token, stop.clone());
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    terminate(&edge);
+    let status = exit_within(&mut edge, Duration::from_secs(30)).await;
+    assert!(status.success(), "the gateway exits 0 after draining: {status}");
+    stop.store(true, Ordering::Relaxed);
+    let outcomes: Vec<Outcome> = clients.join_all().await.into_iter().flatten().collect();
+
+    let stored = stored_products(&db).await;
+    let mut created = 0;
+    for outcome in &outcomes {
+        match outcome {
+            Outcome::Created { sku, id } => {
+                created += 1;
+                assert_eq!(
+                    stored.get(id),
+                    Some(&1),
+                    "{sku} answered through the gateway and stored once"
+                );
+            }
+            Outcome::Failed { sku, answer } => panic!("{sku} was taken by the gateway and failed: {answer}"),
+            Outcome::Unanswered { .. } => {}
+        }
+    }
+    assert!(created > 20, "the load ran: {created} created");
+    assert_eq!(stored.len(), created, "nothing unanswered was stored");
 }
