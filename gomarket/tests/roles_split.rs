@@ -198,6 +198,24 @@ async fn every_role_in_its_own_process_gives_the_same_result_as_serve() {
     assert_eq!(actual, expected, "split roles and serve disagree");
     assert!(fake.violations().is_empty(), "{:?}", fake.violations());
 
+    // The gateway counts what it sent where.
+    let counted = reqwest::get(format!("http://{gateway}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for side in ["command", "query"] {
+        let line = format!("gomarket_gateway_requests_total{{side=\"{side}\",status=\"200\"}} ");
+        let count: u64 = counted
+            .lines()
+            .find_map(|l| l.strip_prefix(&line))
+            .unwrap_or_else(|| panic!("no {line} in\n{counted}"))
+            .parse()
+            .unwrap();
+        assert!(count > 5, "{side}: {count}");
+    }
+
     // The projector reports its consumer lag, caught up once everything is applied.
     wait_until_ok(projector_ops, "/readyz").await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);

@@ -26,6 +26,17 @@ struct ProjectionName {
     projection: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct GatewayRequest {
+    side: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct GatewaySide {
+    side: String,
+}
+
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 fn latency_histogram() -> Histogram {
@@ -45,6 +56,8 @@ pub struct Metrics {
     relayed: Counter,
     relay_lag_events: Gauge,
     relay_lag_seconds: Gauge<f64, AtomicU64>,
+    gateway_requests: Family<GatewayRequest, Counter>,
+    gateway_seconds: HistogramFamily<GatewaySide>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -106,8 +119,22 @@ impl Metrics {
             "Age of the oldest event not yet published to Kafka (0 when caught up)",
             relay_lag_seconds.clone(),
         );
+        let gateway_requests = Family::<GatewayRequest, Counter>::default();
+        registry.register(
+            "gateway_requests",
+            "Requests the gateway answered, by the side it sent them to and HTTP status (502 and 504 are its own)",
+            gateway_requests.clone(),
+        );
+        let gateway_seconds: HistogramFamily<GatewaySide> = Family::new_with_constructor(latency_histogram);
+        registry.register(
+            "gateway_request_duration_seconds",
+            "Time from the gateway receiving a request to its answer, by side",
+            gateway_seconds.clone(),
+        );
         Self {
             registry: Arc::new(Mutex::new(registry)),
+            gateway_requests,
+            gateway_seconds,
             relayed,
             relay_lag_events,
             relay_lag_seconds,
@@ -156,6 +183,17 @@ impl Metrics {
             projection: projection.to_owned(),
         };
         self.projection_lag_events.get_or_create(&name).set(events);
+    }
+
+    /// One request the gateway answered (forwarded, or refused itself).
+    pub fn record_gateway_request(&self, side: &str, status: u16, elapsed: Duration) {
+        let request = GatewayRequest {
+            side: side.to_owned(),
+            status,
+        };
+        self.gateway_requests.get_or_create(&request).inc();
+        let side = GatewaySide { side: side.to_owned() };
+        self.gateway_seconds.get_or_create(&side).observe(elapsed.as_secs_f64());
     }
 
     pub fn record_relayed(&self, events: u64) {

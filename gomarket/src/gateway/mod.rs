@@ -4,7 +4,8 @@
 //!
 //! The gateway keeps no state and needs no database: authentication, rate limits and
 //! request timeouts stay with the sides, which see the client's address in
-//! `X-Forwarded-For` and the request id the gateway assigned in `X-Request-Id`.
+//! `X-Forwarded-For` and the request id the gateway assigned in `X-Request-Id`. `/metrics`
+//! counts what it forwarded, by side and status.
 
 mod forward;
 pub mod operation;
@@ -22,6 +23,7 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 use forward::{Outgoing, Upstreams, forward, unavailable_status};
 use gomarket_infra::shutdown::Shutdown;
+use gomarket_infra::telemetry::Metrics;
 use operation::{Side, side_of_body};
 use serde_json::json;
 use std::net::SocketAddr;
@@ -33,6 +35,7 @@ use tokio::net::TcpListener;
 struct GatewayState {
     upstreams: Arc<Upstreams>,
     trust_forwarded_for: bool,
+    metrics: Metrics,
 }
 
 impl GatewayState {
@@ -67,12 +70,14 @@ impl Gateway {
                 query: args.query_api_url.clone(),
             }),
             trust_forwarded_for: args.trust_forwarded_for,
+            metrics: Metrics::new(),
         };
         let router = Router::new()
             .route("/graphql", get(get_graphql).post(post_graphql).options(preflight))
             .route("/graphql/ws", get(subscriptions))
             .route("/healthz", get(healthz))
             .route("/readyz", get(readyz))
+            .route("/metrics", get(metrics))
             .layer(DefaultBodyLimit::max(args.max_body_bytes))
             .layer(axum::middleware::from_fn(assign_request_id))
             .with_state(state);
@@ -134,7 +139,7 @@ async fn post_graphql(
         client_address: state.client_address(peer, &headers),
         body,
     };
-    forward(&state.upstreams, side, outgoing).await
+    forward_counted(&state, side, outgoing).await
 }
 
 /// GraphiQL and GET queries (never mutations, by the GraphQL-over-HTTP rules) are reads.
@@ -153,7 +158,7 @@ async fn get_graphql(
         client_address: state.client_address(peer, &headers),
         body: Bytes::new(),
     };
-    forward(&state.upstreams, Side::Query, outgoing).await
+    forward_counted(&state, Side::Query, outgoing).await
 }
 
 /// CORS preflights are answered by the query side, which has the same allow-list.
@@ -169,7 +174,7 @@ async fn preflight(
         client_address: state.client_address(peer, &headers),
         body: Bytes::new(),
     };
-    forward(&state.upstreams, Side::Query, outgoing).await
+    forward_counted(&state, Side::Query, outgoing).await
 }
 
 async fn subscriptions(
@@ -187,6 +192,26 @@ async fn subscriptions(
         address,
     )
     .await
+}
+
+/// Forwards and counts: requests by side and status, and their time.
+async fn forward_counted(state: &GatewayState, side: Side, outgoing: Outgoing<'_>) -> Response {
+    let started = std::time::Instant::now();
+    let response = forward(&state.upstreams, side, outgoing).await;
+    state
+        .metrics
+        .record_gateway_request(side.as_str(), response.status().as_u16(), started.elapsed());
+    response
+}
+
+async fn metrics(State(state): State<GatewayState>) -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
 }
 
 async fn healthz() -> impl IntoResponse {
