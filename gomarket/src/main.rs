@@ -223,6 +223,17 @@ async fn drain(tasks: Vec<JoinHandle<()>>, ops: Option<OpsServer>) -> anyhow::Re
 
 /// Triggers shutdown on Ctrl-C or SIGTERM.
 async fn stop_on_signal(trigger: ShutdownTrigger) {
+    signal().await;
+    tracing::info!("shutdown requested; draining (a second Ctrl-C or SIGTERM stops at once)");
+    trigger.trigger();
+    // Draining may wait for imports; whoever asks twice does not want to wait.
+    signal().await;
+    eprintln!("second signal: stopping now, without draining");
+    std::process::exit(130);
+}
+
+/// The next Ctrl-C or SIGTERM.
+async fn signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -241,6 +252,4 @@ async fn stop_on_signal(trigger: ShutdownTrigger) {
         _ = ctrl_c => {}
         _ = terminate => {}
     }
-    tracing::info!("shutdown requested; draining");
-    trigger.trigger();
 }

@@ -330,18 +330,18 @@ async fn sigterm_under_load_fails_no_accepted_request_loses_no_event_and_commits
     }
 }
 
-#[tokio::test]
-async fn sigterm_lets_a_running_import_finish() {
+/// A command side with an import of `offers` offers under way (it has applied a batch).
+async fn command_side_importing(offers: usize) -> (tokio::process::Child, TestApp, String) {
     let fake = WbFake::start().await;
     let db = TestDatabase::new(gomarket::MIGRATIONS).await;
     let deployment = Deployment::new(&db.url, &fake, None);
     let address = free_address();
-    let mut command_api = deployment.spawn(&["command-api"], &[("GOMARKET_LISTEN", address.to_string())]);
+    let command_api = deployment.spawn(&["command-api"], &[("GOMARKET_LISTEN", address.to_string())]);
     wait_until_ok(address, "/healthz").await;
     let app = TestApp::attach(address, db, None).await;
     let feeds = FeedServer::start().await;
     let mut feed = Vec::new();
-    let spec = gomarket_infra::suppliers::generate::FeedSpec::new(20_000, 7);
+    let spec = gomarket_infra::suppliers::generate::FeedSpec::new(offers, 7);
     gomarket_infra::suppliers::generate::write_yml(&spec, &mut feed).unwrap();
     feeds.set_feed(feed);
     let supplier = register_supplier(&app, &feeds.url("/feed.yml")).await;
@@ -375,7 +375,7 @@ async fn sigterm_lets_a_running_import_finish() {
             answer["data"]["import"].clone()
         }
     };
-    // Wait until it has applied something, then stop the process under it.
+    // Wait until it has applied something.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let now = status(&app, import.clone()).await;
@@ -389,20 +389,31 @@ async fn sigterm_lets_a_running_import_finish() {
         assert!(Instant::now() < deadline, "the import never progressed: {now}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    (command_api, app, import)
+}
+
+/// The type of the import's last event, and how many product events the store holds.
+async fn import_outcome(app: &TestApp, import: &str) -> (String, i64) {
+    sqlx::query_as(
+        "SELECT event_type, (SELECT count(*) FROM events WHERE aggregate_type = 'Product')
+           FROM events WHERE aggregate_type = 'Import' AND aggregate_id = $1 ORDER BY sequence DESC LIMIT 1",
+    )
+    .bind(import)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn sigterm_lets_a_running_import_finish() {
+    let (mut command_api, app, import) = command_side_importing(20_000).await;
     terminate(&command_api);
     let exit = exit_within(&mut command_api, Duration::from_secs(60)).await;
     assert!(
         exit.success(),
         "the command side exits 0 once its import is done: {exit}"
     );
-    let outcome: (String, i64) = sqlx::query_as(
-        "SELECT event_type, (SELECT count(*) FROM events WHERE aggregate_type = 'Product')
-           FROM events WHERE aggregate_type = 'Import' AND aggregate_id = $1 ORDER BY sequence DESC LIMIT 1",
-    )
-    .bind(&import)
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
+    let outcome = import_outcome(&app, &import).await;
     assert_eq!(
         outcome.0, "ImportCompleted",
         "the import finished rather than being cut"
@@ -454,4 +465,16 @@ async fn sigterm_to_the_gateway_under_load_fails_no_request_it_took() {
     }
     assert!(created > 20, "the load ran: {created} created");
     assert_eq!(stored.len(), created, "nothing unanswered was stored");
+}
+
+#[tokio::test]
+async fn a_second_signal_stops_at_once_without_waiting_for_imports() {
+    let (mut command_api, app, import) = command_side_importing(60_000).await;
+    terminate(&command_api);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    terminate(&command_api);
+    let exit = exit_within(&mut command_api, Duration::from_secs(10)).await;
+    assert_eq!(exit.code(), Some(130), "stopped by the second signal: {exit}");
+    let (last, _) = import_outcome(&app, &import).await;
+    assert_ne!(last, "ImportCompleted", "the import was left, not waited for");
 }
