@@ -192,6 +192,11 @@ pub async fn wait_for_imports(importer: &Importer, within: Duration) {
     }
 }
 
+/// The secrets store over `pool`, with the keys of `security` (or the development key).
+pub async fn secret_store(pool: &PgPool, security: &SecurityArgs) -> anyhow::Result<SecretStore> {
+    Ok(SecretStore::new(pool.clone(), keys::secret_keys(security, pool).await?))
+}
+
 /// The marketplace service over `pool`: accounts, mappings, listings, the Wildberries client
 /// (one per process, so rate limits are shared by everything in it).
 pub fn marketplaces(pool: &PgPool, metrics: &Metrics, secrets: SecretStore, args: &MarketplaceArgs) -> Marketplaces {
@@ -320,7 +325,7 @@ impl Application {
         );
         let identity = Arc::new(identity_service(&pool, &args.api.security, &metrics).await?);
         bootstrap_admin(&identity, &args.api.security).await?;
-        let secrets = SecretStore::new(pool.clone(), keys::secret_keys(&args.api.security, &pool).await?);
+        let secrets = secret_store(&pool, &args.api.security).await?;
         let importer = Arc::new(importer(&pool, &metrics, &args.api.import));
         let marketplaces = Arc::new(marketplaces(&pool, &metrics, secrets.clone(), &args.api.marketplace));
         let sync = Arc::new(sync_service(&pool, &metrics));

@@ -7,7 +7,6 @@ use gomarket::app::{self, Application};
 use gomarket::cli::{ApiSide, Cli, Command, SecretsCommand, ServeArgs, UserCommand};
 use gomarket::ops::{self, OpsServer};
 use gomarket_infra::kafka::RelayHealth;
-use gomarket_infra::secrets::SecretStore;
 use gomarket_infra::shutdown::{self, Shutdown, ShutdownTrigger};
 use gomarket_infra::telemetry::Metrics;
 use std::process::ExitCode;
@@ -103,7 +102,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "set GOMARKET_SECRET_KEY to the new key and GOMARKET_SECRET_PREVIOUS_KEYS to the keys it replaces"
             );
             let pool = app::connect_and_migrate(&url, max_connections).await?;
-            let store = SecretStore::new(pool.clone(), gomarket::keys::secret_keys(&security, &pool).await?);
+            let store = app::secret_store(&pool, &security).await?;
             let rotated = store
                 .rotate()
                 .await
@@ -140,7 +139,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let pool = app::connect_and_migrate(&url, max_connections).await?;
             let metrics = Metrics::new();
-            let secrets = SecretStore::new(pool.clone(), gomarket::keys::secret_keys(&security, &pool).await?);
+            let secrets = app::secret_store(&pool, &security).await?;
             let marketplaces = app::marketplaces(&pool, &metrics, secrets, &marketplace);
             let shutdown = shutdown_on_signal();
             let ops = OpsServer::start(ops.ops_listen, &pool, &metrics, None, &shutdown).await?;
@@ -157,7 +156,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let pool = app::connect_and_migrate(&url, max_connections).await?;
             let metrics = Metrics::new();
-            let secrets = SecretStore::new(pool.clone(), gomarket::keys::secret_keys(&security, &pool).await?);
+            let secrets = app::secret_store(&pool, &security).await?;
             let importer = std::sync::Arc::new(app::importer(&pool, &metrics, &import));
             let services = (
                 std::sync::Arc::new(app::sync_service(&pool, &metrics)),

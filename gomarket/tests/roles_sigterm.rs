@@ -26,7 +26,7 @@ use support::feeds::FeedServer;
 use support::roles::{Deployment, exit_within, free_address, terminate, wait_until_ok};
 use support::sync::register_supplier;
 use support::wb_fake::WbFake;
-use support::{ADMIN_PASSWORD, TestApp, product_input};
+use support::{TestApp, product_input};
 use tokio::task::JoinSet;
 
 const PARTITIONS: i32 = 3;
@@ -41,22 +41,6 @@ enum Outcome {
     Failed { sku: String, answer: String },
     /// No answer (refused, or cut before the server took it).
     Unanswered { sku: String },
-}
-
-async fn login(address: SocketAddr) -> String {
-    let answer: Value = reqwest::Client::new()
-        .post(format!("http://{address}/graphql"))
-        .json(
-            &json!({ "query": "mutation($p: String!) { login(email: \"admin\", password: $p) { accessToken } }",
-                        "variables": { "p": ADMIN_PASSWORD } }),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    answer["data"]["login"]["accessToken"].as_str().unwrap().to_owned()
 }
 
 /// Clients creating products against `target()` until `stop`; a fresh connection per request,
@@ -199,7 +183,8 @@ async fn sigterm_under_load_fails_no_accepted_request_loses_no_event_and_commits
     let mut projector = deployment.spawn(&["projector", "--name", "products"], std::slice::from_ref(&ops));
     wait_until_ok(first_api, "/readyz").await;
     wait_until_ok(projector_ops, "/readyz").await;
-    let token = login(first_api).await;
+    let mut app = TestApp::attach(first_api, db, Some(kafka.clone())).await;
+    let token = app.admin_token.clone();
 
     // 1. The command side is stopped mid-load, then replaced (a rolling update).
     let target = Arc::new(std::sync::Mutex::new(first_api));
@@ -230,7 +215,7 @@ async fn sigterm_under_load_fails_no_accepted_request_loses_no_event_and_commits
     // The projector's offsets, as it left them, against the read model it left.
     let records = catalog_records(&kafka);
     let committed = committed(&kafka);
-    let applied = read_model_versions(&db).await;
+    let applied = read_model_versions(&app.db).await;
     let mut covered = 0;
     for (partition, records) in &records {
         let upto = committed.get(partition).copied().unwrap_or(0);
@@ -258,7 +243,7 @@ async fn sigterm_under_load_fails_no_accepted_request_loses_no_event_and_commits
     eprintln!("projector stopped with {covered} of {total} catalog records applied and committed");
 
     // Every answered request succeeded; unanswered ones left nothing behind.
-    let stored = stored_products(&db).await;
+    let stored = stored_products(&app.db).await;
     let created: Vec<(&String, &String)> = outcomes
         .iter()
         .filter_map(|o| match o {
@@ -287,7 +272,7 @@ async fn sigterm_under_load_fails_no_accepted_request_loses_no_event_and_commits
         .collect();
     let stored_skus: Vec<String> =
         sqlx::query_scalar("SELECT payload #>> '{ProductCreated,sku}' FROM events WHERE event_type = 'ProductCreated'")
-            .fetch_all(&db.pool)
+            .fetch_all(&app.db.pool)
             .await
             .unwrap();
     for sku in &unanswered {
@@ -308,7 +293,7 @@ async fn sigterm_under_load_fails_no_accepted_request_loses_no_event_and_commits
     let mut projector = deployment.spawn(&["projector", "--name", "products"], &[ops]);
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let applied = read_model_versions(&db).await;
+        let applied = read_model_versions(&app.db).await;
         if created.iter().all(|(_, id)| applied.get(*id) == Some(&1)) {
             assert_eq!(applied.len(), created.len(), "no product appears from nowhere");
             break;
@@ -321,7 +306,7 @@ async fn sigterm_under_load_fails_no_accepted_request_loses_no_event_and_commits
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let app = TestApp::attach(second_api, db, Some(kafka)).await;
+    app.address = second_api;
     let listed = app.products(json!({ "first": 1 })).await;
     assert_eq!(listed["data"]["products"]["totalCount"], created.len(), "{listed}");
     for role in [&mut projector, &mut relay] {
@@ -355,30 +340,16 @@ async fn command_side_importing(offers: usize) -> (tokio::process::Child, TestAp
         .as_str()
         .unwrap_or_else(|| panic!("{started}"))
         .to_owned();
-    let status = |app: &TestApp, import: String| {
-        let app_url = app.url("/graphql");
-        let (client, token) = (app.client.clone(), app.admin_token.clone());
-        async move {
-            let answer: Value = client
-                .post(app_url)
-                .bearer_auth(token)
-                .json(
-                    &json!({ "query": "query($i: ID!) { import(id: $i) { status counts { seen } } }",
-                                "variables": { "i": import } }),
-                )
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            answer["data"]["import"].clone()
-        }
-    };
     // Wait until it has applied something.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let now = status(&app, import.clone()).await;
+        let now = app
+            .graphql(
+                "query($i: ID!) { import(id: $i) { status counts { seen } } }",
+                json!({ "i": import }),
+            )
+            .await["data"]["import"]
+            .clone();
         assert_eq!(
             now["status"], "RUNNING",
             "the import is still running when SIGTERM comes: {now}"
@@ -436,7 +407,8 @@ async fn sigterm_to_the_gateway_under_load_fails_no_request_it_took() {
     ];
     let mut edge = deployment.spawn(&["gateway"], &sides);
     wait_until_ok(gateway, "/readyz").await;
-    let token = login(gateway).await;
+    let app = TestApp::attach(gateway, db, None).await;
+    let token = app.admin_token.clone();
 
     let stop = Arc::new(AtomicBool::new(false));
     let clients = load(Arc::new(std::sync::Mutex::new(gateway)), token, stop.clone());
@@ -447,7 +419,7 @@ async fn sigterm_to_the_gateway_under_load_fails_no_request_it_took() {
     stop.store(true, Ordering::Relaxed);
     let outcomes: Vec<Outcome> = clients.join_all().await.into_iter().flatten().collect();
 
-    let stored = stored_products(&db).await;
+    let stored = stored_products(&app.db).await;
     let mut created = 0;
     for outcome in &outcomes {
         match outcome {

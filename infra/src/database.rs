@@ -1,8 +1,8 @@
 //! Connecting to PostgreSQL: one pool per process, the database created on first start.
 
 use sqlx::migrate::MigrateDatabase;
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
-use sqlx::{Connection as _, PgPool, Postgres};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres};
 use std::str::FromStr;
 use std::time::Duration;
 use thiserror::Error;
@@ -72,33 +72,26 @@ pub async fn connect(url: &str, settings: PoolSettings) -> Result<PgPool, Databa
         url: shown.clone(),
         cause,
     };
+    let pool = || {
+        PgPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(settings.acquire_timeout)
+            .connect_with(options.clone())
+    };
     // Asked of the database itself: a managed server may not let the user into the
     // maintenance database `postgres`, which only creating the database needs.
-    let probe = tokio::time::timeout(settings.acquire_timeout, PgConnection::connect_with(&options))
-        .await
-        .map_err(|_| unreachable(sqlx::Error::PoolTimedOut))?;
-    let exists = match probe {
-        Ok(connection) => {
-            let _ = connection.close().await;
-            true
-        }
-        Err(error) if is_missing_database(&error) => false,
+    match pool().await {
+        Ok(pool) => return Ok(pool),
+        Err(error) if is_missing_database(&error) => {}
         Err(cause) => return Err(unreachable(cause)),
-    };
-    if !exists {
-        match Postgres::create_database(url).await {
-            Ok(()) => tracing::info!(url = %shown, "created database"),
-            // Another process may have created it between our check and our create.
-            Err(error) if is_duplicate_database(&error) => {}
-            Err(cause) => return Err(unreachable(cause)),
-        }
     }
-    PgPoolOptions::new()
-        .max_connections(settings.max_connections)
-        .acquire_timeout(settings.acquire_timeout)
-        .connect_with(options)
-        .await
-        .map_err(unreachable)
+    match Postgres::create_database(url).await {
+        Ok(()) => tracing::info!(url = %shown, "created database"),
+        // Another process may have created it between our attempt and our create.
+        Err(error) if is_duplicate_database(&error) => {}
+        Err(cause) => return Err(unreachable(cause)),
+    }
+    pool().await.map_err(unreachable)
 }
 
 fn is_missing_database(error: &sqlx::Error) -> bool {

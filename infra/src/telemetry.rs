@@ -169,10 +169,10 @@ impl Metrics {
     }
 
     pub fn set_projection_lag(&self, projection: &str, events: i64, seconds: f64) {
+        self.set_projection_lag_events(projection, events);
         let name = ProjectionName {
             projection: projection.to_owned(),
         };
-        self.projection_lag_events.get_or_create(&name).set(events);
         self.projection_lag_seconds.get_or_create(&name).set(seconds);
     }
 

@@ -107,7 +107,7 @@ async fn relay(answer: reqwest::Response) -> Response {
             *response.headers_mut() = headers;
             response
         }
-        Err(error) => unavailable_status(
+        Err(error) => graphql_error(
             StatusCode::BAD_GATEWAY,
             "UPSTREAM_UNAVAILABLE",
             &format!("the answer was cut off: {error}"),
@@ -118,13 +118,13 @@ async fn relay(answer: reqwest::Response) -> Response {
 fn unavailable(side: Side, error: &reqwest::Error) -> Response {
     tracing::warn!(side = side.as_str(), %error, "forwarding failed");
     if error.is_timeout() {
-        unavailable_status(
+        graphql_error(
             StatusCode::GATEWAY_TIMEOUT,
             "UPSTREAM_TIMEOUT",
             &format!("the {} side did not answer in time", side.as_str()),
         )
     } else {
-        unavailable_status(
+        graphql_error(
             StatusCode::BAD_GATEWAY,
             "UPSTREAM_UNAVAILABLE",
             &format!("the {} side is unavailable; try again", side.as_str()),
@@ -133,7 +133,7 @@ fn unavailable(side: Side, error: &reqwest::Error) -> Response {
 }
 
 /// A GraphQL-shaped error, so clients handle it like any other.
-pub fn unavailable_status(status: StatusCode, code: &str, message: &str) -> Response {
+pub fn graphql_error(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     (status, axum::Json(body)).into_response()
 }

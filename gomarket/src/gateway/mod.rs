@@ -21,7 +21,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
-use forward::{Outgoing, Upstreams, forward, unavailable_status};
+use forward::{Outgoing, Upstreams, forward, graphql_error};
 use gomarket_infra::shutdown::Shutdown;
 use gomarket_infra::telemetry::Metrics;
 use operation::{Side, side_of_body};
@@ -73,7 +73,7 @@ impl Gateway {
             metrics: Metrics::new(),
         };
         let router = Router::new()
-            .route("/graphql", get(get_graphql).post(post_graphql).options(preflight))
+            .route("/graphql", get(to_query_side).post(post_graphql).options(to_query_side))
             .route("/graphql/ws", get(subscriptions))
             .route("/healthz", get(healthz))
             .route("/readyz", get(readyz))
@@ -128,7 +128,7 @@ async fn post_graphql(
             } else {
                 "BAD_REQUEST"
             };
-            return unavailable_status(rejection.status(), code, &rejection.body_text());
+            return graphql_error(rejection.status(), code, &rejection.body_text());
         }
     };
     let side = side_of_body(&body);
@@ -142,35 +142,20 @@ async fn post_graphql(
     forward_counted(&state, side, outgoing).await
 }
 
-/// GraphiQL and GET queries (never mutations, by the GraphQL-over-HTTP rules) are reads.
-async fn get_graphql(
+/// GraphiQL and GET queries (never mutations, by the GraphQL-over-HTTP rules) are reads; CORS
+/// preflights are answered by the query side, which has the same allow-list.
+async fn to_query_side(
     State(state): State<GatewayState>,
     Extension(RequestId(id)): Extension<RequestId>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let path_and_query = uri.path_and_query().map_or("/graphql", |p| p.as_str());
     let outgoing = Outgoing {
-        method: Method::GET,
-        path_and_query,
+        method,
+        path_and_query: uri.path_and_query().map_or("/graphql", |p| p.as_str()),
         headers: &with_request_id(&headers, &id),
-        client_address: state.client_address(peer, &headers),
-        body: Bytes::new(),
-    };
-    forward_counted(&state, Side::Query, outgoing).await
-}
-
-/// CORS preflights are answered by the query side, which has the same allow-list.
-async fn preflight(
-    State(state): State<GatewayState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Response {
-    let outgoing = Outgoing {
-        method: Method::OPTIONS,
-        path_and_query: "/graphql",
-        headers: &headers,
         client_address: state.client_address(peer, &headers),
         body: Bytes::new(),
     };

@@ -1,7 +1,7 @@
 //! Subscriptions through the gateway: the client's websocket is bridged, message for message,
 //! to one on the query side, speaking the protocol the client asked for.
 
-use super::forward::{FORWARDED_FOR, end_to_end, unavailable_status};
+use super::forward::{FORWARDED_FOR, end_to_end, graphql_error};
 use axum::extract::ws::{self, WebSocket};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
@@ -35,7 +35,7 @@ pub async fn bridge(
     let mut request = match url.as_str().into_client_request() {
         Ok(request) => request,
         Err(error) => {
-            return unavailable_status(StatusCode::BAD_GATEWAY, "UPSTREAM_UNAVAILABLE", &error.to_string());
+            return graphql_error(StatusCode::BAD_GATEWAY, "UPSTREAM_UNAVAILABLE", &error.to_string());
         }
     };
     for (name, value) in &end_to_end(headers) {
@@ -54,7 +54,7 @@ pub async fn bridge(
         Ok((upstream, _)) => upstream,
         Err(error) => {
             tracing::warn!(%error, "query side websocket unreachable");
-            return unavailable_status(
+            return graphql_error(
                 StatusCode::BAD_GATEWAY,
                 "UPSTREAM_UNAVAILABLE",
                 "the query side is unavailable; try again",

@@ -12,6 +12,7 @@ use cqrs_es::{Aggregate, DomainEvent};
 use serde_json::Value;
 use sqlx::PgConnection;
 use std::collections::HashMap;
+use uuid::Uuid;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
@@ -89,6 +90,39 @@ pub async fn load_all_in_creation_order<A: Aggregate + Default>(
     .fetch_all(pool)
     .await?;
     load_in_order(pool, ids).await
+}
+
+/// The aggregates `ids` (uuids), in that order; unknown ones are left out.
+pub async fn load_in_order_by_uuid<A: Aggregate + Default>(
+    pool: &sqlx::PgPool,
+    ids: &[Uuid],
+) -> Result<Vec<(Uuid, A)>, BatchError> {
+    let loaded = load_in_order::<A>(pool, ids.iter().map(Uuid::to_string).collect()).await?;
+    Ok(loaded
+        .into_iter()
+        .filter_map(|(id, aggregate)| Some((Uuid::parse_str(&id).ok()?, aggregate)))
+        .collect())
+}
+
+/// The ids of the aggregates of type `A` whose first event, `first_event`, names `parent` in
+/// its field `field`, newest first: a supplier's imports, a policy's runs.
+pub async fn ids_started_for<A: Aggregate>(
+    pool: &sqlx::PgPool,
+    first_event: &str,
+    field: &str,
+    parent: &str,
+) -> Result<Vec<Uuid>, BatchError> {
+    Ok(sqlx::query_scalar(
+        "SELECT aggregate_id::uuid FROM events WHERE aggregate_type = $1 AND sequence = 1
+            AND payload -> $2 ->> $3 = $4
+          ORDER BY position DESC",
+    )
+    .bind(A::TYPE)
+    .bind(first_event)
+    .bind(field)
+    .bind(parent)
+    .fetch_all(pool)
+    .await?)
 }
 
 /// New events of one aggregate, to follow `after_version`.

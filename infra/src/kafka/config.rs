@@ -23,7 +23,7 @@ pub struct KafkaConfig {
 
 /// Whether a librdkafka property holds a secret (`sasl.password`, `ssl.key.password`,
 /// `ssl.key.pem`, `sasl.oauthbearer.client.secret`, ...), whose value is never shown.
-pub fn is_secret_property(name: &str) -> bool {
+fn is_secret_property(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     [
         "password",

@@ -1,7 +1,7 @@
 //! The sync context's adapters: sync policies and runs in the event store.
 
 use crate::event_store::CommandBus;
-use crate::event_store::batch::{load_all_in_creation_order, load_in_order};
+use crate::event_store::batch::{ids_started_for, load_all_in_creation_order, load_in_order_by_uuid};
 use crate::telemetry::Metrics;
 use gomarket_domain::clock::SharedClock;
 use gomarket_domain::pure_aggregate::ClockServices;
@@ -65,27 +65,16 @@ impl SyncService {
 
     /// A policy's runs, newest first.
     pub async fn run_ids(&self, policy_id: Uuid) -> Result<Vec<Uuid>, String> {
-        sqlx::query_scalar(
-            "SELECT aggregate_id::uuid FROM events WHERE aggregate_type = 'SyncRun' AND sequence = 1
-                AND payload -> 'RunStarted' ->> 'policy_id' = $1
-              ORDER BY position DESC",
-        )
-        .bind(policy_id.to_string())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| e.to_string())
+        ids_started_for::<SyncRun>(&self.pool, "RunStarted", "policy_id", &policy_id.to_string())
+            .await
+            .map_err(|e| e.to_string())
     }
 
     /// Runs by id, in that order.
     pub async fn load_runs(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, SyncRun)>, String> {
-        let keys = ids.iter().map(Uuid::to_string).collect();
-        let runs = load_in_order::<SyncRun>(&self.pool, keys)
+        load_in_order_by_uuid::<SyncRun>(&self.pool, ids)
             .await
-            .map_err(|e| e.to_string())?;
-        Ok(runs
-            .into_iter()
-            .filter_map(|(id, run)| Some((Uuid::parse_str(&id).ok()?, run)))
-            .collect())
+            .map_err(|e| e.to_string())
     }
 
     pub fn policies(&self) -> &CommandBus<SyncPolicy> {

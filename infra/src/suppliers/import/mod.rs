@@ -19,4 +19,3 @@ mod running;
 pub mod source;
 
 pub use runner::{ImportError, ImportRun, Importer, ImporterSettings, StartError};
-pub use running::RunningImports;

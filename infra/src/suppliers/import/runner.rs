@@ -4,7 +4,7 @@ use super::offers::{apply_offers, mark_vanished_unavailable};
 use super::rejections;
 use super::running::RunningImports;
 use super::source::{FetchSettings, LocalFeed, Opened, Validators, open};
-use crate::event_store::batch::{load_all_in_creation_order, load_in_order};
+use crate::event_store::batch::{ids_started_for, load_all_in_creation_order, load_in_order_by_uuid};
 use crate::event_store::{CommandBus, CommandError, EventMetadata};
 use crate::suppliers::an_msc::AnMscReader;
 use crate::suppliers::feed::{FeedError, FeedItem, Rejection};
@@ -197,27 +197,16 @@ impl Importer {
 
     /// Imports (by id) with their current state, in the order given.
     pub async fn load_imports(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, Import)>, ImportError> {
-        let ids = ids.iter().map(Uuid::to_string).collect();
-        let imports = load_in_order::<Import>(&self.pool, ids)
+        load_in_order_by_uuid::<Import>(&self.pool, ids)
             .await
-            .map_err(|e| ImportError::Store(e.to_string()))?;
-        Ok(imports
-            .into_iter()
-            .filter_map(|(id, import)| Some((Uuid::parse_str(&id).ok()?, import)))
-            .collect())
+            .map_err(|e| ImportError::Store(e.to_string()))
     }
 
     /// The ids of a supplier's imports, newest first.
     pub async fn list_imports(&self, supplier_id: SupplierId) -> Result<Vec<Uuid>, ImportError> {
-        sqlx::query_scalar(
-            "SELECT aggregate_id::uuid FROM events WHERE aggregate_type = 'Import' AND sequence = 1
-                AND payload -> 'ImportStarted' ->> 'supplier_id' = $1
-              ORDER BY position DESC",
-        )
-        .bind(supplier_id.to_string())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| ImportError::Store(e.to_string()))
+        ids_started_for::<Import>(&self.pool, "ImportStarted", "supplier_id", &supplier_id.to_string())
+            .await
+            .map_err(|e| ImportError::Store(e.to_string()))
     }
 
     /// Records the start of an import of `supplier_id`; `run` then does the work.
