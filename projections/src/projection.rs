@@ -17,6 +17,13 @@ pub trait Projection: Send + Sync + 'static {
     /// Stable name: the checkpoint's key and the metrics label.
     fn name(&self) -> &'static str;
 
+    /// The aggregate types whose events this projection reads (`None`: all). The runner skips
+    /// the others without fetching their payloads: after a million-product import, a listings
+    /// projection must not decode a million product events to learn they are not its own.
+    fn aggregate_types(&self) -> Option<&'static [&'static str]> {
+        None
+    }
+
     fn apply(
         &self,
         tx: &mut PgConnection,
@@ -77,7 +84,8 @@ impl<P: Projection> ProjectionRunner<P> {
         }
     }
 
-    /// Applies one batch after the stored checkpoint. Returns how many events it consumed.
+    /// Applies one batch after the stored checkpoint. Returns how many events of the feed it
+    /// consumed (applied, or skipped as not the projection's own).
     ///
     /// The batch is applied in one transaction; if that fails, its events are applied one by
     /// one, so a poisonous event is retried and then set aside (dead-lettered) while the
@@ -86,58 +94,74 @@ impl<P: Projection> ProjectionRunner<P> {
         let name = self.projection.name();
         let pool = self.feed.pool();
         let after = checkpoint::load(pool, name).await?;
-        let batch = self.feed.read_after(after, BATCH_SIZE).await?;
-        let Some(last) = batch.last().map(|e| e.feed_position) else {
+        let batch = self
+            .feed
+            .read_batch(after, BATCH_SIZE, self.projection.aggregate_types())
+            .await?;
+        let Some(end) = batch.end else {
             return Ok(0);
         };
-        match self.apply_batch(&batch, after, last).await {
-            Ok(applied) => Ok(applied),
+        match self.apply_batch(&batch.events, after, end).await {
+            Ok(true) => Ok(batch.read),
+            Ok(false) => Ok(0),
             Err(error) => {
                 tracing::warn!(projection = name, %error, "batch failed; applying its events one by one");
                 let mut expected = after;
-                for (done, event) in batch.iter().enumerate() {
+                for event in &batch.events {
                     let bookkeeping = Bookkeeping::Checkpoint { expected };
                     match apply_isolated(&self.projection, &self.feed, event, bookkeeping).await? {
-                        Outcome::Superseded => return Ok(done),
+                        Outcome::Superseded => return Ok(0),
                         Outcome::Applied | Outcome::DeadLettered => expected = event.feed_position,
                     }
                 }
-                self.metrics.record_applied(name, batch.len() as u64);
-                Ok(batch.len())
+                if expected != end && !self.apply_batch(&[], expected, end).await? {
+                    return Ok(0);
+                }
+                self.metrics.record_applied(name, batch.events.len() as u64);
+                Ok(batch.read)
             }
         }
     }
 
+    /// Applies `batch` and moves the checkpoint from `after` to `end` in one transaction;
+    /// `false` when another runner had already moved it.
     async fn apply_batch(
         &self,
         batch: &[StoredEvent],
         after: FeedPosition,
-        last: FeedPosition,
-    ) -> Result<usize, ProjectionError> {
+        end: FeedPosition,
+    ) -> Result<bool, ProjectionError> {
         let name = self.projection.name();
         let mut tx = self.feed.pool().begin().await?;
         // Guard against a second runner of the same projection: the row lock serializes them,
         // and the re-read checkpoint tells the loser its batch is stale.
         let current = checkpoint::lock(&mut tx, name).await?;
         if current != after {
-            return Ok(0);
+            return Ok(false);
         }
         self.projection.apply_all(&mut tx, batch, &self.feed).await?;
-        checkpoint::store(&mut tx, name, last).await?;
+        checkpoint::store(&mut tx, name, end).await?;
         tx.commit().await?;
         self.metrics.record_applied(name, batch.len() as u64);
-        Ok(batch.len())
+        Ok(true)
     }
 
     /// Applies batches until the feed has nothing more to give.
     pub async fn catch_up(&self) -> Result<usize, ProjectionError> {
+        self.catch_up_while(|| true).await
+    }
+
+    /// Applies batches until the feed has nothing more to give or `keep_going` says no (a
+    /// projector far behind stops between two batches on shutdown, its checkpoint committed).
+    async fn catch_up_while(&self, keep_going: impl Fn() -> bool) -> Result<usize, ProjectionError> {
         let mut total = 0;
-        loop {
+        while keep_going() {
             match self.step().await? {
-                0 => return Ok(total),
+                0 => break,
                 applied => total += applied,
             }
         }
+        Ok(total)
     }
 
     /// Runs until `shutdown`, waking on new events, retrying failures with bounded backoff.
@@ -155,7 +179,7 @@ impl<P: Projection> ProjectionRunner<P> {
                     .map_err(|e| tracing::warn!(projection = name, error = %e, "cannot listen for events; polling"))
                     .ok();
             }
-            match self.catch_up().await {
+            match self.catch_up_while(|| !shutdown.is_triggered()).await {
                 Ok(_) => {
                     backoff = Duration::from_millis(100);
                     self.update_lag().await;
@@ -312,7 +336,8 @@ async fn keep_books(
 /// How far a projection is behind the event store.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ProjectionLag {
-    /// Events recorded but not yet applied.
+    /// Events recorded but not yet applied (counted up to
+    /// [`gomarket_infra::event_store::LAG_EXACT_UP_TO`], estimated beyond).
     pub events: i64,
     /// Age of the oldest of them, in seconds (0 when caught up).
     pub seconds: f64,
@@ -320,7 +345,12 @@ pub struct ProjectionLag {
 
 pub async fn measure_lag(feed: &EventFeed, projection: &str) -> Result<ProjectionLag, ProjectionError> {
     let checkpoint = checkpoint::load(feed.pool(), projection).await?;
-    let (events, oldest) = feed.lag_after(checkpoint).await?;
-    let seconds = oldest.map_or(0.0, |at| (chrono::Utc::now() - at).as_seconds_f64().max(0.0));
-    Ok(ProjectionLag { events, seconds })
+    let lag = feed.lag_after(checkpoint).await?;
+    let seconds = lag
+        .oldest
+        .map_or(0.0, |at| (chrono::Utc::now() - at).as_seconds_f64().max(0.0));
+    Ok(ProjectionLag {
+        events: lag.events,
+        seconds,
+    })
 }

@@ -40,7 +40,7 @@ pub async fn rebuild<P: Projection + Clone>(
     checkpoint::store(&mut tx, shadow.name(), FeedPosition::START).await?;
     tx.commit().await?;
 
-    let total_at_start = feed.lag_after(FeedPosition::START).await?.0 as u64;
+    let total_at_start = feed.lag_after(FeedPosition::START).await?.events as u64;
     let runner = ProjectionRunner::new(shadow.clone(), feed.clone(), metrics.clone());
     let mut applied = 0u64;
     loop {
@@ -62,15 +62,15 @@ pub async fn rebuild<P: Projection + Clone>(
     checkpoint::lock(&mut tx, live.name()).await?;
     let mut position = checkpoint::lock(&mut tx, shadow.name()).await?;
     loop {
-        let batch = feed.read_after(position, BATCH_SIZE).await?;
-        let Some(last) = batch.last().map(|e| e.feed_position) else {
+        let batch = feed.read_batch(position, BATCH_SIZE, shadow.aggregate_types()).await?;
+        let Some(end) = batch.end else {
             break;
         };
-        for event in &batch {
+        for event in &batch.events {
             shadow.apply(&mut tx, event, feed).await?;
         }
-        applied += batch.len() as u64;
-        position = last;
+        applied += batch.read as u64;
+        position = end;
     }
     live.swap_shadow(&mut tx).await?;
     checkpoint::store(&mut tx, live.name(), position).await?;

@@ -169,7 +169,7 @@ async fn search_finds_cyrillic_words_brands_and_barcodes() {
     let bus = bus(&db.pool);
     let id = create(&bus, "KT-77", Some("4006381333931")).await;
     create(&bus, "OTHER-1", None).await;
-    runner(&db.pool).catch_up().await.unwrap();
+    assert_eq!(catch_up_all(&db.pool, 2).await, 2);
 
     let find = |search: &str| {
         let pool = db.pool.clone();

@@ -87,6 +87,10 @@ impl Projection for SyncRunner {
         Self::NAME
     }
 
+    fn aggregate_types(&self) -> Option<&'static [&'static str]> {
+        Some(&["SyncPolicy", "Import", "SyncRun", "Listing"])
+    }
+
     fn shadow(&self) -> Self {
         self.clone() // a process manager is not rebuilt
     }

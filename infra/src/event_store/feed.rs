@@ -53,6 +53,64 @@ impl<'r> FromRow<'r, PgRow> for StoredEvent {
     }
 }
 
+/// The feed's hot statements, public so a test can check their plans on a store of
+/// realistic size (infra/tests/feed_plans.rs): each runs per batch, catch-up or scrape, so
+/// none may read more than the rows it returns.
+pub mod queries {
+    /// `$1, $2`: the position to read after; `$3`: how many events; `$4`: the aggregate
+    /// types whose payloads are wanted (`NULL`: all).
+    ///
+    /// `ORDER BY events.tx_id`, not `tx_id`: the bare name would sort by the output column
+    /// (the cast to bigint), which the index cannot supply, and every read would sort the
+    /// whole backlog.
+    pub const READ_BATCH: &str =
+        "SELECT event_id, tx_id::text::bigint AS tx_id, position, aggregate_type, aggregate_id,
+               sequence, event_type, event_version,
+               CASE WHEN $4::text[] IS NULL OR aggregate_type = ANY($4) THEN payload ELSE 'null' END AS payload,
+               CASE WHEN $4::text[] IS NULL OR aggregate_type = ANY($4) THEN metadata ELSE 'null' END AS metadata,
+               recorded_at
+          FROM events
+         WHERE (events.tx_id, events.position) > ($1::bigint::text::xid8, $2)
+           AND events.tx_id < pg_snapshot_xmin(pg_current_snapshot())
+         ORDER BY events.tx_id, events.position
+         LIMIT $3";
+
+    /// `$1, $2`: a checkpoint; `$3`: how many events to count at most.
+    pub const LAG_COUNT: &str = "SELECT count(*), min(recorded_at) FROM (
+             SELECT recorded_at FROM events
+              WHERE (events.tx_id, events.position) > ($1::bigint::text::xid8, $2)
+              ORDER BY events.tx_id, events.position
+              LIMIT $3) AS behind";
+
+    pub const NEWEST_POSITION: &str = "SELECT max(position) FROM events";
+}
+
+/// Up to this many events behind, [`EventFeed::lag_after`] counts them; beyond, it estimates.
+pub const LAG_EXACT_UP_TO: i64 = 10_000;
+
+/// What one read of the feed returned.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeedBatch {
+    /// The events asked for, in feed order.
+    pub events: Vec<StoredEvent>,
+    /// The place of the last event read, asked for or not: the checkpoint to store once
+    /// `events` are applied. `None` when nothing was readable after the start.
+    pub end: Option<FeedPosition>,
+    /// How many events were read, including those not asked for.
+    pub read: usize,
+}
+
+/// How far a feed reader is behind the store.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FeedLag {
+    /// Events recorded after the reader's checkpoint.
+    pub events: i64,
+    /// Whether `events` was counted (up to [`LAG_EXACT_UP_TO`]) rather than estimated.
+    pub exact: bool,
+    /// When the oldest of them was recorded.
+    pub oldest: Option<DateTime<Utc>>,
+}
+
 #[derive(Debug, Error)]
 #[error("event feed: {0}")]
 pub struct FeedError(#[from] pub sqlx::Error);
@@ -86,19 +144,30 @@ impl EventFeed {
 
     /// Up to `limit` events after `after`, oldest first.
     pub async fn read_after(&self, after: FeedPosition, limit: i64) -> Result<Vec<StoredEvent>, FeedError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM events
-              WHERE (tx_id, position) > ($1::bigint::text::xid8, $2)
-                AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-              ORDER BY tx_id, position
-              LIMIT $3"
-        );
-        Ok(sqlx::query_as(&sql)
+        Ok(self.read_batch(after, limit, None).await?.events)
+    }
+
+    /// The next `limit` events after `after`. With `only`, just the events of those aggregate
+    /// types are returned: a consumer interested in a few types moves its checkpoint past the
+    /// others (to [`FeedBatch::end`]) without fetching or decoding their payloads.
+    pub async fn read_batch(
+        &self,
+        after: FeedPosition,
+        limit: i64,
+        only: Option<&[&str]>,
+    ) -> Result<FeedBatch, FeedError> {
+        let mut events: Vec<StoredEvent> = sqlx::query_as(queries::READ_BATCH)
             .bind(after.tx_id)
             .bind(after.position)
             .bind(limit)
+            .bind(only)
             .fetch_all(&self.pool)
-            .await?)
+            .await?;
+        let (read, end) = (events.len(), events.last().map(|e| e.feed_position));
+        if let Some(wanted) = only {
+            events.retain(|e| wanted.contains(&e.aggregate_type.as_str()));
+        }
+        Ok(FeedBatch { events, end, read })
     }
 
     /// One aggregate's events with `after < sequence < before`, in sequence order: used to heal
@@ -171,17 +240,36 @@ impl EventFeed {
             .await
     }
 
-    /// How many events lie after `checkpoint` (readable or not yet), and when the oldest of
-    /// them was recorded: the lag of whoever holds that checkpoint.
-    pub async fn lag_after(&self, checkpoint: FeedPosition) -> Result<(i64, Option<DateTime<Utc>>), FeedError> {
-        Ok(sqlx::query_as(
-            "SELECT count(*), min(recorded_at) FROM events
-              WHERE (tx_id, position) > ($1::bigint::text::xid8, $2)",
-        )
-        .bind(checkpoint.tx_id)
-        .bind(checkpoint.position)
-        .fetch_one(&self.pool)
-        .await?)
+    /// How far behind the store whoever holds `checkpoint` is: the events after it (readable
+    /// or not yet) and when the oldest of them was recorded.
+    ///
+    /// Runs on every catch-up and metrics scrape, so its cost must not grow with the store or
+    /// the backlog: it walks the feed index from the checkpoint for at most
+    /// [`LAG_EXACT_UP_TO`] events (nothing at all when caught up), and past that estimates the
+    /// count from insert positions (exact but for rolled-back inserts, whose positions are
+    /// never used).
+    pub async fn lag_after(&self, checkpoint: FeedPosition) -> Result<FeedLag, FeedError> {
+        let (counted, oldest): (i64, Option<DateTime<Utc>>) = sqlx::query_as(queries::LAG_COUNT)
+            .bind(checkpoint.tx_id)
+            .bind(checkpoint.position)
+            .bind(LAG_EXACT_UP_TO)
+            .fetch_one(&self.pool)
+            .await?;
+        if counted < LAG_EXACT_UP_TO {
+            return Ok(FeedLag {
+                events: counted,
+                exact: true,
+                oldest,
+            });
+        }
+        let newest: Option<i64> = sqlx::query_scalar(queries::NEWEST_POSITION)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(FeedLag {
+            events: newest.map_or(counted, |newest| (newest - checkpoint.position).max(counted)),
+            exact: false,
+            oldest,
+        })
     }
 
     /// A listener woken whenever a transaction that wrote events commits.

@@ -13,6 +13,7 @@ mod position;
 
 pub use command_bus::{CommandBus, CommandError, Executed};
 pub use command_bus_many::ManyExecuted;
-pub use feed::{EventFeed, FeedError, FeedListener, StoredEvent};
+pub use feed::queries as feed_queries;
+pub use feed::{EventFeed, FeedBatch, FeedError, FeedLag, FeedListener, LAG_EXACT_UP_TO, StoredEvent};
 pub use metadata::EventMetadata;
 pub use position::{ConsistencyToken, FeedPosition, TokenError};

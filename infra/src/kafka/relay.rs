@@ -225,7 +225,11 @@ impl Relay {
                         topics_ready = true;
                         self.health.set_degraded(false);
                         backoff = Duration::from_millis(200);
-                        self.update_lag().await;
+                        // Only once caught up: while a backlog drains, the lag is
+                        // plainly "behind", and measuring it would cost a query per batch.
+                        if published < BATCH_SIZE as usize {
+                            self.update_lag().await;
+                        }
                         if published == 0 {
                             let wait = async {
                                 match listener.as_mut() {
@@ -299,9 +303,11 @@ impl Relay {
             let checkpoint = checkpoint::load(self.feed.pool(), RELAY_CHECKPOINT).await?;
             Ok::<_, RelayError>(self.feed.lag_after(checkpoint).await?)
         };
-        if let Ok((events, oldest)) = lag.await {
-            let seconds = oldest.map_or(0.0, |at| (chrono::Utc::now() - at).as_seconds_f64().max(0.0));
-            self.metrics.set_relay_lag(events, seconds);
+        if let Ok(lag) = lag.await {
+            let seconds = lag
+                .oldest
+                .map_or(0.0, |at| (chrono::Utc::now() - at).as_seconds_f64().max(0.0));
+            self.metrics.set_relay_lag(lag.events, seconds);
         }
     }
 }

@@ -80,6 +80,10 @@ impl Projection for ProductsProjection {
         self.table
     }
 
+    fn aggregate_types(&self) -> Option<&'static [&'static str]> {
+        Some(&[AGGREGATE_TYPE])
+    }
+
     fn shadow(&self) -> Self {
         Self::into_table(SHADOW_TABLE)
     }

@@ -58,6 +58,10 @@ impl Projection for ListingsProjection {
         self.table
     }
 
+    fn aggregate_types(&self) -> Option<&'static [&'static str]> {
+        Some(&[AGGREGATE_TYPE])
+    }
+
     fn shadow(&self) -> Self {
         Self { table: SHADOW_TABLE }
     }
