@@ -56,4 +56,9 @@ pub const READ_MODEL_MIGRATIONS: &[EmbeddedMigration] = &[
         "listing retry times",
         include_str!("../migrations/20261124000103_listing_retry.sql"),
     ),
+    (
+        20261203000101,
+        "catalog search at scale",
+        include_str!("../migrations/20261203000101_catalog_search.sql"),
+    ),
 ];

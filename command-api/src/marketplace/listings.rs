@@ -9,7 +9,9 @@ use gomarket_domain::marketplace::listing::{ListingCommand, ListingRefusal, List
 use gomarket_domain::marketplace::values::{DiscountPercent, ListedStock};
 use gomarket_infra::event_store::{CommandError, EventMetadata};
 use gomarket_infra::marketplaces::{Marketplaces, PublishOutcome};
-use gomarket_projections::catalog::{ProductFilter, ProductQueryError, ProductSort, search_products};
+use gomarket_projections::catalog::{
+    ProductCount, ProductFilter, ProductQueryError, ProductSort, count_products, search_products,
+};
 use gomarket_query_api::access::permission;
 use gomarket_query_api::catalog::{ProductFilterInput, parse_uuid};
 use gomarket_query_api::context::request_context;
@@ -50,18 +52,19 @@ fn listing_refusal(refusal: &ListingRefusal, field: &str) -> UserError {
 enum Matching {
     /// Their ids, oldest first.
     Products(Vec<ID>),
-    /// More than one call takes: how many.
-    TooMany(i64),
+    /// More than one call takes: how many (counted, or estimated when far too many).
+    TooMany(ProductCount),
 }
 
 async fn products_matching(pool: &sqlx::PgPool, filter: ProductFilter) -> Result<Matching, ProductQueryError> {
+    let count = count_products(pool, &filter, MAX_PUBLISH as i64).await?;
+    if count.value > MAX_PUBLISH as i64 {
+        return Ok(Matching::TooMany(count));
+    }
     let mut ids = Vec::new();
     let mut after: Option<String> = None;
     loop {
         let page = search_products(pool, &filter, ProductSort::CreatedAtAsc, 100, after.as_deref()).await?;
-        if page.total_count > MAX_PUBLISH as i64 {
-            return Ok(Matching::TooMany(page.total_count));
-        }
         after = page.edges.last().map(|(cursor, _)| cursor.clone());
         ids.extend(page.edges.into_iter().map(|(_, record)| ID(record.id.to_string())));
         if !page.has_next_page {
@@ -117,10 +120,14 @@ impl ListingMutation {
                         return bad("filter", "no product matches the filter".into());
                     }
                     Matching::Products(ids) => (ids, "filter"),
-                    Matching::TooMany(n) => {
+                    Matching::TooMany(count) => {
+                        let about = if count.exact { "" } else { "about " };
                         return bad(
                             "filter",
-                            format!("{n} products match; publish at most {MAX_PUBLISH} at a time (narrow the filter)"),
+                            format!(
+                                "{about}{} products match; publish at most {MAX_PUBLISH} at a time (narrow the filter)",
+                                count.value
+                            ),
                         );
                     }
                 }

@@ -3,12 +3,17 @@
 mod bulk_insert;
 mod cursor;
 mod product_at;
+mod product_count;
+mod product_filter;
 mod products_projection;
 mod products_query;
 mod record;
 
 pub use cursor::CursorError;
 pub use product_at::{PointInTime, decode_product_event, product_at};
+pub use product_count::{EXACT_COUNT_UP_TO, ProductCount, count_products};
 pub use products_projection::ProductsProjection;
-pub use products_query::{ProductFilter, ProductPage, ProductQueryError, ProductSort, get_product, search_products};
+pub use products_query::{
+    MAX_PAGE_SIZE, ProductFilter, ProductPage, ProductQueryError, ProductSort, get_product, search_products,
+};
 pub use record::ProductRecord;

@@ -1,7 +1,12 @@
-//! Queries over the `products` read model: by id, and filtered, sorted, keyset-paginated search.
+//! Queries over the `products` read model: by id, and filtered, sorted, keyset-paginated
+//! search, ranked by relevance when searching.
+//!
+//! No page counts anything: the number of matches is [`count_products`], asked for only when
+//! a client selects it, exact up to a bound and estimated beyond (`product_count.rs`).
 
 use super::ProductRecord;
-use super::cursor::{Cursor, CursorError, SortKey};
+use super::cursor::{Cursor, CursorError, KeyKind, SortKey};
+use super::product_filter::{SearchTerms, Tier, push_filter, push_matches, push_tier, text_tiers};
 use super::record::PRODUCT_COLUMNS;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use thiserror::Error;
@@ -9,8 +14,6 @@ use uuid::Uuid;
 
 /// Largest page a client may ask for.
 pub const MAX_PAGE_SIZE: i64 = 100;
-/// At most this many words of a search string are used.
-const MAX_SEARCH_WORDS: usize = 16;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProductFilter {
@@ -29,9 +32,19 @@ pub struct ProductFilter {
     pub include_archived: bool,
 }
 
+impl ProductFilter {
+    pub(super) fn search_terms(&self) -> Option<SearchTerms> {
+        self.search.as_deref().and_then(SearchTerms::parse)
+    }
+}
+
 /// Stable sort orders; every one breaks ties by id.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ProductSort {
+    /// Best match first: the exact SKU or barcode, then products with every word in the title
+    /// (whole words before beginnings of words), then those with the words anywhere; newest
+    /// first within each. Without a search, the same as `CreatedAtDesc`.
+    Relevance,
     #[default]
     CreatedAtDesc,
     CreatedAtAsc,
@@ -45,9 +58,16 @@ pub enum ProductSort {
     SkuAsc,
 }
 
+/// The sort column of a plain (not ranked) order.
+struct SortColumn {
+    sql: &'static str,
+    descending: bool,
+}
+
 impl ProductSort {
     pub fn name(self) -> &'static str {
         match self {
+            Self::Relevance => "RELEVANCE",
             Self::CreatedAtDesc => "CREATED_AT_DESC",
             Self::CreatedAtAsc => "CREATED_AT_ASC",
             Self::UpdatedAtDesc => "UPDATED_AT_DESC",
@@ -61,26 +81,35 @@ impl ProductSort {
         }
     }
 
-    fn column(self) -> &'static str {
-        match self {
-            Self::CreatedAtDesc | Self::CreatedAtAsc => "p.created_at",
-            Self::UpdatedAtDesc => "p.updated_at",
-            Self::TitleAsc | Self::TitleDesc => "p.title",
-            Self::PriceAsc | Self::PriceDesc => "p.price_kopecks",
-            Self::StockAsc | Self::StockDesc => "p.stock",
-            Self::SkuAsc => "p.sku",
-        }
+    fn column(self) -> SortColumn {
+        let (sql, descending) = match self {
+            Self::Relevance | Self::CreatedAtDesc => ("p.created_at", true),
+            Self::CreatedAtAsc => ("p.created_at", false),
+            Self::UpdatedAtDesc => ("p.updated_at", true),
+            Self::TitleAsc => ("p.title", false),
+            Self::TitleDesc => ("p.title", true),
+            Self::PriceAsc => ("p.price_kopecks", false),
+            Self::PriceDesc => ("p.price_kopecks", true),
+            Self::StockAsc => ("p.stock", false),
+            Self::StockDesc => ("p.stock", true),
+            Self::SkuAsc => ("p.sku", false),
+        };
+        SortColumn { sql, descending }
     }
 
-    fn descending(self) -> bool {
-        matches!(
-            self,
-            Self::CreatedAtDesc | Self::UpdatedAtDesc | Self::TitleDesc | Self::PriceDesc | Self::StockDesc
-        )
+    fn key_kind(self) -> KeyKind {
+        match self {
+            Self::Relevance => KeyKind::Ranked,
+            Self::CreatedAtDesc | Self::CreatedAtAsc | Self::UpdatedAtDesc => KeyKind::Time,
+            Self::TitleAsc | Self::TitleDesc | Self::SkuAsc => KeyKind::Text,
+            Self::PriceAsc | Self::PriceDesc | Self::StockAsc | Self::StockDesc => KeyKind::Int,
+        }
     }
 
     fn key_of(self, record: &ProductRecord) -> SortKey {
         match self {
+            // Without a search every product is in one tier.
+            Self::Relevance => SortKey::Ranked(0, record.created_at),
             Self::CreatedAtDesc | Self::CreatedAtAsc => SortKey::Time(record.created_at),
             Self::UpdatedAtDesc => SortKey::Time(record.updated_at),
             Self::TitleAsc | Self::TitleDesc => SortKey::Text(record.title.clone()),
@@ -97,8 +126,6 @@ pub struct ProductPage {
     /// Each record with its cursor.
     pub edges: Vec<(String, ProductRecord)>,
     pub has_next_page: bool,
-    /// Number of products matching the filter, over all pages.
-    pub total_count: i64,
 }
 
 /// Why a product query was refused; each maps to `BAD_USER_INPUT` with the named argument.
@@ -130,35 +157,46 @@ pub async fn search_products(
     if !(1..=MAX_PAGE_SIZE).contains(&first) {
         return Err(ProductQueryError::PageSize);
     }
-    let after = after.map(|raw| Cursor::decode(raw, sort.name())).transpose()?;
+    let after = after
+        .map(|raw| Cursor::decode(raw, sort.name(), sort.key_kind()))
+        .transpose()?;
+    let terms = filter.search_terms();
+    let mut rows = match (sort, &terms) {
+        (ProductSort::Relevance, Some(terms)) => ranked_page(pool, filter, terms, first + 1, after.as_ref()).await?,
+        _ => sorted_page(pool, filter, terms.as_ref(), sort, first + 1, after.as_ref()).await?,
+    };
+    let has_next_page = rows.len() as i64 > first;
+    rows.truncate(first as usize);
+    Ok(ProductPage {
+        edges: rows
+            .into_iter()
+            .map(|(cursor, record)| (cursor.encode(), record))
+            .collect(),
+        has_next_page,
+    })
+}
 
-    let mut page_query = QueryBuilder::<Postgres>::new(format!("SELECT {PRODUCT_COLUMNS} FROM products p WHERE TRUE"));
-    push_filter(&mut page_query, filter);
-    if let Some(cursor) = &after {
-        let comparison = if sort.descending() { "<" } else { ">" };
-        page_query.push(format!(" AND ({}, p.id) {comparison} (", sort.column()));
-        match &cursor.key {
-            SortKey::Int(value) => page_query.push_bind(*value),
-            SortKey::Time(value) => page_query.push_bind(*value),
-            SortKey::Text(value) => page_query.push_bind(value.clone()),
-        };
-        page_query.push(", ").push_bind(cursor.id).push(")");
+/// Up to `limit` products in a column's order, after `after`.
+async fn sorted_page(
+    pool: &PgPool,
+    filter: &ProductFilter,
+    terms: Option<&SearchTerms>,
+    sort: ProductSort,
+    limit: i64,
+    after: Option<&Cursor>,
+) -> Result<Vec<(Cursor, ProductRecord)>, ProductQueryError> {
+    let column = sort.column();
+    let mut query = QueryBuilder::<Postgres>::new(format!("SELECT {PRODUCT_COLUMNS} FROM products p WHERE TRUE"));
+    push_filter(&mut query, filter);
+    if let Some(terms) = terms {
+        push_matches(&mut query, terms);
     }
-    let direction = if sort.descending() { "DESC" } else { "ASC" };
-    page_query.push(format!(
-        " ORDER BY {} {direction}, p.id {direction} LIMIT ",
-        sort.column()
-    ));
-    page_query.push_bind(first + 1);
-    let mut records: Vec<ProductRecord> = page_query.build_query_as().fetch_all(pool).await?;
-
-    let mut count_query = QueryBuilder::<Postgres>::new("SELECT count(*) FROM products p WHERE TRUE");
-    push_filter(&mut count_query, filter);
-    let total_count: i64 = count_query.build_query_scalar().fetch_one(pool).await?;
-
-    let has_next_page = records.len() as i64 > first;
-    records.truncate(first as usize);
-    let edges = records
+    if let Some(cursor) = after {
+        push_after(&mut query, column.sql, column.descending, cursor);
+    }
+    push_order(&mut query, column.sql, column.descending, limit);
+    let records: Vec<ProductRecord> = query.build_query_as().persistent(false).fetch_all(pool).await?;
+    Ok(records
         .into_iter()
         .map(|record| {
             let cursor = Cursor {
@@ -166,95 +204,71 @@ pub async fn search_products(
                 key: sort.key_of(&record),
                 id: record.id,
             };
-            (cursor.encode(), record)
+            (cursor, record)
         })
-        .collect();
-    Ok(ProductPage {
-        edges,
-        has_next_page,
-        total_count,
-    })
+        .collect())
 }
 
-/// Appends ` AND ...` conditions for `filter`.
-fn push_filter(query: &mut QueryBuilder<'_, Postgres>, filter: &ProductFilter) {
-    if !filter.include_archived {
-        query.push(" AND p.status = 'ACTIVE'");
-    }
-    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let tsquery = prefix_tsquery(search);
-        query
-            .push(" AND (lower(p.sku) = lower(")
-            .push_bind(search.to_owned())
-            .push(")");
-        query
-            .push(" OR ")
-            .push_bind(search.to_owned())
-            .push(" = ANY(p.barcodes)");
-        if let Some(tsquery) = tsquery {
-            query
-                .push(" OR p.search @@ to_tsquery('russian', ")
-                .push_bind(tsquery.clone())
-                .push(")");
-            query
-                .push(" OR p.search @@ to_tsquery('simple', ")
-                .push_bind(tsquery)
-                .push(")");
+/// Up to `limit` products in relevance order, after `after`: tier by tier (see [`Tier`]),
+/// each tier newest first, so every query is one an index answers in the page's time.
+async fn ranked_page(
+    pool: &PgPool,
+    filter: &ProductFilter,
+    terms: &SearchTerms,
+    limit: i64,
+    after: Option<&Cursor>,
+) -> Result<Vec<(Cursor, ProductRecord)>, ProductQueryError> {
+    let resume = match after.map(|cursor| &cursor.key) {
+        Some(SortKey::Ranked(tier, _)) => Some(Tier::from_index(*tier).ok_or(CursorError::Malformed)?),
+        _ => None,
+    };
+    let tiers = if text_tiers(terms) {
+        &Tier::ALL[..]
+    } else {
+        &Tier::ALL[..1]
+    };
+    let mut rows = Vec::new();
+    for &tier in tiers {
+        if resume.is_some_and(|from| tier < from) {
+            continue;
         }
-        query.push(")");
-    }
-    if let Some(brand) = filter.brand.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        query
-            .push(" AND lower(p.brand) = lower(")
-            .push_bind(brand.to_owned())
-            .push(")");
-    }
-    if let Some(category) = filter.category.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let category = category.split('/').map(str::trim).collect::<Vec<_>>().join("/");
-        query.push(" AND (p.category = ").push_bind(category.clone());
-        query
-            .push(" OR starts_with(p.category, ")
-            .push_bind(format!("{category}/"))
-            .push("))");
-    }
-    match filter.in_stock {
-        Some(true) => {
-            query.push(" AND p.stock > 0");
+        let mut query = QueryBuilder::<Postgres>::new(format!("SELECT {PRODUCT_COLUMNS} FROM products p WHERE TRUE"));
+        push_filter(&mut query, filter);
+        push_tier(&mut query, terms, tier);
+        if let Some(cursor) = after.filter(|_| resume == Some(tier)) {
+            push_after(&mut query, "p.created_at", true, cursor);
         }
-        Some(false) => {
-            query.push(" AND p.stock = 0");
+        push_order(&mut query, "p.created_at", true, limit - rows.len() as i64);
+        let records: Vec<ProductRecord> = query.build_query_as().persistent(false).fetch_all(pool).await?;
+        rows.extend(records.into_iter().map(|record| {
+            let cursor = Cursor {
+                sort: ProductSort::Relevance.name().to_owned(),
+                key: SortKey::Ranked(tier as i64, record.created_at),
+                id: record.id,
+            };
+            (cursor, record)
+        }));
+        if rows.len() as i64 >= limit {
+            break;
         }
-        None => {}
     }
-    if let Some(min) = filter.price_min_kopecks {
-        query.push(" AND p.price_kopecks >= ").push_bind(min);
-    }
-    if let Some(max) = filter.price_max_kopecks {
-        query.push(" AND p.price_kopecks <= ").push_bind(max);
-    }
+    Ok(rows)
 }
 
-/// Turns free text into a tsquery of prefix terms joined by AND: `чайник vitek` →
-/// `чайник:* & vitek:*`. Only letters and digits survive, so user input can never inject
-/// tsquery operators. `None` when no word is left.
-fn prefix_tsquery(search: &str) -> Option<String> {
-    let words: Vec<String> = search
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .take(MAX_SEARCH_WORDS)
-        .map(|w| format!("{}:*", w.to_lowercase()))
-        .collect();
-    (!words.is_empty()).then(|| words.join(" & "))
+/// Appends the keyset condition: strictly after the cursor's (key, id).
+fn push_after(query: &mut QueryBuilder<'_, Postgres>, column: &str, descending: bool, cursor: &Cursor) {
+    let comparison = if descending { "<" } else { ">" };
+    query.push(format!(" AND ({column}, p.id) {comparison} ("));
+    match &cursor.key {
+        SortKey::Int(value) => query.push_bind(*value),
+        SortKey::Time(value) | SortKey::Ranked(_, value) => query.push_bind(*value),
+        SortKey::Text(value) => query.push_bind(value.clone()),
+    };
+    query.push(", ").push_bind(cursor.id).push(")");
 }
 
-#[cfg(test)]
-mod tests {
-    use super::prefix_tsquery;
-
-    #[test]
-    fn tsquery_keeps_only_words() {
-        assert_eq!(prefix_tsquery("Чайник  VITEK"), Some("чайник:* & vitek:*".into()));
-        assert_eq!(prefix_tsquery("a&b|!(c):*"), Some("a:* & b:* & c:*".into()));
-        assert_eq!(prefix_tsquery("  -- "), None);
-    }
+fn push_order(query: &mut QueryBuilder<'_, Postgres>, column: &str, descending: bool, limit: i64) {
+    let direction = if descending { "DESC" } else { "ASC" };
+    query.push(format!(" ORDER BY {column} {direction}, p.id {direction} LIMIT "));
+    query.push_bind(limit);
 }

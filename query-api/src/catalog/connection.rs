@@ -1,5 +1,11 @@
 use super::Product;
-use async_graphql::SimpleObject;
+use crate::context::request_context;
+use crate::error::internal_error;
+use async_graphql::{ComplexObject, Context, Result, SimpleObject};
+use gomarket_projections::catalog::{EXACT_COUNT_UP_TO, ProductCount, ProductFilter, count_products};
+use sqlx::PgPool;
+use std::sync::Arc;
+use tokio::sync::OnceCell;
 
 /// Relay page information.
 #[derive(Debug, Clone, SimpleObject)]
@@ -19,11 +25,53 @@ pub struct ProductEdge {
 
 /// A page of products (Relay connection).
 #[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
 pub struct ProductConnection {
     pub edges: Vec<ProductEdge>,
     /// The products of this page, without cursors.
     pub nodes: Vec<Product>,
     pub page_info: PageInfo,
-    /// Number of products matching the filter, over all pages.
-    pub total_count: i64,
+    #[graphql(skip)]
+    pub count: MatchCount,
+}
+
+/// The number of products a filter matches, counted only if a client asks (once, whichever
+/// of `totalCount` and `totalCountIsExact` asks first).
+#[derive(Debug, Clone)]
+pub struct MatchCount {
+    filter: Arc<ProductFilter>,
+    counted: Arc<OnceCell<ProductCount>>,
+}
+
+impl MatchCount {
+    pub fn of(filter: ProductFilter) -> Self {
+        Self {
+            filter: Arc::new(filter),
+            counted: Arc::default(),
+        }
+    }
+
+    async fn get(&self, ctx: &Context<'_>) -> Result<ProductCount> {
+        let pool = ctx.data::<PgPool>()?;
+        self.counted
+            .get_or_try_init(|| count_products(pool, &self.filter, EXACT_COUNT_UP_TO))
+            .await
+            .copied()
+            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))
+    }
+}
+
+#[ComplexObject]
+impl ProductConnection {
+    /// Number of products matching the filter, over all pages: exact up to 10 000 (see
+    /// `totalCountIsExact`), above that the database's estimate (never below 10 001).
+    /// Computed only when selected.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        Ok(self.count.get(ctx).await?.value)
+    }
+
+    /// Whether `totalCount` was counted (true) or estimated (false: more than 10 000 match).
+    async fn total_count_is_exact(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(self.count.get(ctx).await?.exact)
+    }
 }

@@ -1,3 +1,4 @@
+use super::connection::MatchCount;
 use super::{PageInfo, Product, ProductConnection, ProductEdge};
 use crate::access::permission;
 use crate::context::{ApiSettings, request_context};
@@ -37,6 +38,11 @@ pub struct ProductFilterInput {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
 #[graphql(name = "ProductSort")]
 pub enum ProductSortGql {
+    /// Best match of `filter.search` first (the default when searching): an exact SKU or
+    /// barcode, then products with every word in the title, brand or SKU (whole words before
+    /// word beginnings), then those with the words anywhere (category, description); newest
+    /// first within each. Without a search: newest first.
+    Relevance,
     #[default]
     CreatedAtDesc,
     CreatedAtAsc,
@@ -53,6 +59,7 @@ pub enum ProductSortGql {
 impl From<ProductSortGql> for ProductSort {
     fn from(sort: ProductSortGql) -> Self {
         match sort {
+            ProductSortGql::Relevance => Self::Relevance,
             ProductSortGql::CreatedAtDesc => Self::CreatedAtDesc,
             ProductSortGql::CreatedAtAsc => Self::CreatedAtAsc,
             ProductSortGql::UpdatedAtDesc => Self::UpdatedAtDesc,
@@ -138,7 +145,8 @@ impl CatalogQuery {
         }
     }
 
-    /// Products matching `filter`, `first` (1–100, default 20) at a time after cursor `after`.
+    /// Products matching `filter`, `first` (1–100, default 20) at a time after cursor `after`,
+    /// in `sort` order (default: `RELEVANCE` when searching, else `CREATED_AT_DESC`).
     #[graphql(guard = "permission(Permission::CatalogRead)")]
     async fn products(
         &self,
@@ -153,7 +161,16 @@ impl CatalogQuery {
         let pool = ctx.data::<PgPool>()?;
         let filter: ProductFilter = filter.unwrap_or_default().into();
         let first = i64::from(first.unwrap_or(DEFAULT_PAGE_SIZE));
-        let page = search_products(pool, &filter, sort.unwrap_or_default().into(), first, after.as_deref())
+        let searching = filter.search.as_deref().is_some_and(|s| !s.trim().is_empty());
+        let sort = sort.map_or(
+            if searching {
+                ProductSort::Relevance
+            } else {
+                ProductSort::CreatedAtDesc
+            },
+            ProductSort::from,
+        );
+        let page = search_products(pool, &filter, sort, first, after.as_deref())
             .await
             .map_err(|e| match e {
                 ProductQueryError::PageSize => api_error(ErrorCode::BadUserInput, e.to_string(), Some("first")),
@@ -177,7 +194,7 @@ impl CatalogQuery {
             },
             nodes: edges.iter().map(|e| e.node.clone()).collect(),
             edges,
-            total_count: page.total_count,
+            count: MatchCount::of(filter),
         })
     }
 }
