@@ -402,6 +402,11 @@ impl Application {
         &self.pool
     }
 
+    /// The supplier importer this process runs imports with (benchmarks drive it directly).
+    pub fn importer(&self) -> Arc<Importer> {
+        self.importer.clone()
+    }
+
     /// Serves until `shutdown`, then drains in-flight requests and stops the other roles.
     pub async fn run(self, shutdown: Shutdown) -> anyhow::Result<()> {
         let kafka = self.args.api.kafka.as_ref();

@@ -6,6 +6,7 @@
 //! `broken_every`-th offer, one kind of broken offer, in rotation, whose reason is known.
 
 use super::feed::RejectReason;
+use super::generate_words;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
@@ -260,11 +261,12 @@ fn offer_xml(
     let price_xml = price_text.map(|p| format!("<price>{p}</price>")).unwrap_or_default();
     let id_attr = id.map(|id| format!(" id=\"{id}\"")).unwrap_or_default();
     let group = index / 4;
+    let features = features(spec, index);
     format!(
         "<offer{id_attr} available=\"{}\" group_id=\"{group}\">\n{name}\n<vendor>{}</vendor>\n<vendorCode>{model}-{index}</vendorCode>\n\
          {price_xml}\n<currencyId>RUR</currencyId>\n<categoryId>{}</categoryId>\n\
          <picture>https://img.sever.example.ru/{index}/1.jpg</picture>\n<barcode>{barcode}</barcode>\n\
-         <description><![CDATA[<p>{} <b>{brand}</b> — надёжный помощник дома.</p><ul><li>Цвет: {color}</li><li>Гарантия 1 год</li></ul>]]></description>\n\
+         <description><![CDATA[<p>{} <b>{brand}</b> — надёжный помощник дома.</p><ul><li>Цвет: {color}</li><li>Гарантия 1 год</li></ul><p>Особенности: {features}.</p>]]></description>\n\
          <param name=\"Цвет\">{color}</param>\n<param name=\"Мощность\" unit=\"Вт\">{}</param>\n\
          <dimensions>{}/{}/{}</dimensions>\n<weight>{}.{}</weight>\n<count>{stock}</count>\n</offer>\n",
         stock > 0,
@@ -278,6 +280,17 @@ fn offer_xml(
         weight_grams / 1000,
         (weight_grams % 1000) / 100,
     )
+}
+
+/// Three words of the description drawn by frequency rank (see [`generate_words`]), so a
+/// catalog has common and rare words like a real one; from their own random stream, so the
+/// rest of the offer does not depend on them.
+fn features(spec: &FeedSpec, index: usize) -> String {
+    let mut rng = StdRng::seed_from_u64(spec.seed.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ (index as u64).rotate_left(17));
+    (0..3)
+        .map(|_| generate_words::word(generate_words::zipf_rank(&mut rng)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Writes text as UTF-8, or transcoded to windows-1251.

@@ -15,6 +15,7 @@ pub mod an_msc;
 pub mod feed;
 pub mod generate;
 pub mod generate_csv;
+pub mod generate_words;
 pub mod import;
 mod lax_csv;
 pub mod offer_builder;

@@ -15,5 +15,6 @@ pub use product_count::{EXACT_COUNT_UP_TO, ProductCount, count_products};
 pub use products_projection::ProductsProjection;
 pub use products_query::{
     MAX_PAGE_SIZE, ProductFilter, ProductPage, ProductQueryError, ProductSort, get_product, search_products,
+    search_products_tier_by_tier,
 };
 pub use record::ProductRecord;

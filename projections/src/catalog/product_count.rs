@@ -1,51 +1,53 @@
-//! How many products match a filter, without counting a million rows on every page: counted
-//! exactly up to a bound (a walk that stops there), estimated by the planner above it.
+//! How many products match a filter, without counting a million rows on every page.
+//!
+//! The planner's estimate comes first (planning only, no rows read). When it expects at most
+//! the bound, the matches are counted, up to one past the bound, by the plan the planner picks
+//! for so few rows; when it expects more, the estimate is the answer. So a count costs at most
+//! a bounded read, and a common word over a million products costs a plan, not a scan.
 
-use super::product_filter::{push_filter, push_matches};
+use super::product_filter::{estimate_matches, push_filter, push_matches};
 use super::products_query::ProductFilter;
-use serde_json::Value;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
-/// Up to this many matches, [`count_products`] counts them.
+/// Up to this many matches (as the planner expects them), [`count_products`] counts them.
 pub const EXACT_COUNT_UP_TO: i64 = 10_000;
 
 /// The number of products matching a filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProductCount {
-    /// Exact when `exact`; otherwise the planner's estimate, never below the bound.
+    /// Exact when `exact`; otherwise the planner's estimate, above the bound.
     pub value: i64,
     pub exact: bool,
 }
 
-/// Counts the products matching `filter`: exactly when there are at most `exact_up_to`,
-/// otherwise as estimated from the table's statistics.
+/// Counts the products matching `filter` when the planner expects at most `exact_up_to`
+/// (and there are at most that many); otherwise answers the planner's estimate.
 pub async fn count_products(
     pool: &PgPool,
     filter: &ProductFilter,
     exact_up_to: i64,
 ) -> Result<ProductCount, sqlx::Error> {
-    let matching = |select: &str| {
-        let mut query = QueryBuilder::<Postgres>::new(format!("{select} FROM products p WHERE TRUE"));
-        push_filter(&mut query, filter);
-        if let Some(terms) = filter.search_terms() {
-            push_matches(&mut query, &terms);
-        }
-        query
-    };
-    let mut counted = matching("SELECT count(*) FROM (SELECT 1");
+    let terms = filter.search_terms(pool).await?;
+    let estimate = estimate_matches(pool, filter, terms.as_ref()).await?;
+    if estimate > exact_up_to {
+        return Ok(ProductCount {
+            value: estimate,
+            exact: false,
+        });
+    }
+    let mut counted = QueryBuilder::<Postgres>::new("SELECT count(*) FROM (SELECT 1 FROM products p WHERE TRUE");
+    push_filter(&mut counted, filter);
+    if let Some(terms) = &terms {
+        push_matches(&mut counted, terms);
+    }
     counted.push(" LIMIT ").push_bind(exact_up_to + 1).push(") AS matching");
     let value: i64 = counted.build_query_scalar().persistent(false).fetch_one(pool).await?;
-    if value <= exact_up_to {
-        return Ok(ProductCount { value, exact: true });
-    }
-    let plan: Value = matching("EXPLAIN (FORMAT JSON) SELECT 1")
-        .build_query_scalar()
-        .persistent(false)
-        .fetch_one(pool)
-        .await?;
-    let estimate = plan[0]["Plan"]["Plan Rows"].as_f64().unwrap_or_default() as i64;
-    Ok(ProductCount {
-        value: estimate.max(value),
-        exact: false,
+    Ok(if value <= exact_up_to {
+        ProductCount { value, exact: true }
+    } else {
+        ProductCount {
+            value: estimate.max(value),
+            exact: false,
+        }
     })
 }

@@ -7,10 +7,14 @@
 //! page; a rare one reads its few matches from the GIN index).
 
 use super::products_query::ProductFilter;
-use sqlx::{Postgres, QueryBuilder};
+use sqlx::{PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
 
 /// At most this many words of a search string are used.
 const MAX_SEARCH_WORDS: usize = 16;
+
+/// Most products an exact code (SKU, barcode) is looked up for.
+const MAX_EXACT_HITS: i64 = 100;
 
 /// A search string, read once.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,10 +24,34 @@ pub(super) struct SearchTerms {
     /// Its words, lowercased: letters and digits only, so nothing typed reaches the tsquery
     /// syntax.
     pub words: Vec<String>,
+    /// The products whose SKU (ignoring case) or one of whose barcodes is the whole string.
+    ///
+    /// Looked up first, by their own indexes, and then named by id: the planner cannot
+    /// estimate `barcodes @> ARRAY[…]` for a value that is in no statistics (every barcode is
+    /// unique), assumes 0.5 % of the table, and would walk a million rows in sort order
+    /// looking for the one product; a list of ids it estimates exactly.
+    pub exact: Vec<Uuid>,
 }
 
 impl SearchTerms {
-    pub fn parse(search: &str) -> Option<Self> {
+    /// Reads `search` and looks up its exact matches.
+    pub async fn resolve(pool: &PgPool, search: &str) -> Result<Option<Self>, sqlx::Error> {
+        let Some(mut terms) = Self::parse(search) else {
+            return Ok(None);
+        };
+        terms.exact = sqlx::query_scalar(
+            "SELECT id FROM products WHERE lower(sku) = lower($1)
+             UNION SELECT id FROM products WHERE barcodes @> ARRAY[$1]::text[]
+             LIMIT $2",
+        )
+        .bind(&terms.text)
+        .bind(MAX_EXACT_HITS)
+        .fetch_all(pool)
+        .await?;
+        Ok(Some(terms))
+    }
+
+    fn parse(search: &str) -> Option<Self> {
         let text = search.trim();
         if text.is_empty() {
             return None;
@@ -37,6 +65,7 @@ impl SearchTerms {
         Some(Self {
             text: text.to_owned(),
             words,
+            exact: Vec::new(),
         })
     }
 }
@@ -49,9 +78,10 @@ pub(super) enum Tier {
     ExactCode = 0,
     /// Every word is a whole word of the title, brand, SKU or barcodes.
     TitleWords = 1,
-    /// Every word is there as a word or a word's beginning.
+    /// Every word is there, the last one (being typed) perhaps as a word's beginning.
     TitlePrefixes = 2,
-    /// Every word is somewhere (category and description too), as a word or a beginning.
+    /// Every word is somewhere (category and description too), the last one perhaps as a
+    /// word's beginning.
     Anywhere = 3,
 }
 
@@ -140,6 +170,37 @@ pub(super) fn push_tier(query: &mut QueryBuilder<'_, Postgres>, terms: &SearchTe
     push_exact_code(query, terms);
 }
 
+/// Appends the tier of a matching product as an expression (`0` to `3`, see [`Tier`]).
+pub(super) fn push_tier_of(query: &mut QueryBuilder<'_, Postgres>, terms: &SearchTerms) {
+    query.push("CASE WHEN ");
+    push_exact_code(query, terms);
+    query.push(" THEN 0");
+    if text_tiers(terms) {
+        query.push(" WHEN ");
+        push_words(query, terms, false, "AB");
+        query.push(" THEN 1 WHEN ");
+        push_words(query, terms, true, "AB");
+        query.push(" THEN 2");
+    }
+    query.push(" ELSE 3 END");
+}
+
+/// How many products the planner expects to match `filter` and `terms` (planning only, no
+/// row is read).
+pub(super) async fn estimate_matches(
+    pool: &PgPool,
+    filter: &ProductFilter,
+    terms: Option<&SearchTerms>,
+) -> Result<i64, sqlx::Error> {
+    let mut query = QueryBuilder::<Postgres>::new("EXPLAIN (FORMAT JSON) SELECT 1 FROM products p WHERE TRUE");
+    push_filter(&mut query, filter);
+    if let Some(terms) = terms {
+        push_matches(&mut query, terms);
+    }
+    let plan: serde_json::Value = query.build_query_scalar().persistent(false).fetch_one(pool).await?;
+    Ok(plan[0]["Plan"]["Plan Rows"].as_f64().unwrap_or_default().round() as i64)
+}
+
 /// Whether a search with these terms has text tiers at all (it has words).
 pub(super) fn text_tiers(terms: &SearchTerms) -> bool {
     !terms.words.is_empty()
@@ -147,11 +208,9 @@ pub(super) fn text_tiers(terms: &SearchTerms) -> bool {
 
 fn push_exact_code(query: &mut QueryBuilder<'_, Postgres>, terms: &SearchTerms) {
     query
-        .push("(lower(p.sku) = lower(")
-        .push_bind(terms.text.clone())
-        .push(") OR p.barcodes @> ARRAY[")
-        .push_bind(terms.text.clone())
-        .push("]::text[])");
+        .push("p.id = ANY(")
+        .push_bind(terms.exact.clone())
+        .push("::uuid[])");
 }
 
 fn push_words(query: &mut QueryBuilder<'_, Postgres>, terms: &SearchTerms, prefix: bool, weights: &'static str) {

@@ -6,19 +6,27 @@
 
 use super::ProductRecord;
 use super::cursor::{Cursor, CursorError, KeyKind, SortKey};
-use super::product_filter::{SearchTerms, Tier, push_filter, push_matches, push_tier, text_tiers};
+use super::product_filter::{
+    SearchTerms, Tier, estimate_matches, push_filter, push_matches, push_tier, push_tier_of, text_tiers,
+};
 use super::record::PRODUCT_COLUMNS;
-use sqlx::{PgPool, Postgres, QueryBuilder};
+use sqlx::postgres::PgRow;
+use sqlx::{FromRow, PgPool, Postgres, QueryBuilder, Row};
 use thiserror::Error;
 use uuid::Uuid;
 
 /// Largest page a client may ask for.
 pub const MAX_PAGE_SIZE: i64 = 100;
 
+/// Up to this many expected matches, a search is ranked in one query over all its matches;
+/// above, tier by tier along the creation-time index (see [`ranked_page`]).
+const RANK_AT_ONCE_UP_TO: i64 = 5_000;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProductFilter {
-    /// Words to find in title, brand, description, category, SKU or barcodes (prefixes match,
-    /// Russian and English words are stemmed); an exact SKU or barcode also matches.
+    /// Words to find in title, brand, description, category, SKU or barcodes (Russian and
+    /// English words in any form; the last word also as a word's beginning); an exact SKU or
+    /// barcode also matches, first.
     pub search: Option<String>,
     /// Exact brand, ignoring case.
     pub brand: Option<String>,
@@ -33,8 +41,12 @@ pub struct ProductFilter {
 }
 
 impl ProductFilter {
-    pub(super) fn search_terms(&self) -> Option<SearchTerms> {
-        self.search.as_deref().and_then(SearchTerms::parse)
+    /// The search, read and with its exact matches looked up; `None` without one.
+    pub(super) async fn search_terms(&self, pool: &PgPool) -> Result<Option<SearchTerms>, sqlx::Error> {
+        match self.search.as_deref() {
+            Some(search) => SearchTerms::resolve(pool, search).await,
+            None => Ok(None),
+        }
     }
 }
 
@@ -160,11 +172,39 @@ pub async fn search_products(
     let after = after
         .map(|raw| Cursor::decode(raw, sort.name(), sort.key_kind()))
         .transpose()?;
-    let terms = filter.search_terms();
+    let terms = filter.search_terms(pool).await?;
     let mut rows = match (sort, &terms) {
         (ProductSort::Relevance, Some(terms)) => ranked_page(pool, filter, terms, first + 1, after.as_ref()).await?,
         _ => sorted_page(pool, filter, terms.as_ref(), sort, first + 1, after.as_ref()).await?,
     };
+    let has_next_page = rows.len() as i64 > first;
+    rows.truncate(first as usize);
+    Ok(ProductPage {
+        edges: rows
+            .into_iter()
+            .map(|(cursor, record)| (cursor.encode(), record))
+            .collect(),
+        has_next_page,
+    })
+}
+
+/// [`search_products`] in relevance order with the tier-by-tier strategy whatever the
+/// number of matches, so tests can check that both strategies give the same order.
+#[doc(hidden)]
+pub async fn search_products_tier_by_tier(
+    pool: &PgPool,
+    filter: &ProductFilter,
+    first: i64,
+    after: Option<&str>,
+) -> Result<ProductPage, ProductQueryError> {
+    let sort = ProductSort::Relevance;
+    let after = after
+        .map(|raw| Cursor::decode(raw, sort.name(), sort.key_kind()))
+        .transpose()?;
+    let Some(terms) = filter.search_terms(pool).await? else {
+        return search_products(pool, filter, sort, first, None).await;
+    };
+    let mut rows = ranked_by_tier(pool, filter, &terms, first + 1, after.as_ref()).await?;
     let has_next_page = rows.len() as i64 > first;
     rows.truncate(first as usize);
     Ok(ProductPage {
@@ -209,9 +249,75 @@ async fn sorted_page(
         .collect())
 }
 
-/// Up to `limit` products in relevance order, after `after`: tier by tier (see [`Tier`]),
-/// each tier newest first, so every query is one an index answers in the page's time.
+/// Up to `limit` products in relevance order (see [`Tier`]; newest first within a tier),
+/// after `after`.
+///
+/// Two ways to the same order: a search with few matches (as the planner expects them) reads
+/// them all from the GIN index in one query and ranks them; one with many walks each tier in
+/// creation order, along the index, and stops at the page, so a word in a third of a million
+/// products costs a page, not a third of a million rows.
 async fn ranked_page(
+    pool: &PgPool,
+    filter: &ProductFilter,
+    terms: &SearchTerms,
+    limit: i64,
+    after: Option<&Cursor>,
+) -> Result<Vec<(Cursor, ProductRecord)>, ProductQueryError> {
+    if estimate_matches(pool, filter, Some(terms)).await? <= RANK_AT_ONCE_UP_TO {
+        ranked_at_once(pool, filter, terms, limit, after).await
+    } else {
+        ranked_by_tier(pool, filter, terms, limit, after).await
+    }
+}
+
+/// Ranks every match in one query.
+async fn ranked_at_once(
+    pool: &PgPool,
+    filter: &ProductFilter,
+    terms: &SearchTerms,
+    limit: i64,
+    after: Option<&Cursor>,
+) -> Result<Vec<(Cursor, ProductRecord)>, ProductQueryError> {
+    let mut query = QueryBuilder::<Postgres>::new(format!("SELECT * FROM (SELECT {PRODUCT_COLUMNS}, "));
+    push_tier_of(&mut query, terms);
+    query.push(" AS tier FROM products p WHERE TRUE");
+    push_filter(&mut query, filter);
+    push_matches(&mut query, terms);
+    query.push(") AS p WHERE TRUE");
+    if let Some(cursor) = after
+        && let SortKey::Ranked(tier, at) = &cursor.key
+    {
+        query
+            .push(" AND (p.tier > ")
+            .push_bind(*tier)
+            .push(" OR (p.tier = ")
+            .push_bind(*tier)
+            .push(" AND (p.created_at, p.id) < (")
+            .push_bind(*at)
+            .push(", ")
+            .push_bind(cursor.id)
+            .push(")))");
+    }
+    query.push(" ORDER BY p.tier, p.created_at DESC, p.id DESC LIMIT ");
+    query.push_bind(limit);
+    let rows: Vec<PgRow> = query.build().persistent(false).fetch_all(pool).await?;
+    rows.iter()
+        .map(|row| {
+            let record = ProductRecord::from_row(row)?;
+            let tier: i32 = row.try_get("tier")?;
+            let cursor = Cursor {
+                sort: ProductSort::Relevance.name().to_owned(),
+                key: SortKey::Ranked(i64::from(tier), record.created_at),
+                id: record.id,
+            };
+            Ok((cursor, record))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// Walks the tiers one after the other, each newest first along the creation-time index.
+async fn ranked_by_tier(
     pool: &PgPool,
     filter: &ProductFilter,
     terms: &SearchTerms,

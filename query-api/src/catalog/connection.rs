@@ -63,8 +63,9 @@ impl MatchCount {
 
 #[ComplexObject]
 impl ProductConnection {
-    /// Number of products matching the filter, over all pages: exact up to 10 000 (see
-    /// `totalCountIsExact`), above that the database's estimate (never below 10 001).
+    /// Number of products matching the filter, over all pages. Counted when the database
+    /// expects at most 10 000 matches (`totalCountIsExact: true`), otherwise its estimate from
+    /// the table's statistics (`false`), so a page never costs a count of a million rows.
     /// Computed only when selected.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
         Ok(self.count.get(ctx).await?.value)

@@ -19,7 +19,8 @@ const DEFAULT_PAGE_SIZE: i32 = 20;
 #[derive(Debug, Clone, Default, InputObject)]
 pub struct ProductFilterInput {
     /// Words to find in title, brand, description, category, SKU or barcodes (Russian and
-    /// English, word prefixes match); an exact SKU or barcode matches too.
+    /// English words in any form; the last word also as a word's beginning, as it is being
+    /// typed); an exact SKU or barcode matches too, and comes first.
     pub search: Option<String>,
     /// Exact brand, ignoring case.
     pub brand: Option<String>,

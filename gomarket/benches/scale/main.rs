@@ -1,0 +1,160 @@
+//! GoMarket at a catalog's real size: loading it through the pipeline, and reading it.
+//!
+//!   cargo bench -p gomarket --bench scale                      # 100 000 offers
+//!   cargo bench -p gomarket --bench scale -- --offers 1000000  # on demand
+//!
+//! (`scripts/bench` runs this and the peer comparison.) Needs PostgreSQL like the tests. The
+//! catalog is kept in database `gomarket_bench_<offers>` and loaded again only with
+//! `--reload` (or when missing): loading a million offers takes minutes.
+//!
+//! Prints, in the order of BENCHMARKS.md:
+//! 1. the load: import with every consumer in-process (events committed, read models
+//!    complete, peak RSS), the unchanged re-import, and the limit: `COPY` of the same rows;
+//! 2. catalog reads from `--clients` clients for `--seconds` each: through HTTP and GraphQL,
+//!    and the same SQL alone.
+
+mod load;
+mod queries;
+mod stats;
+
+use clap::Parser;
+use gomarket::app::Application;
+use gomarket_infra::shutdown;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const PASSWORD: &str = "benchmark admin password";
+
+#[derive(Debug, Parser)]
+struct Args {
+    /// Offers in the generated feed (about 2 % are broken and rejected).
+    #[arg(long, env = "GOMARKET_BENCH_OFFERS", default_value_t = 100_000)]
+    offers: usize,
+    /// Load the catalog again even if the database has it.
+    #[arg(long)]
+    reload: bool,
+    /// Seconds each read is measured for.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 8)]
+    clients: usize,
+    /// Only the reads whose name contains this.
+    #[arg(long)]
+    only: Option<String>,
+    /// Load (or reuse) the catalog, measure no reads.
+    #[arg(long)]
+    no_reads: bool,
+    /// Ignored (cargo bench passes it).
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+fn database_url(admin_url: &str, name: &str) -> String {
+    let (server, _) = admin_url.rsplit_once('/').expect("a database URL names a database");
+    format!("{server}/{name}")
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    let admin_url = gomarket_testkit::admin_url();
+    let name = format!("gomarket_bench_{}", args.offers);
+    let url = database_url(&admin_url, &name);
+
+    if args.reload || !load::loaded(&url, args.offers).await {
+        let report = load::load(&admin_url, &url, &name, args.offers, PASSWORD).await;
+        println!("## Load: {} offers, {} products created", report.offers, report.created);
+        println!("| measurement | result |\n|---|---|");
+        println!(
+            "| cold import, events committed | {:.1} s ({:.0} products/s) |",
+            report.committed.as_secs_f64(),
+            report.created as f64 / report.committed.as_secs_f64()
+        );
+        println!(
+            "| consumers behind when the import committed | {} events |",
+            report.behind_at_commit
+        );
+        println!(
+            "| cold import until every read model is complete | {:.1} s ({:.2}× the commit) |",
+            report.complete.as_secs_f64(),
+            report.complete.as_secs_f64() / report.committed.as_secs_f64()
+        );
+        println!(
+            "| `COPY` of the same {} rows into the products table (the limit) | {:.1} s |",
+            report.copied_rows,
+            report.copy.as_secs_f64()
+        );
+        println!(
+            "| import end to end ÷ `COPY` | **{:.2}** |",
+            report.complete.as_secs_f64() / report.copy.as_secs_f64()
+        );
+        println!(
+            "| unchanged re-import | {:.1} s, {} events |",
+            report.reimport.as_secs_f64(),
+            report.reimport_events
+        );
+        println!("| peak RSS of the process | {:.0} MiB |", report.peak_rss_mib);
+    }
+    if args.no_reads {
+        return;
+    }
+
+    let app = Application::build(&url, 20, &load::serve_args(PASSWORD)).await.unwrap();
+    let pool = app.pool().clone();
+    let endpoint = format!("http://{}/graphql", app.local_addr());
+    let (stop, signal) = shutdown::channel();
+    let server = tokio::spawn(app.run(signal));
+    let products: i64 = sqlx::query_scalar("SELECT count(*) FROM products")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let cases = queries::cases(&pool, products).await;
+    let seconds = Duration::from_secs(args.seconds);
+    println!(
+        "\n## Reads: {products} products, {} clients, {} s each\n",
+        args.clients, args.seconds
+    );
+    println!(
+        "| query | API p50 | API p99 | SQL alone p50 | SQL alone p99 | API ÷ SQL (p99) |\n|---|---|---|---|---|---|"
+    );
+    for case in cases
+        .iter()
+        .filter(|c| args.only.as_deref().is_none_or(|only| c.name.contains(only)))
+    {
+        let token = login(&endpoint).await;
+        let api = queries::through_api(&endpoint, &token, case, args.clients, seconds).await;
+        let sql = queries::sql_alone(&pool, case, args.clients, seconds).await;
+        println!(
+            "| {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.2} |",
+            case.name,
+            api.quantile_ms(0.5),
+            api.quantile_ms(0.99),
+            sql.quantile_ms(0.5),
+            sql.quantile_ms(0.99),
+            api.quantile_ms(0.99) / sql.quantile_ms(0.99)
+        );
+        eprintln!("  {}: API {} | SQL {}", case.name, api.summary(), sql.summary());
+    }
+    stop.trigger();
+    server.await.unwrap().unwrap();
+}
+
+async fn login(endpoint: &str) -> String {
+    let body: Value = reqwest::Client::new()
+        .post(endpoint)
+        .json(&json!({
+            "query": "mutation($p: String!) { login(email: \"admin\", password: $p) { accessToken } }",
+            "variables": { "p": PASSWORD },
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["data"]["login"]["accessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("login failed: {body}"))
+        .to_owned()
+}
