@@ -18,7 +18,7 @@ const LATIN: [&str; 16] = [
 
 /// The word of frequency rank `rank` (0: the most frequent).
 pub fn word(rank: usize) -> String {
-    let syllables = if rank % 2 == 0 { &CYRILLIC } else { &LATIN };
+    let syllables = if rank.is_multiple_of(2) { &CYRILLIC } else { &LATIN };
     let mut digits = rank % VOCABULARY;
     let mut word = String::new();
     for _ in 0..4 {
