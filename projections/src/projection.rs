@@ -1,7 +1,7 @@
 //! Feeding a projection from the event feed.
 
 use crate::{ProjectionError, checkpoint, failures};
-use gomarket_infra::event_store::{EventFeed, FeedPosition, StoredEvent};
+use gomarket_infra::event_store::{EventFeed, FeedBatch, FeedPosition, StoredEvent};
 use gomarket_infra::shutdown::Shutdown;
 use gomarket_infra::telemetry::Metrics;
 use sqlx::PgConnection;
@@ -61,7 +61,7 @@ pub trait Projection: Send + Sync + 'static {
 }
 
 /// How many events one transaction applies.
-pub(crate) const BATCH_SIZE: i64 = 500;
+pub(crate) const BATCH_SIZE: i64 = 1_000;
 /// Longest idle wait between feed reads when no notification arrives.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -91,34 +91,46 @@ impl<P: Projection> ProjectionRunner<P> {
     /// one, so a poisonous event is retried and then set aside (dead-lettered) while the
     /// others go through.
     pub async fn step(&self) -> Result<usize, ProjectionError> {
-        let name = self.projection.name();
-        let pool = self.feed.pool();
-        let after = checkpoint::load(pool, name).await?;
-        let batch = self
+        let after = checkpoint::load(self.feed.pool(), self.projection.name()).await?;
+        let batch = self.read(after).await?;
+        Ok(if self.apply(&batch, after).await? {
+            batch.read
+        } else {
+            0
+        })
+    }
+
+    async fn read(&self, after: FeedPosition) -> Result<FeedBatch, ProjectionError> {
+        Ok(self
             .feed
             .read_batch(after, BATCH_SIZE, self.projection.aggregate_types())
-            .await?;
+            .await?)
+    }
+
+    /// Applies a batch read after `after`; `false` when there was nothing to apply or another
+    /// runner had already moved the checkpoint.
+    async fn apply(&self, batch: &FeedBatch, after: FeedPosition) -> Result<bool, ProjectionError> {
         let Some(end) = batch.end else {
-            return Ok(0);
+            return Ok(false);
         };
+        let name = self.projection.name();
         match self.apply_batch(&batch.events, after, end).await {
-            Ok(true) => Ok(batch.read),
-            Ok(false) => Ok(0),
+            Ok(applied) => Ok(applied),
             Err(error) => {
                 tracing::warn!(projection = name, %error, "batch failed; applying its events one by one");
                 let mut expected = after;
                 for event in &batch.events {
                     let bookkeeping = Bookkeeping::Checkpoint { expected };
                     match apply_isolated(&self.projection, &self.feed, event, bookkeeping).await? {
-                        Outcome::Superseded => return Ok(0),
+                        Outcome::Superseded => return Ok(false),
                         Outcome::Applied | Outcome::DeadLettered => expected = event.feed_position,
                     }
                 }
                 if expected != end && !self.apply_batch(&[], expected, end).await? {
-                    return Ok(0);
+                    return Ok(false);
                 }
                 self.metrics.record_applied(name, batch.events.len() as u64);
-                Ok(batch.read)
+                Ok(true)
             }
         }
     }
@@ -148,17 +160,39 @@ impl<P: Projection> ProjectionRunner<P> {
 
     /// Applies batches until the feed has nothing more to give.
     pub async fn catch_up(&self) -> Result<usize, ProjectionError> {
-        self.catch_up_while(|| true).await
+        self.catch_up_while(|| true, |_| {}).await
     }
 
     /// Applies batches until the feed has nothing more to give or `keep_going` says no (a
     /// projector far behind stops between two batches on shutdown, its checkpoint committed).
-    async fn catch_up_while(&self, keep_going: impl Fn() -> bool) -> Result<usize, ProjectionError> {
+    ///
+    /// The next batch is read while the current one is applied: reading and decoding events
+    /// and writing the read model overlap, on the database's cores and on ours. (The read may
+    /// return fewer events than it could, while the applying transaction holds the feed's
+    /// horizon back; it never skips one.)
+    /// `on_batch` hears how many events each batch consumed.
+    pub async fn catch_up_while(
+        &self,
+        keep_going: impl Fn() -> bool,
+        mut on_batch: impl FnMut(usize),
+    ) -> Result<usize, ProjectionError> {
         let mut total = 0;
+        let mut after = checkpoint::load(self.feed.pool(), self.projection.name()).await?;
+        let mut batch = self.read(after).await?;
         while keep_going() {
-            match self.step().await? {
-                0 => break,
-                applied => total += applied,
+            let Some(end) = batch.end else {
+                break;
+            };
+            let (applied, next) = tokio::join!(self.apply(&batch, after), self.read(end));
+            if applied? {
+                total += batch.read;
+                on_batch(batch.read);
+                after = end;
+                batch = next?;
+            } else {
+                // Another runner moved the checkpoint: continue from where it is.
+                after = checkpoint::load(self.feed.pool(), self.projection.name()).await?;
+                batch = self.read(after).await?;
             }
         }
         Ok(total)
@@ -179,7 +213,7 @@ impl<P: Projection> ProjectionRunner<P> {
                     .map_err(|e| tracing::warn!(projection = name, error = %e, "cannot listen for events; polling"))
                     .ok();
             }
-            match self.catch_up_while(|| !shutdown.is_triggered()).await {
+            match self.catch_up_while(|| !shutdown.is_triggered(), |_| {}).await {
                 Ok(_) => {
                     backoff = Duration::from_millis(100);
                     self.update_lag().await;

@@ -43,18 +43,18 @@ pub async fn rebuild<P: Projection + Clone>(
     let total_at_start = feed.lag_after(FeedPosition::START).await?.events as u64;
     let runner = ProjectionRunner::new(shadow.clone(), feed.clone(), metrics.clone());
     let mut applied = 0u64;
-    loop {
-        match runner.step().await? {
-            0 => break,
-            n => {
+    runner
+        .catch_up_while(
+            || true,
+            |n| {
                 applied += n as u64;
                 on_progress(RebuildProgress {
                     applied,
                     total_at_start,
                 });
-            }
-        }
-    }
+            },
+        )
+        .await?;
 
     // The swap: holding the live checkpoint's row lock pauses the live projector; what arrived
     // since the catch-up is applied to the shadow tables inside the same transaction.

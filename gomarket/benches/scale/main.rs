@@ -16,6 +16,7 @@
 mod load;
 mod queries;
 mod stats;
+mod writes;
 
 use clap::Parser;
 use gomarket::app::Application;
@@ -45,6 +46,9 @@ struct Args {
     /// Load (or reuse) the catalog, measure no reads.
     #[arg(long)]
     no_reads: bool,
+    /// Measure no writes (they add products to the catalog).
+    #[arg(long)]
+    no_writes: bool,
     /// Ignored (cargo bench passes it).
     #[arg(long, hide = true)]
     bench: bool,
@@ -96,9 +100,6 @@ async fn main() {
         );
         println!("| peak RSS of the process | {:.0} MiB |", report.peak_rss_mib);
     }
-    if args.no_reads {
-        return;
-    }
 
     let app = Application::build(&url, 20, &load::serve_args(PASSWORD)).await.unwrap();
     let pool = app.pool().clone();
@@ -109,8 +110,51 @@ async fn main() {
         .fetch_one(&pool)
         .await
         .unwrap();
-    let cases = queries::cases(&pool, products).await;
     let seconds = Duration::from_secs(args.seconds);
+    if !args.no_reads {
+        reads(&args, &pool, &endpoint, products, seconds).await;
+    }
+    if !args.no_writes {
+        measure_writes(&args, &pool, &url, &endpoint, seconds).await;
+    }
+    stop.trigger();
+    server.await.unwrap().unwrap();
+}
+
+async fn measure_writes(args: &Args, pool: &sqlx::PgPool, url: &str, endpoint: &str, seconds: Duration) {
+    let token = login(endpoint).await;
+    let raw = writes::raw_insert_pace(pool, url, args.clients, seconds).await;
+    let (created, ids) = writes::creates(endpoint, &token, args.clients, seconds).await;
+    let repriced = writes::reprices(endpoint, &token, &ids, args.clients, seconds).await;
+    println!("\n## Writes: {} clients, {} s each\n", args.clients, args.seconds);
+    println!("| measurement | per second | p50 | p99 | ÷ raw insert pace |\n|---|---|---|---|---|");
+    println!("| raw single-row inserts into a copy of `events` (pgbench) | {raw:.0} | | | 1.00 |");
+    for (name, run) in [
+        ("`createProduct` over HTTP", &created),
+        ("`changeProductPrice` over HTTP", &repriced),
+    ] {
+        println!(
+            "| {name} | {:.0} | {:.1} ms | {:.1} ms | **{:.2}** |",
+            run.per_second,
+            run.latencies.quantile_ms(0.5),
+            run.latencies.quantile_ms(0.99),
+            run.per_second / raw
+        );
+    }
+    println!("\n| steady rate | achieved | lag p50 | lag p99 | lag max |\n|---|---|---|---|---|");
+    for rate in [200, 500] {
+        let (achieved, lag) = writes::lag_at(pool, endpoint, &token, rate, Duration::from_secs(10)).await;
+        println!(
+            "| {rate} creates/s, 10 s | {achieved:.0}/s | {:.1} ms | **{:.1} ms** | {:.1} ms |",
+            lag.quantile_ms(0.5),
+            lag.quantile_ms(0.99),
+            lag.quantile_ms(1.0)
+        );
+    }
+}
+
+async fn reads(args: &Args, pool: &sqlx::PgPool, endpoint: &str, products: i64, seconds: Duration) {
+    let cases = queries::cases(pool, products).await;
     println!(
         "\n## Reads: {products} products, {} clients, {} s each\n",
         args.clients, args.seconds
@@ -122,9 +166,9 @@ async fn main() {
         .iter()
         .filter(|c| args.only.as_deref().is_none_or(|only| c.name.contains(only)))
     {
-        let token = login(&endpoint).await;
-        let api = queries::through_api(&endpoint, &token, case, args.clients, seconds).await;
-        let sql = queries::sql_alone(&pool, case, args.clients, seconds).await;
+        let token = login(endpoint).await;
+        let api = queries::through_api(endpoint, &token, case, args.clients, seconds).await;
+        let sql = queries::sql_alone(pool, case, args.clients, seconds).await;
         println!(
             "| {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.2} |",
             case.name,
@@ -136,8 +180,6 @@ async fn main() {
         );
         eprintln!("  {}: API {} | SQL {}", case.name, api.summary(), sql.summary());
     }
-    stop.trigger();
-    server.await.unwrap().unwrap();
 }
 
 async fn login(endpoint: &str) -> String {

@@ -5,7 +5,7 @@
 use crate::stats::Latencies;
 use gomarket_infra::suppliers::generate_words::word;
 use gomarket_projections::catalog::{
-    EXACT_COUNT_UP_TO, ProductFilter, ProductSort, count_products, get_product, search_products,
+    EXACT_COUNT_UP_TO, ProductFilter, ProductQuery, ProductSort, get_product, search_products,
 };
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -131,11 +131,18 @@ pub async fn cases(pool: &PgPool, products: i64) -> Vec<Case> {
             Some(ProductSort::PriceAsc),
         ),
         Case::list(
-            "filter brand + category + in stock, sort TITLE_ASC",
+            "filter brand + in stock, sort PRICE_DESC",
             ProductFilter {
                 brand: Some("Polaris".into()),
-                category: Some("Бытовая техника/Кухня".into()),
                 in_stock: Some(true),
+                ..ProductFilter::default()
+            },
+            Some(ProductSort::PriceDesc),
+        ),
+        Case::list(
+            "filter category, sort TITLE_ASC",
+            ProductFilter {
+                category: Some("Бытовая техника/Кухня".into()),
                 ..ProductFilter::default()
             },
             Some(ProductSort::TitleAsc),
@@ -224,10 +231,12 @@ pub async fn sql_alone(pool: &PgPool, case: &Case, clients: usize, duration: Dur
                         get_product(&pool, id).await.unwrap().expect("the product exists");
                     }
                     None => {
-                        search_products(&pool, &case.filter, case.effective_sort(), 20, case.after.as_deref())
+                        let query = ProductQuery::new(case.filter.clone());
+                        query
+                            .page(&pool, case.effective_sort(), 20, case.after.as_deref())
                             .await
                             .unwrap();
-                        count_products(&pool, &case.filter, EXACT_COUNT_UP_TO).await.unwrap();
+                        query.count(&pool, EXACT_COUNT_UP_TO).await.unwrap();
                     }
                 }
                 samples.push(started.elapsed());

@@ -5,8 +5,8 @@
 //! for so few rows; when it expects more, the estimate is the answer. So a count costs at most
 //! a bounded read, and a common word over a million products costs a plan, not a scan.
 
-use super::product_filter::{estimate_matches, push_filter, push_matches};
-use super::products_query::ProductFilter;
+use super::product_filter::{push_filter, push_matches};
+use super::products_query::{ProductFilter, ProductQuery};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 /// Up to this many matches (as the planner expects them), [`count_products`] counts them.
@@ -27,27 +27,33 @@ pub async fn count_products(
     filter: &ProductFilter,
     exact_up_to: i64,
 ) -> Result<ProductCount, sqlx::Error> {
-    let terms = filter.search_terms(pool).await?;
-    let estimate = estimate_matches(pool, filter, terms.as_ref()).await?;
-    if estimate > exact_up_to {
-        return Ok(ProductCount {
-            value: estimate,
-            exact: false,
-        });
-    }
-    let mut counted = QueryBuilder::<Postgres>::new("SELECT count(*) FROM (SELECT 1 FROM products p WHERE TRUE");
-    push_filter(&mut counted, filter);
-    if let Some(terms) = &terms {
-        push_matches(&mut counted, terms);
-    }
-    counted.push(" LIMIT ").push_bind(exact_up_to + 1).push(") AS matching");
-    let value: i64 = counted.build_query_scalar().persistent(false).fetch_one(pool).await?;
-    Ok(if value <= exact_up_to {
-        ProductCount { value, exact: true }
-    } else {
-        ProductCount {
-            value: estimate.max(value),
-            exact: false,
+    ProductQuery::new(filter.clone()).count(pool, exact_up_to).await
+}
+
+impl ProductQuery {
+    /// See [`count_products`].
+    pub async fn count(&self, pool: &PgPool, exact_up_to: i64) -> Result<ProductCount, sqlx::Error> {
+        let estimate = self.estimate(pool).await?;
+        if estimate > exact_up_to {
+            return Ok(ProductCount {
+                value: estimate,
+                exact: false,
+            });
         }
-    })
+        let mut counted = QueryBuilder::<Postgres>::new("SELECT count(*) FROM (SELECT 1 FROM products p WHERE TRUE");
+        push_filter(&mut counted, self.filter());
+        if let Some(terms) = self.terms(pool).await? {
+            push_matches(&mut counted, terms);
+        }
+        counted.push(" LIMIT ").push_bind(exact_up_to + 1).push(") AS matching");
+        let value: i64 = counted.build_query_scalar().persistent(false).fetch_one(pool).await?;
+        Ok(if value <= exact_up_to {
+            ProductCount { value, exact: true }
+        } else {
+            ProductCount {
+                value: estimate.max(value),
+                exact: false,
+            }
+        })
+    }
 }

@@ -13,6 +13,7 @@ use super::record::PRODUCT_COLUMNS;
 use sqlx::postgres::PgRow;
 use sqlx::{FromRow, PgPool, Postgres, QueryBuilder, Row};
 use thiserror::Error;
+use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 /// Largest page a client may ask for.
@@ -166,26 +167,84 @@ pub async fn search_products(
     first: i64,
     after: Option<&str>,
 ) -> Result<ProductPage, ProductQueryError> {
-    if !(1..=MAX_PAGE_SIZE).contains(&first) {
-        return Err(ProductQueryError::PageSize);
+    ProductQuery::new(filter.clone()).page(pool, sort, first, after).await
+}
+
+/// A filter asked of the catalog, remembering what it learned on the way (the search's exact
+/// matches, the planner's estimate), so a page and its count look them up once.
+#[derive(Debug)]
+pub struct ProductQuery {
+    filter: ProductFilter,
+    terms: OnceCell<Option<SearchTerms>>,
+    estimate: OnceCell<i64>,
+}
+
+impl ProductQuery {
+    pub fn new(filter: ProductFilter) -> Self {
+        Self {
+            filter,
+            terms: OnceCell::new(),
+            estimate: OnceCell::new(),
+        }
     }
-    let after = after
-        .map(|raw| Cursor::decode(raw, sort.name(), sort.key_kind()))
-        .transpose()?;
-    let terms = filter.search_terms(pool).await?;
-    let mut rows = match (sort, &terms) {
-        (ProductSort::Relevance, Some(terms)) => ranked_page(pool, filter, terms, first + 1, after.as_ref()).await?,
-        _ => sorted_page(pool, filter, terms.as_ref(), sort, first + 1, after.as_ref()).await?,
-    };
+
+    pub fn filter(&self) -> &ProductFilter {
+        &self.filter
+    }
+
+    pub(super) async fn terms(&self, pool: &PgPool) -> Result<Option<&SearchTerms>, sqlx::Error> {
+        let terms = self.terms.get_or_try_init(|| self.filter.search_terms(pool)).await?;
+        Ok(terms.as_ref())
+    }
+
+    /// How many products the planner expects to match.
+    pub(super) async fn estimate(&self, pool: &PgPool) -> Result<i64, sqlx::Error> {
+        let terms = self.terms(pool).await?;
+        self.estimate
+            .get_or_try_init(|| estimate_matches(pool, &self.filter, terms))
+            .await
+            .copied()
+    }
+
+    /// A page in `sort` order, starting after the `after` cursor.
+    pub async fn page(
+        &self,
+        pool: &PgPool,
+        sort: ProductSort,
+        first: i64,
+        after: Option<&str>,
+    ) -> Result<ProductPage, ProductQueryError> {
+        if !(1..=MAX_PAGE_SIZE).contains(&first) {
+            return Err(ProductQueryError::PageSize);
+        }
+        let after = after
+            .map(|raw| Cursor::decode(raw, sort.name(), sort.key_kind()))
+            .transpose()?;
+        let terms = self.terms(pool).await?;
+        let mut rows = match (sort, terms) {
+            (ProductSort::Relevance, Some(terms)) => {
+                if self.estimate(pool).await? <= RANK_AT_ONCE_UP_TO {
+                    ranked_at_once(pool, &self.filter, terms, first + 1, after.as_ref()).await?
+                } else {
+                    ranked_by_tier(pool, &self.filter, terms, first + 1, after.as_ref()).await?
+                }
+            }
+            _ => sorted_page(pool, &self.filter, terms, sort, first + 1, after.as_ref()).await?,
+        };
+        Ok(into_page(&mut rows, first))
+    }
+}
+
+fn into_page(rows: &mut Vec<(Cursor, ProductRecord)>, first: i64) -> ProductPage {
     let has_next_page = rows.len() as i64 > first;
     rows.truncate(first as usize);
-    Ok(ProductPage {
+    ProductPage {
         edges: rows
-            .into_iter()
+            .drain(..)
             .map(|(cursor, record)| (cursor.encode(), record))
             .collect(),
         has_next_page,
-    })
+    }
 }
 
 /// [`search_products`] in relevance order with the tier-by-tier strategy whatever the
@@ -249,28 +308,12 @@ async fn sorted_page(
         .collect())
 }
 
-/// Up to `limit` products in relevance order (see [`Tier`]; newest first within a tier),
-/// after `after`.
+/// Ranks every match in one query, for a search with few matches (as the planner expects
+/// them): they are read from the GIN index and ranked together.
 ///
-/// Two ways to the same order: a search with few matches (as the planner expects them) reads
-/// them all from the GIN index in one query and ranks them; one with many walks each tier in
-/// creation order, along the index, and stops at the page, so a word in a third of a million
-/// products costs a page, not a third of a million rows.
-async fn ranked_page(
-    pool: &PgPool,
-    filter: &ProductFilter,
-    terms: &SearchTerms,
-    limit: i64,
-    after: Option<&Cursor>,
-) -> Result<Vec<(Cursor, ProductRecord)>, ProductQueryError> {
-    if estimate_matches(pool, filter, Some(terms)).await? <= RANK_AT_ONCE_UP_TO {
-        ranked_at_once(pool, filter, terms, limit, after).await
-    } else {
-        ranked_by_tier(pool, filter, terms, limit, after).await
-    }
-}
-
-/// Ranks every match in one query.
+/// A search with many walks tier by tier instead ([`ranked_by_tier`]) and stops at the page,
+/// so a word in a third of a million products costs a page, not a third of a million rows.
+/// Both give the same order, so a cursor of one continues in the other.
 async fn ranked_at_once(
     pool: &PgPool,
     filter: &ProductFilter,

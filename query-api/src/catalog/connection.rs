@@ -2,7 +2,7 @@ use super::Product;
 use crate::context::request_context;
 use crate::error::internal_error;
 use async_graphql::{ComplexObject, Context, Result, SimpleObject};
-use gomarket_projections::catalog::{EXACT_COUNT_UP_TO, ProductCount, ProductFilter, count_products};
+use gomarket_projections::catalog::{EXACT_COUNT_UP_TO, ProductCount, ProductQuery};
 use sqlx::PgPool;
 use std::sync::Arc;
 use tokio::sync::OnceCell;
@@ -39,14 +39,15 @@ pub struct ProductConnection {
 /// of `totalCount` and `totalCountIsExact` asks first).
 #[derive(Debug, Clone)]
 pub struct MatchCount {
-    filter: Arc<ProductFilter>,
+    /// The page's query: what it looked up (exact codes, the planner's estimate) is reused.
+    query: Arc<ProductQuery>,
     counted: Arc<OnceCell<ProductCount>>,
 }
 
 impl MatchCount {
-    pub fn of(filter: ProductFilter) -> Self {
+    pub fn of(query: Arc<ProductQuery>) -> Self {
         Self {
-            filter: Arc::new(filter),
+            query,
             counted: Arc::default(),
         }
     }
@@ -54,7 +55,7 @@ impl MatchCount {
     async fn get(&self, ctx: &Context<'_>) -> Result<ProductCount> {
         let pool = ctx.data::<PgPool>()?;
         self.counted
-            .get_or_try_init(|| count_products(pool, &self.filter, EXACT_COUNT_UP_TO))
+            .get_or_try_init(|| self.query.count(pool, EXACT_COUNT_UP_TO))
             .await
             .copied()
             .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))

@@ -7,7 +7,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use gomarket_domain::identity::Permission;
 use gomarket_infra::event_store::ConsistencyToken;
 use gomarket_projections::catalog::{
-    ProductFilter, ProductQueryError, ProductSort, ProductsProjection, get_product, search_products,
+    ProductFilter, ProductQuery, ProductQueryError, ProductSort, ProductsProjection, get_product,
 };
 use gomarket_projections::consistency::{ConsistencyError, wait_for};
 use sqlx::PgPool;
@@ -171,7 +171,9 @@ impl CatalogQuery {
             },
             ProductSort::from,
         );
-        let page = search_products(pool, &filter, sort, first, after.as_deref())
+        let query = std::sync::Arc::new(ProductQuery::new(filter));
+        let page = query
+            .page(pool, sort, first, after.as_deref())
             .await
             .map_err(|e| match e {
                 ProductQueryError::PageSize => api_error(ErrorCode::BadUserInput, e.to_string(), Some("first")),
@@ -195,7 +197,7 @@ impl CatalogQuery {
             },
             nodes: edges.iter().map(|e| e.node.clone()).collect(),
             edges,
-            count: MatchCount::of(filter),
+            count: MatchCount::of(query),
         })
     }
 }
