@@ -64,6 +64,11 @@ pub trait Projection: Send + Sync + 'static {
 pub(crate) const BATCH_SIZE: i64 = 1_000;
 /// Longest idle wait between feed reads when no notification arrives.
 const IDLE_POLL: Duration = Duration::from_secs(1);
+/// Wait between feed reads while recorded events are not yet readable.
+const BEHIND_POLL: Duration = Duration::from_millis(10);
+/// Pause after a notification when the last catch-up applied something: under a thousand
+/// writes a second each catch-up then takes ten of them, not one.
+const GATHER: Duration = Duration::from_millis(10);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// Runs one projection: reads the feed after its checkpoint, applies a batch and the new
@@ -114,6 +119,9 @@ impl<P: Projection> ProjectionRunner<P> {
             return Ok(false);
         };
         let name = self.projection.name();
+        if batch.events.is_empty() && after != FeedPosition::START {
+            return Ok(checkpoint::advance(self.feed.pool(), name, after, end).await?);
+        }
         match self.apply_batch(&batch.events, after, end).await {
             Ok(applied) => Ok(applied),
             Err(error) => {
@@ -174,10 +182,22 @@ impl<P: Projection> ProjectionRunner<P> {
     pub async fn catch_up_while(
         &self,
         keep_going: impl Fn() -> bool,
-        mut on_batch: impl FnMut(usize),
+        on_batch: impl FnMut(usize),
     ) -> Result<usize, ProjectionError> {
+        let start = checkpoint::load(self.feed.pool(), self.projection.name()).await?;
+        Ok(self.catch_up_from(start, keep_going, on_batch).await?.0)
+    }
+
+    /// [`Self::catch_up_while`] from a checkpoint the caller knows; returns the events
+    /// consumed and the checkpoint reached.
+    async fn catch_up_from(
+        &self,
+        start: FeedPosition,
+        keep_going: impl Fn() -> bool,
+        mut on_batch: impl FnMut(usize),
+    ) -> Result<(usize, FeedPosition), ProjectionError> {
         let mut total = 0;
-        let mut after = checkpoint::load(self.feed.pool(), self.projection.name()).await?;
+        let mut after = start;
         let mut batch = self.read(after).await?;
         while keep_going() {
             let Some(end) = batch.end else {
@@ -195,7 +215,7 @@ impl<P: Projection> ProjectionRunner<P> {
                 batch = self.read(after).await?;
             }
         }
-        Ok(total)
+        Ok((total, after))
     }
 
     /// Runs until `shutdown`, waking on new events, retrying failures with bounded backoff.
@@ -204,6 +224,8 @@ impl<P: Projection> ProjectionRunner<P> {
         tracing::info!(projection = name, "projection started");
         let mut backoff = Duration::from_millis(100);
         let mut listener = None;
+        // Where this runner has got, between wakes (read from the database after a failure).
+        let mut position = None;
         while !shutdown.is_triggered() {
             if listener.is_none() {
                 listener = self
@@ -213,26 +235,44 @@ impl<P: Projection> ProjectionRunner<P> {
                     .map_err(|e| tracing::warn!(projection = name, error = %e, "cannot listen for events; polling"))
                     .ok();
             }
-            match self.catch_up_while(|| !shutdown.is_triggered(), |_| {}).await {
-                Ok(_) => {
+            let caught_up = async {
+                let start = match position {
+                    Some(known) => known,
+                    None => checkpoint::load(self.feed.pool(), name).await?,
+                };
+                self.catch_up_from(start, || !shutdown.is_triggered(), |_| {}).await
+            };
+            match caught_up.await {
+                Ok((applied, reached)) => {
+                    position = Some(reached);
                     backoff = Duration::from_millis(100);
-                    self.update_lag().await;
+                    // Events recorded but not yet readable (an older transaction is still
+                    // open) send no further notification when they become readable: look
+                    // again soon rather than at the next idle poll.
+                    let behind = self.update_lag(reached).await > 0;
+                    let wait_at_most = if behind { BEHIND_POLL } else { IDLE_POLL };
                     let wait = async {
                         match listener.as_mut() {
                             Some(l) => {
-                                if l.wait(IDLE_POLL).await.is_err() {
+                                if l.wait(wait_at_most).await.is_err() {
                                     listener = None;
                                 }
                             }
-                            None => tokio::time::sleep(IDLE_POLL).await,
+                            None => tokio::time::sleep(wait_at_most).await,
                         }
                     };
                     tokio::select! {
                         _ = wait => {}
                         _ = shutdown.triggered() => {}
                     }
+                    if applied > 0 {
+                        // Busy: let a few more commits arrive, so a thousand writes a second
+                        // are not a thousand catch-ups a second.
+                        tokio::time::sleep(GATHER).await;
+                    }
                 }
                 Err(error) => {
+                    position = None;
                     tracing::error!(projection = name, %error, retry_in = ?backoff, "projection failed; retrying");
                     tokio::select! {
                         _ = tokio::time::sleep(backoff) => {}
@@ -245,11 +285,22 @@ impl<P: Projection> ProjectionRunner<P> {
         tracing::info!(projection = name, "projection stopped");
     }
 
-    async fn update_lag(&self) {
+    /// Measures and exports the lag behind `position`; returns the events behind (0 when it
+    /// cannot tell).
+    async fn update_lag(&self, position: FeedPosition) -> i64 {
         let name = self.projection.name();
-        match measure_lag(&self.feed, name).await {
-            Ok(lag) => self.metrics.set_projection_lag(name, lag.events, lag.seconds),
-            Err(error) => tracing::warn!(projection = name, %error, "cannot measure projection lag"),
+        match self.feed.lag_after(position).await {
+            Ok(lag) => {
+                let seconds = lag
+                    .oldest
+                    .map_or(0.0, |at| (chrono::Utc::now() - at).as_seconds_f64().max(0.0));
+                self.metrics.set_projection_lag(name, lag.events, seconds);
+                lag.events
+            }
+            Err(error) => {
+                tracing::warn!(projection = name, %error, "cannot measure projection lag");
+                0
+            }
         }
     }
 }

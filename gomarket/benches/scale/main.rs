@@ -123,8 +123,9 @@ async fn main() {
 
 async fn measure_writes(args: &Args, pool: &sqlx::PgPool, url: &str, endpoint: &str, seconds: Duration) {
     let token = login(endpoint).await;
-    let raw = writes::raw_insert_pace(pool, url, args.clients, seconds).await;
     let (created, ids) = writes::creates(endpoint, &token, args.clients, seconds).await;
+    // After the creates: the raw inserts write the same events' payloads.
+    let raw = writes::raw_insert_pace(pool, url, args.clients, seconds).await;
     let repriced = writes::reprices(endpoint, &token, &ids, args.clients, seconds).await;
     println!("\n## Writes: {} clients, {} s each\n", args.clients, args.seconds);
     println!("| measurement | per second | p50 | p99 | ÷ raw insert pace |\n|---|---|---|---|---|");

@@ -136,11 +136,12 @@ pub async fn reprices(url: &str, token: &str, ids: &[String], clients: usize, du
 /// Single-row inserts into a copy of the events table (indexes included), one per
 /// transaction, by `pgbench` from `clients` clients: the store's raw pace on this machine.
 pub async fn raw_insert_pace(pool: &PgPool, database_url: &str, clients: usize, duration: Duration) -> f64 {
-    let payload: String =
-        sqlx::query_scalar("SELECT payload::text FROM events WHERE event_type = 'ProductCreated' LIMIT 1")
-            .fetch_one(pool)
-            .await
-            .unwrap();
+    let payload: String = sqlx::query_scalar(
+        "SELECT payload::text FROM events WHERE event_type = 'ProductCreated' ORDER BY position DESC LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
     pool.execute("DROP TABLE IF EXISTS events_raw_pace").await.unwrap();
     pool.execute("CREATE TABLE events_raw_pace (LIKE events INCLUDING ALL)")
         .await
@@ -185,6 +186,16 @@ pub async fn raw_insert_pace(pool: &PgPool, database_url: &str, clients: usize, 
 /// to the moment the products projection's checkpoint (polled every millisecond) passes the
 /// write's place in the feed.
 pub async fn lag_at(pool: &PgPool, url: &str, token: &str, rate: u64, duration: Duration) -> (f64, Latencies) {
+    // Start with the projection caught up (the runs before leave it a backlog to drain).
+    let feed = gomarket_infra::event_store::EventFeed::new(pool.clone());
+    while gomarket_projections::measure_lag(&feed, "products")
+        .await
+        .unwrap()
+        .events
+        > 0
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let seen: Arc<Mutex<Vec<(Instant, FeedPosition)>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = {

@@ -7,7 +7,7 @@
 //! is retried on fresh state. Payloads and metadata are stored exactly as postgres-es stores
 //! them, so `CommandBus` and the feed read these events like any other.
 
-use super::EventMetadata;
+use super::{EventMetadata, FeedPosition};
 use cqrs_es::{Aggregate, DomainEvent};
 use serde_json::Value;
 use sqlx::PgConnection;
@@ -139,6 +139,16 @@ pub async fn append_many<A: Aggregate>(
     writes: &[AggregateWrite<A::Event>],
     metadata: &EventMetadata,
 ) -> Result<usize, BatchError> {
+    Ok(append_returning::<A>(&mut *tx, writes, metadata).await?.len())
+}
+
+/// Appends every write's events in one statement (atomic on its own, or part of the
+/// executor's transaction) and returns each stored event's place in the feed, in order.
+pub async fn append_returning<'e, A: Aggregate>(
+    executor: impl sqlx::PgExecutor<'e>,
+    writes: &[AggregateWrite<A::Event>],
+    metadata: &EventMetadata,
+) -> Result<Vec<FeedPosition>, BatchError> {
     let metadata = serde_json::to_value(metadata.to_map()).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     let (mut ids, mut sequences, mut types, mut versions, mut payloads) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -152,13 +162,14 @@ pub async fn append_many<A: Aggregate>(
         }
     }
     if ids.is_empty() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
-    let stored = sqlx::query(
+    let stored: Result<Vec<(i64, i64)>, sqlx::Error> = sqlx::query_as(
         "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
          SELECT $1, id, sequence, event_type, event_version, payload, $7
            FROM UNNEST($2::text[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[])
-                AS batch(id, sequence, event_type, event_version, payload)",
+                AS batch(id, sequence, event_type, event_version, payload)
+         RETURNING tx_id::text::bigint, position",
     )
     .bind(A::TYPE)
     .bind(&ids)
@@ -167,10 +178,13 @@ pub async fn append_many<A: Aggregate>(
     .bind(&versions)
     .bind(&payloads)
     .bind(&metadata)
-    .execute(&mut *tx)
+    .fetch_all(executor)
     .await;
     match stored {
-        Ok(done) => Ok(done.rows_affected() as usize),
+        Ok(rows) => Ok(rows
+            .into_iter()
+            .map(|(tx_id, position)| FeedPosition { tx_id, position })
+            .collect()),
         Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23505") => Err(BatchError::Conflict),
         Err(e) => Err(e.into()),
     }

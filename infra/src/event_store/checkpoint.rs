@@ -30,6 +30,29 @@ pub async fn store(tx: &mut PgConnection, projection: &str, position: FeedPositi
     Ok(())
 }
 
+/// Moves the reader's checkpoint from `from` to `to` in one statement, if it is still at
+/// `from`; `false` when another runner moved it (or it was never stored). For a batch that
+/// held nothing of the reader's: no transaction, no lock, one round trip.
+pub async fn advance<'e>(
+    executor: impl PgExecutor<'e>,
+    name: &str,
+    from: FeedPosition,
+    to: FeedPosition,
+) -> Result<bool, sqlx::Error> {
+    let moved = sqlx::query(
+        "UPDATE projection_checkpoints SET tx_id = $4, position = $5, updated_at = now()
+          WHERE name = $1 AND tx_id = $2 AND position = $3",
+    )
+    .bind(name)
+    .bind(from.tx_id)
+    .bind(from.position)
+    .bind(to.tx_id)
+    .bind(to.position)
+    .execute(executor)
+    .await?;
+    Ok(moved.rows_affected() == 1)
+}
+
 /// Locks the reader's checkpoint row for this transaction (creating it at the start if
 /// missing) and returns its position. Serializes competing writers of one checkpoint.
 pub async fn lock(tx: &mut PgConnection, name: &str) -> Result<FeedPosition, sqlx::Error> {

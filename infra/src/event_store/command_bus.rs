@@ -1,3 +1,4 @@
+use super::batch::{AggregateWrite, BatchError, append_returning};
 use super::{ConsistencyToken, EventMetadata, FeedPosition};
 use crate::telemetry::Metrics;
 use cqrs_es::event_sink::EventSink;
@@ -51,7 +52,10 @@ pub struct Executed<A> {
 /// Executes commands against aggregates stored with postgres-es.
 ///
 /// Unlike `CqrsFramework::execute`, it returns the resulting state and a consistency token, and
-/// records metadata (correlation id, actor, command name) on every event.
+/// records metadata (correlation id, actor, command name) on every event. postgres-es loads
+/// the aggregate; the events are appended in one statement that returns their feed positions
+/// (as postgres-es would store them: same columns, same JSON, the same key turning a race into
+/// a conflict).
 pub struct CommandBus<A: Aggregate> {
     store: PersistedEventStore<PostgresEventRepository, A>,
     pub(super) services: A::Services,
@@ -149,13 +153,37 @@ where
         let loaded_sequence = context.current_sequence;
         let events = sink.collect().await;
         let recorded = events.len();
-        let committed = if recorded == 0 {
-            Vec::new()
-        } else {
-            self.store.commit(events, context, metadata.to_map()).await?
+        if recorded == 0 {
+            let version = loaded_sequence as u64;
+            let token = self.position_of(aggregate_id, version).await?;
+            return Ok(Executed {
+                aggregate,
+                version,
+                recorded,
+                token,
+            });
+        }
+        // One statement, atomic on its own, stored as postgres-es stores events, answering
+        // where they went: BEGIN, INSERT, COMMIT and a query for the position were four
+        // round trips a command.
+        let write = AggregateWrite {
+            aggregate_id: aggregate_id.to_owned(),
+            after_version: loaded_sequence as i64,
+            events,
         };
-        let version = committed.last().map_or(loaded_sequence, |e| e.sequence) as u64;
-        let token = self.position_of(aggregate_id, version).await?;
+        let positions = append_returning::<A>(&self.pool, std::slice::from_ref(&write), metadata)
+            .await
+            .map_err(|e| match e {
+                BatchError::Conflict => CommandError::Conflict,
+                other => CommandError::Store(other.to_string()),
+            })?;
+        let version = loaded_sequence as u64 + recorded as u64;
+        let token = positions.into_iter().max().map(|position| ConsistencyToken {
+            position,
+            aggregate_type: A::TYPE.to_owned(),
+            aggregate_id: aggregate_id.to_owned(),
+            sequence: version as i64,
+        });
         Ok(Executed {
             aggregate,
             version,

@@ -8,6 +8,7 @@ pub mod password;
 pub mod refresh;
 mod service;
 pub mod throttle;
+mod user_cache;
 
 pub use jwt::{AccessClaims, JwtKeyError, JwtKeys, SigningKey, TokenError};
 pub use refresh::RefreshError;

@@ -3,6 +3,7 @@ use super::jwt::{AccessClaims, JwtKeys, TokenError};
 use super::password::{dummy_hash, hash_password, random_password, verify_password};
 use super::refresh::{self, RefreshError};
 use super::throttle::{self, LoginThrottleSettings};
+use super::user_cache::UserCache;
 use crate::event_store::batch::load_in_order;
 use crate::event_store::{CommandBus, CommandError, EventMetadata, Executed};
 use crate::telemetry::Metrics;
@@ -114,6 +115,7 @@ pub struct IdentityService {
     jwt: JwtKeys,
     settings: IdentitySettings,
     clock: SharedClock,
+    recent_users: UserCache,
 }
 
 impl std::fmt::Debug for IdentityService {
@@ -144,6 +146,7 @@ impl IdentityService {
             jwt,
             settings,
             clock,
+            recent_users: UserCache::default(),
         }
     }
 
@@ -151,9 +154,15 @@ impl IdentityService {
         &self.settings
     }
 
-    /// The user as its events fold now.
+    /// The user as its events fold now (as read at most a second ago; see [`UserCache`]).
     pub async fn user(&self, id: UserId) -> Result<User, IdentityError> {
-        self.users.load(&id.to_string()).await.map_err(store)
+        if let Some(user) = self.recent_users.get(id) {
+            return Ok(user);
+        }
+        let read_at = std::time::Instant::now();
+        let user = self.users.load(&id.to_string()).await.map_err(store)?;
+        self.recent_users.put(id, read_at, user.clone());
+        Ok(user)
     }
 
     pub async fn api_key(&self, id: ApiKeyId) -> Result<ApiKey, IdentityError> {
@@ -357,6 +366,7 @@ impl IdentityService {
             .users
             .execute(&id.to_string(), UserCommand::Create { login, roles }, metadata)
             .await?;
+        self.recent_users.forget(id);
         credentials::set_password_hash(&self.pool, id, &hash)
             .await
             .map_err(|e| CommandError::Store(e.to_string()))?;
@@ -386,7 +396,9 @@ impl IdentityService {
         let executed = self
             .users
             .execute(&id.to_string(), UserCommand::ChangePassword, metadata)
-            .await?;
+            .await;
+        self.recent_users.forget(id);
+        let executed = executed?;
         refresh::revoke_all_of(&self.pool, id)
             .await
             .map_err(|e| CommandError::Store(e.to_string()))?;
@@ -410,7 +422,9 @@ impl IdentityService {
         metadata: &EventMetadata,
     ) -> Result<Executed<User>, CommandError<UserRefusal>> {
         let disabling = command == UserCommand::Disable;
-        let executed = self.users.execute(&id.to_string(), command, metadata).await?;
+        let executed = self.users.execute(&id.to_string(), command, metadata).await;
+        self.recent_users.forget(id);
+        let executed = executed?;
         if disabling {
             refresh::revoke_all_of(&self.pool, id)
                 .await
