@@ -1,10 +1,11 @@
 //! Pipeline benchmark: store → relay → Kafka → consumer-group projector → read model.
 //!
 //! Needs PostgreSQL and a Kafka-protocol broker, like the tests:
-//!   GOMARKET_TEST_KAFKA_BROKERS=$(scripts/ensure-kafka) GOMARKET_KAFKA_PROPERTY_BATCH_NUM_MESSAGES=1 \
+//!   GOMARKET_TEST_KAFKA_BROKERS=$(scripts/ensure-kafka) GOMARKET_KAFKA_BROKER_PROFILE=tansu \
 //!     cargo bench -p gomarket --bench pipeline
 //! Prints the figures recorded in BENCHMARKS.md:
-//! 1. throughput: 10 000 events written by 8 concurrent command issuers, until all are applied;
+//! 1. throughput: 10 000 events written by 8 concurrent command issuers, until all are applied,
+//!    once with the projectors fed in-process and once through Kafka, and the ratio;
 //! 2. end-to-end lag (event recorded → read model applied) at steady 250, 500 and 1 000 events/s,
 //!    10 s each.
 
@@ -80,23 +81,32 @@ async fn measure_lag(pool: &PgPool, bus: &Arc<CommandBus<Product>>, metadata: &E
     );
 }
 
-#[tokio::main(flavor = "multi_thread")]
-async fn main() {
+/// Products in the read model.
+async fn products(pool: &PgPool) -> usize {
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM products")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    count as usize
+}
+
+/// `THROUGHPUT_EVENTS` creates from `ISSUERS` issuers into a fresh store, until the products
+/// read model has them all: through Kafka when `kafka` is given, in-process otherwise.
+/// Returns (events/s into the store, events/s end to end).
+async fn throughput(kafka: Option<&gomarket_infra::kafka::KafkaConfig>) -> (f64, f64) {
     let db = TestDatabase::new(gomarket::MIGRATIONS).await;
-    let kafka = kafka_config(6);
     let metrics = Metrics::new();
     let (trigger, stop) = shutdown::channel();
-    let relay = spawn_relay(&db.pool, &kafka, &metrics, Default::default(), &stop).unwrap();
-    let projectors = spawn_projectors(&db.pool, Some(&kafka), None, &metrics, &stop).unwrap();
+    let relay = kafka.map(|kafka| spawn_relay(&db.pool, kafka, &metrics, Default::default(), &stop).unwrap());
+    let projectors = spawn_projectors(&db.pool, kafka, None, &metrics, &stop).unwrap();
     let bus = Arc::new(product_bus(&db.pool));
     let metadata = EventMetadata::new("bench", "system", "bench");
-
     // Warm-up: topics exist, the consumer group is joined.
     let (id, command) = create_product("WARM-UP");
     bus.execute(&id.to_string(), command, &metadata).await.unwrap();
-    wait_applied(&db.pool, 1).await;
-
-    // 1. Throughput.
+    while products(&db.pool).await < 1 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let started = Instant::now();
     let issuers: Vec<_> = (0..ISSUERS)
         .map(|issuer| {
@@ -113,18 +123,49 @@ async fn main() {
         issuer.await.unwrap();
     }
     let written = started.elapsed();
-    wait_applied(&db.pool, 1 + THROUGHPUT_EVENTS).await;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while products(&db.pool).await < 1 + THROUGHPUT_EVENTS {
+        assert!(Instant::now() < deadline, "the read model did not catch up");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let total = started.elapsed();
-    println!(
-        "throughput: {THROUGHPUT_EVENTS} events written in {:.2} s ({:.0} events/s into the store); \
-         all applied via Kafka after {:.2} s ({:.0} events/s end to end)",
-        written.as_secs_f64(),
+    trigger.trigger();
+    if let Some(relay) = relay {
+        relay.await.unwrap();
+    }
+    for projector in projectors {
+        projector.await.unwrap();
+    }
+    (
         THROUGHPUT_EVENTS as f64 / written.as_secs_f64(),
-        total.as_secs_f64(),
         THROUGHPUT_EVENTS as f64 / total.as_secs_f64(),
+    )
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    // 1. Throughput, in-process and through Kafka, in the same run.
+    let kafka = kafka_config(6);
+    let (stored_in_process, in_process) = throughput(None).await;
+    let (stored_kafka, through_kafka) = throughput(Some(&kafka)).await;
+    println!(
+        "throughput, {THROUGHPUT_EVENTS} creates from {ISSUERS} issuers: in-process {stored_in_process:.0} events/s into \
+         the store, {in_process:.0} events/s end to end; through Kafka {stored_kafka:.0} events/s into the store, \
+         {through_kafka:.0} events/s end to end; Kafka ÷ in-process = {:.2}",
+        through_kafka / in_process
     );
 
-    // 2. Lag at steady rates.
+    // 2. Lag at steady rates, through Kafka.
+    let db = TestDatabase::new(gomarket::MIGRATIONS).await;
+    let metrics = Metrics::new();
+    let (trigger, stop) = shutdown::channel();
+    let relay = spawn_relay(&db.pool, &kafka, &metrics, Default::default(), &stop).unwrap();
+    let projectors = spawn_projectors(&db.pool, Some(&kafka), None, &metrics, &stop).unwrap();
+    let bus = Arc::new(product_bus(&db.pool));
+    let metadata = EventMetadata::new("bench", "system", "bench");
+    let (id, command) = create_product("WARM-UP");
+    bus.execute(&id.to_string(), command, &metadata).await.unwrap();
+    wait_applied(&db.pool, 1).await;
     for &rate in LAG_RATES {
         measure_lag(&db.pool, &bus, &metadata, rate).await;
     }

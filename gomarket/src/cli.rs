@@ -75,6 +75,11 @@ pub struct KafkaArgs {
     #[arg(long, env = "GOMARKET_KAFKA_REPLICATION_FACTOR", default_value_t = 1, global = true)]
     pub kafka_replication_factor: i32,
 
+    /// The broker implementation: `kafka` (Apache Kafka and alike) or `tansu` (the test
+    /// broker, whose producer must send one record per batch).
+    #[arg(long, env = "GOMARKET_KAFKA_BROKER_PROFILE", default_value = "kafka", global = true, value_parser = gomarket_infra::kafka::BrokerProfile::parse)]
+    pub kafka_broker_profile: gomarket_infra::kafka::BrokerProfile,
+
     /// A librdkafka property `name=value` applied over the defaults (repeatable). Also read
     /// from GOMARKET_KAFKA_PROPERTY_<NAME> variables, `.` written as `_`
     /// (GOMARKET_KAFKA_PROPERTY_SESSION_TIMEOUT_MS=6000).
@@ -90,6 +95,7 @@ impl KafkaArgs {
         config.topic_prefix = self.kafka_topic_prefix.clone();
         config.partitions = self.kafka_partitions;
         config.replication_factor = self.kafka_replication_factor;
+        config.broker_profile = self.kafka_broker_profile;
         config.properties = properties_from_env(std::env::vars());
         config.properties.extend(self.kafka_properties.iter().cloned());
         Some(config)

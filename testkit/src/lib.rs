@@ -10,7 +10,7 @@
 pub mod fixtures;
 pub mod prism;
 
-use gomarket_infra::kafka::{KafkaConfig, properties_from_env};
+use gomarket_infra::kafka::{BrokerProfile, KafkaConfig, properties_from_env};
 use gomarket_infra::migrations::{self, EmbeddedMigration};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, Executor, PgConnection, PgPool};
@@ -183,11 +183,14 @@ pub fn kafka_brokers() -> String {
 
 /// Kafka settings for one test: the test broker, a topic prefix of its own (so tests never see
 /// each other's topics or consumer groups), librdkafka overrides from
-/// `GOMARKET_KAFKA_PROPERTY_*`.
+/// `GOMARKET_KAFKA_PROPERTY_*`, the broker profile from `GOMARKET_KAFKA_BROKER_PROFILE`.
 pub fn kafka_config(partitions: i32) -> KafkaConfig {
     let mut config = KafkaConfig::new(kafka_brokers());
     config.topic_prefix = format!("t{}", Uuid::new_v4().simple());
     config.partitions = partitions;
+    if let Ok(profile) = std::env::var("GOMARKET_KAFKA_BROKER_PROFILE") {
+        config.broker_profile = BrokerProfile::parse(&profile).expect("GOMARKET_KAFKA_BROKER_PROFILE");
+    }
     config.properties = properties_from_env(std::env::vars());
     config
 }

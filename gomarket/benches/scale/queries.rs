@@ -24,6 +24,33 @@ pub struct Case {
     pub id: Option<Uuid>,
     /// A hit the first page must hold (the exact SKU or barcode).
     pub must_find: Option<Uuid>,
+    /// The same read asked of PostGraphile (see `peer.sql`), if it can be.
+    pub peer: Option<Value>,
+}
+
+/// A page of 20 as PostGraphile serves it: `field(args)` with the total, like our request.
+fn peer_page(field: &str, arguments: &str, variables: Value) -> Value {
+    json!({
+        "query": format!(
+            "query($q: String, $after: Cursor, $price: BigInt) {{ {field}({arguments} first: 20, after: $after) {{
+                totalCount nodes {{ id sku title brand priceKopecks stock }} pageInfo {{ hasNextPage endCursor }} }} }}"
+        ),
+        "variables": variables,
+    })
+}
+
+/// The PostGraphile request for a search.
+fn peer_search(q: &str) -> Value {
+    peer_page("searchProducts", "q: $q,", json!({ "q": q }))
+}
+
+/// The PostGraphile request for a listing of active products with a filter and an order.
+fn peer_list(filter: &str, order: &str, variables: Value) -> Value {
+    peer_page(
+        "allProducts",
+        &format!("condition: {{status: \"ACTIVE\"}}, filter: {{{filter}}}, orderBy: [{order}, ID_ASC],"),
+        variables,
+    )
 }
 
 impl Case {
@@ -35,7 +62,13 @@ impl Case {
             after: None,
             id: None,
             must_find: None,
+            peer: None,
         }
+    }
+
+    fn with_peer(mut self, peer: Value) -> Self {
+        self.peer = Some(peer);
+        self
     }
 
     fn effective_sort(&self) -> ProductSort {
@@ -71,7 +104,7 @@ impl Case {
 }
 
 /// The cases, with values taken from the loaded catalog of `products` products.
-pub async fn cases(pool: &PgPool, products: i64) -> Vec<Case> {
+pub async fn cases(pool: &PgPool, products: i64, peer_url: Option<&str>) -> Vec<Case> {
     let (id, sku, barcode): (Uuid, String, String) =
         sqlx::query_as("SELECT id, sku, barcodes[1] FROM products ORDER BY id OFFSET $1 LIMIT 1")
             .bind(products / 3)
@@ -88,40 +121,51 @@ pub async fn cases(pool: &PgPool, products: i64) -> Vec<Case> {
         Case {
             id: Some(id),
             ..Case::list("product(id)", ProductFilter::default(), None)
-        },
+        }
+        .with_peer(json!({
+            "query": "query($id: UUID!) { productById(id: $id) { id sku title priceKopecks stock } }",
+            "variables": { "id": id },
+        })),
         Case {
             must_find: Some(id),
             ..Case::list("search: exact SKU", search(&sku), None)
-        },
+        }
+        .with_peer(peer_search(&sku)),
         Case {
             must_find: Some(id),
             ..Case::list("search: barcode", search(&barcode), None)
-        },
-        Case::list("search: common word (чайник)", search("чайник"), None),
-        Case::list("search: common Latin word (bosch)", search("bosch"), None),
-        Case::list("search: two common words (чайник vitek)", search("чайник vitek"), None),
-        Case::list("search: prefix (пылес)", search("пылес"), None),
+        }
+        .with_peer(peer_search(&barcode)),
+        Case::list("search: common word (чайник)", search("чайник"), None).with_peer(peer_search("чайник")),
+        Case::list("search: common Latin word (bosch)", search("bosch"), None).with_peer(peer_search("bosch")),
+        Case::list("search: two common words (чайник vitek)", search("чайник vitek"), None).with_peer(peer_search("чайник vitek")),
+        Case::list("search: prefix (пылес)", search("пылес"), None).with_peer(peer_search("пылес")),
         Case::list(
             &format!("search: middling word ({})", word(400)),
             search(&word(400)),
             None,
-        ),
+        ).with_peer(peer_search(&word(400))),
         Case::list(
             &format!("search: rare word ({})", word(9000)),
             search(&word(9000)),
             None,
-        ),
+        ).with_peer(peer_search(&word(9000))),
         Case::list(
             &format!("search: rare Latin word ({})", word(9001)),
             search(&word(9001)),
             None,
-        ),
-        Case::list("search: no match (холодильник)", search("холодильник"), None),
+        ).with_peer(peer_search(&word(9001))),
+        Case::list("search: no match (холодильник)", search("холодильник"), None).with_peer(peer_search("холодильник")),
         Case::list(
             "search + sort PRICE_ASC (чайник)",
             search("чайник"),
             Some(ProductSort::PriceAsc),
-        ),
+        )
+        .with_peer(peer_page(
+            "searchProducts",
+            "q: $q, orderBy: [PRICE_KOPECKS_ASC, ID_ASC],",
+            json!({ "q": "чайник" }),
+        )),
         Case::list(
             "filter priceMax 5 000 ₽, sort PRICE_ASC",
             ProductFilter {
@@ -129,7 +173,12 @@ pub async fn cases(pool: &PgPool, products: i64) -> Vec<Case> {
                 ..ProductFilter::default()
             },
             Some(ProductSort::PriceAsc),
-        ),
+        )
+        .with_peer(peer_list(
+            "priceKopecks: {lessThanOrEqualTo: $price}",
+            "PRICE_KOPECKS_ASC",
+            json!({ "price": "500000" }),
+        )),
         Case::list(
             "filter brand + in stock, sort PRICE_DESC",
             ProductFilter {
@@ -138,7 +187,12 @@ pub async fn cases(pool: &PgPool, products: i64) -> Vec<Case> {
                 ..ProductFilter::default()
             },
             Some(ProductSort::PriceDesc),
-        ),
+        )
+        .with_peer(peer_list(
+            "brand: {equalToInsensitive: \"Polaris\"}, stock: {greaterThan: \"0\"}",
+            "PRICE_KOPECKS_DESC",
+            json!({}),
+        )),
         Case::list(
             "filter category, sort TITLE_ASC",
             ProductFilter {
@@ -146,11 +200,25 @@ pub async fn cases(pool: &PgPool, products: i64) -> Vec<Case> {
                 ..ProductFilter::default()
             },
             Some(ProductSort::TitleAsc),
-        ),
-        Case::list("first page, default order", ProductFilter::default(), None),
+        )
+        .with_peer(peer_list(
+            "category: {startsWith: \"Бытовая техника/Кухня\"}",
+            "TITLE_ASC",
+            json!({}),
+        )),
+        Case::list("first page, default order", ProductFilter::default(), None).with_peer(peer_list(
+            "",
+            "CREATED_AT_DESC",
+            json!({}),
+        )),
     ];
-    for (name, filter, sort) in [
-        ("50 pages deep, default order", ProductFilter::default(), None),
+    for (name, filter, sort, peer) in [
+        (
+            "50 pages deep, default order",
+            ProductFilter::default(),
+            None,
+            peer_list("", "CREATED_AT_DESC", json!({})),
+        ),
         (
             "50 pages deep, priceMax 5 000 ₽ by PRICE_ASC",
             ProductFilter {
@@ -158,14 +226,34 @@ pub async fn cases(pool: &PgPool, products: i64) -> Vec<Case> {
                 ..ProductFilter::default()
             },
             Some(ProductSort::PriceAsc),
+            peer_list(
+                "priceKopecks: {lessThanOrEqualTo: $price}",
+                "PRICE_KOPECKS_ASC",
+                json!({ "price": "500000" }),
+            ),
         ),
-        ("50 pages deep, search (чайник)", search("чайник"), None),
+        ("50 pages deep, search (чайник)", search("чайник"), None, peer_search("чайник")),
     ] {
         let mut case = Case::list(name, filter, sort);
         case.after = cursor_after_pages(pool, &case, 49).await;
+        if let Some(peer_url) = peer_url {
+            case.peer = Some(peer_after_pages(peer_url, peer, 49).await);
+        }
         cases.push(case);
     }
     cases
+}
+
+/// `request` continued after `pages` pages, as PostGraphile pages it.
+async fn peer_after_pages(url: &str, mut request: Value, pages: usize) -> Value {
+    let client = reqwest::Client::new();
+    for _ in 0..pages {
+        let body: Value = client.post(url).json(&request).send().await.unwrap().json().await.unwrap();
+        assert!(body["errors"].is_null(), "{body}");
+        let connection = body["data"].as_object().and_then(|d| d.values().next()).cloned().unwrap();
+        request["variables"]["after"] = connection["pageInfo"]["endCursor"].clone();
+    }
+    request
 }
 
 /// The cursor after `pages` pages of 20.
@@ -182,26 +270,37 @@ async fn cursor_after_pages(pool: &PgPool, case: &Case, pages: usize) -> Option<
 
 /// Runs `case` over HTTP from `clients` clients for `duration`.
 pub async fn through_api(url: &str, token: &str, case: &Case, clients: usize, duration: Duration) -> Latencies {
-    let request = case.request();
+    over_http(url, Some(token), case.request(), case.must_find, clients, duration).await
+}
+
+/// Runs the case's PostGraphile request (if it has one) against the peer at `url`.
+pub async fn through_peer(url: &str, case: &Case, clients: usize, duration: Duration) -> Option<Latencies> {
+    let request = case.peer.clone()?;
+    Some(over_http(url, None, request, None, clients, duration).await)
+}
+
+async fn over_http(
+    url: &str,
+    token: Option<&str>,
+    request: Value,
+    must_find: Option<Uuid>,
+    clients: usize,
+    duration: Duration,
+) -> Latencies {
     let deadline = Instant::now() + duration;
     let mut tasks = Vec::new();
     for _ in 0..clients {
-        let (url, token, request, must_find) = (url.to_owned(), token.to_owned(), request.clone(), case.must_find);
+        let (url, token, request) = (url.to_owned(), token.map(str::to_owned), request.clone());
         tasks.push(tokio::spawn(async move {
             let client = reqwest::Client::new();
             let mut samples = Vec::new();
             while Instant::now() < deadline {
                 let started = Instant::now();
-                let body: Value = client
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .json(&request)
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
+                let mut post = client.post(&url).json(&request);
+                if let Some(token) = &token {
+                    post = post.bearer_auth(token);
+                }
+                let body: Value = post.send().await.unwrap().json().await.unwrap();
                 samples.push(started.elapsed());
                 assert!(body["errors"].is_null(), "{body}");
                 if let Some(id) = must_find {

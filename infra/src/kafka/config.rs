@@ -6,6 +6,36 @@
 
 use rdkafka::ClientConfig;
 
+/// Which broker implementation the cluster runs, for what it needs beyond the Kafka protocol.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum BrokerProfile {
+    /// Apache Kafka and brokers that behave like it (Redpanda, managed Kafka): the defaults.
+    #[default]
+    Kafka,
+    /// The tansu 0.6 broker the tests run against. It returns nothing to a consumer that
+    /// resumes inside a multi-record batch and misreports the high watermark of batches, so
+    /// the producer sends one record per batch (`batch.num.messages=1`) — slower, and needed
+    /// only there.
+    Tansu,
+}
+
+impl BrokerProfile {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "kafka" => Ok(Self::Kafka),
+            "tansu" => Ok(Self::Tansu),
+            other => Err(format!("unknown broker profile {other:?}; known: kafka, tansu")),
+        }
+    }
+
+    fn producer_properties(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Self::Kafka => &[],
+            Self::Tansu => &[("batch.num.messages", "1")],
+        }
+    }
+}
+
 /// Where and how to talk to Kafka.
 #[derive(Clone, PartialEq, Eq)]
 pub struct KafkaConfig {
@@ -17,6 +47,8 @@ pub struct KafkaConfig {
     pub partitions: i32,
     /// Replication factor of each topic the relay creates.
     pub replication_factor: i32,
+    /// What the broker implementation needs (applied over the defaults, under `properties`).
+    pub broker_profile: BrokerProfile,
     /// librdkafka properties applied after the defaults, to every client.
     pub properties: Vec<(String, String)>,
 }
@@ -56,6 +88,7 @@ impl std::fmt::Debug for KafkaConfig {
             .field("topic_prefix", &self.topic_prefix)
             .field("partitions", &self.partitions)
             .field("replication_factor", &self.replication_factor)
+            .field("broker_profile", &self.broker_profile)
             .field("properties", &properties)
             .finish()
     }
@@ -68,6 +101,7 @@ impl KafkaConfig {
             topic_prefix: "gomarket".to_owned(),
             partitions: 6,
             replication_factor: 1,
+            broker_profile: BrokerProfile::Kafka,
             properties: Vec::new(),
         }
     }
@@ -99,6 +133,9 @@ impl KafkaConfig {
             .set("acks", "all")
             .set("message.timeout.ms", "30000")
             .set("linger.ms", "5");
+        for (name, value) in self.broker_profile.producer_properties() {
+            config.set(*name, *value);
+        }
         self.with_overrides(config)
     }
 
@@ -208,6 +245,16 @@ mod tests {
         config.properties[4].1 = "gzip".into();
         let gzip: Result<BaseProducer, _> = config.producer().create();
         assert!(gzip.is_ok(), "{:?}", gzip.err());
+    }
+
+    #[test]
+    fn the_tansu_profile_sends_one_record_per_batch_and_kafka_batches() {
+        let mut config = KafkaConfig::new("127.0.0.1:9092");
+        assert_eq!(config.producer().get("batch.num.messages"), None);
+        config.broker_profile = BrokerProfile::parse(" Tansu ").unwrap();
+        assert_eq!(config.producer().get("batch.num.messages"), Some("1"));
+        assert_eq!(config.consumer("g").get("batch.num.messages"), None);
+        assert!(BrokerProfile::parse("redis").is_err());
     }
 
     #[test]

@@ -13,9 +13,15 @@
 //! 2. catalog reads from `--clients` clients for `--seconds` each: through HTTP and GraphQL,
 //!    and the same SQL alone.
 
+// The benchmark's parts live beside it in `benches/scale/` (a crate root's modules would
+// otherwise be looked for in `benches/`).
+#[path = "scale/load.rs"]
 mod load;
+#[path = "scale/queries.rs"]
 mod queries;
+#[path = "scale/stats.rs"]
 mod stats;
+#[path = "scale/writes.rs"]
 mod writes;
 
 use clap::Parser;
@@ -40,6 +46,10 @@ struct Args {
     /// Concurrent clients.
     #[arg(long, default_value_t = 8)]
     clients: usize,
+    /// PostGraphile over the same database (`scripts/bench` starts it): each read is also
+    /// measured there.
+    #[arg(long)]
+    peer: Option<String>,
     /// Only the reads whose name contains this.
     #[arg(long)]
     only: Option<String>,
@@ -155,7 +165,8 @@ async fn measure_writes(args: &Args, pool: &sqlx::PgPool, url: &str, endpoint: &
 }
 
 async fn reads(args: &Args, pool: &sqlx::PgPool, endpoint: &str, products: i64, seconds: Duration) {
-    let cases = queries::cases(pool, products).await;
+    let peer = args.peer.as_deref();
+    let cases = queries::cases(pool, products, peer).await;
     println!(
         "\n## Reads: {products} products, {} clients, {} s each\n",
         args.clients, args.seconds
@@ -170,8 +181,20 @@ async fn reads(args: &Args, pool: &sqlx::PgPool, endpoint: &str, products: i64, 
         let token = login(endpoint).await;
         let api = queries::through_api(endpoint, &token, case, args.clients, seconds).await;
         let sql = queries::sql_alone(pool, case, args.clients, seconds).await;
+        let other = match peer {
+            Some(url) => queries::through_peer(url, case, args.clients, seconds).await,
+            None => None,
+        };
+        let (peer_p50, peer_p99, ratio) = match &other {
+            Some(l) => (
+                format!("{:.1} ms", l.quantile_ms(0.5)),
+                format!("{:.1} ms", l.quantile_ms(0.99)),
+                format!("{:.3}", api.quantile_ms(0.99) / l.quantile_ms(0.99)),
+            ),
+            None => ("–".into(), "–".into(), "–".into()),
+        };
         println!(
-            "| {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.2} |",
+            "| {} | {:.1} ms | **{:.1} ms** | {:.1} ms | {:.1} ms | {peer_p50} | {peer_p99} | {:.2} | {ratio} |",
             case.name,
             api.quantile_ms(0.5),
             api.quantile_ms(0.99),
