@@ -28,6 +28,7 @@ use clap::Parser;
 use gomarket::app::Application;
 use gomarket_infra::shutdown;
 use serde_json::{Value, json};
+use sqlx::{Connection, Executor};
 use std::time::Duration;
 
 const PASSWORD: &str = "benchmark admin password";
@@ -111,24 +112,49 @@ async fn main() {
         println!("| peak RSS of the process | {:.0} MiB |", report.peak_rss_mib);
     }
 
-    let app = Application::build(&url, 20, &load::serve_args(PASSWORD)).await.unwrap();
-    let pool = app.pool().clone();
-    let endpoint = format!("http://{}/graphql", app.local_addr());
-    let (stop, signal) = shutdown::channel();
-    let server = tokio::spawn(app.run(signal));
-    let products: i64 = sqlx::query_scalar("SELECT count(*) FROM products")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
     let seconds = Duration::from_secs(args.seconds);
     if !args.no_reads {
-        reads(&args, &pool, &endpoint, products, seconds).await;
+        let (app, stop) = serve(&url).await;
+        let products: i64 = sqlx::query_scalar("SELECT count(*) FROM products")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        reads(&args, &app.pool, &app.endpoint, products, seconds).await;
+        stop.await;
     }
     if !args.no_writes {
-        measure_writes(&args, &pool, &url, &endpoint, seconds).await;
+        // On a store of their own: writes must not change the catalog the reads measure.
+        let name = "gomarket_bench_writes";
+        let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+        admin
+            .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+            .await
+            .unwrap();
+        let url = database_url(&admin_url, name);
+        let (app, stop) = serve(&url).await;
+        measure_writes(&args, &app.pool, &url, &app.endpoint, seconds).await;
+        stop.await;
     }
-    stop.trigger();
-    server.await.unwrap().unwrap();
+}
+
+/// A running `serve` on database `url`.
+struct Served {
+    pool: sqlx::PgPool,
+    endpoint: String,
+}
+
+async fn serve(url: &str) -> (Served, impl std::future::Future<Output = ()>) {
+    let app = Application::build(url, 20, &load::serve_args(PASSWORD)).await.unwrap();
+    let served = Served {
+        pool: app.pool().clone(),
+        endpoint: format!("http://{}/graphql", app.local_addr()),
+    };
+    let (stop, signal) = shutdown::channel();
+    let server = tokio::spawn(app.run(signal));
+    (served, async move {
+        stop.trigger();
+        server.await.unwrap().unwrap();
+    })
 }
 
 async fn measure_writes(args: &Args, pool: &sqlx::PgPool, url: &str, endpoint: &str, seconds: Duration) {

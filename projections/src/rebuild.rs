@@ -106,6 +106,9 @@ pub(crate) async fn create_table_like(
 /// [`Projection::swap_shadow`].
 pub(crate) async fn swap_tables(tx: &mut sqlx::PgConnection, live: &str, shadow: &str) -> Result<(), sqlx::Error> {
     for statement in [
+        // A table built in one go has no planner statistics until autovacuum gets to it (or
+        // never, where it is off); without them a search over it is planned blind.
+        format!("ANALYZE {shadow}"),
         format!("ALTER TABLE {live} RENAME TO {live}_replaced"),
         format!("ALTER TABLE {shadow} RENAME TO {live}"),
         format!("DROP TABLE {live}_replaced"),

@@ -30,9 +30,18 @@ pub struct Case {
 
 /// A page of 20 as PostGraphile serves it: `field(args)` with the total, like our request.
 fn peer_page(field: &str, arguments: &str, variables: Value) -> Value {
+    // GraphQL refuses a declared variable that is not used.
+    let mut declared = vec!["$after: Cursor"];
+    if arguments.contains("$q") {
+        declared.push("$q: String!");
+    }
+    if arguments.contains("$price") {
+        declared.push("$price: BigInt");
+    }
+    let declared = declared.join(", ");
     json!({
         "query": format!(
-            "query($q: String, $after: Cursor, $price: BigInt) {{ {field}({arguments} first: 20, after: $after) {{
+            "query({declared}) {{ {field}({arguments} first: 20, after: $after) {{
                 totalCount nodes {{ id sku title brand priceKopecks stock }} pageInfo {{ hasNextPage endCursor }} }} }}"
         ),
         "variables": variables,
@@ -46,9 +55,14 @@ fn peer_search(q: &str) -> Value {
 
 /// The PostGraphile request for a listing of active products with a filter and an order.
 fn peer_list(filter: &str, order: &str, variables: Value) -> Value {
+    let filter = if filter.is_empty() {
+        String::new()
+    } else {
+        format!("filter: {{{filter}}}, ")
+    };
     peer_page(
         "allProducts",
-        &format!("condition: {{status: \"ACTIVE\"}}, filter: {{{filter}}}, orderBy: [{order}, ID_ASC],"),
+        &format!("condition: {{status: \"ACTIVE\"}}, {filter}orderBy: [{order}, ID_ASC],"),
         variables,
     )
 }
@@ -138,23 +152,27 @@ pub async fn cases(pool: &PgPool, products: i64, peer_url: Option<&str>) -> Vec<
         .with_peer(peer_search(&barcode)),
         Case::list("search: common word (чайник)", search("чайник"), None).with_peer(peer_search("чайник")),
         Case::list("search: common Latin word (bosch)", search("bosch"), None).with_peer(peer_search("bosch")),
-        Case::list("search: two common words (чайник vitek)", search("чайник vitek"), None).with_peer(peer_search("чайник vitek")),
+        Case::list("search: two common words (чайник vitek)", search("чайник vitek"), None)
+            .with_peer(peer_search("чайник vitek")),
         Case::list("search: prefix (пылес)", search("пылес"), None).with_peer(peer_search("пылес")),
         Case::list(
             &format!("search: middling word ({})", word(400)),
             search(&word(400)),
             None,
-        ).with_peer(peer_search(&word(400))),
+        )
+        .with_peer(peer_search(&word(400))),
         Case::list(
             &format!("search: rare word ({})", word(9000)),
             search(&word(9000)),
             None,
-        ).with_peer(peer_search(&word(9000))),
+        )
+        .with_peer(peer_search(&word(9000))),
         Case::list(
             &format!("search: rare Latin word ({})", word(9001)),
             search(&word(9001)),
             None,
-        ).with_peer(peer_search(&word(9001))),
+        )
+        .with_peer(peer_search(&word(9001))),
         Case::list("search: no match (холодильник)", search("холодильник"), None).with_peer(peer_search("холодильник")),
         Case::list(
             "search + sort PRICE_ASC (чайник)",
@@ -232,7 +250,12 @@ pub async fn cases(pool: &PgPool, products: i64, peer_url: Option<&str>) -> Vec<
                 json!({ "price": "500000" }),
             ),
         ),
-        ("50 pages deep, search (чайник)", search("чайник"), None, peer_search("чайник")),
+        (
+            "50 pages deep, search (чайник)",
+            search("чайник"),
+            None,
+            peer_search("чайник"),
+        ),
     ] {
         let mut case = Case::list(name, filter, sort);
         case.after = cursor_after_pages(pool, &case, 49).await;
@@ -248,9 +271,21 @@ pub async fn cases(pool: &PgPool, products: i64, peer_url: Option<&str>) -> Vec<
 async fn peer_after_pages(url: &str, mut request: Value, pages: usize) -> Value {
     let client = reqwest::Client::new();
     for _ in 0..pages {
-        let body: Value = client.post(url).json(&request).send().await.unwrap().json().await.unwrap();
+        let body: Value = client
+            .post(url)
+            .json(&request)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert!(body["errors"].is_null(), "{body}");
-        let connection = body["data"].as_object().and_then(|d| d.values().next()).cloned().unwrap();
+        let connection = body["data"]
+            .as_object()
+            .and_then(|d| d.values().next())
+            .cloned()
+            .unwrap();
         request["variables"]["after"] = connection["pageInfo"]["endCursor"].clone();
     }
     request
