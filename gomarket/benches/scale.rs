@@ -15,6 +15,8 @@
 
 // The benchmark's parts live beside it in `benches/scale/` (a crate root's modules would
 // otherwise be looked for in `benches/`).
+#[path = "scale/http.rs"]
+mod http;
 #[path = "scale/load.rs"]
 mod load;
 #[path = "scale/queries.rs"]
@@ -27,7 +29,6 @@ mod writes;
 use clap::Parser;
 use gomarket::app::Application;
 use gomarket_infra::shutdown;
-use serde_json::{Value, json};
 use sqlx::{Connection, Executor};
 use std::time::Duration;
 
@@ -233,20 +234,5 @@ async fn reads(args: &Args, pool: &sqlx::PgPool, endpoint: &str, products: i64, 
 }
 
 async fn login(endpoint: &str) -> String {
-    let body: Value = reqwest::Client::new()
-        .post(endpoint)
-        .json(&json!({
-            "query": "mutation($p: String!) { login(email: \"admin\", password: $p) { accessToken } }",
-            "variables": { "p": PASSWORD },
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["data"]["login"]["accessToken"]
-        .as_str()
-        .unwrap_or_else(|| panic!("login failed: {body}"))
-        .to_owned()
+    http::login(endpoint, PASSWORD).await
 }

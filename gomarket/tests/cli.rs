@@ -80,7 +80,8 @@ fn migrate_creates_a_missing_database_once() {
         assert!(migrations > 10, "{migrations} migrations applied");
         pool.close().await;
         let admin = sqlx::PgPool::connect(&admin).await.unwrap();
-        sqlx::query(&format!("DROP DATABASE {name}"))
+        // A closed connection's backend may still be exiting; FORCE ends it rather than racing it.
+        sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
             .execute(&admin)
             .await
             .unwrap();

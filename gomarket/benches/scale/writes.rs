@@ -38,18 +38,13 @@ fn create_input(run: &str, client: usize, n: usize) -> Value {
 }
 
 async fn post(client: &reqwest::Client, url: &str, token: &str, query: &str, variables: Value) -> Value {
-    let body: Value = client
-        .post(url)
-        .bearer_auth(token)
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(body["errors"].is_null(), "{body}");
-    body
+    crate::http::post(
+        client,
+        url,
+        Some(token),
+        &json!({ "query": query, "variables": variables }),
+    )
+    .await
 }
 
 /// `createProduct` from `clients` clients for `duration`; returns the ids created too.

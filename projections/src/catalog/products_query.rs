@@ -348,15 +348,19 @@ async fn ranked_at_once(
         .map(|row| {
             let record = ProductRecord::from_row(row)?;
             let tier: i32 = row.try_get("tier")?;
-            let cursor = Cursor {
-                sort: ProductSort::Relevance.name().to_owned(),
-                key: SortKey::Ranked(i64::from(tier), record.created_at),
-                id: record.id,
-            };
-            Ok((cursor, record))
+            Ok((ranked_cursor(i64::from(tier), &record), record))
         })
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)
+}
+
+/// The cursor of a product in relevance order, in `tier`.
+fn ranked_cursor(tier: i64, record: &ProductRecord) -> Cursor {
+    Cursor {
+        sort: ProductSort::Relevance.name().to_owned(),
+        key: SortKey::Ranked(tier, record.created_at),
+        id: record.id,
+    }
 }
 
 /// Walks the tiers one after the other, each newest first along the creation-time index.
@@ -389,14 +393,11 @@ async fn ranked_by_tier(
         }
         push_order(&mut query, "p.created_at", true, limit - rows.len() as i64);
         let records: Vec<ProductRecord> = query.build_query_as().persistent(false).fetch_all(pool).await?;
-        rows.extend(records.into_iter().map(|record| {
-            let cursor = Cursor {
-                sort: ProductSort::Relevance.name().to_owned(),
-                key: SortKey::Ranked(tier as i64, record.created_at),
-                id: record.id,
-            };
-            (cursor, record)
-        }));
+        rows.extend(
+            records
+                .into_iter()
+                .map(|record| (ranked_cursor(tier as i64, &record), record)),
+        );
         if rows.len() as i64 >= limit {
             break;
         }
