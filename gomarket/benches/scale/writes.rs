@@ -128,9 +128,15 @@ pub async fn reprices(url: &str, token: &str, ids: &[String], clients: usize, du
     }
 }
 
+/// The pace `pgbench` reported and how long it ran.
+pub struct RawPace {
+    pub tps: f64,
+    pub seconds: f64,
+}
+
 /// Single-row inserts into a copy of the events table (indexes included), one per
 /// transaction, by `pgbench` from `clients` clients: the store's raw pace on this machine.
-pub async fn raw_insert_pace(pool: &PgPool, database_url: &str, clients: usize, duration: Duration) -> f64 {
+pub async fn raw_insert_pace(pool: &PgPool, database_url: &str, clients: usize, duration: Duration) -> RawPace {
     let payload: String = sqlx::query_scalar(
         "SELECT payload::text FROM events WHERE event_type = 'ProductCreated' ORDER BY position DESC LIMIT 1",
     )
@@ -170,18 +176,20 @@ pub async fn raw_insert_pace(pool: &PgPool, database_url: &str, clients: usize, 
     let _ = std::fs::remove_file(script);
     pool.execute("DROP TABLE events_raw_pace").await.unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
-    text.lines()
+    let tps = text
+        .lines()
         .find_map(|line| line.strip_prefix("tps = "))
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|tps| tps.parse().ok())
-        .unwrap_or_else(|| panic!("pgbench said: {text}{}", String::from_utf8_lossy(&output.stderr)))
+        .unwrap_or_else(|| panic!("pgbench said: {text}{}", String::from_utf8_lossy(&output.stderr)));
+    RawPace {
+        tps,
+        seconds: duration.as_secs_f64(),
+    }
 }
 
-/// Write-to-read lag at `rate` creates a second for `duration`: from each mutation's answer
-/// to the moment the products projection's checkpoint (polled every millisecond) passes the
-/// write's place in the feed.
-pub async fn lag_at(pool: &PgPool, url: &str, token: &str, rate: u64, duration: Duration) -> (f64, Latencies) {
-    // Start with the projection caught up (the runs before leave it a backlog to drain).
+/// Returns once the products projection has applied every event recorded so far.
+pub async fn caught_up(pool: &PgPool) {
     let feed = gomarket_infra::event_store::EventFeed::new(pool.clone());
     while gomarket_projections::measure_lag(&feed, "products")
         .await
@@ -189,8 +197,16 @@ pub async fn lag_at(pool: &PgPool, url: &str, token: &str, rate: u64, duration: 
         .events
         > 0
     {
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// Write-to-read lag at `rate` creates a second for `duration`: from each mutation's answer
+/// to the moment the products projection's checkpoint (polled every millisecond) passes the
+/// write's place in the feed.
+pub async fn lag_at(pool: &PgPool, url: &str, token: &str, rate: u64, duration: Duration) -> (f64, Latencies) {
+    // Start with the projection caught up (the runs before leave it a backlog to drain).
+    caught_up(pool).await;
     let seen: Arc<Mutex<Vec<(Instant, FeedPosition)>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = {
