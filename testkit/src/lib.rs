@@ -65,7 +65,7 @@ impl TestDatabase {
             .unwrap_or_else(|e| panic!("tests need PostgreSQL at {admin_url}: {e}"));
         let create = format!("CREATE DATABASE {name} TEMPLATE {template}");
         // Cloning fails while another session is briefly connected to the template.
-        retry_while_in_use(&mut admin, &create).await;
+        retry_while_in_use(&mut admin, &template, &create).await;
         let url = with_database(&admin_url, &name);
         let pool = PgPoolOptions::new()
             .max_connections(20)
@@ -121,7 +121,12 @@ async fn ensure_template(admin_url: &str, sets: &[&[EmbeddedMigration]]) -> Stri
         migrations::run(&pool, sets).await.expect("migrate template");
         pool.close().await;
         // The migration session may take a moment to end on the server after closing.
-        retry_while_in_use(&mut admin, &format!("ALTER DATABASE {building} RENAME TO {template}")).await;
+        retry_while_in_use(
+            &mut admin,
+            &building,
+            &format!("ALTER DATABASE {building} RENAME TO {template}"),
+        )
+        .await;
     }
     admin
         .execute(format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK_KEY})").as_str())
@@ -130,13 +135,25 @@ async fn ensure_template(admin_url: &str, sets: &[&[EmbeddedMigration]]) -> Stri
     template
 }
 
-/// Runs `statement`, retrying for up to 5 s while the database it names is in use by another
-/// session (SQLSTATE 55006).
-async fn retry_while_in_use(admin: &mut PgConnection, statement: &str) {
-    for _ in 0..50 {
+/// Runs `statement` on `database` (a template or one being built, which no test uses),
+/// retrying for up to 5 s while another session is connected to it (SQLSTATE 55006). A closed
+/// connection's backend may take a moment to end, longer on a loaded server; after the first
+/// refusal such leftovers are ended rather than waited for.
+async fn retry_while_in_use(admin: &mut PgConnection, database: &str, statement: &str) {
+    for attempt in 0..50 {
         match admin.execute(statement).await {
             Ok(_) => return,
             Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("55006") => {
+                if attempt > 0 {
+                    sqlx::query(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                          WHERE datname = $1 AND pid <> pg_backend_pid()",
+                    )
+                    .bind(database)
+                    .execute(&mut *admin)
+                    .await
+                    .expect("end leftover sessions");
+                }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
             Err(e) => panic!("{statement}: {e}"),

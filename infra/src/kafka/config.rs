@@ -19,12 +19,21 @@ pub enum BrokerProfile {
     Tansu,
 }
 
+/// A Kafka setting given on the command line or in the environment that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KafkaSettingError {
+    #[error("unknown broker profile {0:?}; known: kafka, tansu")]
+    UnknownBrokerProfile(String),
+    #[error("expected name=value, got {0:?}")]
+    NotAProperty(String),
+}
+
 impl BrokerProfile {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, KafkaSettingError> {
         match raw.trim().to_ascii_lowercase().as_str() {
             "kafka" => Ok(Self::Kafka),
             "tansu" => Ok(Self::Tansu),
-            other => Err(format!("unknown broker profile {other:?}; known: kafka, tansu")),
+            _ => Err(KafkaSettingError::UnknownBrokerProfile(raw.to_owned())),
         }
     }
 
@@ -175,10 +184,10 @@ pub fn properties_from_env(vars: impl IntoIterator<Item = (String, String)>) -> 
 }
 
 /// Parses `name=value`.
-pub fn parse_property(raw: &str) -> Result<(String, String), String> {
+pub fn parse_property(raw: &str) -> Result<(String, String), KafkaSettingError> {
     match raw.split_once('=') {
         Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_owned(), value.trim().to_owned())),
-        _ => Err(format!("expected name=value, got {raw:?}")),
+        _ => Err(KafkaSettingError::NotAProperty(raw.to_owned())),
     }
 }
 

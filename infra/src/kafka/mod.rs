@@ -4,7 +4,7 @@ mod config;
 mod envelope;
 mod relay;
 
-pub use config::{BrokerProfile, KafkaConfig, parse_property, properties_from_env};
+pub use config::{BrokerProfile, KafkaConfig, KafkaSettingError, parse_property, properties_from_env};
 pub use envelope::{EnvelopeError, from_envelope, to_envelope};
 pub use relay::{
     CONTEXTS, RELAY_CHECKPOINT, Relay, RelayError, RelayHealth, bounded_context, ensure_topics, relay_checkpoint,
