@@ -7,24 +7,19 @@
 //! own. The Wholesaler set is left out on purpose: its reader keeps prices and stock in memory
 //! to join the four files (see docs/decisions.md).
 
+#[path = "common/rss.rs"]
+mod rss;
+
 use gomarket_domain::supplier::FeedEncoding;
 use gomarket_infra::suppliers::generate::{FeedSpec, write_yml};
 use gomarket_infra::suppliers::generate_csv::write_an_msc;
 use gomarket_infra::suppliers::{AnMscReader, FeedItem, ReaderContext, YmlReader};
+use rss::peak_rss_mib;
 use std::io::BufReader;
 use std::path::Path;
 use std::time::Instant;
 
 const CHILD: &str = "GOMARKET_FEED_MEMORY_CHILD";
-
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kib| kib / 1024.0)
-}
 
 /// In the child: parse the feed, print "offers peak_mib".
 fn parse(format: &str, path: &Path) {

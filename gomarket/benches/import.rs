@@ -8,6 +8,9 @@
 //! 3. re-import of the unchanged feed;
 //! 4. peak resident memory of the process (VmHWM) over all of it.
 
+#[path = "common/rss.rs"]
+mod rss;
+
 use gomarket::app::{importer, spawn_projectors};
 use gomarket::cli::ImportArgs;
 use gomarket_domain::supplier::{
@@ -19,18 +22,10 @@ use gomarket_infra::suppliers::generate::{FeedSpec, write_yml};
 use gomarket_infra::suppliers::{FeedItem, ReaderContext, YmlReader};
 use gomarket_infra::telemetry::Metrics;
 use gomarket_testkit::TestDatabase;
+use rss::peak_rss_mib;
 use std::time::{Duration, Instant};
 
 const OFFERS: usize = 100_000;
-
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kib| kib / 1024.0)
-}
 
 #[tokio::main]
 async fn main() {

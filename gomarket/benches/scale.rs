@@ -23,6 +23,8 @@ mod http;
 mod load;
 #[path = "scale/queries.rs"]
 mod queries;
+#[path = "common/rss.rs"]
+mod rss;
 #[path = "scale/stats.rs"]
 mod stats;
 #[path = "scale/writes.rs"]

@@ -4,7 +4,7 @@
 //! the limit: a `COPY` of the same rows into a fresh copy of the `products` table, with its
 //! search trigger and every index.
 
-use crate::stats::peak_rss_mib;
+use crate::rss::peak_rss_mib;
 use futures::StreamExt;
 use gomarket::app::{Application, PROJECTIONS};
 use gomarket::cli::ServeArgs;
