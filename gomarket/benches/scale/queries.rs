@@ -271,16 +271,7 @@ pub async fn cases(pool: &PgPool, products: i64, peer_url: Option<&str>) -> Vec<
 async fn peer_after_pages(url: &str, mut request: Value, pages: usize) -> Value {
     let client = reqwest::Client::new();
     for _ in 0..pages {
-        let body: Value = client
-            .post(url)
-            .json(&request)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert!(body["errors"].is_null(), "{body}");
+        let body = crate::http::post(&client, url, None, &request).await;
         let connection = body["data"]
             .as_object()
             .and_then(|d| d.values().next())

@@ -328,18 +328,16 @@ async fn ranked_at_once(
     push_matches(&mut query, terms);
     query.push(") AS p WHERE TRUE");
     if let Some(cursor) = after
-        && let SortKey::Ranked(tier, at) = &cursor.key
+        && let SortKey::Ranked(tier, _) = &cursor.key
     {
+        // A later tier, or the same tier after the cursor's (created_at, id).
         query
             .push(" AND (p.tier > ")
             .push_bind(*tier)
             .push(" OR (p.tier = ")
-            .push_bind(*tier)
-            .push(" AND (p.created_at, p.id) < (")
-            .push_bind(*at)
-            .push(", ")
-            .push_bind(cursor.id)
-            .push(")))");
+            .push_bind(*tier);
+        push_after(&mut query, "p.created_at", true, cursor);
+        query.push("))");
     }
     query.push(" ORDER BY p.tier, p.created_at DESC, p.id DESC LIMIT ");
     query.push_bind(limit);
