@@ -102,6 +102,7 @@ impl ApiKeyGql {
 
 /// What kind of principal is calling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(name = "PrincipalKind")]
 pub enum PrincipalKindGql {
     User,
     ApiKey,

@@ -37,6 +37,7 @@ impl From<MarketplaceGql> for Marketplace {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(name = "AccountStatus")]
 pub enum AccountStatusGql {
     Active,
     /// The marketplace refused the token (expired or revoked): nothing is pushed until a new
@@ -92,6 +93,7 @@ impl AccountGql {
 
 /// A characteristic of the marketplace subject, filled from a product attribute.
 #[derive(Debug, Clone, SimpleObject)]
+#[graphql(name = "MappedCharacteristic")]
 pub struct MappedCharacteristicGql {
     pub id: i64,
     pub name: String,
@@ -102,6 +104,7 @@ pub struct MappedCharacteristicGql {
 
 /// Which marketplace subject a catalog category becomes.
 #[derive(Debug, Clone, SimpleObject)]
+#[graphql(name = "CategoryMapping")]
 pub struct CategoryMappingGql {
     pub marketplace: MarketplaceGql,
     pub category: String,
@@ -133,6 +136,7 @@ impl From<&CategoryMappingState> for CategoryMappingGql {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(name = "CardState")]
 pub enum CardStateGql {
     NotPublished,
     Requested,
@@ -141,6 +145,7 @@ pub enum CardStateGql {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(name = "PushState")]
 pub enum PushStateGql {
     Pending,
     Applied,
@@ -159,6 +164,7 @@ fn push_state(state: &PushState) -> (PushStateGql, Option<String>) {
 
 /// The last price pushed: whole roubles on the marketplace, shown in kopecks.
 #[derive(Debug, Clone, SimpleObject)]
+#[graphql(name = "ListingPrice")]
 pub struct ListingPriceGql {
     pub state: PushStateGql,
     /// The price before discount, in kopecks (always whole roubles).
@@ -170,6 +176,7 @@ pub struct ListingPriceGql {
 }
 
 #[derive(Debug, Clone, SimpleObject)]
+#[graphql(name = "ListingStock")]
 pub struct ListingStockGql {
     pub state: PushStateGql,
     pub value: i32,
@@ -179,6 +186,7 @@ pub struct ListingStockGql {
 
 /// What the seller wants live.
 #[derive(Debug, Clone, SimpleObject)]
+#[graphql(name = "ListingTarget")]
 pub struct ListingTargetGql {
     pub price_kopecks: i64,
     /// What the marketplace receives: whole roubles, rounded up.
@@ -190,6 +198,7 @@ pub struct ListingTargetGql {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(name = "PushArea")]
 pub enum PushAreaGql {
     Card,
     Price,
@@ -198,6 +207,7 @@ pub enum PushAreaGql {
 
 /// A refusal, in the marketplace's words (or GoMarket's, for local validation).
 #[derive(Debug, Clone, SimpleObject)]
+#[graphql(name = "ListingError")]
 pub struct ListingErrorGql {
     pub area: PushAreaGql,
     pub message: String,
