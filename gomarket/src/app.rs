@@ -2,7 +2,8 @@
 
 use crate::MIGRATIONS;
 use crate::cli::{ApiSide, ImportArgs, MarketplaceArgs, SecurityArgs, ServeArgs};
-use crate::http::{AppState, EdgeSettings, RateLimiter, router};
+use crate::http::limits::ClassLimits;
+use crate::http::{AppState, DatabaseGate, EdgeSettings, RateLimiter, router};
 use crate::keys;
 use crate::schema::{self, SchemaLimits};
 use crate::sync::spawn_sync;
@@ -13,7 +14,7 @@ use gomarket_domain::clock::SystemClock;
 use gomarket_domain::identity::{LoginName, Password, Role, UserId};
 use gomarket_infra::database::{self, PoolSettings};
 use gomarket_infra::event_store::{CommandBus, CommandError, EventFeed, EventMetadata};
-use gomarket_infra::identity::{IdentityService, IdentitySettings, LoginThrottleSettings};
+use gomarket_infra::identity::{IdentityService, IdentitySettings, LoginThrottleSettings, PasswordQueueSettings};
 use gomarket_infra::kafka::{KafkaConfig, Relay, RelayHealth};
 use gomarket_infra::marketplaces::Marketplaces;
 use gomarket_infra::marketplaces::wildberries::{RateLimits, WbClient};
@@ -233,6 +234,10 @@ pub async fn identity_service(
             max_address_failures: security.login_address_max_failures,
             window: Duration::from_secs(security.login_lockout_seconds),
         },
+        password_queue: PasswordQueueSettings {
+            workers: usize::from(security.password_workers),
+            max_waiting: security.password_queue,
+        },
     };
     let jwt = keys::jwt_keys(security, pool).await?;
     Ok(IdentityService::new(
@@ -333,6 +338,16 @@ impl Application {
             max_depth: args.api.graphql_max_depth,
             max_complexity: args.api.graphql_max_complexity,
             introspection: args.api.introspection,
+            classes: {
+                let security = &args.api.security;
+                let password_checks = usize::from(security.password_workers) + security.password_queue;
+                let shares = ClassLimits::for_pool(db_max_connections, password_checks);
+                ClassLimits {
+                    reads: args.api.edge.max_concurrent_reads.unwrap_or(shares.reads),
+                    writes: args.api.edge.max_concurrent_writes.unwrap_or(shares.writes),
+                    ..shares
+                }
+            },
         })
         .data(pool.clone())
         .data(Arc::new(products))
@@ -370,12 +385,15 @@ impl Application {
                     .map(str::to_owned)
                     .collect(),
                 max_body_bytes: args.api.max_body_bytes,
+                max_batch_size: usize::from(edge.graphql_max_batch),
+                max_complexity: args.api.graphql_max_complexity,
             }),
             address_limiter: Arc::new(RateLimiter::new(
                 edge.rate_limit_ip_per_second,
                 edge.rate_limit_ip_burst,
             )),
             principal_limiter: Arc::new(RateLimiter::new(edge.rate_limit_per_second, edge.rate_limit_burst)),
+            database: Arc::new(DatabaseGate::new(pool.clone())),
         };
         let listen = args.api.listen_address();
         let listener = TcpListener::bind(listen)

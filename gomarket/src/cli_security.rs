@@ -1,6 +1,7 @@
 //! Options of authentication, secrets and the HTTP edge (part of `serve`).
 
 use clap::Args;
+use gomarket_infra::suppliers::import::feed_policy::FeedPolicy;
 
 /// Keys and token lifetimes. Secret values are never shown in `--help`.
 #[derive(Debug, Clone, Args)]
@@ -63,6 +64,15 @@ pub struct SecurityArgs {
     /// Window of failed-login counting and length of a lock, in seconds.
     #[arg(long, env = "GOMARKET_LOGIN_LOCKOUT_SECONDS", default_value_t = 300)]
     pub login_lockout_seconds: u64,
+
+    /// Password hashes and checks (Argon2, 19 MiB each) computed at once; more wait in line.
+    #[arg(long, env = "GOMARKET_PASSWORD_WORKERS", default_value_t = 2,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub password_workers: u16,
+
+    /// Password checks waiting for a worker before further logins are refused (`RATE_LIMITED`).
+    #[arg(long, env = "GOMARKET_PASSWORD_QUEUE", default_value_t = 16)]
+    pub password_queue: usize,
 }
 
 impl Default for SecurityArgs {
@@ -78,6 +88,8 @@ impl Default for SecurityArgs {
             login_max_failures: 5,
             login_address_max_failures: 50,
             login_lockout_seconds: 300,
+            password_workers: 2,
+            password_queue: 16,
         }
     }
 }
@@ -113,6 +125,19 @@ pub struct EdgeArgs {
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     #[arg(long, env = "GOMARKET_TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
     pub trust_forwarded_for: bool,
+
+    /// Most operations in one batched GraphQL request (a JSON array body).
+    #[arg(long, env = "GOMARKET_GRAPHQL_MAX_BATCH", default_value_t = 10,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub graphql_max_batch: u16,
+
+    /// Queries running at once (the rest wait their turn). Default: half the database pool.
+    #[arg(long, env = "GOMARKET_MAX_CONCURRENT_READS", value_name = "N")]
+    pub max_concurrent_reads: Option<usize>,
+
+    /// Mutations running at once (the rest wait their turn). Default: a quarter of the pool.
+    #[arg(long, env = "GOMARKET_MAX_CONCURRENT_WRITES", value_name = "N")]
+    pub max_concurrent_writes: Option<usize>,
 }
 
 impl Default for EdgeArgs {
@@ -125,6 +150,9 @@ impl Default for EdgeArgs {
             rate_limit_ip_per_second: 100.0,
             rate_limit_ip_burst: 400.0,
             trust_forwarded_for: false,
+            graphql_max_batch: 10,
+            max_concurrent_reads: None,
+            max_concurrent_writes: None,
         }
     }
 }
@@ -140,6 +168,16 @@ pub struct ImportArgs {
     #[arg(long, env = "GOMARKET_IMPORT_BATCH_SIZE", default_value_t = 1000,
           value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub import_batch_size: u64,
+
+    /// The folder `file://` supplier feeds may be read from (symlinks resolved). Unset: no
+    /// `file://` feed over the API (`gomarket import --file` reads any file).
+    #[arg(long, env = "GOMARKET_FEED_DIR", value_name = "DIR")]
+    pub feed_dir: Option<std::path::PathBuf>,
+
+    /// Let feeds be fetched from loopback, private and link-local addresses (development only:
+    /// otherwise a supplier URL could probe the server's own network).
+    #[arg(long, env = "GOMARKET_FEED_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub feed_allow_private: bool,
 }
 
 impl Default for ImportArgs {
@@ -147,6 +185,8 @@ impl Default for ImportArgs {
         Self {
             feed_max_bytes: 2 * 1024 * 1024 * 1024,
             import_batch_size: 1000,
+            feed_dir: None,
+            feed_allow_private: false,
         }
     }
 }
@@ -159,9 +199,13 @@ impl ImportArgs {
             batch_size: usize::try_from(self.import_batch_size).unwrap_or(1000),
             fetch: gomarket_infra::suppliers::import::source::FetchSettings {
                 max_bytes: self.feed_max_bytes,
+                policy: FeedPolicy {
+                    feed_dir: self.feed_dir.clone(),
+                    allow_private: self.feed_allow_private,
+                    any_file: false,
+                },
                 ..defaults.fetch
             },
-            ..defaults
         }
     }
 }

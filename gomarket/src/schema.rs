@@ -1,5 +1,6 @@
 //! The one GraphQL schema: queries from query-api, mutations from command-api.
 
+use crate::http::limits::{BatchBudget, ClassLimits, InputText, OperationClasses};
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 use gomarket_command_api::{
     CatalogMutation, IdentityMutation, MarketplaceMutation, SupplierMutation, SyncPolicyMutation, SyncRunMutation,
@@ -42,13 +43,18 @@ pub struct SchemaLimits {
     pub max_depth: usize,
     pub max_complexity: usize,
     pub introspection: bool,
+    /// Operations of each class running at once.
+    pub classes: ClassLimits,
 }
 
 /// The schema without data; `app` adds the pool, command buses and settings.
 pub fn builder(limits: SchemaLimits) -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
     let builder = Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity);
+        .limit_complexity(limits.max_complexity)
+        .extension(InputText)
+        .extension(BatchBudget)
+        .extension(OperationClasses::new(limits.classes));
     if limits.introspection {
         builder
     } else {
@@ -62,6 +68,7 @@ pub fn sdl() -> String {
         max_depth: 64,
         max_complexity: 100_000,
         introspection: true,
+        classes: ClassLimits::for_pool(4, 1),
     })
     .finish()
     .sdl()

@@ -257,14 +257,26 @@ async fn the_cli_generates_and_imports_a_feed() {
     );
 
     // The supplier's own URL does not exist: the import fails and says why, exit code 1.
-    let failed = std::process::Command::new(env!("CARGO_BIN_EXE_gomarket"))
-        .args(["import", "--supplier", "Файловый"])
-        .env("DATABASE_URL", &app.db.url)
-        .env_remove("GOMARKET_DATABASE_URL")
-        .env("GOMARKET_LOG", "off")
-        .output()
-        .unwrap();
+    let run_supplier_url = |feed_dir: Option<&str>| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_gomarket"));
+        command
+            .args(["import", "--supplier", "Файловый"])
+            .env("DATABASE_URL", &app.db.url)
+            .env_remove("GOMARKET_DATABASE_URL")
+            .env_remove("GOMARKET_FEED_DIR")
+            .env("GOMARKET_LOG", "off");
+        if let Some(dir) = feed_dir {
+            command.env("GOMARKET_FEED_DIR", dir);
+        }
+        command.output().unwrap()
+    };
+    let failed = run_supplier_url(Some("/"));
     assert_eq!(failed.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&failed.stderr);
-    assert!(stderr.contains("cannot open /nonexistent/feed.yml"), "{stderr}");
+    assert!(stderr.contains("/nonexistent/feed.yml"), "{stderr}");
+    // Without a feed folder, a supplier's file:// URL is refused (only --file reads anywhere).
+    let refused = run_supplier_url(None);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("GOMARKET_FEED_DIR"), "{stderr}");
 }

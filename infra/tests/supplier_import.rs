@@ -9,6 +9,7 @@ use gomarket_domain::supplier::{
 };
 use gomarket_infra::event_store::EventMetadata;
 use gomarket_infra::suppliers::generate::{FeedSpec, offer_id, write_yml};
+use gomarket_infra::suppliers::import::feed_policy::FeedPolicy;
 use gomarket_infra::suppliers::import::{Importer, ImporterSettings};
 use gomarket_infra::telemetry::Metrics;
 use gomarket_testkit::TestDatabase;
@@ -24,15 +25,15 @@ fn metadata() -> EventMetadata {
 
 async fn setup() -> (TestDatabase, Importer, SupplierId) {
     let db = TestDatabase::new(&[gomarket_infra::migrations::EVENT_STORE_MIGRATIONS]).await;
-    let importer = Importer::new(
-        db.pool.clone(),
-        Arc::new(SystemClock),
-        Metrics::new(),
-        ImporterSettings {
+    let importer = Importer::new(db.pool.clone(), Arc::new(SystemClock), Metrics::new(), {
+        let mut settings = ImporterSettings {
             batch_size: 250,
             ..ImporterSettings::default()
-        },
-    );
+        };
+        // Feeds come from temporary files and servers on this host.
+        settings.fetch.policy = FeedPolicy::unrestricted();
+        settings
+    });
     let id = supplier_of(
         &importer,
         "Север",

@@ -84,6 +84,17 @@ impl SessionMutation {
                     UserError::new(ErrorCode::RateLimited, "email", error.to_string()),
                 ))
             }
+            Err(error @ LoginError::Busy) => {
+                ctx.insert_http_header("retry-after", "1");
+                Ok(AuthPayload::refused(
+                    ctx,
+                    UserError::new(ErrorCode::RateLimited, "email", error.to_string()),
+                ))
+            }
+            Err(error @ LoginError::LoginTooLong) => Ok(AuthPayload::refused(
+                ctx,
+                UserError::new(ErrorCode::BadUserInput, "email", error.to_string()),
+            )),
             Err(error @ LoginError::Store(_)) => Err(internal_error(&error, &request.correlation_id)),
         }
     }

@@ -7,6 +7,7 @@ use gomarket_domain::supplier::{
 };
 use gomarket_infra::event_store::{CommandError, EventMetadata, Executed};
 use gomarket_infra::suppliers::import::Importer;
+use gomarket_infra::suppliers::import::feed_policy::FeedPolicy;
 use gomarket_query_api::access::permission;
 use gomarket_query_api::catalog::parse_uuid;
 use gomarket_query_api::context::request_context;
@@ -30,14 +31,30 @@ pub struct SupplierInput {
 }
 
 impl SupplierInput {
-    fn parse(self) -> Result<SupplierSettings, Vec<UserError>> {
+    /// The settings, checked against `policy` too where that can be known before fetching (a
+    /// `file://` URL with no feed folder configured, an address literal that is not public;
+    /// names are checked when they are resolved, at every fetch).
+    fn parse(self, policy: &FeedPolicy) -> Result<SupplierSettings, Vec<UserError>> {
         let mut errors = Vec::new();
         let mut field =
             |name: &str, message: String| errors.push(UserError::new(ErrorCode::BadUserInput, name, message));
         let name = SupplierName::parse(&self.name)
             .map_err(|e| field("name", e.to_string()))
             .ok();
-        let url = FeedUrl::parse(&self.url).map_err(|e| field("url", e.to_string())).ok();
+        let url = FeedUrl::parse(&self.url)
+            .map_err(|e| e.to_string())
+            .and_then(|url| {
+                let forbidden_file = url.file_path().is_some() && policy.feed_dir.is_none() && !policy.any_file;
+                if forbidden_file {
+                    return Err(
+                        "file:// feeds are not accepted: no feed folder is configured (GOMARKET_FEED_DIR)".into(),
+                    );
+                }
+                policy.check_literal_host(url.as_str()).map_err(|e| e.to_string())?;
+                Ok(url)
+            })
+            .map_err(|message| field("url", message))
+            .ok();
         let template = match self
             .image_url_template
             .as_deref()
@@ -136,7 +153,7 @@ impl SupplierSettingsMutation {
     /// Registers a supplier. Names are unique (ignoring case).
     #[graphql(guard = "permission(Permission::SuppliersWrite)")]
     async fn register_supplier(&self, ctx: &Context<'_>, input: SupplierInput) -> Result<SupplierPayload> {
-        match input.parse() {
+        match input.parse(ctx.data::<Arc<Importer>>()?.feed_policy()) {
             Ok(settings) => {
                 let id = SupplierId::for_name(&settings.name);
                 execute(ctx, id, SupplierCommand::Register(settings)).await
@@ -152,7 +169,7 @@ impl SupplierSettingsMutation {
             Ok(id) => id,
             Err(error) => return Ok(SupplierPayload::refused(ctx, vec![error])),
         };
-        match input.parse() {
+        match input.parse(ctx.data::<Arc<Importer>>()?.feed_policy()) {
             Ok(settings) => execute(ctx, id, SupplierCommand::Update(settings)).await,
             Err(errors) => Ok(SupplierPayload::refused(ctx, errors)),
         }

@@ -50,6 +50,14 @@ pub fn side_of_body(body: &[u8]) -> Side {
     if mutates { Side::Command } else { Side::Query }
 }
 
+/// Whether running `query` (the operation `operation_name`, or its only one) would mutate.
+pub fn is_mutation_query(query: &str, operation_name: Option<&str>) -> bool {
+    is_mutation(&Operation {
+        query: Some(query.to_owned()),
+        operation_name: operation_name.map(str::to_owned),
+    })
+}
+
 /// Whether the operation that would run is a mutation: the one named by `operationName`, or
 /// the document's only operation.
 fn is_mutation(operation: &Operation) -> bool {

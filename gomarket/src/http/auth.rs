@@ -15,6 +15,8 @@ pub struct Authentication {
     pub principal: Option<Principal>,
     /// Why presented credentials were refused (safe to show).
     pub error: Option<String>,
+    /// They could not be checked at all (the identity store failed).
+    pub store_failed: bool,
 }
 
 /// Credentials as presented, before checking.
@@ -79,13 +81,14 @@ impl Credentials {
         match result {
             Ok(principal) => Authentication {
                 principal: Some(principal),
-                error: None,
+                ..Authentication::default()
             },
             Err(AuthError::Store(cause)) => {
                 tracing::error!(%cause, "cannot check credentials");
                 Authentication {
                     principal: None,
                     error: Some("credentials could not be checked; retry".to_owned()),
+                    store_failed: true,
                 }
             }
             Err(error) => {
@@ -93,6 +96,7 @@ impl Credentials {
                 Authentication {
                     principal: None,
                     error: Some(error.to_string()),
+                    store_failed: false,
                 }
             }
         }

@@ -1,9 +1,11 @@
 //! GraphQL over HTTP and websockets, behind authentication, rate limits and a timeout.
 
 use super::auth::{Authentication, Credentials, client_address};
+use super::limits::RequestBudget;
 use super::{AppState, RequestId};
+use crate::gateway::operation::is_mutation_query;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql::{BatchRequest, BatchResponse, Data, Response};
+use async_graphql::{BatchRequest, BatchResponse, Data, Request, Response};
 use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::Extension;
 use axum::Json;
@@ -15,32 +17,50 @@ use axum::response::{Html, IntoResponse};
 use gomarket_query_api::{ErrorCode, RequestContext};
 use serde_json::json;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 const GRAPHIQL_HTML: &str = include_str!("graphiql.html");
 
-/// The client's address, after its rate limit (or how long it must wait).
-fn admit_address(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<Option<String>, Duration> {
+/// The client's address, after its rate limit for `operations` operations (or how long it
+/// must wait).
+fn admit_address(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    operations: usize,
+) -> Result<Option<String>, Duration> {
     let address = client_address(Some(peer), headers, state.edge.trust_forwarded_for);
     if let Some(address) = &address {
-        state.address_limiter.check(address)?;
+        state.address_limiter.check_many(address, operations)?;
     }
     Ok(address)
 }
 
-/// Authenticates the request and applies the rate limits; the request's context, or the
-/// response refusing it.
+/// Authenticates the request and applies the rate limits, one token per operation; the
+/// request's context, or the response refusing it.
 async fn admit(
     state: &AppState,
     request_id: String,
     peer: SocketAddr,
     headers: &HeaderMap,
+    operations: usize,
 ) -> Result<RequestContext, axum::response::Response> {
-    let address = admit_address(state, peer, headers).map_err(rate_limited)?;
-    let Authentication { principal, error } = Credentials::from_headers(headers).authenticate(&state.identity).await;
+    let address = admit_address(state, peer, headers, operations).map_err(rate_limited)?;
+    state.database.admit().await.map_err(|_| upstream_unavailable())?;
+    let Authentication {
+        principal,
+        error,
+        store_failed,
+    } = Credentials::from_headers(headers).authenticate(&state.identity).await;
+    // Credentials that could not be checked are not bad credentials: during an outage the
+    // client must retry, not log its user out.
+    if store_failed && state.database.is_down().await {
+        return Err(upstream_unavailable());
+    }
     if let Some(principal) = &principal {
         tracing::Span::current().record("actor", principal.actor());
-        if let Err(retry_after) = state.principal_limiter.check(&principal.actor()) {
+        if let Err(retry_after) = state.principal_limiter.check_many(&principal.actor(), operations) {
             return Err(rate_limited(retry_after));
         }
     }
@@ -52,8 +72,38 @@ async fn admit(
     })
 }
 
+/// Runs one operation with the request's context and its share of the request's budget.
+async fn execute(
+    state: &AppState,
+    request: Request,
+    context: &RequestContext,
+    budget: &Arc<RequestBudget>,
+) -> Response {
+    with_codes(
+        state
+            .schema
+            .execute(request.data(context.clone()).data(budget.clone()))
+            .await,
+    )
+}
+
+/// GraphQL over HTTP takes JSON (GraphQL-over-HTTP spec); anything else, form and text bodies
+/// above all, could be sent cross-origin by any web page without a preflight.
+fn is_json_request(headers: &HeaderMap) -> bool {
+    let Some(content_type) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    ["application/json", "application/graphql-response+json"]
+        .iter()
+        .any(|accepted| media_type.eq_ignore_ascii_case(accepted))
+}
+
 /// A JSON body (one operation or a batch). The body is read through axum's `Bytes` extractor so
 /// the configured body limit applies (async-graphql-axum's own extractor streams without one).
+///
+/// A batch runs its operations one after another, counted against the rate limits and the
+/// complexity limit as a whole: sent together, 30 logins are still 30 attempts in a row.
 pub async fn post_graphql(
     State(state): State<AppState>,
     Extension(RequestId(id)): Extension<RequestId>,
@@ -61,6 +111,12 @@ pub async fn post_graphql(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> axum::response::Response {
+    if !is_json_request(&headers) {
+        return request_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "GraphQL requests are POSTed as Content-Type: application/json",
+        );
+    }
     let body = match body {
         Ok(body) => body,
         Err(rejection) => return request_error(rejection.status(), &rejection.body_text()),
@@ -74,23 +130,43 @@ pub async fn post_graphql(
             );
         }
     };
-    let context = match admit(&state, id, peer, &headers).await {
+    let operations = match &batch {
+        BatchRequest::Single(_) => 1,
+        BatchRequest::Batch(requests) => requests.len(),
+    };
+    if operations == 0 || operations > state.edge.max_batch_size {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "a batch holds 1 to {} operations; this one holds {operations}",
+                state.edge.max_batch_size
+            ),
+        );
+    }
+    let context = match admit(&state, id, peer, &headers, operations).await {
         Ok(context) => context,
         Err(refusal) => return refusal,
     };
-    let batch = batch.data(context);
-    match tokio::time::timeout(state.edge.request_timeout, state.schema.execute_batch(batch)).await {
-        Ok(BatchResponse::Single(response)) => {
-            GraphQLResponse::from(BatchResponse::Single(with_codes(response))).into_response()
+    let budget = RequestBudget::new(state.edge.max_complexity);
+    let run = async {
+        match batch {
+            BatchRequest::Single(request) => BatchResponse::Single(execute(&state, request, &context, &budget).await),
+            BatchRequest::Batch(requests) => {
+                let mut responses = Vec::with_capacity(requests.len());
+                for request in requests {
+                    responses.push(execute(&state, request, &context, &budget).await);
+                }
+                BatchResponse::Batch(responses)
+            }
         }
-        Ok(BatchResponse::Batch(responses)) => {
-            GraphQLResponse::from(BatchResponse::Batch(responses.into_iter().map(with_codes).collect())).into_response()
-        }
+    };
+    match tokio::time::timeout(state.edge.request_timeout, run).await {
+        Ok(responses) => respond(&state, responses).await,
         Err(_) => timed_out(state.edge.request_timeout),
     }
 }
 
-/// Browsers get GraphiQL; other clients may send a query in the URL.
+/// Browsers get GraphiQL; other clients may send a query (not a mutation) in the URL.
 pub async fn get_graphql(
     State(state): State<AppState>,
     Extension(RequestId(id)): Extension<RequestId>,
@@ -104,14 +180,23 @@ pub async fn get_graphql(
         .is_some_and(|accept| accept.contains("text/html"));
     match uri.query().filter(|_| !wants_html) {
         Some(query) => match async_graphql::http::parse_query_string(query) {
+            Ok(request) if is_mutation_query(&request.query, request.operation_name.as_deref()) => {
+                let mut refusal =
+                    request_error(StatusCode::METHOD_NOT_ALLOWED, "mutations are POSTed, not sent by GET");
+                refusal
+                    .headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static("POST"));
+                refusal
+            }
             Ok(request) => {
-                let context = match admit(&state, id, peer, &headers).await {
+                let context = match admit(&state, id, peer, &headers, 1).await {
                     Ok(context) => context,
                     Err(refusal) => return refusal,
                 };
-                let request = request.data(context);
-                match tokio::time::timeout(state.edge.request_timeout, state.schema.execute(request)).await {
-                    Ok(response) => GraphQLResponse::from(with_codes(response)).into_response(),
+                let budget = RequestBudget::new(state.edge.max_complexity);
+                let run = execute(&state, request, &context, &budget);
+                match tokio::time::timeout(state.edge.request_timeout, run).await {
+                    Ok(response) => respond(&state, BatchResponse::Single(response)).await,
                     Err(_) => timed_out(state.edge.request_timeout),
                 }
             }
@@ -126,6 +211,59 @@ pub async fn get_graphql(
     }
 }
 
+/// The HTTP answer to executed operations. Errors are classified here, where the whole
+/// request is seen: `INTERNAL` while the database is unreachable is really
+/// `UPSTREAM_UNAVAILABLE` (503, retry); a refusal that set `Retry-After` (the login lockout)
+/// is a 429 like the token buckets'.
+async fn respond(state: &AppState, responses: BatchResponse) -> axum::response::Response {
+    let mut responses = match responses {
+        BatchResponse::Single(response) => vec![response],
+        BatchResponse::Batch(responses) => responses,
+    };
+    let has_code = |responses: &[Response], code: ErrorCode| {
+        responses.iter().flat_map(|r| &r.errors).any(|error| {
+            error
+                .extensions
+                .as_ref()
+                .and_then(|e| e.get("code"))
+                .is_some_and(|c| *c == async_graphql::Value::from(code.as_str()))
+        })
+    };
+    if has_code(&responses, ErrorCode::Internal) && state.database.is_down().await {
+        for error in responses.iter_mut().flat_map(|r| &mut r.errors) {
+            let extensions = error.extensions.get_or_insert_with(Default::default);
+            if extensions.get("code") == Some(&async_graphql::Value::from(ErrorCode::Internal.as_str())) {
+                extensions.set("code", ErrorCode::UpstreamUnavailable.as_str());
+                error.message = "the database is not answering; retry shortly".to_owned();
+            }
+        }
+    }
+    let status = if has_code(&responses, ErrorCode::UpstreamUnavailable) {
+        Some(StatusCode::SERVICE_UNAVAILABLE)
+    } else if responses
+        .iter()
+        .any(|r| r.http_headers.contains_key(header::RETRY_AFTER))
+    {
+        Some(StatusCode::TOO_MANY_REQUESTS)
+    } else {
+        None
+    };
+    let batch = match <[Response; 1]>::try_from(responses) {
+        Ok([single]) => BatchResponse::Single(single),
+        Err(responses) => BatchResponse::Batch(responses),
+    };
+    let mut response = GraphQLResponse::from(batch).into_response();
+    if let Some(status) = status {
+        *response.status_mut() = status;
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+    }
+    response
+}
+
 /// Subscriptions (graphql-transport-ws and graphql-ws). Credentials come in the
 /// `connection_init` payload; credentials that are presented and refused close the connection.
 pub async fn graphql_ws(
@@ -136,7 +274,7 @@ pub async fn graphql_ws(
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> axum::response::Response {
-    let address = match admit_address(&state, peer, &headers) {
+    let address = match admit_address(&state, peer, &headers, 1) {
         Ok(address) => address,
         Err(retry_after) => return rate_limited(retry_after),
     };
@@ -148,7 +286,7 @@ pub async fn graphql_ws(
             GraphQLWebSocket::new(stream, schema, protocol)
                 .on_connection_init(move |payload| async move {
                     let credentials = Credentials::from_connection_init(&payload);
-                    let Authentication { principal, error } = credentials.authenticate(&identity).await;
+                    let Authentication { principal, error, .. } = credentials.authenticate(&identity).await;
                     if let Some(error) = error {
                         return Err(async_graphql::Error::new(format!("authentication failed: {error}")));
                     }
@@ -177,6 +315,19 @@ fn rate_limited(retry_after: Duration) -> axum::response::Response {
     response
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
+/// `503 Service Unavailable`: the database is down; nothing was attempted.
+fn upstream_unavailable() -> axum::response::Response {
+    let body = json!({ "errors": [{
+        "message": "the database is not answering; retry shortly",
+        "extensions": { "code": ErrorCode::UpstreamUnavailable.as_str() }
+    }] });
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     response
 }
 

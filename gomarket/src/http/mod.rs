@@ -9,11 +9,14 @@
 //! per principal ([`rate_limit`]); CORS follows the configured allow-list.
 
 pub(crate) mod auth;
+mod database_gate;
 mod graphql;
 mod health;
+pub mod limits;
 mod rate_limit;
 mod request_id;
 
+pub use database_gate::DatabaseGate;
 pub use rate_limit::RateLimiter;
 pub use request_id::{RequestId, request_id as assign_request_id};
 
@@ -40,6 +43,10 @@ pub struct EdgeSettings {
     /// Origins allowed cross-origin; empty: none.
     pub cors_origins: Vec<String>,
     pub max_body_bytes: usize,
+    /// Most operations in one batched request.
+    pub max_batch_size: usize,
+    /// Complexity (and selections) one HTTP request may spend over all its operations.
+    pub max_complexity: usize,
 }
 
 /// What the handlers share.
@@ -59,6 +66,7 @@ pub struct AppState {
     pub edge: Arc<EdgeSettings>,
     pub address_limiter: Arc<RateLimiter>,
     pub principal_limiter: Arc<RateLimiter>,
+    pub database: Arc<DatabaseGate>,
 }
 
 fn cors(origins: &[String]) -> Option<CorsLayer> {

@@ -34,10 +34,17 @@ impl RateLimiter {
 
     /// Takes one token for `key`, or says how long until one is available.
     pub fn check(&self, key: &str) -> Result<(), Duration> {
-        self.check_at(key, Instant::now())
+        self.check_at(key, Instant::now(), 1)
     }
 
-    fn check_at(&self, key: &str, now: Instant) -> Result<(), Duration> {
+    /// Takes `count` tokens at once (one per operation of a batch), or none and says how long
+    /// until they are available.
+    pub fn check_many(&self, key: &str, count: usize) -> Result<(), Duration> {
+        self.check_at(key, Instant::now(), count)
+    }
+
+    fn check_at(&self, key: &str, now: Instant, count: usize) -> Result<(), Duration> {
+        let needed = count.max(1) as f64;
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         if buckets.len() >= MAX_KEYS && !buckets.contains_key(key) {
             let (rate, burst) = (self.per_second, self.burst);
@@ -50,11 +57,11 @@ impl RateLimiter {
         let refill = now.duration_since(bucket.updated).as_secs_f64() * self.per_second;
         bucket.tokens = (bucket.tokens + refill).min(self.burst);
         bucket.updated = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
+        if bucket.tokens >= needed {
+            bucket.tokens -= needed;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / self.per_second))
+            Err(Duration::from_secs_f64((needed - bucket.tokens) / self.per_second))
         }
     }
 }
@@ -68,12 +75,22 @@ mod tests {
         let limiter = RateLimiter::new(2.0, 3.0);
         let start = Instant::now();
         for _ in 0..3 {
-            assert!(limiter.check_at("a", start).is_ok());
+            assert!(limiter.check_at("a", start, 1).is_ok());
         }
-        let wait = limiter.check_at("a", start).unwrap_err();
+        let wait = limiter.check_at("a", start, 1).unwrap_err();
         assert!((wait.as_secs_f64() - 0.5).abs() < 1e-6, "{wait:?}");
-        assert!(limiter.check_at("b", start).is_ok(), "keys are independent");
-        assert!(limiter.check_at("a", start + Duration::from_millis(500)).is_ok());
-        assert!(limiter.check_at("a", start + Duration::from_millis(500)).is_err());
+        assert!(limiter.check_at("b", start, 1).is_ok(), "keys are independent");
+        assert!(limiter.check_at("a", start + Duration::from_millis(500), 1).is_ok());
+        assert!(limiter.check_at("a", start + Duration::from_millis(500), 1).is_err());
+    }
+
+    #[test]
+    fn a_batch_takes_one_token_per_operation_or_none() {
+        let limiter = RateLimiter::new(2.0, 3.0);
+        let start = Instant::now();
+        let wait = limiter.check_at("a", start, 4).unwrap_err();
+        assert!((wait.as_secs_f64() - 0.5).abs() < 1e-6, "{wait:?}");
+        assert!(limiter.check_at("a", start, 3).is_ok(), "a refused batch took nothing");
+        assert!(limiter.check_at("a", start, 1).is_err());
     }
 }

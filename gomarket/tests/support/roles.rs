@@ -33,6 +33,9 @@ impl Deployment {
             ("GOMARKET_RATE_LIMIT_BURST", "1000000".to_owned()),
             ("GOMARKET_RATE_LIMIT_IP_PER_SECOND", "1000000".to_owned()),
             ("GOMARKET_RATE_LIMIT_IP_BURST", "1000000".to_owned()),
+            // Feeds come from temporary folders and servers on this host.
+            ("GOMARKET_FEED_DIR", "/".to_owned()),
+            ("GOMARKET_FEED_ALLOW_PRIVATE", "true".to_owned()),
             (
                 "GOMARKET_LOG",
                 std::env::var("GOMARKET_TEST_CHILD_LOG").unwrap_or_else(|_| "off".into()),

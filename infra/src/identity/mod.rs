@@ -5,15 +5,17 @@
 pub mod credentials;
 pub mod jwt;
 pub mod password;
+pub mod password_queue;
 pub mod refresh;
 mod service;
 pub mod throttle;
 mod user_cache;
 
 pub use jwt::{AccessClaims, JwtKeyError, JwtKeys, SigningKey, TokenError};
+pub use password_queue::{PasswordQueueError, PasswordQueueSettings};
 pub use refresh::RefreshError;
 pub use service::{
-    AuthError, BootstrapAdmin, CreatedApiKey, IdentityError, IdentityService, IdentitySettings, LoginError, Session,
-    api_key_prefix,
+    AuthError, BootstrapAdmin, CreatedApiKey, IdentityError, IdentityService, IdentitySettings, LoginError,
+    MAX_LOGIN_CHARS, Session, api_key_prefix,
 };
 pub use throttle::LoginThrottleSettings;

@@ -6,9 +6,10 @@
 //! parameters they carry.
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use gomarket_domain::identity::Password;
+use subtle::ConstantTimeEq as _;
 
 /// Memory cost in KiB.
 pub const ARGON2_MEMORY_KIB: u32 = 19 * 1024;
@@ -23,7 +24,8 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// Hashes a password with a fresh random salt. CPU-heavy: call from `spawn_blocking`.
+/// Hashes a password with a fresh random salt. CPU-heavy: call through the
+/// [`super::password_queue::PasswordQueue`].
 pub fn hash_password(password: &Password) -> String {
     let salt = SaltString::generate(&mut OsRng);
     argon2()
@@ -33,12 +35,49 @@ pub fn hash_password(password: &Password) -> String {
 }
 
 /// Whether `candidate` matches the stored PHC hash. A malformed stored hash never matches.
-/// CPU-heavy: call from `spawn_blocking`.
+/// CPU-heavy: call through the [`super::password_queue::PasswordQueue`].
+///
+/// The 19 MiB of Argon2 state is kept per thread and reused, rather than allocated and freed
+/// by every check: the allocator keeps freed blocks that size in the thread's arena, split by
+/// whatever small allocation lands in them, so a flood of checks left hundreds of MB behind.
 pub fn verify_password(candidate: &str, stored: &str) -> bool {
-    match PasswordHash::new(stored) {
-        Ok(parsed) => argon2().verify_password(candidate.as_bytes(), &parsed).is_ok(),
-        Err(_) => false,
+    thread_local! {
+        static STATE: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
     }
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let (Some(expected), Some(salt), Ok(algorithm)) = (parsed.hash, parsed.salt, Algorithm::try_from(parsed.algorithm))
+    else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from).transpose() {
+        Ok(version) => version.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let mut computed = [0u8; 64];
+    let Some(computed) = computed.get_mut(..expected.len()) else {
+        return false;
+    };
+    let blocks = params.block_count();
+    let hashed = STATE.with(|state| {
+        let mut state = state.borrow_mut();
+        state.resize(blocks, Block::default());
+        Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+            candidate.as_bytes(),
+            salt,
+            computed,
+            &mut state[..blocks],
+        )
+    });
+    hashed.is_ok() && bool::from(computed.ct_eq(expected.as_bytes()))
 }
 
 /// A fresh random password (144 bits, URL-safe text), for first-start admins and users

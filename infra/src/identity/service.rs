@@ -1,6 +1,7 @@
 use super::credentials::{self, digests_match, random_bytes, secret_digest};
 use super::jwt::{AccessClaims, JwtKeys, TokenError};
 use super::password::{dummy_hash, hash_password, random_password, verify_password};
+use super::password_queue::{PasswordQueue, PasswordQueueError, PasswordQueueSettings};
 use super::refresh::{self, RefreshError};
 use super::throttle::{self, LoginThrottleSettings};
 use super::user_cache::UserCache;
@@ -17,6 +18,7 @@ use gomarket_domain::identity::{
 };
 use sqlx::PgPool;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -31,6 +33,7 @@ pub struct IdentitySettings {
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub throttle: LoginThrottleSettings,
+    pub password_queue: PasswordQueueSettings,
 }
 
 impl Default for IdentitySettings {
@@ -39,6 +42,7 @@ impl Default for IdentitySettings {
             access_token_ttl: Duration::from_secs(15 * 60),
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             throttle: LoginThrottleSettings::default(),
+            password_queue: PasswordQueueSettings::default(),
         }
     }
 }
@@ -62,10 +66,20 @@ pub enum LoginError {
     /// `RATE_LIMITED`: too many failures for this account or address.
     #[error("too many failed logins; retry in {} s", retry_after.as_secs().max(1))]
     Limited { retry_after: Duration },
+    /// `RATE_LIMITED`: too many password checks are queued already (a flood of logins).
+    #[error("too many logins in progress; retry in a second")]
+    Busy,
+    /// `BAD_USER_INPUT`: the login is longer than any login can be.
+    #[error("the login is longer than {MAX_LOGIN_CHARS} characters")]
+    LoginTooLong,
     /// `INTERNAL`.
     #[error("identity store failure: {0}")]
     Store(String),
 }
+
+/// Longest login text looked at; longer ones are refused before any work (an e-mail address
+/// has at most 254 characters).
+pub const MAX_LOGIN_CHARS: usize = 254;
 
 /// Why presented credentials (a bearer token or an API key) were refused. The message is safe
 /// to show to the client.
@@ -90,6 +104,8 @@ pub enum AuthError {
 pub enum IdentityError {
     #[error("identity store failure: {0}")]
     Store(String),
+    #[error(transparent)]
+    Busy(#[from] PasswordQueueError),
 }
 
 impl From<sqlx::Error> for IdentityError {
@@ -116,6 +132,8 @@ pub struct IdentityService {
     settings: IdentitySettings,
     clock: SharedClock,
     recent_users: UserCache,
+    /// Every Argon2 computation goes through it.
+    passwords: Arc<PasswordQueue>,
 }
 
 impl std::fmt::Debug for IdentityService {
@@ -130,11 +148,6 @@ fn store<E: std::fmt::Display>(e: E) -> IdentityError {
     IdentityError::Store(e.to_string())
 }
 
-/// Runs CPU-heavy Argon2 work off the async threads.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, IdentityError> {
-    tokio::task::spawn_blocking(work).await.map_err(store)
-}
-
 impl IdentityService {
     pub fn new(pool: PgPool, jwt: JwtKeys, settings: IdentitySettings, clock: SharedClock, metrics: Metrics) -> Self {
         let users = CommandBus::new(pool.clone(), UserServices { clock: clock.clone() }, metrics.clone());
@@ -147,11 +160,17 @@ impl IdentityService {
             settings,
             clock,
             recent_users: UserCache::default(),
+            passwords: PasswordQueue::new(settings.password_queue),
         }
     }
 
     pub fn settings(&self) -> &IdentitySettings {
         &self.settings
+    }
+
+    /// Runs CPU- and memory-heavy Argon2 work through the bounded queue, off the async threads.
+    async fn blocking<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, IdentityError> {
+        Ok(self.passwords.run(work).await?)
     }
 
     /// The user as its events fold now (as read at most a second ago; see [`UserCache`]).
@@ -171,6 +190,9 @@ impl IdentityService {
 
     /// Checks the password (throttled per account and per address) and opens a session.
     pub async fn login(&self, login: &str, password: &str, address: Option<&str>) -> Result<Session, LoginError> {
+        if login.chars().count() > MAX_LOGIN_CHARS {
+            return Err(LoginError::LoginTooLong);
+        }
         let now = self.clock.now();
         let limits = self.settings.throttle;
         let account = throttle::account_key(&login.trim().to_lowercase());
@@ -180,10 +202,10 @@ impl IdentityService {
         if let Some(retry_after) = throttle::locked_for(&self.pool, &keys, now).await.map_err(db)? {
             return Err(LoginError::Limited { retry_after });
         }
-        let verified = self
-            .check_password(login, password)
-            .await
-            .map_err(|e| LoginError::Store(e.to_string()))?;
+        let verified = self.check_password(login, password).await.map_err(|e| match e {
+            IdentityError::Busy(PasswordQueueError::Full) => LoginError::Busy,
+            e => LoginError::Store(e.to_string()),
+        })?;
         let Some(user_id) = verified else {
             let failures =
                 throttle::record_failure(&self.pool, &account, limits.max_account_failures, limits.window, now)
@@ -214,7 +236,7 @@ impl IdentityService {
     async fn check_password(&self, login: &str, password: &str) -> Result<Option<UserId>, IdentityError> {
         let Ok(name) = LoginName::parse(login) else {
             let candidate = password.to_owned();
-            blocking(move || verify_password(&candidate, dummy_hash())).await?;
+            self.blocking(move || verify_password(&candidate, dummy_hash())).await?;
             return Ok(None);
         };
         let id = UserId::for_login(&name);
@@ -223,7 +245,7 @@ impl IdentityService {
         let enabled = user.state.as_ref().is_some_and(|s| !s.disabled);
         let candidate = password.to_owned();
         let hash = stored.clone().unwrap_or_else(|| dummy_hash().to_owned());
-        let matches = blocking(move || verify_password(&candidate, &hash)).await?;
+        let matches = self.blocking(move || verify_password(&candidate, &hash)).await?;
         Ok((matches && enabled && stored.is_some()).then_some(id))
     }
 
@@ -257,7 +279,7 @@ impl IdentityService {
         }
         self.open_session(user_id, family)
             .await
-            .map_err(|IdentityError::Store(message)| RefreshError::Store(message))
+            .map_err(|e| RefreshError::Store(e.to_string()))
     }
 
     /// Revokes the session of `refresh_token` (when it is the caller's), or every session of
@@ -359,7 +381,8 @@ impl IdentityService {
         metadata: &EventMetadata,
     ) -> Result<Executed<User>, CommandError<UserRefusal>> {
         let id = UserId::for_login(&login);
-        let hash = blocking(move || hash_password(&password))
+        let hash = self
+            .blocking(move || hash_password(&password))
             .await
             .map_err(|e| CommandError::Store(e.to_string()))?;
         let executed = self
@@ -381,7 +404,8 @@ impl IdentityService {
         password: Password,
         metadata: &EventMetadata,
     ) -> Result<Executed<User>, CommandError<UserRefusal>> {
-        let hash = blocking(move || hash_password(&password))
+        let hash = self
+            .blocking(move || hash_password(&password))
             .await
             .map_err(|e| CommandError::Store(e.to_string()))?;
         // The hash first: the event invalidates older tokens, and the user must be able to log
@@ -411,7 +435,7 @@ impl IdentityService {
             return Ok(false);
         };
         let candidate = password.to_owned();
-        blocking(move || verify_password(&candidate, &stored)).await
+        self.blocking(move || verify_password(&candidate, &stored)).await
     }
 
     /// Grants, revokes, disables, enables. Disabling also revokes the user's refresh tokens.

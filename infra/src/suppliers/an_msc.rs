@@ -3,6 +3,7 @@
 
 use super::feed::{FeedError, FeedItem, RejectReason, Rejection};
 use super::lax_csv::{LaxCsv, Row};
+use super::limits::{MAX_FIELD_BYTES, MAX_RECORD_BYTES, human};
 use super::offer_builder::{OfferBuilder, ReaderContext};
 use gomarket_domain::supplier::FeedEncoding;
 use std::collections::HashMap;
@@ -31,6 +32,8 @@ pub struct AnMscReader<R: Read> {
     csv: LaxCsv<R>,
     context: ReaderContext,
     columns: Option<HashMap<String, usize>>,
+    /// The header's names by position, to name a field that is too long.
+    names: Vec<String>,
     finished: bool,
 }
 
@@ -40,17 +43,28 @@ impl<R: Read> AnMscReader<R> {
             csv: LaxCsv::new(input, encoding),
             context,
             columns: None,
+            names: Vec::new(),
             finished: false,
         }
     }
 
     fn header(&mut self) -> Result<(), FeedError> {
-        let Some(row) = self.csv.next_row()? else {
+        let Some(row) = self.csv.first_row()? else {
             return Err(FeedError::NotAFeed {
                 expected: "AN_MSC",
                 found: "the file is empty".into(),
             });
         };
+        if row.oversized.is_some() {
+            return Err(FeedError::NotAFeed {
+                expected: "AN_MSC",
+                found: format!(
+                    "its first row is longer than {} (or has a field longer than {}), not a header",
+                    human(MAX_RECORD_BYTES),
+                    human(MAX_FIELD_BYTES)
+                ),
+            });
+        }
         let columns: HashMap<String, usize> = row
             .fields
             .iter()
@@ -64,6 +78,7 @@ impl<R: Read> AnMscReader<R> {
             });
         }
         self.columns = Some(columns);
+        self.names = row.fields;
         Ok(())
     }
 
@@ -76,6 +91,15 @@ impl<R: Read> AnMscReader<R> {
                 .map(String::as_str)
                 .filter(|v| !v.is_empty() && *v != "NULL")
         };
+        if let Some(oversized) = row.oversized {
+            let (reason, message) = oversized.describe(|i| self.names.get(i).cloned());
+            return FeedItem::Rejected(Rejection {
+                line: row.line,
+                supplier_sku: field("code").map(str::to_owned),
+                reason,
+                message,
+            });
+        }
         let Some(code) = field("code") else {
             return FeedItem::Rejected(Rejection {
                 line: row.line,
@@ -240,5 +264,39 @@ mod tests {
         };
         let items: Vec<_> = AnMscReader::new("1;2;3\n".as_bytes(), FeedEncoding::Auto, context).collect();
         assert!(matches!(items[..], [Err(FeedError::NotAFeed { .. })]));
+    }
+
+    #[test]
+    fn a_name_with_an_undefined_byte_or_a_field_past_its_limit_is_rejected_for_it() {
+        let context = ReaderContext {
+            supplier_id: uuid::Uuid::nil(),
+            image_url_template: None,
+        };
+        let head = encoding_rs::WINDOWS_1251
+            .encode("code;title;price;description\n1;Утюг ")
+            .0
+            .into_owned();
+        let mut bytes = head;
+        bytes.extend_from_slice(b"\x98;10;\n2;\xd4\xe5\xed;10;");
+        bytes.extend(std::iter::repeat_n(b'x', crate::suppliers::limits::MAX_FIELD_BYTES + 1));
+        bytes.extend_from_slice(b"\n3;Nul\x00;10;\n4;OK;10;\n");
+        let items: Vec<FeedItem> = AnMscReader::new(bytes.as_slice(), FeedEncoding::Auto, context)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let rejected: Vec<(Option<&str>, RejectReason, &str)> = items
+            .iter()
+            .filter_map(|i| match i {
+                FeedItem::Rejected(r) => Some((r.supplier_sku.as_deref(), r.reason, r.message.as_str())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(rejected.len(), 3, "{items:?}");
+        assert_eq!((rejected[0].0, rejected[0].1), (Some("1"), RejectReason::InvalidText));
+        assert!(rejected[0].2.contains("0x98"), "{}", rejected[0].2);
+        assert_eq!((rejected[1].0, rejected[1].1), (Some("2"), RejectReason::FieldTooLong));
+        assert!(rejected[1].2.contains("`description`"), "{}", rejected[1].2);
+        assert_eq!((rejected[2].0, rejected[2].1), (Some("3"), RejectReason::InvalidText));
+        assert!(rejected[2].2.contains("NUL"), "{}", rejected[2].2);
+        assert!(matches!(&items[3], FeedItem::Offer { line: 5, .. }), "{:?}", items[3]);
     }
 }

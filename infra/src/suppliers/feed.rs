@@ -14,6 +14,15 @@ pub enum RejectReason {
     BadStock,
     BadCurrency,
     DuplicateSkuInFeed,
+    /// A field is longer than [`super::limits::MAX_FIELD_BYTES`] (or an id longer than
+    /// [`super::limits::MAX_OFFER_ID_BYTES`]); the message names the field.
+    FieldTooLong,
+    /// The offer as a whole (a CSV row, an `<offer>`) is longer than
+    /// [`super::limits::MAX_RECORD_BYTES`].
+    RecordTooLong,
+    /// A required text (the name, the id) holds what no text may: a control character such as
+    /// NUL, a byte the feed's encoding does not define, or bytes that do not decode.
+    InvalidText,
 }
 
 impl RejectReason {
@@ -27,6 +36,9 @@ impl RejectReason {
             Self::BadStock => "BAD_STOCK",
             Self::BadCurrency => "BAD_CURRENCY",
             Self::DuplicateSkuInFeed => "DUPLICATE_SKU_IN_FEED",
+            Self::FieldTooLong => "FIELD_TOO_LONG",
+            Self::RecordTooLong => "RECORD_TOO_LONG",
+            Self::InvalidText => "INVALID_TEXT",
         }
     }
 }

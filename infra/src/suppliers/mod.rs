@@ -2,6 +2,7 @@
 //! format behind one shape, and the generator of realistic test feeds.
 //!
 //! - [`feed`]: what readers yield: offers, rejections with reasons, fatal feed errors;
+//! - [`limits`]: how much of a feed one field and one offer may take (memory stays flat);
 //! - [`offer_builder`]: raw fields of one offer → a normalized `SupplierOffer`;
 //! - [`yml`]: Yandex Market Language price lists;
 //! - [`wholesaler`]: the Wholesaler set of four CSV files joined by `global_id`;
@@ -12,12 +13,14 @@
 //!   Cyrillic text, HTML, variants and broken offers.
 
 pub mod an_msc;
+mod bounded_xml;
 pub mod feed;
 pub mod generate;
 pub mod generate_csv;
 pub mod generate_words;
 pub mod import;
 mod lax_csv;
+pub mod limits;
 pub mod offer_builder;
 pub mod wholesaler;
 pub mod yml;

@@ -2,6 +2,7 @@
 //! [`SupplierOffer`], or the reason it cannot be one.
 
 use super::feed::RejectReason;
+use super::limits::{MAX_OFFER_ID_BYTES, human};
 use gomarket_domain::catalog::{
     Barcode, Brand, CategoryPath, Description, Dimensions, Kopecks, ProductContent, ProductDetails, Quantity, Sku,
     SupplierLink, SupplierOffer, Title, parse_dimensions,
@@ -45,6 +46,43 @@ pub struct OfferBuilder<'a> {
     pub weight_kg: Option<&'a str>,
 }
 
+/// What makes `text` unfit for a required text (a name, an id), in words, or `None`: a
+/// control character (NUL above all; PostgreSQL refuses it in text), or U+FFFD, which bytes
+/// the feed's encoding does not define decode to.
+fn invalid_text(text: &str) -> Option<String> {
+    let c = text
+        .chars()
+        .find(|&c| c.is_control() || c == char::REPLACEMENT_CHARACTER)?;
+    Some(match c {
+        '\0' => "a NUL character (U+0000)".to_owned(),
+        // windows-1251 leaves the byte 0x98 undefined; decoders read it as U+0098.
+        '\u{98}' => "the control character U+0098: the byte 0x98, which is no character in windows-1251".to_owned(),
+        char::REPLACEMENT_CHARACTER => {
+            "bytes that are not valid text in the feed's encoding (they read as U+FFFD)".to_owned()
+        }
+        c => format!("the control character U+{:04X}", u32::from(c)),
+    })
+}
+
+/// The name of an offer, or why it has none that can be taken.
+fn title(raw: Option<&str>) -> Result<Title, (RejectReason, String)> {
+    let missing = || (RejectReason::MissingTitle, "the offer has no name".to_owned());
+    let plain = strip_html(raw.ok_or_else(missing)?).replace('\n', " ");
+    if let Some(problem) = invalid_text(&plain) {
+        return Err((
+            RejectReason::InvalidText,
+            format!("the offer's name contains {problem}"),
+        ));
+    }
+    Title::parse(&cut_title(&plain, Title::MAX_CHARS)).map_err(|_| missing())
+}
+
+/// Text kept as it comes (attribute names and values, image addresses), without control
+/// characters other than line breaks: they carry nothing, and a NUL could not be stored.
+fn without_controls(text: &str) -> String {
+    text.chars().filter(|&c| !c.is_control() || c == '\n').collect()
+}
+
 fn text(raw: Option<&str>, max: usize) -> Option<String> {
     let plain = strip_html(raw?);
     let cut = cut_title(&plain.replace('\n', " "), max);
@@ -67,9 +105,16 @@ fn scaled(raw: &str, factor: f64) -> Option<u32> {
 
 impl OfferBuilder<'_> {
     pub fn build(self, context: &ReaderContext) -> Result<SupplierOffer, (RejectReason, String)> {
-        let title = text(self.title, Title::MAX_CHARS)
-            .and_then(|t| Title::parse(&t).ok())
-            .ok_or((RejectReason::MissingTitle, "the offer has no name".to_owned()))?;
+        if self.supplier_sku.len() > MAX_OFFER_ID_BYTES {
+            return Err((
+                RejectReason::FieldTooLong,
+                format!("the offer's id is longer than {}", human(MAX_OFFER_ID_BYTES)),
+            ));
+        }
+        if let Some(problem) = invalid_text(self.supplier_sku) {
+            return Err((RejectReason::InvalidText, format!("the offer's id contains {problem}")));
+        }
+        let title = title(self.title)?;
         let price_text = self
             .price
             .map(str::trim)
@@ -116,6 +161,12 @@ impl OfferBuilder<'_> {
             .map(str::trim)
             .filter(|a| !a.is_empty())
             .unwrap_or(self.supplier_sku);
+        if let Some(problem) = invalid_text(sku_text) {
+            return Err((
+                RejectReason::InvalidText,
+                format!("the offer's article contains {problem}"),
+            ));
+        }
         let sku = Sku::parse(&sku_text.chars().take(Sku::MAX_CHARS).collect::<String>())
             .map_err(|e| (RejectReason::MissingId, format!("sku: {e}")))?;
         let mut dimensions = self.size_text.map(parse_dimensions).unwrap_or_default();
@@ -136,7 +187,7 @@ impl OfferBuilder<'_> {
         let images = self
             .images
             .into_iter()
-            .map(|i| i.trim().to_owned())
+            .map(|i| without_controls(i.trim()))
             .filter(|i| !i.is_empty())
             .map(|key| match &context.image_url_template {
                 Some(template) if !key.contains("://") => template.url_for(&key),
@@ -146,7 +197,7 @@ impl OfferBuilder<'_> {
         let attributes = self
             .attributes
             .into_iter()
-            .map(|(k, v)| (strip_html(&k), strip_html(&v)))
+            .map(|(k, v)| (without_controls(&strip_html(&k)), without_controls(&strip_html(&v))))
             .filter(|(k, v)| !k.is_empty() && !v.is_empty())
             .collect();
         Ok(SupplierOffer {

@@ -5,12 +5,15 @@
 //! - `all_prod_prices__.csv`: `id товара;наличие`, stock;
 //! - `all_prod_d33_.csv`: `global_id;description` (HTML).
 //!
-//! Prices and stock are small (an id and a number per item) and are held in memory; the
-//! descriptions are not: only each item's byte offset is, and the text is read back from disk
-//! when its offer is built, so memory stays small whatever the descriptions weigh.
+//! Prices and stock are small (an id and a number per item) and are held in memory, each value
+//! bounded by [`MAX_FIGURE_BYTES`]; the descriptions are not: only each item's byte offset is,
+//! and the text is read back from disk when its offer is built, so memory stays small whatever
+//! the descriptions weigh. Every file is read to its end when the reader is built, except the
+//! info file, which streams.
 
 use super::feed::{FeedError, FeedItem, RejectReason, Rejection};
-use super::lax_csv::{LaxCsv, Row};
+use super::lax_csv::{LaxCsv, Oversized, Row};
+use super::limits::{MAX_FIELD_BYTES, MAX_FIGURE_BYTES, human};
 use super::offer_builder::{OfferBuilder, ReaderContext};
 use gomarket_domain::supplier::FeedEncoding;
 use std::collections::HashMap;
@@ -56,12 +59,32 @@ pub struct WholesalerFiles {
     pub descriptions: PathBuf,
 }
 
+/// A price or stock figure as read: its text, or too long to be one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Figure {
+    Text(String),
+    TooLong,
+}
+
+impl Figure {
+    /// The text to parse, or the rejection of a figure too long to be one (`what` names it).
+    fn text(&self, what: &str) -> Result<&str, (RejectReason, String)> {
+        match self {
+            Self::Text(text) => Ok(text),
+            Self::TooLong => Err((
+                RejectReason::FieldTooLong,
+                format!("the {what} is longer than {}", human(MAX_FIGURE_BYTES)),
+            )),
+        }
+    }
+}
+
 pub struct WholesalerReader {
     info: LaxCsv<BufReader<File>>,
     columns: HashMap<String, usize>,
     pending_first: Option<Row>,
-    prices: HashMap<String, String>,
-    stock: HashMap<String, String>,
+    prices: HashMap<String, Figure>,
+    stock: HashMap<String, Figure>,
     descriptions: HashMap<String, u64>,
     descriptions_path: PathBuf,
     encoding: FeedEncoding,
@@ -76,18 +99,21 @@ fn open(path: &Path) -> Result<BufReader<File>, FeedError> {
 }
 
 /// `id → value` of a two-column file, skipping a header row (a first row whose id is not a
-/// number).
-fn key_values(path: &Path, encoding: FeedEncoding) -> Result<HashMap<String, String>, FeedError> {
+/// number). A value longer than [`MAX_FIGURE_BYTES`] is kept as [`Figure::TooLong`].
+fn key_values(path: &Path, encoding: FeedEncoding) -> Result<HashMap<String, Figure>, FeedError> {
     let mut csv = LaxCsv::new(open(path)?, encoding);
     let mut values = HashMap::new();
     while let Some(row) = csv.next_row()? {
-        let (Some(id), Some(value)) = (row.fields.first(), row.fields.get(1)) else {
+        let Some(id) = row.fields.first().filter(|id| id.parse::<u64>().is_ok()) else {
             continue;
         };
-        if id.parse::<u64>().is_err() {
-            continue;
-        }
-        values.insert(id.clone(), value.clone());
+        let value = match (row.fields.get(1), row.oversized) {
+            (_, Some(Oversized::Field(1) | Oversized::Record)) => Figure::TooLong,
+            (Some(value), _) if value.len() > MAX_FIGURE_BYTES => Figure::TooLong,
+            (Some(value), _) => Figure::Text(value.clone()),
+            (None, _) => continue,
+        };
+        values.insert(id.clone(), value);
     }
     Ok(values)
 }
@@ -146,15 +172,30 @@ impl WholesalerReader {
         })
     }
 
-    fn description(&self, id: &str) -> Result<Option<String>, FeedError> {
+    /// The description of `id`, or why its offer is rejected (a description longer than
+    /// [`MAX_FIELD_BYTES`]).
+    fn description(&self, id: &str) -> Result<Result<Option<String>, (RejectReason, String)>, FeedError> {
         let Some(&offset) = self.descriptions.get(id) else {
-            return Ok(None);
+            return Ok(Ok(None));
         };
         let mut file = File::open(&self.descriptions_path).map_err(|e| FeedError::Io(e.to_string()))?;
         file.seek(SeekFrom::Start(offset))
             .map_err(|e| FeedError::Io(e.to_string()))?;
         let mut csv = LaxCsv::new(BufReader::new(file), self.encoding);
-        Ok(csv.next_row()?.and_then(|row| row.fields.get(1).cloned()))
+        let Some(row) = csv.next_row()? else {
+            return Ok(Ok(None));
+        };
+        Ok(match row.oversized {
+            Some(Oversized::Field(1) | Oversized::Record) => Err((
+                RejectReason::FieldTooLong,
+                format!(
+                    "the description in {} is longer than {}",
+                    FILES[3],
+                    human(MAX_FIELD_BYTES)
+                ),
+            )),
+            _ => Ok(row.fields.get(1).cloned()),
+        })
     }
 
     fn normalize(&self, row: &Row) -> Result<FeedItem, FeedError> {
@@ -165,15 +206,41 @@ impl WholesalerReader {
                 .map(String::as_str)
                 .filter(|v| !v.is_empty())
         };
-        let Some(id) = field("global_id") else {
-            return Ok(FeedItem::Rejected(Rejection {
+        let reject = |supplier_sku: Option<&str>, (reason, message): (RejectReason, String)| {
+            FeedItem::Rejected(Rejection {
                 line: row.line,
-                supplier_sku: None,
-                reason: RejectReason::MissingId,
-                message: "the row has no global_id".into(),
-            }));
+                supplier_sku: supplier_sku.map(str::to_owned),
+                reason,
+                message,
+            })
         };
-        let description = self.description(id)?;
+        if let Some(oversized) = row.oversized {
+            let name_of = |index: usize| {
+                self.columns
+                    .iter()
+                    .find(|(_, i)| **i == index)
+                    .map(|(name, _)| name.clone())
+            };
+            return Ok(reject(field("global_id"), oversized.describe(name_of)));
+        }
+        let Some(id) = field("global_id") else {
+            return Ok(reject(
+                None,
+                (RejectReason::MissingId, "the row has no global_id".into()),
+            ));
+        };
+        let description = match self.description(id)? {
+            Ok(description) => description,
+            Err(rejection) => return Ok(reject(Some(id), rejection)),
+        };
+        let price = match self.prices.get(id).map(|p| p.text("price")).transpose() {
+            Ok(price) => price,
+            Err(rejection) => return Ok(reject(Some(id), rejection)),
+        };
+        let stock = match self.stock.get(id).map(|s| s.text("stock")).transpose() {
+            Ok(stock) => stock,
+            Err(rejection) => return Ok(reject(Some(id), rejection)),
+        };
         let attributes = [
             ("country", "Страна"),
             ("product_type", "Тип"),
@@ -195,10 +262,10 @@ impl WholesalerReader {
             brand: field("brand"),
             category: field("category"),
             barcodes: field("barcodes").into_iter().collect(),
-            price: self.prices.get(id).map(String::as_str),
+            price,
             retail_price: None,
             // An item missing from the stock file has none.
-            stock_by_warehouse: vec![("default", Some(self.stock.get(id).map_or("0", String::as_str)))],
+            stock_by_warehouse: vec![("default", Some(stock.unwrap_or("0")))],
             available: true,
             images: field("media")
                 .map(|m| m.split_whitespace().map(str::to_owned).collect())
@@ -213,12 +280,7 @@ impl WholesalerReader {
                 line: row.line,
                 offer: Box::new(offer),
             },
-            Err((reason, message)) => FeedItem::Rejected(Rejection {
-                line: row.line,
-                supplier_sku: Some(id.to_owned()),
-                reason,
-                message,
-            }),
+            Err(rejection) => reject(Some(id), rejection),
         })
     }
 }

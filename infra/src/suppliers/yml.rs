@@ -4,8 +4,16 @@
 //! first; they are few), then each `<offer>` is normalized and handed out before the next is
 //! read, so memory does not grow with the number of offers. The encoding comes from the XML
 //! declaration (UTF-8 or windows-1251) unless the supplier is configured with one.
+//!
+//! Memory is bounded per offer as well (see [`super::limits`]): the parser reads through
+//! [`BoundedXml`], so no single event holds more than [`MAX_FIELD_BYTES`]; a longer text or
+//! CDATA section rejects its offer (`FIELD_TOO_LONG`), an offer holding more than
+//! [`MAX_RECORD_BYTES`] is rejected (`RECORD_TOO_LONG`), and a tag that long, nesting deeper
+//! than [`MAX_XML_DEPTH`] or categories past [`MAX_CATEGORY_BYTES`] fail the feed.
 
+use super::bounded_xml::BoundedXml;
 use super::feed::{FeedError, FeedItem, RejectReason, Rejection};
+use super::limits::{MAX_CATEGORY_BYTES, MAX_FIELD_BYTES, MAX_RECORD_BYTES, MAX_XML_DEPTH, human, printable};
 use super::offer_builder::{OfferBuilder, ReaderContext};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
@@ -15,11 +23,24 @@ use std::io::BufRead;
 /// Longest category chain followed (a cycle in `parentId` must not loop forever).
 const MAX_CATEGORY_DEPTH: usize = 16;
 
+/// The text of one element, or too long to keep.
+#[derive(Debug)]
+enum FieldText {
+    Text(String),
+    TooLong,
+}
+
 pub struct YmlReader<R: BufRead> {
-    xml: Reader<R>,
+    xml: Reader<BoundedXml<R>>,
     buf: Vec<u8>,
     context: ReaderContext,
     line: u64,
+    /// Elements open now.
+    depth: usize,
+    /// Whether the last text event was cut at [`MAX_FIELD_BYTES`].
+    cut: bool,
+    /// Bytes of category ids and names held.
+    category_bytes: usize,
     /// id → (parent id, name)
     categories: HashMap<String, (Option<String>, String)>,
     paths: HashMap<String, Option<String>>,
@@ -40,18 +61,50 @@ struct RawOffer {
     pictures: Vec<String>,
     params: Vec<(String, String)>,
     outlet_stock: Option<u64>,
+    /// Bytes of text held.
+    bytes: usize,
+    /// The first element whose text was longer than [`MAX_FIELD_BYTES`].
+    too_long_field: Option<String>,
+    /// Whether the offer held more than [`MAX_RECORD_BYTES`] (what came after was dropped).
+    too_long: bool,
+}
+
+impl RawOffer {
+    /// Counts `text` against the offer's bound; `false` when it does not fit any more.
+    fn fits(&mut self, text: &str) -> bool {
+        self.bytes = self.bytes.saturating_add(text.len());
+        if self.bytes > MAX_RECORD_BYTES {
+            self.too_long = true;
+        }
+        !self.too_long
+    }
+
+    /// Keeps the text of element `name`, or notes why it cannot.
+    fn take(&mut self, name: &str, text: FieldText) -> Option<String> {
+        match text {
+            FieldText::Text(text) if self.fits(&text) => Some(text),
+            FieldText::Text(_) => None,
+            FieldText::TooLong => {
+                self.too_long_field.get_or_insert_with(|| name.to_owned());
+                None
+            }
+        }
+    }
 }
 
 impl<R: BufRead> YmlReader<R> {
     pub fn new(input: R, context: ReaderContext) -> Self {
         // Text is not trimmed: entities split text into several events, and trimming each would
         // eat the spaces around them; the whitespace between elements also counts the lines.
-        let xml = Reader::from_reader(input);
+        let xml = Reader::from_reader(BoundedXml::new(input, MAX_FIELD_BYTES));
         Self {
             xml,
             buf: Vec::with_capacity(64 * 1024),
             context,
             line: 1,
+            depth: 0,
+            cut: false,
+            category_bytes: 0,
             categories: HashMap::new(),
             paths: HashMap::new(),
             started: false,
@@ -69,27 +122,63 @@ impl<R: BufRead> YmlReader<R> {
     /// The next event, with the line counter advanced past it.
     fn next_event(&mut self) -> Result<Event<'static>, FeedError> {
         self.buf.clear();
-        let event = match self.xml.read_event_into(&mut self.buf) {
-            Ok(event) => event.into_owned(),
+        self.xml.get_mut().mark();
+        let read = self.xml.read_event_into(&mut self.buf).map(Event::into_owned);
+        let source = self.xml.get_mut();
+        self.cut = source.take_truncated();
+        self.line += source.take_skipped_newlines();
+        let event = match read {
+            Ok(event) => event,
+            Err(_) if source.over_limit() => {
+                return Err(self.malformed(format!(
+                    "a tag, comment or declaration is longer than {}",
+                    human(MAX_FIELD_BYTES)
+                )));
+            }
             Err(error) => return Err(self.malformed(error.to_string())),
         };
         self.line += event.iter().filter(|&&b| b == b'\n').count() as u64;
+        match &event {
+            Event::Start(_) => {
+                self.depth += 1;
+                if self.depth > MAX_XML_DEPTH {
+                    return Err(self.malformed(format!("elements nest deeper than {MAX_XML_DEPTH} levels")));
+                }
+            }
+            Event::End(_) => self.depth = self.depth.saturating_sub(1),
+            _ => {}
+        }
         Ok(event)
     }
 
-    /// The text content of the element just opened, up to its end tag.
-    fn element_text(&mut self, name: &[u8]) -> Result<String, FeedError> {
+    /// Text in the feed's encoding; bytes the encoding does not define read as U+FFFD (the
+    /// offer is then rejected for its name or id, not the whole feed for one byte).
+    fn decode(&self, bytes: &[u8]) -> String {
+        self.xml
+            .decoder()
+            .encoding()
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned()
+    }
+
+    /// The text content of the element just opened, up to its end tag; [`FieldText::TooLong`]
+    /// past [`MAX_FIELD_BYTES`] (the rest is read and dropped).
+    fn element_text(&mut self, name: &[u8]) -> Result<FieldText, FeedError> {
         let mut text = String::new();
+        let mut too_long = false;
         let mut depth = 0;
         loop {
-            match self.next_event()? {
-                Event::Text(t) => text.push_str(&t.decode().map_err(|e| self.malformed(e.to_string()))?),
-                Event::CData(c) => text.push_str(&c.decode().map_err(|e| self.malformed(e.to_string()))?),
-                Event::GeneralRef(r) => {
+            let event = self.next_event()?;
+            too_long |= self.cut;
+            match event {
+                Event::Text(t) if !too_long => text.push_str(&self.decode(&t)),
+                Event::CData(c) if !too_long => text.push_str(&self.decode(&c)),
+                Event::GeneralRef(r) if !too_long => {
                     if let Ok(Some(c)) = r.resolve_char_ref() {
                         text.push(c);
                     } else {
-                        let name = r.decode().map_err(|e| self.malformed(e.to_string()))?;
+                        let name = self.decode(&r);
                         match quick_xml::escape::resolve_predefined_entity(&name) {
                             Some(value) => text.push_str(value),
                             None => {
@@ -101,21 +190,34 @@ impl<R: BufRead> YmlReader<R> {
                     }
                 }
                 Event::Start(_) => depth += 1,
-                Event::End(e) if depth == 0 && e.local_name().as_ref() == name => return Ok(text),
+                Event::End(e) if depth == 0 && e.local_name().as_ref() == name => {
+                    return Ok(if too_long {
+                        FieldText::TooLong
+                    } else {
+                        FieldText::Text(text)
+                    });
+                }
                 Event::End(_) => depth -= 1,
                 Event::Eof => return Err(self.malformed("the feed ends inside an element")),
                 _ => {}
+            }
+            if text.len() > MAX_FIELD_BYTES {
+                too_long = true;
+                text = String::new();
             }
         }
     }
 
     fn attribute(&self, element: &BytesStart<'_>, name: &[u8]) -> Option<String> {
-        element
+        let attribute = element
             .attributes()
             .flatten()
-            .find(|a| a.key.local_name().as_ref() == name)
-            .and_then(|a| a.decode_and_unescape_value(self.xml.decoder()).ok())
-            .map(|v| v.trim().to_owned())
+            .find(|a| a.key.local_name().as_ref() == name)?;
+        let value = attribute
+            .decode_and_unescape_value(self.xml.decoder())
+            .map(|v| v.into_owned())
+            .unwrap_or_else(|_| self.decode(&attribute.value));
+        Some(value.trim().to_owned())
     }
 
     /// Checks the root element is `<yml_catalog>`.
@@ -153,9 +255,17 @@ impl<R: BufRead> YmlReader<R> {
     fn read_category(&mut self, element: &BytesStart<'_>) -> Result<(), FeedError> {
         let id = self.attribute(element, b"id");
         let parent = self.attribute(element, b"parentId").filter(|p| !p.is_empty());
-        let name = self.element_text(b"category")?;
+        // A category name too long to keep names no category.
+        let FieldText::Text(name) = self.element_text(b"category")? else {
+            return Ok(());
+        };
         if let Some(id) = id {
-            self.categories.insert(id, (parent, name.trim().to_owned()));
+            let name = name.trim().to_owned();
+            self.category_bytes += id.len() + name.len() + parent.as_ref().map_or(0, String::len);
+            if self.category_bytes > MAX_CATEGORY_BYTES {
+                return Err(self.malformed(format!("the categories take more than {}", human(MAX_CATEGORY_BYTES))));
+            }
+            self.categories.insert(id, (parent, name));
         }
         Ok(())
     }
@@ -164,6 +274,10 @@ impl<R: BufRead> YmlReader<R> {
     fn category_path(&mut self, id: &str) -> Option<String> {
         if let Some(path) = self.paths.get(id) {
             return path.clone();
+        }
+        // Only declared categories are remembered: offers name any id they like.
+        if !self.categories.contains_key(id) {
+            return None;
         }
         let mut names = Vec::new();
         let mut current = Some(id.to_owned());
@@ -200,7 +314,14 @@ impl<R: BufRead> YmlReader<R> {
                         "param" => {
                             let param = self.attribute(&e, b"name").unwrap_or_default();
                             let unit = self.attribute(&e, b"unit");
-                            let value = self.element_text(b"param")?;
+                            let text = self.element_text(b"param")?;
+                            let Some(value) = raw.take(&format!("param name=\"{}\"", printable(&param, 60)), text)
+                            else {
+                                continue;
+                            };
+                            if !raw.fits(&param) {
+                                continue;
+                            }
                             let value = match unit {
                                 Some(unit) if !unit.is_empty() => format!("{} {unit}", value.trim()),
                                 _ => value.trim().to_owned(),
@@ -213,11 +334,17 @@ impl<R: BufRead> YmlReader<R> {
                         "outlet" => {
                             // <outlet id=".." instock="5"></outlet>
                             let units = self.attribute(&e, b"instock").and_then(|v| v.parse::<u64>().ok());
-                            raw.outlet_stock = Some(raw.outlet_stock.unwrap_or(0) + units.unwrap_or(0));
+                            raw.outlet_stock = Some(raw.outlet_stock.unwrap_or(0).saturating_add(units.unwrap_or(0)));
                             self.element_text(b"outlet")?;
                         }
                         _ => {
                             let text = self.element_text(name.as_bytes())?;
+                            let Some(text) = raw.take(&name, text) else {
+                                continue;
+                            };
+                            if !raw.fits(&name) {
+                                continue;
+                            }
                             match name.as_str() {
                                 "barcode" => raw.barcodes.push(text),
                                 "picture" => raw.pictures.push(text),
@@ -230,7 +357,7 @@ impl<R: BufRead> YmlReader<R> {
                 }
                 Event::Empty(e) if e.local_name().as_ref() == b"outlet" => {
                     let units = self.attribute(&e, b"instock").and_then(|v| v.parse::<u64>().ok());
-                    raw.outlet_stock = Some(raw.outlet_stock.unwrap_or(0) + units.unwrap_or(0));
+                    raw.outlet_stock = Some(raw.outlet_stock.unwrap_or(0).saturating_add(units.unwrap_or(0)));
                 }
                 Event::End(e) if e.local_name().as_ref() == b"offer" => return Ok(raw),
                 Event::Eof => return Err(self.malformed("the feed ends inside an <offer>")),
@@ -251,6 +378,20 @@ impl<R: BufRead> YmlReader<R> {
         let Some(id) = raw.id.clone() else {
             return reject(RejectReason::MissingId, "the offer has no id attribute".into(), None);
         };
+        if let Some(name) = &raw.too_long_field {
+            return reject(
+                RejectReason::FieldTooLong,
+                format!("the offer's <{name}> is longer than {}", human(MAX_FIELD_BYTES)),
+                Some(id),
+            );
+        }
+        if raw.too_long {
+            return reject(
+                RejectReason::RecordTooLong,
+                format!("the offer holds more than {} of text", human(MAX_RECORD_BYTES)),
+                Some(id),
+            );
+        }
         let field = |name: &str| raw.fields.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
         let title = if raw.kind.as_deref() == Some("vendor.model") {
             let parts: Vec<&str> = ["typePrefix", "vendor", "model"]

@@ -169,3 +169,135 @@ fn truncated_and_foreign_documents_fail_the_feed() {
     let empty = read(b"");
     assert!(matches!(empty[..], [Err(FeedError::NotAFeed { .. })]), "{empty:?}");
 }
+
+/// A YML feed of `offers`, in windows-1251 when `cp1251`.
+fn feed_of(offers: &str, cp1251: bool) -> Vec<u8> {
+    let encoding = if cp1251 { "windows-1251" } else { "UTF-8" };
+    let text = format!(
+        "<?xml version=\"1.0\" encoding=\"{encoding}\"?>\n<yml_catalog><shop><offers>\n{offers}</offers></shop></yml_catalog>\n"
+    );
+    if cp1251 {
+        encoding_rs::WINDOWS_1251.encode(&text).0.into_owned()
+    } else {
+        text.into_bytes()
+    }
+}
+
+#[test]
+fn a_name_with_a_nul_or_an_undefined_byte_says_so() {
+    // The byte 0x98 has no character in windows-1251; a NUL is no text anywhere.
+    let mut bytes = feed_of(
+        "<offer id=\"N-1\"><name>Чайник \u{0}Vitek</name><price>10</price></offer>\n\
+         <offer id=\"N-2\"><name>Утюг @</name><price>10</price></offer>\n\
+         <offer id=\"N-3\"><name>Фен</name><price>10</price></offer>\n",
+        true,
+    );
+    let at = bytes.iter().position(|&b| b == b'@').unwrap();
+    bytes[at] = 0x98;
+    let items = read(&bytes);
+    let rejected: Vec<(&str, RejectReason, &str)> = rejections(&items)
+        .iter()
+        .map(|r| (r.supplier_sku.as_deref().unwrap(), r.reason, r.message.as_str()))
+        .collect();
+    assert_eq!(rejected.len(), 2, "{items:?}");
+    assert_eq!((rejected[0].0, rejected[0].1), ("N-1", RejectReason::InvalidText));
+    assert!(rejected[0].2.contains("NUL"), "{}", rejected[0].2);
+    assert_eq!((rejected[1].0, rejected[1].1), ("N-2", RejectReason::InvalidText));
+    assert!(rejected[1].2.contains("0x98"), "{}", rejected[1].2);
+    assert_eq!(offers(&items).len(), 1);
+
+    // Bytes that are not UTF-8 in a UTF-8 feed reject the offer, not the feed.
+    let mut bytes = feed_of(
+        "<offer id=\"U-1\"><name>Кривой @</name><price>10</price></offer>\n\
+         <offer id=\"U-2\"><name>Ровный</name><price>10</price></offer>\n",
+        false,
+    );
+    let at = bytes.iter().position(|&b| b == b'@').unwrap();
+    bytes[at] = 0xff;
+    let items = read(&bytes);
+    assert!(items.iter().all(Result::is_ok), "{items:?}");
+    let rejected = rejections(&items);
+    assert_eq!(rejected[0].reason, RejectReason::InvalidText);
+    assert!(rejected[0].message.contains("U+FFFD"), "{}", rejected[0].message);
+    assert_eq!(offers(&items).len(), 1);
+}
+
+#[test]
+fn an_element_or_offer_past_its_limit_rejects_the_offer_and_reading_goes_on() {
+    use crate::suppliers::limits::{MAX_FIELD_BYTES, MAX_RECORD_BYTES};
+    let long = "ж".repeat(MAX_FIELD_BYTES);
+    let params: String = (0..(MAX_RECORD_BYTES / 1000 + 10))
+        .map(|i| format!("<param name=\"p{i}\">{}</param>", "x".repeat(1000)))
+        .collect();
+    let offers_xml = format!(
+        "<offer id=\"L-1\"><name>{long}</name><price>10</price></offer>\n\
+         <offer id=\"L-2\"><name>Фен</name><description><![CDATA[{long}]]></description><price>10</price></offer>\n\
+         <offer id=\"L-3\"><name>Фен</name><price>10</price>{params}</offer>\n\
+         <offer id=\"L-4\"><name>Фен\nдорожный</name><price>10</price></offer>\n"
+    );
+    let items = read(&feed_of(&offers_xml, false));
+    assert!(
+        items.iter().all(Result::is_ok),
+        "{:?}",
+        items.iter().find(|i| i.is_err())
+    );
+    let rejected: Vec<(&str, RejectReason, &str)> = rejections(&items)
+        .iter()
+        .map(|r| (r.supplier_sku.as_deref().unwrap(), r.reason, r.message.as_str()))
+        .collect();
+    assert_eq!(
+        rejected.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>(),
+        [
+            ("L-1", RejectReason::FieldTooLong),
+            ("L-2", RejectReason::FieldTooLong),
+            ("L-3", RejectReason::RecordTooLong),
+        ]
+    );
+    assert!(rejected[0].2.contains("<name>"), "{}", rejected[0].2);
+    assert!(rejected[1].2.contains("<description>"), "{}", rejected[1].2);
+    let after = offers(&items);
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0].details.title.as_str(), "Фен дорожный");
+    let l4 = rejections(&items).len();
+    assert_eq!(l4, 3);
+    let line = items
+        .iter()
+        .find_map(|i| match i {
+            Ok(FeedItem::Offer { line, .. }) => Some(*line),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(line, 6, "lines skipped with a long text still count");
+}
+
+#[test]
+fn a_long_tag_deep_nesting_or_huge_categories_fail_the_feed() {
+    use crate::suppliers::limits::{MAX_FIELD_BYTES, MAX_XML_DEPTH};
+    let tag = feed_of(
+        &format!(
+            "<offer id=\"T\" junk=\"{}\"><name>x</name></offer>\n",
+            "j".repeat(MAX_FIELD_BYTES)
+        ),
+        false,
+    );
+    let items = read(&tag);
+    assert!(
+        matches!(items.last(), Some(Err(FeedError::Malformed { message, .. })) if message.contains("longer than")),
+        "{:?}",
+        items.last()
+    );
+    let deep = feed_of(
+        &format!(
+            "{}{}",
+            "<a>".repeat(MAX_XML_DEPTH + 1),
+            "</a>".repeat(MAX_XML_DEPTH + 1)
+        ),
+        false,
+    );
+    let items = read(&deep);
+    assert!(
+        matches!(items.last(), Some(Err(FeedError::Malformed { message, .. })) if message.contains("deeper")),
+        "{:?}",
+        items.last()
+    );
+}

@@ -110,6 +110,10 @@ impl Cursor {
 }
 
 #[cfg(test)]
+#[path = "cursor_fuzz.rs"]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -36,12 +36,16 @@ pub fn parse_inf_time(text: &str, day_first: bool) -> Option<NaiveDateTime> {
 pub async fn fetch_inf(csv_url: &str, settings: &FetchSettings) -> Option<String> {
     let inf_url = format!("{}.inf", csv_url.strip_suffix(".csv")?);
     let text = match inf_url.strip_prefix("file://") {
-        Some(path) => tokio::fs::read(path).await.ok()?,
+        Some(path) => tokio::fs::read(settings.policy.local_file(path).ok()?).await.ok()?,
         None => {
-            let client = reqwest::Client::builder()
-                .connect_timeout(settings.connect_timeout)
-                .timeout(settings.read_timeout)
-                .build()
+            settings.policy.check_literal_host(&inf_url).ok()?;
+            let client = settings
+                .policy
+                .client(
+                    reqwest::Client::builder()
+                        .connect_timeout(settings.connect_timeout)
+                        .timeout(settings.read_timeout),
+                )
                 .ok()?;
             let response = client.get(&inf_url).send().await.ok()?;
             if !response.status().is_success() {

@@ -7,9 +7,11 @@
 //!   offers that left a full feed unavailable;
 //! - [`freshness`]: the `.inf` rule: CSV feeds are downloaded only when newer;
 //! - [`source`]: opening the feed (file, or a bounded, retried HTTP download);
+//! - [`feed_policy`]: which files and addresses a feed may be read from;
 //! - [`liveness`]: telling a running import from one whose process died;
 //! - [`rejections`]: rejected offers, stored with line and reason.
 
+pub mod feed_policy;
 pub mod freshness;
 pub mod liveness;
 pub mod offers;

@@ -1,18 +1,110 @@
 //! Applying a batch of offers: decide each product's events against its current state, then
-//! append all events and the offers' new fingerprints in one transaction.
+//! append all events, the offers' new fingerprints, the batch's rejections and the import's
+//! new counts in one transaction — so the counts an import shows are always those committed,
+//! however the import ends (killed, failed, aborted).
 
+use super::rejections;
 use crate::event_store::EventMetadata;
-use crate::event_store::batch::{AggregateWrite, BatchError, append_many, load_many};
+use crate::event_store::batch::{AggregateWrite, BatchError, Loaded, append_many, load_many};
 use crate::suppliers::feed::{RejectReason, Rejection};
 use chrono::{DateTime, Utc};
+use cqrs_es::Aggregate as _;
 use gomarket_domain::catalog::{Product, ProductCommand, ProductEvent, ProductId, SupplierOffer, decide_product};
+use gomarket_domain::supplier::import::decide as decide_import;
+use gomarket_domain::supplier::{Import, ImportCommand, ImportCounts, ImportEvent, ImportRefusal};
 use sha2::{Digest, Sha256};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// How many times a batch that lost a race is retried on fresh state.
 const CONFLICT_RETRIES: usize = 3;
+
+/// Why a batch could not be applied.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error(transparent)]
+    Batch(#[from] BatchError),
+    /// The import took no more progress: another process ended it (it judged the runner
+    /// dead), so this run must stop.
+    #[error("the import was ended elsewhere: {0}")]
+    Ended(#[from] ImportRefusal),
+}
+
+impl From<sqlx::Error> for ApplyError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Batch(BatchError::Store(error))
+    }
+}
+
+/// An import's counts as committed, and the means to commit new ones with a batch: each
+/// transaction that applies offers also appends the import's `ImportProgressed` with the
+/// counts that include it.
+#[derive(Debug)]
+pub struct Tally {
+    import_id: Uuid,
+    /// The import as of the last commit; `None` when it must be loaded again (after a lost
+    /// race).
+    import: Option<Loaded<Import>>,
+    counts: ImportCounts,
+    metadata: EventMetadata,
+}
+
+impl Tally {
+    /// The tally of import `import_id`, which has committed nothing yet.
+    pub fn new(import_id: Uuid, metadata: &EventMetadata) -> Self {
+        Self {
+            import_id,
+            import: None,
+            counts: ImportCounts::default(),
+            metadata: metadata.with_command(ImportCommand::Progress(ImportCounts::default()).name()),
+        }
+    }
+
+    /// The counts committed so far.
+    pub fn counts(&self) -> ImportCounts {
+        self.counts
+    }
+
+    /// Appends `counts` to the import within `tx`; the events to fold in once `tx` commits.
+    async fn record(
+        &mut self,
+        tx: &mut PgConnection,
+        counts: ImportCounts,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ImportEvent>, ApplyError> {
+        let key = self.import_id.to_string();
+        if self.import.is_none() {
+            let mut loaded = load_many::<Import>(tx, std::slice::from_ref(&key)).await?;
+            self.import = loaded.remove(&key);
+        }
+        let import = self.import.as_ref().expect("loaded above");
+        let events = decide_import(&import.aggregate, ImportCommand::Progress(counts), now)?;
+        let write = AggregateWrite {
+            aggregate_id: key,
+            after_version: import.version,
+            events: events.clone(),
+        };
+        append_many::<Import>(tx, std::slice::from_ref(&write), &self.metadata).await?;
+        Ok(events)
+    }
+
+    /// `tx` committed with `counts` and `events`.
+    fn committed(&mut self, counts: ImportCounts, events: Vec<ImportEvent>) {
+        self.counts = counts;
+        if let Some(import) = &mut self.import {
+            for event in events {
+                import.aggregate.apply(event);
+                import.version += 1;
+            }
+        }
+    }
+
+    /// `tx` was rolled back after a lost race: the import is loaded again next time.
+    fn rolled_back(&mut self) {
+        self.import = None;
+    }
+}
 
 /// What a batch did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -30,43 +122,109 @@ fn fingerprint(offer: &SupplierOffer) -> Vec<u8> {
     Sha256::digest(format!("{offer:?}").as_bytes()).to_vec()
 }
 
-/// Applies offers of one supplier's feed (in feed order) as part of import `import_id`.
-/// With `dry_run`, decides and counts but writes nothing.
+/// A batch of one supplier's feed, in feed order: the offers to apply and the offers the
+/// reader rejected, together as many items as the feed gave.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub offers: Vec<(u64, SupplierOffer)>,
+    pub rejected: Vec<Rejection>,
+}
+
+impl Batch {
+    pub fn len(&self) -> usize {
+        self.offers.len() + self.rejected.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Applies a batch of one supplier's feed as part of the import `tally` counts for, in one
+/// transaction with its rejections and the import's new counts; returns what it did. With
+/// `dry_run`, decides and counts (and keeps the rejections and counts) but writes no product.
 pub async fn apply_offers(
     pool: &PgPool,
-    import_id: Uuid,
-    offers: Vec<(u64, SupplierOffer)>,
+    tally: &mut Tally,
+    batch: &Batch,
     dry_run: bool,
     seen_in_dry_run: &mut HashSet<String>,
     metadata: &EventMetadata,
     now: DateTime<Utc>,
-) -> Result<BatchOutcome, BatchError> {
+) -> Result<BatchOutcome, ApplyError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match try_apply(pool, import_id, &offers, dry_run, seen_in_dry_run, metadata, now).await {
-            Err(BatchError::Conflict) if attempt <= CONFLICT_RETRIES => continue,
-            outcome => return outcome,
+        match try_apply(pool, tally, batch, dry_run, seen_in_dry_run, metadata, now).await {
+            Err(ApplyError::Batch(BatchError::Conflict)) if attempt <= CONFLICT_RETRIES => tally.rolled_back(),
+            Err(error) => {
+                tally.rolled_back();
+                return Err(error);
+            }
+            Ok(outcome) => return Ok(outcome),
         }
     }
 }
 
 async fn try_apply(
     pool: &PgPool,
-    import_id: Uuid,
-    offers: &[(u64, SupplierOffer)],
+    tally: &mut Tally,
+    batch: &Batch,
     dry_run: bool,
     seen_in_dry_run: &mut HashSet<String>,
     metadata: &EventMetadata,
     now: DateTime<Utc>,
-) -> Result<BatchOutcome, BatchError> {
+) -> Result<BatchOutcome, ApplyError> {
+    let import_id = tally.import_id;
+    let mut tx = pool.begin().await?;
+    let (outcome, in_batch) = apply_in(
+        &mut tx,
+        import_id,
+        &batch.offers,
+        dry_run,
+        seen_in_dry_run,
+        metadata,
+        now,
+    )
+    .await?;
+    let mut rejected: Vec<Rejection> = batch.rejected.clone();
+    rejected.extend(outcome.duplicates.iter().cloned());
+    let before = tally.counts();
+    let counts = ImportCounts {
+        seen: before.seen + batch.len() as u64,
+        created: before.created + outcome.created,
+        updated: before.updated + outcome.updated,
+        unchanged: before.unchanged + outcome.unchanged,
+        rejected: before.rejected + rejected.len() as u64,
+        unavailable: before.unavailable,
+    };
+    rejections::store(&mut *tx, import_id, before.rejected as i64, &rejected).await?;
+    let events = tally.record(&mut tx, counts, now).await?;
+    tx.commit().await?;
+    tally.committed(counts, events);
+    if dry_run {
+        seen_in_dry_run.extend(in_batch);
+    }
+    Ok(outcome)
+}
+
+/// Decides and (unless `dry_run`) appends the offers' events and fingerprints within `tx`;
+/// returns what it did and the offers' ids.
+async fn apply_in(
+    tx: &mut PgConnection,
+    import_id: Uuid,
+    offers: &[(u64, SupplierOffer)],
+    dry_run: bool,
+    seen_in_dry_run: &HashSet<String>,
+    metadata: &EventMetadata,
+    now: DateTime<Utc>,
+) -> Result<(BatchOutcome, Vec<String>), ApplyError> {
     let mut outcome = BatchOutcome::default();
     let Some((_, first)) = offers.first() else {
-        return Ok(outcome);
+        return Ok((outcome, Vec::new()));
     };
     let supplier_id = first.link.supplier_id;
     let skus: Vec<String> = offers.iter().map(|(_, o)| o.link.supplier_sku.clone()).collect();
-    let mut tx = pool.begin().await?;
     let known: HashMap<String, (Vec<u8>, Uuid)> = sqlx::query_as::<_, (String, Vec<u8>, Uuid)>(
         "SELECT supplier_sku, offer_hash, last_import_id FROM supplier_offers
           WHERE supplier_id = $1 AND supplier_sku = ANY($2)",
@@ -104,12 +262,10 @@ async fn try_apply(
             to_decide.push((offer, id, hash));
         }
     }
-    if dry_run {
-        seen_in_dry_run.extend(in_batch.iter().map(|s| (*s).to_owned()));
-    }
+    let in_batch: Vec<String> = in_batch.iter().map(|s| (*s).to_owned()).collect();
 
     let ids: Vec<String> = to_decide.iter().map(|(_, id, _)| id.to_string()).collect();
-    let mut products = load_many::<Product>(&mut tx, &ids).await?;
+    let mut products = load_many::<Product>(tx, &ids).await?;
     let mut writes = Vec::new();
     for (offer, id, hash) in to_decide {
         let key = id.to_string();
@@ -135,12 +291,11 @@ async fn try_apply(
         touched.push((offer, id, hash));
     }
     if dry_run {
-        return Ok(outcome);
+        return Ok((outcome, in_batch));
     }
-    append_many::<Product>(&mut tx, &writes, metadata).await?;
-    record_offers(&mut tx, supplier_id, import_id, &touched).await?;
-    tx.commit().await?;
-    Ok(outcome)
+    append_many::<Product>(tx, &writes, metadata).await?;
+    record_offers(tx, supplier_id, import_id, &touched).await?;
+    Ok((outcome, in_batch))
 }
 
 /// Remembers each offer's fingerprint and that this import saw it.
@@ -173,19 +328,21 @@ async fn record_offers(
     .map(drop)
 }
 
-/// Marks the supplier's offers that import `import_id` did not see (they left the full feed)
-/// unavailable, a batch at a time; returns how many products changed.
+/// Marks the supplier's offers that the import `tally` counts for did not see (they left the
+/// full feed) unavailable, a batch at a time, each batch's count committed with it; returns
+/// how many products changed.
 ///
 /// A dry run wrote no fingerprints, so it names what it saw in `seen_in_dry_run`.
 pub async fn mark_vanished_unavailable(
     pool: &PgPool,
     supplier_id: Uuid,
-    import_id: Uuid,
+    tally: &mut Tally,
     dry_run: bool,
     seen_in_dry_run: &HashSet<String>,
     metadata: &EventMetadata,
     now: DateTime<Utc>,
-) -> Result<u64, BatchError> {
+) -> Result<u64, ApplyError> {
+    let import_id = tally.import_id;
     let mut changed = 0;
     let mut after = String::new();
     loop {
@@ -215,7 +372,6 @@ pub async fn mark_vanished_unavailable(
             let loaded = &products[&id];
             let events = decide_product(&loaded.aggregate, ProductCommand::MarkUnavailable, now).unwrap_or_default();
             if !events.is_empty() {
-                changed += 1;
                 writes.push(AggregateWrite {
                     aggregate_id: id,
                     after_version: loaded.version,
@@ -223,16 +379,33 @@ pub async fn mark_vanished_unavailable(
                 });
             }
         }
-        if dry_run {
-            continue;
-        }
-        append_many::<Product>(&mut tx, &writes, metadata).await?;
-        let skus: Vec<&String> = vanished.iter().map(|(sku, _)| sku).collect();
-        sqlx::query("UPDATE supplier_offers SET available = false WHERE supplier_id = $1 AND supplier_sku = ANY($2)")
+        if !dry_run {
+            append_many::<Product>(&mut tx, &writes, metadata).await?;
+            let skus: Vec<&String> = vanished.iter().map(|(sku, _)| sku).collect();
+            sqlx::query(
+                "UPDATE supplier_offers SET available = false WHERE supplier_id = $1 AND supplier_sku = ANY($2)",
+            )
             .bind(supplier_id)
             .bind(&skus)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        }
+        let counts = ImportCounts {
+            unavailable: tally.counts().unavailable + writes.len() as u64,
+            ..tally.counts()
+        };
+        let events = match tally.record(&mut tx, counts, now).await {
+            Ok(events) => events,
+            Err(error) => {
+                tally.rolled_back();
+                return Err(error);
+            }
+        };
+        if let Err(error) = tx.commit().await {
+            tally.rolled_back();
+            return Err(error.into());
+        }
+        tally.committed(counts, events);
+        changed += writes.len() as u64;
     }
 }

@@ -1,6 +1,7 @@
 //! Rejected offers of an import, kept as rows with their line and reason.
 
 use crate::suppliers::feed::Rejection;
+use crate::suppliers::limits::printable;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -14,9 +15,16 @@ pub struct StoredRejection {
     pub message: String,
 }
 
-/// Stores rejections numbered from `first_seq` (idempotent: a retried write changes nothing).
-pub async fn store(
-    pool: &PgPool,
+/// Longest supplier id kept with a rejection, in characters.
+const MAX_SKU_CHARS: usize = 200;
+/// Longest message kept with a rejection, in characters (messages quote what was wrong).
+const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// Stores rejections numbered from `first_seq` (idempotent: a retried write changes nothing),
+/// on its own or in the executor's transaction. What a feed put in an id or a message is
+/// stored printable and bounded ([`printable`]): a NUL would fail the statement.
+pub async fn store<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
     import_id: Uuid,
     first_seq: i64,
     rejections: &[Rejection],
@@ -25,10 +33,19 @@ pub async fn store(
         return Ok(());
     }
     let seqs: Vec<i64> = (0..rejections.len() as i64).map(|i| first_seq + i).collect();
-    let lines: Vec<i64> = rejections.iter().map(|r| r.line as i64).collect();
-    let skus: Vec<Option<&str>> = rejections.iter().map(|r| r.supplier_sku.as_deref()).collect();
+    let lines: Vec<i64> = rejections
+        .iter()
+        .map(|r| i64::try_from(r.line).unwrap_or(i64::MAX))
+        .collect();
+    let skus: Vec<Option<String>> = rejections
+        .iter()
+        .map(|r| r.supplier_sku.as_deref().map(|s| printable(s, MAX_SKU_CHARS)))
+        .collect();
     let reasons: Vec<&str> = rejections.iter().map(|r| r.reason.as_str()).collect();
-    let messages: Vec<&str> = rejections.iter().map(|r| r.message.as_str()).collect();
+    let messages: Vec<String> = rejections
+        .iter()
+        .map(|r| printable(&r.message, MAX_MESSAGE_CHARS))
+        .collect();
     sqlx::query(
         "INSERT INTO import_rejections (import_id, seq, line, supplier_sku, reason, message)
          SELECT $1, * FROM UNNEST($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[])
@@ -40,7 +57,7 @@ pub async fn store(
     .bind(&skus)
     .bind(&reasons)
     .bind(&messages)
-    .execute(pool)
+    .execute(executor)
     .await
     .map(drop)
 }

@@ -1,18 +1,17 @@
 use super::freshness;
 use super::liveness::{self, RunnerLock};
-use super::offers::{apply_offers, mark_vanished_unavailable};
-use super::rejections;
+use super::offers::{Batch, Tally, apply_offers, mark_vanished_unavailable};
 use super::running::RunningImports;
 use super::source::{FetchSettings, LocalFeed, Opened, Validators, open};
 use crate::event_store::batch::{ids_started_for, load_all_in_creation_order, load_in_order_by_uuid};
 use crate::event_store::{CommandBus, CommandError, EventMetadata};
 use crate::suppliers::an_msc::AnMscReader;
-use crate::suppliers::feed::{FeedError, FeedItem, Rejection};
+use crate::suppliers::feed::{FeedError, FeedItem};
+use crate::suppliers::limits::printable;
 use crate::suppliers::offer_builder::ReaderContext;
 use crate::suppliers::wholesaler::{FILES as WHOLESALER_FILES, WholesalerFiles, WholesalerReader};
 use crate::suppliers::yml::YmlReader;
 use crate::telemetry::Metrics;
-use gomarket_domain::catalog::SupplierOffer;
 use gomarket_domain::clock::SharedClock;
 use gomarket_domain::pure_aggregate::ClockServices;
 use gomarket_domain::supplier::{
@@ -21,17 +20,16 @@ use gomarket_domain::supplier::{
 use sqlx::PgPool;
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
 /// Tuning of imports.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ImporterSettings {
-    /// Offers per transaction.
+    /// Feed items (offers and rejections) per transaction; each transaction also records the
+    /// import's counts, so the counts an import shows are those committed.
     pub batch_size: usize,
-    /// How often progress is recorded on the import.
-    pub progress_every: Duration,
     pub fetch: FetchSettings,
 }
 
@@ -39,7 +37,6 @@ impl Default for ImporterSettings {
     fn default() -> Self {
         Self {
             batch_size: 1000,
-            progress_every: Duration::from_secs(2),
             fetch: FetchSettings::default(),
         }
     }
@@ -70,7 +67,16 @@ pub enum ImportError {
     UnsupportedKind(&'static str),
     #[error("storing the import failed: {0}")]
     Store(String),
+    /// A local feed file changed between reading it through and applying it.
+    #[error("the feed changed while it was being imported ({0}); start the import again")]
+    Changed(String),
+    /// The feed reader stopped unexpectedly (a bug: readers fail with a reason, never panic).
+    #[error("the feed reader stopped unexpectedly: {0}")]
+    Reader(String),
 }
+
+/// Longest failure reason recorded on an import, in characters.
+const MAX_REASON_CHARS: usize = 2000;
 
 /// An import that has started: what `run` needs.
 #[derive(Debug, Clone)]
@@ -136,6 +142,35 @@ fn reader_for(
 /// Items the reader hands to the writer at a time.
 const READ_CHUNK: usize = 500;
 
+/// Reads a feed through to its end, writing nothing and keeping nothing (each item is
+/// normalized and dropped, so memory stays flat); returns how many items it has, or why it
+/// cannot be read to its end.
+fn read_through(
+    kind: FeedKind,
+    encoding: FeedEncoding,
+    paths: &[PathBuf],
+    context: ReaderContext,
+) -> Result<u64, FeedError> {
+    let mut items = 0;
+    for item in reader_for(kind, encoding, paths, context)? {
+        item?;
+        items += 1;
+    }
+    Ok(items)
+}
+
+/// Each file's size and modification time, to tell a file changed between two reads.
+fn stamps(paths: &[PathBuf]) -> Result<Vec<(u64, Option<std::time::SystemTime>)>, ImportError> {
+    paths
+        .iter()
+        .map(|path| {
+            std::fs::metadata(path)
+                .map(|m| (m.len(), m.modified().ok()))
+                .map_err(|e| ImportError::Changed(format!("{}: {e}", path.display())))
+        })
+        .collect()
+}
+
 impl Importer {
     pub fn new(pool: PgPool, clock: SharedClock, metrics: Metrics, settings: ImporterSettings) -> Self {
         let services = || ClockServices { clock: clock.clone() };
@@ -178,6 +213,20 @@ impl Importer {
 
     pub fn suppliers(&self) -> &CommandBus<Supplier> {
         &self.suppliers
+    }
+
+    /// How `run` fetches: a file given to [`Importer::start`] (by the host's operator, with
+    /// `gomarket import --file`; the API never gives one) is read wherever it is; a
+    /// supplier's URL is subject to the feed policy.
+    fn fetch_settings(&self, run: &ImportRun) -> FetchSettings {
+        let mut fetch = self.settings.fetch.clone();
+        fetch.policy.any_file |= run.file.is_some();
+        fetch
+    }
+
+    /// Where this importer's feeds may come from.
+    pub fn feed_policy(&self) -> &super::feed_policy::FeedPolicy {
+        &self.settings.fetch.policy
     }
 
     pub fn imports(&self) -> &CommandBus<Import> {
@@ -276,17 +325,24 @@ impl Importer {
     /// or failed with the reason (what was applied before a failure stays applied, and the
     /// import says so; offers are marked unavailable only after a complete read).
     /// `on_progress` sees the counts after every batch.
+    ///
+    /// A feed is applied only once it has been read to its end: a feed that cannot be (cut
+    /// off, malformed, unreadable) fails the import with nothing applied. The counts recorded
+    /// are those committed: each batch records them in its own transaction.
     pub async fn run(
         &self,
         run: &ImportRun,
         mut on_progress: impl FnMut(&ImportCounts) + Send,
     ) -> Result<ImportCounts, ImportError> {
-        let mut counts = ImportCounts::default();
-        let outcome = self.read_and_apply(run, &mut counts, &mut on_progress).await;
+        let mut tally = Tally::new(run.import_id, &run.metadata);
+        let outcome = self.read_and_apply(run, &mut tally, &mut on_progress).await;
+        let counts = tally.counts();
         let command = match &outcome {
             Ok(()) => ImportCommand::Complete(counts),
             Err(error) => ImportCommand::Fail {
-                reason: error.to_string(),
+                // A feed's text in a parser's message must not keep the reason from being
+                // stored (a NUL) or bloat it.
+                reason: printable(&error.to_string(), MAX_REASON_CHARS),
                 counts,
             },
         };
@@ -310,7 +366,7 @@ impl Importer {
     async fn read_and_apply(
         &self,
         run: &ImportRun,
-        counts: &mut ImportCounts,
+        tally: &mut Tally,
         on_progress: &mut (impl FnMut(&ImportCounts) + Send),
     ) -> Result<(), ImportError> {
         let settings = &run.supplier.settings;
@@ -340,12 +396,26 @@ impl Importer {
             supplier_id: run.supplier_id.as_uuid(),
             image_url_template: settings.image_url_template.clone(),
         };
-        let (sender, mut receiver) = mpsc::channel::<Result<Vec<FeedItem>, FeedError>>(4);
-        let paths: Vec<std::path::PathBuf> = feeds.iter().map(|f| f.path().to_owned()).collect();
+        let paths: Vec<PathBuf> = feeds.iter().map(|f| f.path().to_owned()).collect();
         let (kind, encoding) = (settings.kind, settings.encoding);
+
+        // First pass: the whole feed, every file of it, read to its end and dropped as it is
+        // read (docs/decisions.md, "A feed is applied only once read to its end").
+        let read_through_files = stamps(&paths)?;
+        let items = {
+            let (paths, context) = (paths.clone(), context.clone());
+            tokio::task::spawn_blocking(move || read_through(kind, encoding, &paths, context))
+                .await
+                .map_err(|e| ImportError::Reader(e.to_string()))??
+        };
+        tracing::info!(import_id = %run.import_id, items, "the feed reads to its end; applying it");
+
+        // Second pass: the same files again, applied a batch at a time.
+        let (sender, mut receiver) = mpsc::channel::<Result<Vec<FeedItem>, FeedError>>(4);
+        let reader_paths = paths.clone();
         // The parser is synchronous: it runs on the blocking pool and hands chunks over.
         let reader = tokio::task::spawn_blocking(move || {
-            let items = match reader_for(kind, encoding, &paths, context) {
+            let items = match reader_for(kind, encoding, &reader_paths, context) {
                 Ok(items) => items,
                 Err(error) => {
                     let _ = sender.blocking_send(Err(error));
@@ -374,35 +444,38 @@ impl Importer {
         let now = self.clock.now();
         let metadata = run.metadata.with_command("ImportOffer");
         let mut seen_in_dry_run = HashSet::new();
-        let mut offers: Vec<(u64, SupplierOffer)> = Vec::with_capacity(self.settings.batch_size);
-        let mut rejected: Vec<Rejection> = Vec::new();
-        let mut last_progress = Instant::now();
+        let mut batch = Batch::default();
+        let mut read = 0_u64;
         let mut failure = None;
-        loop {
-            let chunk = receiver.recv().await;
-            let finished = match chunk {
+        if read_through_files != stamps(&paths)? {
+            failure = Some(ImportError::Changed(
+                "a file of it was modified after it was read through".into(),
+            ));
+        }
+        while failure.is_none() {
+            let finished = match receiver.recv().await {
                 Some(Ok(items)) => {
+                    read += items.len() as u64;
                     for item in items {
-                        counts.seen += 1;
                         match item {
-                            FeedItem::Offer { line, offer } => offers.push((line, *offer)),
-                            FeedItem::Rejected(rejection) => rejected.push(rejection),
+                            FeedItem::Offer { line, offer } => batch.offers.push((line, *offer)),
+                            FeedItem::Rejected(rejection) => batch.rejected.push(rejection),
                         }
                     }
                     false
                 }
                 Some(Err(error)) => {
-                    failure = Some(error);
+                    // The first pass read this feed to its end: it changed since.
+                    failure = Some(ImportError::Changed(error.to_string()));
                     true
                 }
                 None => true,
             };
-            if offers.len() >= self.settings.batch_size || finished {
-                let batch = std::mem::take(&mut offers);
-                let outcome = apply_offers(
+            if batch.len() >= self.settings.batch_size || (finished && !batch.is_empty()) {
+                apply_offers(
                     &self.pool,
-                    run.import_id,
-                    batch,
+                    tally,
+                    &std::mem::take(&mut batch),
                     run.dry_run,
                     &mut seen_in_dry_run,
                     &metadata,
@@ -410,35 +483,26 @@ impl Importer {
                 )
                 .await
                 .map_err(|e| ImportError::Store(e.to_string()))?;
-                counts.created += outcome.created;
-                counts.updated += outcome.updated;
-                counts.unchanged += outcome.unchanged;
-                rejected.extend(outcome.duplicates);
-            }
-            if !rejected.is_empty() {
-                rejections::store(&self.pool, run.import_id, counts.rejected as i64, &rejected)
-                    .await
-                    .map_err(|e| ImportError::Store(e.to_string()))?;
-                counts.rejected += rejected.len() as u64;
-                rejected.clear();
-            }
-            on_progress(counts);
-            if last_progress.elapsed() >= self.settings.progress_every && !finished {
-                last_progress = Instant::now();
-                self.record(run, ImportCommand::Progress(*counts)).await?;
+                on_progress(&tally.counts());
             }
             if finished {
                 break;
             }
         }
-        let _ = reader.await;
+        drop(receiver);
+        reader.await.map_err(|e| ImportError::Reader(e.to_string()))?;
         if let Some(error) = failure {
-            return Err(error.into());
+            return Err(error);
         }
-        counts.unavailable = mark_vanished_unavailable(
+        if read != items || read_through_files != stamps(&paths)? {
+            return Err(ImportError::Changed(format!(
+                "read through it had {items} items, applying it read {read}"
+            )));
+        }
+        mark_vanished_unavailable(
             &self.pool,
             run.supplier_id.as_uuid(),
-            run.import_id,
+            tally,
             run.dry_run,
             &seen_in_dry_run,
             &metadata,
@@ -446,7 +510,7 @@ impl Importer {
         )
         .await
         .map_err(|e| ImportError::Store(e.to_string()))?;
-        on_progress(counts);
+        on_progress(&tally.counts());
         if !run.dry_run {
             for (url, validators) in urls.iter().zip(&validators) {
                 freshness::remember_validators(&self.pool, run.supplier_id.as_uuid(), url, validators)
@@ -471,12 +535,13 @@ impl Importer {
         urls: &[String],
     ) -> Result<Option<Vec<(LocalFeed, Validators)>>, ImportError> {
         let supplier = run.supplier_id.as_uuid();
+        let fetch = self.fetch_settings(run);
         let mut opened = Vec::with_capacity(urls.len());
         for url in urls {
             let known = freshness::known_validators(&self.pool, supplier, url)
                 .await
                 .map_err(|e| ImportError::Store(e.to_string()))?;
-            opened.push(open(url, &self.settings.fetch, known.as_ref()).await?);
+            opened.push(open(url, &fetch, known.as_ref()).await?);
         }
         if opened.iter().all(|o| matches!(o, Opened::NotModified)) {
             return Ok(None);
@@ -484,7 +549,7 @@ impl Importer {
         let mut feeds = Vec::with_capacity(urls.len());
         for (url, opened) in urls.iter().zip(opened) {
             let opened = match opened {
-                Opened::NotModified => open(url, &self.settings.fetch, None).await?,
+                Opened::NotModified => open(url, &fetch, None).await?,
                 feed => feed,
             };
             match opened {
@@ -508,11 +573,12 @@ impl Importer {
         if kind == FeedKind::Yml {
             return Ok(Some(vec![]));
         }
+        let fetch = self.fetch_settings(run);
         let mut times = Vec::new();
         let mut newer = false;
         for url in urls {
             let file = url.rsplit('/').next().unwrap_or(url).to_owned();
-            let stated = freshness::fetch_inf(url, &self.settings.fetch)
+            let stated = freshness::fetch_inf(url, &fetch)
                 .await
                 .and_then(|text| freshness::parse_inf_time(&text, kind == FeedKind::AnMscCsv));
             let Some(stated) = stated else {

@@ -2,12 +2,13 @@
 //! size, retried on 5xx and timeouts), so parsing streams from disk with bounded memory. A
 //! download can be conditional on the validators of the last one (`ETag`, `Last-Modified`).
 
+use super::feed_policy::{FeedPolicy, PolicyRefusal};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Limits of feed downloads.
-#[derive(Debug, Clone, Copy)]
+/// Limits of feed downloads, and where feeds may come from.
+#[derive(Debug, Clone)]
 pub struct FetchSettings {
     pub connect_timeout: Duration,
     /// Longest pause between two pieces of the body.
@@ -17,6 +18,7 @@ pub struct FetchSettings {
     /// Attempts for a 5xx answer or a timeout.
     pub attempts: u32,
     pub first_backoff: Duration,
+    pub policy: FeedPolicy,
 }
 
 impl Default for FetchSettings {
@@ -27,6 +29,7 @@ impl Default for FetchSettings {
             max_bytes: 2 * 1024 * 1024 * 1024,
             attempts: 4,
             first_backoff: Duration::from_millis(500),
+            policy: FeedPolicy::default(),
         }
     }
 }
@@ -41,6 +44,8 @@ pub enum FetchError {
     TooLarge { url: String, max_bytes: u64 },
     #[error("cannot download {url}: {reason}")]
     Transport { url: String, reason: String },
+    #[error(transparent)]
+    Refused(#[from] PolicyRefusal),
 }
 
 /// The HTTP validators a server gave for a feed, sent back to ask "has it changed?".
@@ -98,24 +103,23 @@ impl Drop for LocalFeed {
 /// validators an HTTP download is conditional and may come back [`Opened::NotModified`].
 pub async fn open(url: &str, settings: &FetchSettings, known: Option<&Validators>) -> Result<Opened, FetchError> {
     if let Some(path) = url.strip_prefix("file://") {
-        return match std::fs::metadata(path) {
+        let path = settings.policy.local_file(path)?;
+        return match std::fs::metadata(&path) {
             Ok(meta) if meta.is_file() => Ok(Opened::Feed(
-                LocalFeed {
-                    path: PathBuf::from(path),
-                    temporary: false,
-                },
+                LocalFeed { path, temporary: false },
                 Validators::default(),
             )),
             Ok(_) => Err(FetchError::File {
-                path: path.to_owned(),
+                path: path.display().to_string(),
                 reason: "not a file".into(),
             }),
             Err(e) => Err(FetchError::File {
-                path: path.to_owned(),
+                path: path.display().to_string(),
                 reason: e.to_string(),
             }),
         };
     }
+    settings.policy.check_literal_host(url)?;
     let mut backoff = settings.first_backoff;
     let mut attempt = 1;
     loop {
@@ -138,10 +142,13 @@ async fn download(url: &str, settings: &FetchSettings, known: Option<&Validators
         url: url.to_owned(),
         reason: e.to_string(),
     };
-    let client = reqwest::Client::builder()
-        .connect_timeout(settings.connect_timeout)
-        .read_timeout(settings.read_timeout)
-        .build()
+    let client = settings
+        .policy
+        .client(
+            reqwest::Client::builder()
+                .connect_timeout(settings.connect_timeout)
+                .read_timeout(settings.read_timeout),
+        )
         .map_err(transport)?;
     let mut request = client.get(url);
     if let Some(known) = known {
@@ -152,7 +159,10 @@ async fn download(url: &str, settings: &FetchSettings, known: Option<&Validators
             request = request.header(reqwest::header::IF_MODIFIED_SINCE, time);
         }
     }
-    let mut response = request.send().await.map_err(transport)?;
+    let mut response = request
+        .send()
+        .await
+        .map_err(|e| refusal_of(&e).map_or_else(|| transport(e), FetchError::Refused))?;
     let status = response.status();
     if status == reqwest::StatusCode::NOT_MODIFIED && known.is_some_and(|k| !k.is_empty()) {
         return Ok(Opened::NotModified);
@@ -194,6 +204,19 @@ async fn download(url: &str, settings: &FetchSettings, known: Option<&Validators
     }
     file.flush().map_err(file_error)?;
     Ok(Opened::Feed(feed, validators))
+}
+
+/// The policy's refusal behind a transport error (a name that resolved to private addresses,
+/// a redirect to one), so the import says why instead of "error sending request".
+fn refusal_of(error: &reqwest::Error) -> Option<PolicyRefusal> {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(refusal) = cause.downcast_ref::<PolicyRefusal>() {
+            return Some(refusal.clone());
+        }
+        source = cause.source();
+    }
+    None
 }
 
 impl LocalFeed {
