@@ -53,7 +53,9 @@ pub fn builder(limits: SchemaLimits) -> async_graphql::SchemaBuilder<Query, Muta
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .extension(InputText)
-        .extension(BatchBudget)
+        .extension(BatchBudget {
+            limit: limits.max_complexity,
+        })
         .extension(OperationClasses::new(limits.classes));
     if limits.introspection {
         builder

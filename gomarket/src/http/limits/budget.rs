@@ -78,16 +78,28 @@ pub fn selections_of(document: &ExecutableDocument) -> usize {
     operations + fragments
 }
 
-/// The extension (one per schema); requests without a [`RequestBudget`] are not counted.
-pub struct BatchBudget;
+/// The extension (one per schema). An operation writing more selections than `limit` is
+/// refused as soon as it is parsed, before validation (whose overlapping-fields rule is
+/// quadratic in repeated fields); the totals of a request are counted against its
+/// [`RequestBudget`] after validation, when it has one.
+pub struct BatchBudget {
+    pub limit: usize,
+}
 
 impl ExtensionFactory for BatchBudget {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(BatchBudgetCheck)
+        Arc::new(BatchBudgetCheck {
+            limit: self.limit,
+            selections: AtomicUsize::new(0),
+        })
     }
 }
 
-struct BatchBudgetCheck;
+/// One operation's check.
+struct BatchBudgetCheck {
+    limit: usize,
+    selections: AtomicUsize,
+}
 
 #[async_graphql::async_trait::async_trait]
 impl Extension for BatchBudgetCheck {
@@ -99,9 +111,19 @@ impl Extension for BatchBudgetCheck {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        if let Some(budget) = ctx.data_opt::<Arc<RequestBudget>>() {
-            budget.spend(&budget.selections, selections_of(&document), "number of selections")?;
+        let selections = selections_of(&document);
+        if selections > self.limit {
+            return Err(api_error(
+                ErrorCode::BadUserInput,
+                format!(
+                    "the operation is too complex: it writes {selections} selections; the limit is {}",
+                    self.limit
+                ),
+                None,
+            )
+            .into_server_error(Pos::default()));
         }
+        self.selections.store(selections, Ordering::Release);
         Ok(document)
     }
 
@@ -114,6 +136,10 @@ impl Extension for BatchBudgetCheck {
         if let Some(budget) = ctx.data_opt::<Arc<RequestBudget>>() {
             budget
                 .spend(&budget.complexity, result.complexity, "complexity")
+                .and_then(|()| {
+                    let selections = self.selections.load(Ordering::Acquire);
+                    budget.spend(&budget.selections, selections, "number of selections")
+                })
                 .map_err(|e| vec![e])?;
         }
         Ok(result)
