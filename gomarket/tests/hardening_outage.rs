@@ -84,7 +84,20 @@ async fn an_outage_is_upstream_unavailable_and_fails_fast() {
     let (status, body, _) = post(&app, "{ me { email } }").await;
     assert_eq!((status, &body["data"]["me"]["email"]), (200, &json!("admin")), "{body}");
 
+    // Authenticated a moment ago, the principal is cached (≤ 1 s): a mutation now gets past
+    // authentication and fails on its own write, which must not read as a bug either.
+    let _ = post(&app, "{ me { email } }").await;
     proxy.set_up(false);
+    let (status, body, _) = post(
+        &app,
+        r#"mutation { createProduct(input: {sku: "OUT-1", title: "Во время сбоя", priceKopecks: 100, stock: 1}) { product { id } } }"#,
+    )
+    .await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "UPSTREAM_UNAVAILABLE",
+        "{body}"
+    );
     // Past the principal's one-second cache, the token must be checked against the store.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let (status, body, first) = post(&app, "{ me { email } }").await;
