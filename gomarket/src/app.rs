@@ -289,7 +289,7 @@ pub async fn create_user_offline(pool: &PgPool, email: &str, roles: Vec<Role>) -
         }
         Err(CommandError::Refused(refusal)) => anyhow::bail!("{refusal}"),
         Err(CommandError::Conflict) => anyhow::bail!("user {login} was created concurrently"),
-        Err(CommandError::Store(e)) => anyhow::bail!("event store failure: {e}"),
+        Err(CommandError::Store(e)) => Err(e.into()),
     }
 }
 

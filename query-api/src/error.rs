@@ -2,6 +2,7 @@
 //! uses, so codes and the `field` extension are uniform across the API.
 
 use async_graphql::{Error, ErrorExtensions};
+use gomarket_infra::event_store::StoreError;
 
 /// A stable, machine-readable error class; the same strings are sent as `extensions.code`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
@@ -56,6 +57,32 @@ pub fn api_error(code: ErrorCode, message: impl Into<String>, field: Option<&str
 /// request's correlation id to quote.
 pub fn internal_error(cause: &dyn std::fmt::Display, correlation_id: &str) -> Error {
     tracing::error!(%cause, %correlation_id, "internal error");
+    api_error(
+        ErrorCode::Internal,
+        format!("internal error; quote request id {correlation_id}"),
+        None,
+    )
+}
+
+/// A failure of the store, classified: the database unreachable or timing out is
+/// `UPSTREAM_UNAVAILABLE` (retry), anything else `INTERNAL`. Logged once, with its causes.
+pub fn store_failure(error: &StoreError, correlation_id: &str) -> Error {
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        causes.push(cause.to_string());
+        source = cause.source();
+    }
+    let causes = causes.join(": ");
+    if error.is_unavailable() {
+        tracing::warn!(%causes, %correlation_id, "the database is unavailable");
+        return api_error(
+            ErrorCode::UpstreamUnavailable,
+            format!("the database is not answering; retry shortly (request id {correlation_id})"),
+            None,
+        );
+    }
+    tracing::error!(%causes, %correlation_id, "store failure");
     api_error(
         ErrorCode::Internal,
         format!("internal error; quote request id {correlation_id}"),

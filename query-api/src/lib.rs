@@ -30,7 +30,7 @@ pub mod sync;
 pub use audit::AuditQuery;
 pub use catalog::{CatalogQuery, CatalogSubscription};
 pub use context::{ApiSettings, RequestContext};
-pub use error::{ErrorCode, api_error, internal_error};
+pub use error::{ErrorCode, api_error, internal_error, store_failure};
 pub use identity::IdentityQuery;
 pub use marketplace::MarketplaceQuery;
 pub use operations::OperationsQuery;

@@ -9,7 +9,7 @@ use gomarket_projections::catalog::ProductRecord;
 use gomarket_query_api::access::permission;
 use gomarket_query_api::catalog::{Product, parse_uuid};
 use gomarket_query_api::context::request_context;
-use gomarket_query_api::internal_error;
+use gomarket_query_api::store_failure;
 use std::sync::Arc;
 
 /// How often a command without `expectedVersion` is retried after losing a race: the caller
@@ -206,7 +206,7 @@ async fn execute(ctx: &Context<'_>, id: ProductId, command: ProductCommand) -> R
             }
             Err(CommandError::Conflict) if retryable && attempt <= CONFLICT_RETRIES => continue,
             Err(CommandError::Conflict) => return Ok(ProductPayload::refused(ctx, vec![concurrent_write(creating)])),
-            Err(error @ CommandError::Store(_)) => return Err(internal_error(&error, &request.correlation_id)),
+            Err(CommandError::Store(error)) => return Err(store_failure(&error, &request.correlation_id)),
         }
     }
 }

@@ -9,7 +9,7 @@ use gomarket_query_api::access::{authenticated, principal};
 use gomarket_query_api::catalog::parse_uuid;
 use gomarket_query_api::context::request_context;
 use gomarket_query_api::identity::ApiKeyGql;
-use gomarket_query_api::{ErrorCode, internal_error};
+use gomarket_query_api::{ErrorCode, internal_error, store_failure};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, InputObject)]
@@ -104,7 +104,7 @@ impl ApiKeyMutation {
             }),
             Err(CommandError::Refused(refusal)) => Ok(ApiKeyPayload::refused(ctx, vec![api_key_refusal(&refusal)])),
             Err(error @ CommandError::Conflict) => Ok(ApiKeyPayload::refused(ctx, vec![conflict(&error)])),
-            Err(error @ CommandError::Store(_)) => Err(internal_error(&error, &request_context(ctx).correlation_id)),
+            Err(CommandError::Store(error)) => Err(store_failure(&error, &request_context(ctx).correlation_id)),
         }
     }
 

@@ -8,7 +8,7 @@ use gomarket_query_api::access::{authenticated, permission, principal};
 use gomarket_query_api::catalog::parse_uuid;
 use gomarket_query_api::context::request_context;
 use gomarket_query_api::identity::{RoleGql, UserGql};
-use gomarket_query_api::{ErrorCode, internal_error};
+use gomarket_query_api::{ErrorCode, internal_error, store_failure};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, InputObject)]
@@ -68,7 +68,7 @@ fn outcome(
         Ok(executed) => Ok(UserPayload::accepted(id, executed)),
         Err(CommandError::Refused(refusal)) => Ok(UserPayload::refused(ctx, vec![user_refusal(&refusal, id_field)])),
         Err(error @ CommandError::Conflict) => Ok(UserPayload::refused(ctx, vec![conflict(&error)])),
-        Err(error @ CommandError::Store(_)) => Err(internal_error(&error, &request_context(ctx).correlation_id)),
+        Err(CommandError::Store(error)) => Err(store_failure(&error, &request_context(ctx).correlation_id)),
     }
 }
 

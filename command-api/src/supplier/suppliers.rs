@@ -12,7 +12,7 @@ use gomarket_query_api::access::permission;
 use gomarket_query_api::catalog::parse_uuid;
 use gomarket_query_api::context::request_context;
 use gomarket_query_api::supplier::{FeedEncodingGql, FeedKindGql, SupplierGql};
-use gomarket_query_api::{ErrorCode, internal_error};
+use gomarket_query_api::{ErrorCode, store_failure};
 use std::sync::Arc;
 
 /// A supplier's settings, as a whole.
@@ -135,7 +135,7 @@ async fn execute(ctx: &Context<'_>, id: SupplierId, command: SupplierCommand) ->
             ctx,
             vec![UserError::new(ErrorCode::Conflict, "id", "changed concurrently; retry")],
         )),
-        Err(error @ CommandError::Store(_)) => Err(internal_error(&error, &request.correlation_id)),
+        Err(CommandError::Store(error)) => Err(store_failure(&error, &request.correlation_id)),
     }
 }
 

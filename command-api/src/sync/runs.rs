@@ -11,7 +11,7 @@ use gomarket_query_api::access::permission;
 use gomarket_query_api::catalog::parse_uuid;
 use gomarket_query_api::context::request_context;
 use gomarket_query_api::sync::SyncRunGql;
-use gomarket_query_api::{ErrorCode, internal_error};
+use gomarket_query_api::{ErrorCode, internal_error, store_failure};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, SimpleObject)]
@@ -66,7 +66,7 @@ async fn on_run(ctx: &Context<'_>, run_id: &ID, command: RunCommand) -> Result<S
                     )
                     .await;
                 if let Err(CommandError::Store(e)) = resumed {
-                    return Err(internal_error(&e, &request.correlation_id));
+                    return Err(store_failure(&e, &request.correlation_id));
                 }
             }
             Ok(SyncRunPayload {

@@ -1,5 +1,5 @@
 use super::batch::{AggregateWrite, BatchError, append_returning};
-use super::{ConsistencyToken, EventMetadata, FeedPosition};
+use super::{ConsistencyToken, EventMetadata, FeedPosition, StoreError};
 use crate::telemetry::Metrics;
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::persist::PersistedEventStore;
@@ -18,9 +18,10 @@ pub enum CommandError<R: std::error::Error> {
     /// `CONFLICT`: another writer recorded events on the same aggregate first. Retryable.
     #[error("the aggregate was changed concurrently; retry with fresh state")]
     Conflict,
-    /// `INTERNAL`: the store failed (connection lost, corrupt payload). Logged, never shown.
-    #[error("event store failure: {0}")]
-    Store(String),
+    /// `UPSTREAM_UNAVAILABLE` when the database is unreachable ([`StoreError::is_unavailable`]),
+    /// else `INTERNAL` (a corrupt payload, a bug). Logged with its cause, never shown.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 impl<R: std::error::Error> From<AggregateError<R>> for CommandError<R> {
@@ -30,7 +31,7 @@ impl<R: std::error::Error> From<AggregateError<R>> for CommandError<R> {
             AggregateError::AggregateConflict => Self::Conflict,
             AggregateError::DatabaseConnectionError(e)
             | AggregateError::DeserializationError(e)
-            | AggregateError::UnexpectedError(e) => Self::Store(e.to_string()),
+            | AggregateError::UnexpectedError(e) => Self::Store(StoreError::new(e)),
         }
     }
 }
@@ -175,7 +176,7 @@ where
             .await
             .map_err(|e| match e {
                 BatchError::Conflict => CommandError::Conflict,
-                other => CommandError::Store(other.to_string()),
+                other => CommandError::Store(StoreError::new(other)),
             })?;
         let version = loaded_sequence as u64 + recorded as u64;
         let token = positions.into_iter().max().map(|position| ConsistencyToken {
@@ -217,7 +218,7 @@ where
         .bind(sequence as i64)
         .fetch_optional(&self.pool)
         .await
-        .map_err(|e| CommandError::Store(e.to_string()))?;
+        .map_err(|e| CommandError::Store(e.into()))?;
         Ok(row.map(|(tx_id, position)| ConsistencyToken {
             position: FeedPosition { tx_id, position },
             aggregate_type: A::TYPE.to_owned(),

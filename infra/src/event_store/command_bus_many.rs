@@ -3,7 +3,7 @@
 //! would cost a round trip and a commit per aggregate; this costs one load and one append.
 
 use super::batch::{AggregateWrite, BatchError, append_many, load_many};
-use super::{CommandBus, CommandError, EventMetadata};
+use super::{CommandBus, CommandError, EventMetadata, StoreError};
 use cqrs_es::Aggregate;
 use cqrs_es::event_sink::EventSink;
 use std::time::Instant;
@@ -61,13 +61,9 @@ where
     ) -> Result<ManyExecuted<A::Error>, CommandError<A::Error>> {
         let store = |e: BatchError| match e {
             BatchError::Conflict => CommandError::Conflict,
-            other => CommandError::Store(other.to_string()),
+            other => CommandError::Store(StoreError::new(other)),
         };
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(|e| CommandError::Store(e.to_string()))?;
+        let mut tx = self.pool.begin().await.map_err(|e| CommandError::Store(e.into()))?;
         let ids: Vec<String> = steps.iter().map(|(id, _)| id.clone()).collect();
         let mut loaded = load_many::<A>(&mut tx, &ids).await.map_err(store)?;
         let mut writes = Vec::new();
@@ -94,7 +90,7 @@ where
             }
         }
         append_many::<A>(&mut tx, &writes, metadata).await.map_err(store)?;
-        tx.commit().await.map_err(|e| CommandError::Store(e.to_string()))?;
+        tx.commit().await.map_err(|e| CommandError::Store(e.into()))?;
         Ok(ManyExecuted { recorded, refused })
     }
 }

@@ -10,6 +10,7 @@ mod command_bus_many;
 mod feed;
 mod metadata;
 mod position;
+mod store_error;
 
 pub use command_bus::{CommandBus, CommandError, Executed};
 pub use command_bus_many::ManyExecuted;
@@ -17,3 +18,4 @@ pub use feed::queries as feed_queries;
 pub use feed::{EventFeed, FeedBatch, FeedError, FeedLag, FeedListener, LAG_EXACT_UP_TO, StoredEvent};
 pub use metadata::EventMetadata;
 pub use position::{ConsistencyToken, FeedPosition, TokenError};
+pub use store_error::{StoreError, is_unavailable};

@@ -6,7 +6,7 @@ use super::refresh::{self, RefreshError};
 use super::throttle::{self, LoginThrottleSettings};
 use super::user_cache::UserCache;
 use crate::event_store::batch::load_in_order;
-use crate::event_store::{CommandBus, CommandError, EventMetadata, Executed};
+use crate::event_store::{CommandBus, CommandError, EventMetadata, Executed, StoreError};
 use crate::telemetry::Metrics;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -384,7 +384,7 @@ impl IdentityService {
         let hash = self
             .blocking(move || hash_password(&password))
             .await
-            .map_err(|e| CommandError::Store(e.to_string()))?;
+            .map_err(|e| CommandError::Store(StoreError::new(e)))?;
         let executed = self
             .users
             .execute(&id.to_string(), UserCommand::Create { login, roles }, metadata)
@@ -392,7 +392,7 @@ impl IdentityService {
         self.recent_users.forget(id);
         credentials::set_password_hash(&self.pool, id, &hash)
             .await
-            .map_err(|e| CommandError::Store(e.to_string()))?;
+            .map_err(|e| CommandError::Store(StoreError::new(e)))?;
         Ok(executed)
     }
 
@@ -407,7 +407,7 @@ impl IdentityService {
         let hash = self
             .blocking(move || hash_password(&password))
             .await
-            .map_err(|e| CommandError::Store(e.to_string()))?;
+            .map_err(|e| CommandError::Store(StoreError::new(e)))?;
         // The hash first: the event invalidates older tokens, and the user must be able to log
         // in with the new password as soon as it does.
         let user = self.users.load(&id.to_string()).await?;
@@ -416,7 +416,7 @@ impl IdentityService {
         }
         credentials::set_password_hash(&self.pool, id, &hash)
             .await
-            .map_err(|e| CommandError::Store(e.to_string()))?;
+            .map_err(|e| CommandError::Store(StoreError::new(e)))?;
         let executed = self
             .users
             .execute(&id.to_string(), UserCommand::ChangePassword, metadata)
@@ -425,7 +425,7 @@ impl IdentityService {
         let executed = executed?;
         refresh::revoke_all_of(&self.pool, id)
             .await
-            .map_err(|e| CommandError::Store(e.to_string()))?;
+            .map_err(|e| CommandError::Store(StoreError::new(e)))?;
         Ok(executed)
     }
 
@@ -452,7 +452,7 @@ impl IdentityService {
         if disabling {
             refresh::revoke_all_of(&self.pool, id)
                 .await
-                .map_err(|e| CommandError::Store(e.to_string()))?;
+                .map_err(|e| CommandError::Store(StoreError::new(e)))?;
         }
         Ok(executed)
     }
@@ -471,7 +471,7 @@ impl IdentityService {
         // key was never created matches no stream and is inert.
         credentials::set_api_key_hash(&self.pool, id, &secret_digest(&secret))
             .await
-            .map_err(|e| CommandError::Store(e.to_string()))?;
+            .map_err(|e| CommandError::Store(StoreError::new(e)))?;
         debug_assert!(new.scopes.iter().all(|s| creator.can(*s)), "caller checks scopes");
         let executed = self
             .api_keys
@@ -544,7 +544,7 @@ impl IdentityService {
                 generated_password: generated.then_some(password),
             })),
             Err(CommandError::Refused(_) | CommandError::Conflict) => Ok(None),
-            Err(CommandError::Store(e)) => Err(IdentityError::Store(e)),
+            Err(CommandError::Store(e)) => Err(IdentityError::Store(e.to_string())),
         }
     }
 }
