@@ -84,7 +84,7 @@ impl Scheduler {
 
     /// Starts the run each due policy calls for.
     pub async fn schedule(&self, now: chrono::DateTime<chrono::Utc>) -> Result<(), String> {
-        for (id, policy) in self.policies.list().await? {
+        for (id, policy) in self.policies.list().await.map_err(|e| e.to_string())? {
             let Some(state) = &policy.state else { continue };
             if let Some(run_id) = state.active_run {
                 // Its due tick starts when the run ends; a run that ended without freeing its

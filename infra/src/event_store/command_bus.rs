@@ -36,6 +36,16 @@ impl<R: std::error::Error> From<AggregateError<R>> for CommandError<R> {
     }
 }
 
+/// A command error where only the store's failure is expected (loading an aggregate).
+impl<R: std::error::Error + Send + Sync + 'static> From<CommandError<R>> for StoreError {
+    fn from(error: CommandError<R>) -> Self {
+        match error {
+            CommandError::Store(store) => store,
+            other => StoreError::new(other),
+        }
+    }
+}
+
 /// The outcome of an accepted command.
 #[derive(Debug, Clone)]
 pub struct Executed<A> {

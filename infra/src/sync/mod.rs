@@ -1,7 +1,7 @@
 //! The sync context's adapters: sync policies and runs in the event store.
 
-use crate::event_store::CommandBus;
 use crate::event_store::batch::{ids_started_for, load_all_in_creation_order, load_in_order_by_uuid};
+use crate::event_store::{CommandBus, StoreError};
 use crate::telemetry::Metrics;
 use gomarket_domain::clock::SharedClock;
 use gomarket_domain::pure_aggregate::ClockServices;
@@ -38,19 +38,19 @@ impl SyncService {
     }
 
     /// The sequence of a run's last event (0: no such run yet).
-    pub async fn run_version(&self, run_id: Uuid) -> Result<i64, String> {
+    pub async fn run_version(&self, run_id: Uuid) -> Result<i64, StoreError> {
         sqlx::query_scalar(
             "SELECT COALESCE(max(sequence), 0) FROM events WHERE aggregate_type = 'SyncRun' AND aggregate_id = $1",
         )
         .bind(run_id.to_string())
         .fetch_one(&self.pool)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(StoreError::new)
     }
 
     /// Whether a run exists, or was started on its policy and is about to (the process
     /// manager creates the run moments after `triggerSync` or a tick).
-    pub async fn run_known(&self, run_id: Uuid) -> Result<bool, String> {
+    pub async fn run_known(&self, run_id: Uuid) -> Result<bool, StoreError> {
         sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM events WHERE aggregate_type = 'SyncRun' AND aggregate_id = $1)
                  OR EXISTS (SELECT 1 FROM events WHERE aggregate_type = 'SyncPolicy'
@@ -60,21 +60,21 @@ impl SyncService {
         .bind(run_id.to_string())
         .fetch_one(&self.pool)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(StoreError::new)
     }
 
     /// A policy's runs, newest first.
-    pub async fn run_ids(&self, policy_id: Uuid) -> Result<Vec<Uuid>, String> {
+    pub async fn run_ids(&self, policy_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
         ids_started_for::<SyncRun>(&self.pool, "RunStarted", "policy_id", &policy_id.to_string())
             .await
-            .map_err(|e| e.to_string())
+            .map_err(StoreError::new)
     }
 
     /// Runs by id, in that order.
-    pub async fn load_runs(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, SyncRun)>, String> {
+    pub async fn load_runs(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, SyncRun)>, StoreError> {
         load_in_order_by_uuid::<SyncRun>(&self.pool, ids)
             .await
-            .map_err(|e| e.to_string())
+            .map_err(StoreError::new)
     }
 
     pub fn policies(&self) -> &CommandBus<SyncPolicy> {
@@ -82,17 +82,17 @@ impl SyncService {
     }
 
     /// Every policy, in creation order.
-    pub async fn list(&self) -> Result<Vec<(SyncPolicyId, SyncPolicy)>, String> {
+    pub async fn list(&self) -> Result<Vec<(SyncPolicyId, SyncPolicy)>, StoreError> {
         let policies = load_all_in_creation_order::<SyncPolicy>(&self.pool)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(StoreError::new)?;
         Ok(policies
             .into_iter()
             .filter_map(|(id, policy)| Some((SyncPolicyId::parse(&id).ok()?, policy)))
             .collect())
     }
 
-    pub async fn load(&self, id: SyncPolicyId) -> Result<SyncPolicy, String> {
-        self.policies.load(&id.to_string()).await.map_err(|e| e.to_string())
+    pub async fn load(&self, id: SyncPolicyId) -> Result<SyncPolicy, StoreError> {
+        Ok(self.policies.load(&id.to_string()).await?)
     }
 }

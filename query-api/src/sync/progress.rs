@@ -4,7 +4,7 @@ use super::runs::{CountsGql, RunStatusGql, SyncRunGql};
 use crate::access::permission;
 use crate::catalog::parse_uuid;
 use crate::context::request_context;
-use crate::error::{ErrorCode, api_error, internal_error};
+use crate::error::{ErrorCode, api_error, internal_error, store_failure};
 use async_graphql::{Context, ID, Json, Result, SimpleObject, Subscription};
 use futures::Stream;
 use gomarket_domain::identity::Permission;
@@ -61,7 +61,7 @@ impl SyncSubscription {
         match watch.sync.run_known(watch.run_id).await {
             Ok(true) => {}
             Ok(false) => return Err(api_error(ErrorCode::NotFound, "sync run not found", Some("runId"))),
-            Err(e) => return Err(internal_error(&e, &watch.correlation_id)),
+            Err(e) => return Err(store_failure(&e, &watch.correlation_id)),
         }
         Ok(futures::stream::unfold(watch, |mut watch| async move {
             if watch.done {

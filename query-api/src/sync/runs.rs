@@ -4,7 +4,7 @@ use super::types::PriceExplanationGql;
 use crate::access::permission;
 use crate::catalog::parse_uuid;
 use crate::context::request_context;
-use crate::error::{ErrorCode, api_error, internal_error};
+use crate::error::{ErrorCode, api_error, internal_error, store_failure};
 use crate::paging::{ListPageInfo, page_size};
 use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -12,6 +12,7 @@ use gomarket_domain::identity::Permission;
 use gomarket_domain::sync::policy::RunTrigger;
 use gomarket_domain::sync::pricing::PriceExplanation;
 use gomarket_domain::sync::run::{ItemOutcome, RunState, RunStatus, SyncRun};
+use gomarket_infra::event_store::StoreError;
 use gomarket_infra::sync::SyncService;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -302,8 +303,8 @@ impl SyncRunQuery {
         let policy_id = parse_uuid(&policy_id, "policyId")?;
         let first = page_size(first)?;
         let sync = ctx.data::<Arc<SyncService>>()?;
-        let fail = |e: &dyn std::fmt::Display| internal_error(e, &request_context(ctx).correlation_id);
-        let ids = sync.run_ids(policy_id).await.map_err(|e| fail(&e))?;
+        let fail = |e: StoreError| store_failure(&e, &request_context(ctx).correlation_id);
+        let ids = sync.run_ids(policy_id).await.map_err(fail)?;
         let start = match &after {
             Some(cursor) => {
                 let after = Uuid::parse_str(cursor)
@@ -313,7 +314,7 @@ impl SyncRunQuery {
             None => 0,
         };
         let page: Vec<Uuid> = ids[start..].iter().take(first).copied().collect();
-        let runs = sync.load_runs(&page).await.map_err(|e| fail(&e))?;
+        let runs = sync.load_runs(&page).await.map_err(fail)?;
         let nodes: Vec<SyncRunGql> = runs
             .iter()
             .filter_map(|(id, run)| run.state.as_ref().map(|s| SyncRunGql::new(*id, s)))
