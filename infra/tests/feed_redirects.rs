@@ -37,17 +37,6 @@ async fn server() -> std::net::SocketAddr {
     address
 }
 
-fn refusal_in(error: &reqwest::Error) -> Option<PolicyRefusal> {
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        if let Some(refusal) = cause.downcast_ref::<PolicyRefusal>() {
-            return Some(refusal.clone());
-        }
-        source = cause.source();
-    }
-    None
-}
-
 #[tokio::test]
 async fn redirects_into_the_network_are_refused() {
     let address = server().await;
@@ -60,7 +49,7 @@ async fn redirects_into_the_network_are_refused() {
     assert_eq!(ok.status(), 200, "the pinned first hop is reachable");
     for path in ["/to-literal", "/to-name"] {
         let error = client.get(format!("{base}{path}")).send().await.unwrap_err();
-        let refusal = refusal_in(&error).unwrap_or_else(|| panic!("{path}: not the policy: {error:?}"));
+        let refusal = PolicyRefusal::found_in(&error).unwrap_or_else(|| panic!("{path}: not the policy: {error:?}"));
         assert!(matches!(refusal, PolicyRefusal::PrivateAddress(_)), "{path}: {refusal}");
     }
     // Allowed explicitly, the same redirects are followed.

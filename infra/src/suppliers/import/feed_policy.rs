@@ -36,6 +36,21 @@ pub enum PolicyRefusal {
     PrivateAddress(String),
 }
 
+impl PolicyRefusal {
+    /// The refusal behind a transport error (a name that resolved to private addresses, a
+    /// redirect to one), so a failure can say why instead of "error sending request".
+    pub fn found_in(error: &reqwest::Error) -> Option<Self> {
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            if let Some(refusal) = cause.downcast_ref::<Self>() {
+                return Some(refusal.clone());
+            }
+            source = cause.source();
+        }
+        None
+    }
+}
+
 impl FeedPolicy {
     /// Everything allowed: for the CLI and for tests serving feeds from this host.
     pub fn unrestricted() -> Self {

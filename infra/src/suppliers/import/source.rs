@@ -21,6 +21,18 @@ pub struct FetchSettings {
     pub policy: FeedPolicy,
 }
 
+impl FetchSettings {
+    /// An HTTP client for feeds: these timeouts, and the feed policy on every address and
+    /// redirect.
+    pub fn client(&self) -> reqwest::Result<reqwest::Client> {
+        self.policy.client(
+            reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .read_timeout(self.read_timeout),
+        )
+    }
+}
+
 impl Default for FetchSettings {
     fn default() -> Self {
         Self {
@@ -142,14 +154,7 @@ async fn download(url: &str, settings: &FetchSettings, known: Option<&Validators
         url: url.to_owned(),
         reason: e.to_string(),
     };
-    let client = settings
-        .policy
-        .client(
-            reqwest::Client::builder()
-                .connect_timeout(settings.connect_timeout)
-                .read_timeout(settings.read_timeout),
-        )
-        .map_err(transport)?;
+    let client = settings.client().map_err(transport)?;
     let mut request = client.get(url);
     if let Some(known) = known {
         if let Some(etag) = &known.etag {
@@ -162,7 +167,7 @@ async fn download(url: &str, settings: &FetchSettings, known: Option<&Validators
     let mut response = request
         .send()
         .await
-        .map_err(|e| refusal_of(&e).map_or_else(|| transport(e), FetchError::Refused))?;
+        .map_err(|e| PolicyRefusal::found_in(&e).map_or_else(|| transport(e), FetchError::Refused))?;
     let status = response.status();
     if status == reqwest::StatusCode::NOT_MODIFIED && known.is_some_and(|k| !k.is_empty()) {
         return Ok(Opened::NotModified);
@@ -204,19 +209,6 @@ async fn download(url: &str, settings: &FetchSettings, known: Option<&Validators
     }
     file.flush().map_err(file_error)?;
     Ok(Opened::Feed(feed, validators))
-}
-
-/// The policy's refusal behind a transport error (a name that resolved to private addresses,
-/// a redirect to one), so the import says why instead of "error sending request".
-fn refusal_of(error: &reqwest::Error) -> Option<PolicyRefusal> {
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        if let Some(refusal) = cause.downcast_ref::<PolicyRefusal>() {
-            return Some(refusal.clone());
-        }
-        source = cause.source();
-    }
-    None
 }
 
 impl LocalFeed {
