@@ -1,18 +1,18 @@
 //! GraphQL mutations of GoMarket: parse input into domain values, run commands on the command
-//! bus, answer with a payload (`entity`, `errors`, `consistencyToken`).
+//! bus, answer with a payload (`entity`, `errors`, `consistencyToken`). The types they answer
+//! with, `UserError` and the command runner are in `gomarket_api_core`, shared with
+//! `query-api` (this crate does not depend on it).
 //!
-//! - [`payload`]: the shared `UserError` type and how refusals are reported;
 //! - [`catalog`]: product mutations;
 //! - [`identity`]: sessions, users, API keys, secrets;
 //! - [`supplier`]: suppliers and imports;
 //! - [`marketplace`]: marketplace accounts, category mappings, publishing, listing targets;
-//! - [`sync`]: sync policies.
+//! - [`sync`]: sync policies and runs (approve held prices, retry failed items).
 #![forbid(unsafe_code)]
 
 pub mod catalog;
 pub mod identity;
 pub mod marketplace;
-pub mod payload;
 pub mod supplier;
 pub mod sync;
 

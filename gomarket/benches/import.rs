@@ -11,8 +11,9 @@
 #[path = "common/rss.rs"]
 mod rss;
 
-use gomarket::app::{importer, spawn_projectors};
+use gomarket::app::importer;
 use gomarket::cli::ImportArgs;
+use gomarket::roles::spawn_projectors;
 use gomarket_domain::supplier::{
     FeedEncoding, FeedKind, FeedUrl, SupplierCommand, SupplierId, SupplierName, SupplierSettings,
 };

@@ -9,7 +9,7 @@
 //! 2. end-to-end lag (event recorded → read model applied) at steady 250, 500 and 1 000 events/s,
 //!    10 s each.
 
-use gomarket::app::{spawn_projectors, spawn_relay};
+use gomarket::roles::{spawn_projectors, spawn_relay};
 use gomarket_domain::catalog::Product;
 use gomarket_infra::event_store::{CommandBus, EventMetadata};
 use gomarket_infra::shutdown;

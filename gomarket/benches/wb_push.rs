@@ -4,7 +4,7 @@
 //!
 //! Needs PostgreSQL like the tests:
 //!   cargo bench -p gomarket --bench wb_push
-//! Wildberries is the project's scripted fake (tests/support/wb_fake.rs), which answers at once
+//! Wildberries is the project's scripted fake (tests/it/support/wb_fake.rs), which answers at once
 //! and checks every account's requests against the documented limits, so the floor is set by
 //! Wildberries' limits alone:
 //! - prices: 10 tasks of 1 000 plus a status read per task = 20 requests of the prices group
@@ -13,12 +13,12 @@
 //!   the two groups run side by side, so the floor is 9.0 s.
 
 #[allow(dead_code)]
-#[path = "../tests/support/wb_fake.rs"]
+#[path = "../tests/it/support/wb_fake.rs"]
 mod wb_fake;
 
-use gomarket::app::{marketplaces, spawn_projectors};
+use gomarket::app::marketplaces;
 use gomarket::cli::{MarketplaceArgs, SecurityArgs};
-use gomarket::worker::PushWorker;
+use gomarket::roles::spawn_projectors;
 use gomarket_domain::catalog::{Kopecks, ProductId};
 use gomarket_domain::marketplace::account::AccountSettings;
 use gomarket_domain::marketplace::card::CardRules;
@@ -30,6 +30,7 @@ use gomarket_infra::event_store::EventMetadata;
 use gomarket_infra::secrets::{SecretId, SecretStore};
 use gomarket_infra::shutdown;
 use gomarket_infra::telemetry::Metrics;
+use gomarket_processes::push_worker::PushWorker;
 use gomarket_testkit::TestDatabase;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -5,17 +5,17 @@ use crate::cli::{ApiSide, ImportArgs, MarketplaceArgs, SecurityArgs, ServeArgs};
 use crate::http::limits::ClassLimits;
 use crate::http::{AppState, DatabaseGate, EdgeSettings, RateLimiter, router};
 use crate::keys;
+use crate::roles::{spawn_projectors, spawn_relay, spawn_sync, spawn_worker};
 use crate::schema::{self, SchemaLimits};
-use crate::sync::spawn_sync;
-use crate::worker::PushWorker;
 use anyhow::Context as _;
+use gomarket_api_core::ApiSettings;
 use gomarket_domain::catalog::{Product, ProductServices};
 use gomarket_domain::clock::SystemClock;
 use gomarket_domain::identity::{LoginName, Password, Role, UserId};
 use gomarket_infra::database::{self, PoolSettings};
-use gomarket_infra::event_store::{CommandBus, CommandError, EventFeed, EventMetadata};
+use gomarket_infra::event_store::{CommandBus, CommandError, EventMetadata};
 use gomarket_infra::identity::{IdentityService, IdentitySettings, LoginThrottleSettings, PasswordQueueSettings};
-use gomarket_infra::kafka::{KafkaConfig, Relay, RelayHealth};
+use gomarket_infra::kafka::RelayHealth;
 use gomarket_infra::marketplaces::Marketplaces;
 use gomarket_infra::marketplaces::wildberries::{RateLimits, WbClient};
 use gomarket_infra::migrations;
@@ -24,18 +24,12 @@ use gomarket_infra::shutdown::Shutdown;
 use gomarket_infra::suppliers::import::Importer;
 use gomarket_infra::sync::SyncService;
 use gomarket_infra::telemetry::Metrics;
-use gomarket_projections::catalog::ProductsProjection;
-use gomarket_projections::kafka_feed::KafkaProjector;
-use gomarket_projections::marketplace::ListingsProjection;
-use gomarket_projections::rebuild::{RebuildProgress, RebuildReport, rebuild};
-use gomarket_projections::{Projection, ProjectionRunner};
-use gomarket_query_api::ApiSettings;
+use gomarket_processes::imports;
 use sqlx::PgPool;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 
 /// Connects (creating the database if missing) and applies pending migrations.
 pub async fn connect_and_migrate(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
@@ -48,103 +42,6 @@ pub async fn connect_and_migrate(url: &str, max_connections: u32) -> anyhow::Res
         .await
         .context("applying database migrations")?;
     Ok(pool)
-}
-
-/// Every projection of the platform, by name.
-pub const PROJECTIONS: &[&str] = &[ProductsProjection::NAME, ListingsProjection::NAME];
-
-/// Starts a projection: on the in-process feed, or in its Kafka consumer group.
-/// Runs a feed consumer (a projection, or a process manager) in-process or from Kafka.
-pub fn spawn_consumer<P: Projection>(
-    projection: P,
-    contexts: &[&str],
-    pool: &PgPool,
-    kafka: Option<&KafkaConfig>,
-    metrics: &Metrics,
-    shutdown: &Shutdown,
-) -> anyhow::Result<JoinHandle<()>> {
-    let feed = EventFeed::new(pool.clone());
-    Ok(match kafka {
-        None => tokio::spawn(ProjectionRunner::new(projection, feed, metrics.clone()).run(shutdown.clone())),
-        Some(config) => {
-            let name = projection.name();
-            let projector = KafkaProjector::new(projection, feed, config, contexts, metrics.clone())
-                .with_context(|| format!("joining the Kafka consumer group of projection {name}"))?;
-            tokio::spawn(projector.run(shutdown.clone()))
-        }
-    })
-}
-
-/// Starts the projections named in `only` (all when `None`).
-pub fn spawn_projectors(
-    pool: &PgPool,
-    kafka: Option<&KafkaConfig>,
-    only: Option<&str>,
-    metrics: &Metrics,
-    shutdown: &Shutdown,
-) -> anyhow::Result<Vec<JoinHandle<()>>> {
-    if let Some(name) = only.filter(|name| !PROJECTIONS.contains(name)) {
-        anyhow::bail!("unknown projection {name:?}; known: {}", PROJECTIONS.join(", "));
-    }
-    let wanted = |name: &str| only.is_none_or(|only| only == name);
-    let mut tasks = Vec::new();
-    if wanted(ProductsProjection::NAME) {
-        tasks.push(spawn_consumer(
-            ProductsProjection::default(),
-            &["catalog"],
-            pool,
-            kafka,
-            metrics,
-            shutdown,
-        )?);
-    }
-    if wanted(ListingsProjection::NAME) {
-        tasks.push(spawn_consumer(
-            ListingsProjection::default(),
-            &["marketplace"],
-            pool,
-            kafka,
-            metrics,
-            shutdown,
-        )?);
-    }
-    Ok(tasks)
-}
-
-/// Starts the outbox relay (it waits for leadership before publishing); it reports through
-/// `health`.
-pub fn spawn_relay(
-    pool: &PgPool,
-    kafka: &KafkaConfig,
-    metrics: &Metrics,
-    health: RelayHealth,
-    shutdown: &Shutdown,
-) -> anyhow::Result<JoinHandle<()>> {
-    let relay = Relay::new(EventFeed::new(pool.clone()), kafka.clone(), metrics.clone())
-        .context("creating the Kafka producer")?
-        .with_health(health);
-    Ok(tokio::spawn(relay.run(shutdown.clone())))
-}
-
-/// Rebuilds the named projection (see `gomarket replay`), printing progress to stderr.
-pub async fn replay(pool: &PgPool, projection: &str) -> anyhow::Result<RebuildReport> {
-    let feed = EventFeed::new(pool.clone());
-    let metrics = Metrics::new();
-    let mut last_shown = 0;
-    let show = |progress: RebuildProgress| {
-        if progress.applied >= last_shown + 10_000 || progress.applied >= progress.total_at_start {
-            last_shown = progress.applied;
-            eprintln!(
-                "replay {projection}: {}/{} events",
-                progress.applied, progress.total_at_start
-            );
-        }
-    };
-    match projection {
-        ProductsProjection::NAME => Ok(rebuild(&ProductsProjection::default(), &feed, &metrics, show).await?),
-        ListingsProjection::NAME => Ok(rebuild(&ListingsProjection::default(), &feed, &metrics, show).await?),
-        other => anyhow::bail!("unknown projection {other:?}; known: {}", PROJECTIONS.join(", ")),
-    }
 }
 
 /// The HTTP application with every role, bound and ready to run.
@@ -160,39 +57,6 @@ pub struct Application {
     sync: Arc<SyncService>,
 }
 
-/// How often running imports are checked for a dead runner.
-const ABANDONED_IMPORT_SWEEP: Duration = Duration::from_secs(30);
-
-/// Marks failed the imports whose process died, at start and then periodically, until
-/// `shutdown`.
-async fn sweep_abandoned_imports(importer: Arc<Importer>, mut shutdown: Shutdown) {
-    loop {
-        if let Err(error) = importer.fail_abandoned().await {
-            tracing::warn!(%error, "checking for abandoned imports failed");
-        }
-        tokio::select! {
-            () = shutdown.triggered() => return,
-            () = tokio::time::sleep(ABANDONED_IMPORT_SWEEP) => {}
-        }
-    }
-}
-
-/// Lets the imports this process runs finish, for at most `within` (SIGTERM: a rollout should
-/// not fail an import that would end in seconds).
-pub async fn wait_for_imports(importer: &Importer, within: Duration) {
-    let running = importer.running();
-    if running == 0 {
-        return;
-    }
-    tracing::info!(running, ?within, "waiting for running imports to finish");
-    if !importer.idle_within(within).await {
-        tracing::warn!(
-            running = importer.running(),
-            "imports still running; they are interrupted and will be marked failed"
-        );
-    }
-}
-
 /// The secrets store over `pool`, with the keys of `security` (or the development key).
 pub async fn secret_store(pool: &PgPool, security: &SecurityArgs) -> anyhow::Result<SecretStore> {
     Ok(SecretStore::new(pool.clone(), keys::secret_keys(security, pool).await?))
@@ -203,11 +67,6 @@ pub async fn secret_store(pool: &PgPool, security: &SecurityArgs) -> anyhow::Res
 pub fn marketplaces(pool: &PgPool, metrics: &Metrics, secrets: SecretStore, args: &MarketplaceArgs) -> Marketplaces {
     let client = WbClient::new(args.endpoints(), RateLimits::default(), args.retry());
     Marketplaces::new(pool.clone(), Arc::new(SystemClock), metrics.clone(), secrets, client)
-}
-
-/// Runs the marketplace push worker until `shutdown` (`gomarket worker`).
-pub fn spawn_worker(marketplaces: Arc<Marketplaces>, args: &MarketplaceArgs, shutdown: &Shutdown) -> JoinHandle<()> {
-    tokio::spawn(PushWorker::new(marketplaces, args.worker()).run(shutdown.clone()))
 }
 
 /// Sync policies and runs over `pool`.
@@ -443,8 +302,9 @@ impl Application {
         }
         // Imports run where they are started: on the command side.
         if self.args.api.side != ApiSide::Queries {
-            tasks.push(tokio::spawn(sweep_abandoned_imports(
+            tasks.push(tokio::spawn(imports::sweep_abandoned(
                 self.importer.clone(),
+                imports::ABANDONED_IMPORT_SWEEP,
                 shutdown.clone(),
             )));
         }
@@ -480,7 +340,7 @@ impl Application {
         .with_graceful_shutdown(async move { http_shutdown.triggered().await })
         .await
         .context("HTTP server failed");
-        wait_for_imports(&self.importer, self.args.api.drain.import_drain()).await;
+        imports::wait_for_imports(&self.importer, self.args.api.drain.import_drain()).await;
         for task in tasks {
             if let Err(error) = task.await {
                 tracing::error!(%error, "background task ended abnormally");

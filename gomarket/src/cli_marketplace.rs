@@ -1,8 +1,8 @@
 //! Command-line settings of the marketplace side: the Wildberries API base URLs and the
 //! push worker.
 
-use crate::worker::WorkerSettings;
 use gomarket_infra::marketplaces::wildberries::WbEndpoints;
+use gomarket_processes::push_worker::WorkerSettings;
 use std::time::Duration;
 
 #[derive(Debug, Clone, clap::Args)]

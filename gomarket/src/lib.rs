@@ -9,8 +9,13 @@
 //! - [`import_cli`]: `gomarket import` and `gomarket gen-feed`;
 //! - [`http`]: routes, request ids, health, metrics, GraphiQL;
 //! - [`gateway`]: one `/graphql` in front of separately deployed command and query sides;
-//! - [`ops`]: health and metrics endpoints of the background roles;
-//! - [`worker`]: the marketplace push worker.
+//! - [`commands`]: every command of the binary, dispatched;
+//! - [`roles`]: the background roles (projectors, relay, sync, worker) spawned and run;
+//! - [`signals`]: stopping on Ctrl-C/SIGTERM, draining a role before its endpoints go down;
+//! - [`ops`]: health and metrics endpoints of the background roles.
+//!
+//! This crate wires; it holds no SQL and no business rule (those are in `infra`,
+//! `projections`, `processes` and `domain`).
 #![forbid(unsafe_code)]
 
 pub mod app;
@@ -18,14 +23,15 @@ pub mod cli;
 mod cli_marketplace;
 mod cli_roles;
 mod cli_security;
+pub mod commands;
 pub mod gateway;
 pub mod http;
 pub mod import_cli;
 pub mod keys;
 pub mod ops;
+pub mod roles;
 pub mod schema;
-pub mod sync;
-pub mod worker;
+pub mod signals;
 
 use gomarket_infra::migrations::{EVENT_STORE_MIGRATIONS, EmbeddedMigration};
 use gomarket_projections::READ_MODEL_MIGRATIONS;

@@ -10,6 +10,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
+use gomarket_infra::database;
 use gomarket_infra::kafka::RelayHealth;
 use gomarket_infra::shutdown::Shutdown;
 use gomarket_infra::telemetry::Metrics;
@@ -87,8 +88,7 @@ async fn readyz(State(state): State<OpsState>) -> impl IntoResponse {
     if state.shutdown.is_triggered() {
         return (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "draining" })));
     }
-    let database = tokio::time::timeout(Duration::from_secs(2), sqlx::query("SELECT 1").execute(&state.pool)).await;
-    if !matches!(database, Ok(Ok(_))) {
+    if !database::answers(&state.pool, Duration::from_secs(2)).await {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({ "status": "not ready", "database": "unreachable" })),

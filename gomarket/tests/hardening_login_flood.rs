@@ -2,6 +2,9 @@
 //! 200 logins at once had taken the process from 33 MB to 3.7 GB (19 MiB of Argon2 each) and
 //! 1 000 exhausted the pool. Alone in its binary: it measures the process's peak RSS.
 
+// Shared with the `it` binary, of which this one uses a part.
+#[allow(dead_code)]
+#[path = "it/support/mod.rs"]
 mod support;
 
 use serde_json::{Value, json};

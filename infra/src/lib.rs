@@ -1,6 +1,7 @@
 //! Adapters of GoMarket.
 //!
 //! - [`database`]: connecting to PostgreSQL, creating the database when missing;
+//! - [`error_chain`]: an error and its causes as one line (logs, stored failure reasons);
 //! - [`identity`]: password hashing, access and refresh tokens, login throttling, and the
 //!   identity service over the `User` and `ApiKey` aggregates;
 //! - [`secrets`]: the encrypted secrets store;
@@ -16,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 pub mod database;
+pub mod error_chain;
 pub mod event_store;
 pub mod identity;
 pub mod kafka;

@@ -11,9 +11,10 @@ pub enum ProjectionError {
     Feed(#[from] FeedError),
     #[error("kafka: {0}")]
     Kafka(#[from] rdkafka::error::KafkaError),
-    /// A process manager's step failed (a command it issued); retried like any failure.
-    #[error("{0}")]
-    Apply(String),
+    /// A process manager's step failed (a command it issued, its bookkeeping); retried like
+    /// any failure.
+    #[error("the process manager's step failed")]
+    Process(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
     #[error("event {event_type} #{sequence} of {aggregate_id} has an unreadable payload: {reason}")]
     BadPayload {
         aggregate_id: String,

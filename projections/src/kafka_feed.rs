@@ -5,7 +5,7 @@
 //! instances with the same group to share the partitions.
 
 use crate::rebalance_watch::RebalanceWatch;
-use crate::{Bookkeeping, Outcome, Projection, apply_isolated, apply_together};
+use crate::{Bookkeeping, EventConsumer, Outcome, apply_isolated, apply_together};
 use gomarket_infra::event_store::{EventFeed, StoredEvent};
 use gomarket_infra::kafka::{KafkaConfig, ensure_topics, from_envelope};
 use gomarket_infra::shutdown::Shutdown;
@@ -65,7 +65,7 @@ fn subscribe(consumer: &StreamConsumer<RebalanceWatch>, topics: &[String]) -> Re
     consumer.subscribe(&topics)
 }
 
-impl<P: Projection> KafkaProjector<P> {
+impl<P: EventConsumer> KafkaProjector<P> {
     /// Joins the projection's consumer group on the topics of `contexts`.
     pub fn new(
         projection: P,

@@ -23,8 +23,8 @@ pub use error::ProjectionError;
 /// Checkpoints live with the feed in `infra`; re-exported for projection code.
 pub use gomarket_infra::event_store::checkpoint;
 pub use projection::{
-    Bookkeeping, MAX_ATTEMPTS, Outcome, Projection, ProjectionLag, ProjectionRunner, apply_isolated, apply_together,
-    measure_lag,
+    Bookkeeping, EventConsumer, MAX_ATTEMPTS, Outcome, Projection, ProjectionLag, ProjectionRunner, apply_isolated,
+    apply_together, measure_lag,
 };
 
 use gomarket_infra::migrations::EmbeddedMigration;

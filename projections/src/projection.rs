@@ -8,16 +8,16 @@ use sqlx::PgConnection;
 use std::future::Future;
 use std::time::Duration;
 
-/// A read model built from events.
+/// Something fed from the event feed in order, inside the transaction that also advances its
+/// checkpoint: a read model ([`Projection`]) or a process manager (the `processes` crate).
 ///
-/// `apply` runs inside the transaction that also advances the projection's checkpoint. It must
-/// be idempotent per aggregate (skip events at or below the row's applied sequence) and heal a
-/// gap in an aggregate's sequence by reading the missing events from the store.
-pub trait Projection: Send + Sync + 'static {
+/// `apply` must be idempotent per aggregate (skip events at or below what it has applied) and
+/// heal a gap in an aggregate's sequence by reading the missing events from the store.
+pub trait EventConsumer: Send + Sync + 'static {
     /// Stable name: the checkpoint's key and the metrics label.
     fn name(&self) -> &'static str;
 
-    /// The aggregate types whose events this projection reads (`None`: all). The runner skips
+    /// The aggregate types whose events this consumer reads (`None`: all). The runner skips
     /// the others without fetching their payloads: after a million-product import, a listings
     /// projection must not decode a million product events to learn they are not its own.
     fn aggregate_types(&self) -> Option<&'static [&'static str]> {
@@ -32,7 +32,7 @@ pub trait Projection: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), ProjectionError>> + Send;
 
     /// Applies a batch of events in feed order inside `tx`. The default applies them one by
-    /// one; a projection may do better (bulk inserts) as long as the effect is the same.
+    /// one; a consumer may do better (bulk inserts) as long as the effect is the same.
     fn apply_all(
         &self,
         tx: &mut PgConnection,
@@ -46,7 +46,11 @@ pub trait Projection: Send + Sync + 'static {
             Ok(())
         }
     }
+}
 
+/// A read model built from events: a consumer that can also be rebuilt by replaying the whole
+/// feed into shadow tables.
+pub trait Projection: EventConsumer {
     /// The same projection writing into its shadow tables, for a rebuild (its `name` differs,
     /// so it has its own checkpoint).
     fn shadow(&self) -> Self
@@ -80,7 +84,7 @@ pub struct ProjectionRunner<P> {
     metrics: Metrics,
 }
 
-impl<P: Projection> ProjectionRunner<P> {
+impl<P: EventConsumer> ProjectionRunner<P> {
     pub fn new(projection: P, feed: EventFeed, metrics: Metrics) -> Self {
         Self {
             projection,
@@ -331,7 +335,7 @@ pub enum Outcome {
 /// [`MAX_ATTEMPTS`] failures it records a dead letter (with the same bookkeeping, so the
 /// projection moves on). An error means not even that was possible (the database is down):
 /// the caller backs off and tries again later.
-pub async fn apply_isolated<P: Projection>(
+pub async fn apply_isolated<P: EventConsumer>(
     projection: &P,
     feed: &EventFeed,
     event: &StoredEvent,
@@ -373,7 +377,7 @@ pub async fn apply_isolated<P: Projection>(
 /// Applies `events` and records their applied sequences in one transaction (the fast path of
 /// consumers of partitioned feeds). On error nothing is applied; callers then go event by
 /// event with [`apply_isolated`].
-pub async fn apply_together<P: Projection>(
+pub async fn apply_together<P: EventConsumer>(
     projection: &P,
     feed: &EventFeed,
     events: &[StoredEvent],

@@ -1,13 +1,16 @@
 //! The audit trail: any aggregate's events with who caused them, and a product as it was.
 
-use crate::access::{permission, require};
-use crate::catalog::{Product, parse_uuid};
-use crate::context::request_context;
-use crate::error::{ErrorCode, api_error, internal_error};
-use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
+use gomarket_api_core::access::{permission, require};
+use gomarket_api_core::audit::AuditEvent;
+use gomarket_api_core::catalog::Product;
+use gomarket_api_core::context::request_context;
+use gomarket_api_core::error::{ErrorCode, api_error, failure};
+use gomarket_api_core::ids::parse_uuid;
+use gomarket_api_core::paging::{AuditPageInfo, Connection};
 use gomarket_domain::identity::Permission;
-use gomarket_infra::event_store::{EventFeed, StoredEvent};
+use gomarket_infra::event_store::EventFeed;
 use gomarket_projections::catalog::{PointInTime, product_at};
 use sqlx::PgPool;
 
@@ -29,75 +32,6 @@ const AGGREGATE_TYPES: &[&str] = &[
 ];
 /// Aggregates whose history also needs `users:read`: it tells who holds which rights.
 const IDENTITY_AGGREGATES: &[&str] = &["User", "ApiKey"];
-
-/// One recorded event.
-#[derive(Debug, Clone, SimpleObject)]
-pub struct AuditEvent {
-    pub event_id: ID,
-    pub aggregate_type: String,
-    pub aggregate_id: String,
-    /// What happened, e.g. `ProductPriceChanged`.
-    #[graphql(name = "type")]
-    pub event_type: String,
-    /// Version of the event's payload schema.
-    pub version: String,
-    /// The aggregate's version after this event (1 = creation).
-    pub sequence: i64,
-    /// Place in the global, commit-safe order of all events.
-    pub global_position: i64,
-    pub recorded_at: DateTime<Utc>,
-    /// Who caused it.
-    pub actor: Option<String>,
-    /// The request (X-Request-Id) or job that caused it.
-    pub correlation_id: Option<String>,
-    /// The command that recorded it.
-    pub command: Option<String>,
-    /// The event as stored.
-    pub payload: Json<serde_json::Value>,
-}
-
-impl From<StoredEvent> for AuditEvent {
-    fn from(event: StoredEvent) -> Self {
-        let text = |key: &str| event.metadata_str(key).map(str::to_owned);
-        Self {
-            event_id: ID(event.event_id.to_string()),
-            actor: text("actor"),
-            correlation_id: text("correlation_id"),
-            command: text("command"),
-            aggregate_type: event.aggregate_type,
-            aggregate_id: event.aggregate_id,
-            event_type: event.event_type,
-            version: event.event_version,
-            sequence: event.sequence,
-            global_position: event.feed_position.position,
-            recorded_at: event.recorded_at,
-            payload: Json(event.payload),
-        }
-    }
-}
-
-#[derive(Debug, Clone, SimpleObject)]
-pub struct AuditEventEdge {
-    pub cursor: String,
-    pub node: AuditEvent,
-}
-
-#[derive(Debug, Clone, SimpleObject)]
-pub struct AuditPageInfo {
-    pub has_next_page: bool,
-    pub has_previous_page: bool,
-    pub end_cursor: Option<String>,
-}
-
-/// A page of an aggregate's history, oldest first.
-#[derive(Debug, Clone, SimpleObject)]
-pub struct AuditEventConnection {
-    pub edges: Vec<AuditEventEdge>,
-    pub nodes: Vec<AuditEvent>,
-    pub page_info: AuditPageInfo,
-    /// Number of events the aggregate has.
-    pub total_count: i64,
-}
 
 /// Canonical spelling of an aggregate type given in any letter case.
 fn canonical_aggregate_type(raw: &str) -> Result<&'static str> {
@@ -147,7 +81,7 @@ impl AuditQuery {
         aggregate_id: ID,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<AuditEventConnection> {
+    ) -> Result<Connection<AuditEvent, AuditPageInfo>> {
         let aggregate_type = canonical_aggregate_type(&aggregate_type)?;
         if IDENTITY_AGGREGATES.contains(&aggregate_type) {
             require(ctx, Permission::UsersRead)?;
@@ -159,7 +93,7 @@ impl AuditQuery {
         }
         let after_sequence = parse_cursor(after.as_deref())?;
         let feed = EventFeed::new(ctx.data::<PgPool>()?.clone());
-        let internal = |e: &dyn std::fmt::Display| internal_error(e, &request_context(ctx).correlation_id);
+        let internal = |e: &(dyn std::error::Error + 'static)| failure(e, &request_context(ctx).correlation_id);
         let mut events = feed
             .aggregate_page(
                 aggregate_type,
@@ -175,23 +109,18 @@ impl AuditQuery {
             .map_err(|e| internal(&e))?;
         let has_next_page = events.len() > first as usize;
         events.truncate(first as usize);
-        let edges: Vec<AuditEventEdge> = events
-            .into_iter()
-            .map(|event| AuditEventEdge {
-                cursor: event.sequence.to_string(),
-                node: event.into(),
-            })
-            .collect();
-        Ok(AuditEventConnection {
-            page_info: AuditPageInfo {
-                has_next_page,
-                has_previous_page: after_sequence > 0,
-                end_cursor: edges.last().map(|e| e.cursor.clone()),
-            },
-            nodes: edges.iter().map(|e| e.node.clone()).collect(),
-            edges,
+        let page_info = AuditPageInfo {
+            has_next_page,
+            has_previous_page: after_sequence > 0,
+            end_cursor: events.last().map(|e| e.sequence.to_string()),
+        };
+        let nodes: Vec<AuditEvent> = events.into_iter().map(Into::into).collect();
+        Ok(Connection::new(
+            nodes,
+            |e| e.sequence.to_string(),
+            page_info,
             total_count,
-        })
+        ))
     }
 
     /// A product as it was after `version` (its sequence number), or at instant `at`, rebuilt by
@@ -233,7 +162,7 @@ impl AuditQuery {
                 };
                 Err(api_error(ErrorCode::NotFound, message, Some(field)))
             }
-            Err(e) => Err(internal_error(&e, &request_context(ctx).correlation_id)),
+            Err(e) => Err(failure(&e, &request_context(ctx).correlation_id)),
         }
     }
 }

@@ -1,14 +1,18 @@
 //! Test support: every test gets its own PostgreSQL database, cloned from a template that was
 //! migrated once, so tests run in parallel without seeing each other's rows.
 //!
-//! [`fixtures`] has catalog commands for seeding events.
+//! [`fixtures`] has catalog commands for seeding events; [`eventually()`] waits for a
+//! condition (never a fixed sleep where a condition exists).
 //!
 //! The server is `GOMARKET_TEST_DATABASE_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`), which must allow creating databases.
 #![forbid(unsafe_code)]
 
+pub mod eventually;
 pub mod fixtures;
 pub mod prism;
+
+pub use eventually::{eventually, until};
 
 use gomarket_infra::kafka::{BrokerProfile, KafkaConfig, properties_from_env};
 use gomarket_infra::migrations::{self, EmbeddedMigration};

@@ -1,12 +1,12 @@
 //! Raw GraphQL inputs and their parsing into domain values. Every field is checked and every
 //! problem reported at once, each naming its field.
 
-use crate::payload::UserError;
 use async_graphql::InputObject;
+use gomarket_api_core::ErrorCode;
+use gomarket_api_core::payload::UserError;
 use gomarket_domain::catalog::{
     Barcode, Brand, CategoryPath, Description, Kopecks, NewProduct, ProductDetails, Quantity, Sku, Title, ValueError,
 };
-use gomarket_query_api::ErrorCode;
 
 /// A seller's own product.
 #[derive(Debug, Clone, InputObject)]

@@ -1,20 +1,16 @@
 use super::inputs::{CreateProductInput, Parser, ProductDetailsInput};
 use super::refusal::{concurrent_write, product_refusal};
-use crate::payload::{UserError, report};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use gomarket_api_core::access::permission;
+use gomarket_api_core::catalog::Product;
+use gomarket_api_core::command::{OnConflict, Outcome, command_metadata, outcome, run_command};
+use gomarket_api_core::ids::parse_uuid;
+use gomarket_api_core::payload::{UserError, report};
 use gomarket_domain::catalog::{Kopecks, Product as ProductAggregate, ProductCommand, ProductId, Quantity, ValueError};
 use gomarket_domain::identity::Permission;
-use gomarket_infra::event_store::{CommandBus, CommandError, EventMetadata};
+use gomarket_infra::event_store::CommandBus;
 use gomarket_projections::catalog::ProductRecord;
-use gomarket_query_api::access::permission;
-use gomarket_query_api::catalog::{Product, parse_uuid};
-use gomarket_query_api::context::request_context;
-use gomarket_query_api::store_failure;
 use std::sync::Arc;
-
-/// How often a command without `expectedVersion` is retried after losing a race: the caller
-/// did not ask for "only if unchanged", so re-deciding on fresh state is what they want.
-const CONFLICT_RETRIES: usize = 3;
 
 /// What a product mutation answers.
 #[derive(Debug, Clone, SimpleObject)]
@@ -181,61 +177,34 @@ impl CatalogMutation {
 /// Runs a product command and turns its outcome into a payload.
 async fn execute(ctx: &Context<'_>, id: ProductId, command: ProductCommand) -> Result<ProductPayload> {
     let bus = ctx.data::<Arc<CommandBus<ProductAggregate>>>()?;
-    let request = request_context(ctx);
-    let metadata = EventMetadata::new(request.correlation_id.clone(), request.actor(), command.name());
+    let metadata = command_metadata(ctx, command.name());
     let creating = matches!(command, ProductCommand::Create(_));
-    let retryable = !creating && !has_expected_version(&command);
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match bus.execute(&id.to_string(), command.clone(), &metadata).await {
-            Ok(executed) => {
-                let product = executed
+    let on_conflict = if creating || command.expected_version().is_some() {
+        OnConflict::Refuse
+    } else {
+        OnConflict::Retry
+    };
+    let result = run_command(bus, &id.to_string(), command, &metadata, on_conflict).await;
+    Ok(
+        match outcome(ctx, result, product_refusal, || concurrent_write(creating))? {
+            Outcome::Done(executed) => ProductPayload {
+                product: executed
                     .aggregate
                     .state
                     .as_ref()
-                    .map(|state| Product(ProductRecord::from_state(id, executed.version, state)));
-                return Ok(ProductPayload {
-                    product,
-                    errors: vec![],
-                    consistency_token: executed.token.map(|t| t.encode()),
-                });
-            }
-            Err(CommandError::Refused(refusal)) => {
-                return Ok(ProductPayload::refused(ctx, vec![product_refusal(&refusal)]));
-            }
-            Err(CommandError::Conflict) if retryable && attempt <= CONFLICT_RETRIES => continue,
-            Err(CommandError::Conflict) => return Ok(ProductPayload::refused(ctx, vec![concurrent_write(creating)])),
-            Err(CommandError::Store(error)) => return Err(store_failure(&error, &request.correlation_id)),
-        }
-    }
-}
-
-fn has_expected_version(command: &ProductCommand) -> bool {
-    match command {
-        ProductCommand::Create(_) | ProductCommand::ImportOffer(_) | ProductCommand::MarkUnavailable => false,
-        ProductCommand::UpdateDetails { expected_version, .. }
-        | ProductCommand::ChangePrice { expected_version, .. }
-        | ProductCommand::ChangeStock { expected_version, .. }
-        | ProductCommand::Archive { expected_version } => expected_version.is_some(),
-    }
+                    .map(|state| Product(ProductRecord::from_state(id, executed.version, state))),
+                errors: vec![],
+                consistency_token: executed.token.map(|t| t.encode()),
+            },
+            Outcome::Refused(errors) => ProductPayload::refused(ctx, errors),
+        },
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gomarket_query_api::ErrorCode;
-
-    #[test]
-    fn only_commands_without_expected_version_are_retried() {
-        assert!(!has_expected_version(&ProductCommand::Archive {
-            expected_version: None
-        }));
-        assert!(has_expected_version(&ProductCommand::ChangeStock {
-            stock: Quantity::new(1).unwrap(),
-            expected_version: Some(2)
-        }));
-    }
+    use gomarket_api_core::ErrorCode;
 
     #[test]
     fn codes_of_refusals() {

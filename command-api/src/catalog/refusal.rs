@@ -1,8 +1,8 @@
 //! Domain refusals and store conflicts as user errors.
 
-use crate::payload::UserError;
+use gomarket_api_core::ErrorCode;
+use gomarket_api_core::payload::UserError;
 use gomarket_domain::catalog::ProductRefusal;
-use gomarket_query_api::ErrorCode;
 
 pub(crate) fn product_refusal(refusal: &ProductRefusal) -> UserError {
     let message = refusal.to_string();

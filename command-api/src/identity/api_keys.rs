@@ -1,15 +1,16 @@
 use super::refusal::{api_key_refusal, conflict, value_error};
-use crate::payload::{UserError, report};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
+use gomarket_api_core::access::{authenticated, principal};
+use gomarket_api_core::command::command_metadata;
+use gomarket_api_core::context::request_context;
+use gomarket_api_core::identity::ApiKeyGql;
+use gomarket_api_core::ids::parse_uuid;
+use gomarket_api_core::payload::{UserError, report};
+use gomarket_api_core::{ErrorCode, failure, store_failure};
 use gomarket_domain::identity::{ApiKeyCommand, ApiKeyId, ApiKeyName, NewApiKey, Permission, PrincipalKind};
-use gomarket_infra::event_store::{CommandError, EventMetadata};
+use gomarket_infra::event_store::CommandError;
 use gomarket_infra::identity::IdentityService;
-use gomarket_query_api::access::{authenticated, principal};
-use gomarket_query_api::catalog::parse_uuid;
-use gomarket_query_api::context::request_context;
-use gomarket_query_api::identity::ApiKeyGql;
-use gomarket_query_api::{ErrorCode, internal_error, store_failure};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, InputObject)]
@@ -40,11 +41,6 @@ impl ApiKeyPayload {
             consistency_token: None,
         }
     }
-}
-
-fn metadata(ctx: &Context<'_>, command: &str) -> EventMetadata {
-    let request = request_context(ctx);
-    EventMetadata::new(request.correlation_id.clone(), request.actor(), command)
 }
 
 #[derive(Debug, Default)]
@@ -88,7 +84,7 @@ impl ApiKeyMutation {
             expires_at: input.expires_at,
         };
         match identity
-            .create_api_key(&principal, new, &metadata(ctx, "CreateApiKey"))
+            .create_api_key(&principal, new, &command_metadata(ctx, "CreateApiKey"))
             .await
         {
             Ok(created) => Ok(ApiKeyPayload {
@@ -118,7 +114,7 @@ impl ApiKeyMutation {
             return Ok(ApiKeyPayload::refused(ctx, vec![error]));
         };
         let identity = ctx.data::<Arc<IdentityService>>()?;
-        let fail = |e: &dyn std::fmt::Display| internal_error(e, &request_context(ctx).correlation_id);
+        let fail = |e: &(dyn std::error::Error + 'static)| failure(e, &request_context(ctx).correlation_id);
         let key = identity.api_key(id).await.map_err(|e| fail(&e))?;
         let Some(state) = key.state else {
             let error = UserError::new(ErrorCode::NotFound, "id", "API key not found");
@@ -133,7 +129,7 @@ impl ApiKeyMutation {
             return Ok(ApiKeyPayload::refused(ctx, vec![error]));
         }
         match identity
-            .revoke_api_key(id, &metadata(ctx, ApiKeyCommand::Revoke.name()))
+            .revoke_api_key(id, &command_metadata(ctx, ApiKeyCommand::Revoke.name()))
             .await
         {
             Ok(executed) => Ok(ApiKeyPayload {

@@ -1,9 +1,9 @@
 //! Identity refusals and value errors as user errors.
 
-use crate::payload::UserError;
+use gomarket_api_core::ErrorCode;
+use gomarket_api_core::payload::UserError;
 use gomarket_domain::identity::{ApiKeyRefusal, IdentityValueError, UserRefusal};
 use gomarket_infra::event_store::CommandError;
-use gomarket_query_api::ErrorCode;
 
 pub(crate) fn user_refusal(refusal: &UserRefusal, id_field: &str) -> UserError {
     let message = refusal.to_string();

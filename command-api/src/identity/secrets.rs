@@ -1,11 +1,11 @@
-use crate::payload::{UserError, report};
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
+use gomarket_api_core::access::permission;
+use gomarket_api_core::context::request_context;
+use gomarket_api_core::identity::SecretGql;
+use gomarket_api_core::payload::{UserError, report};
+use gomarket_api_core::{ErrorCode, failure};
 use gomarket_domain::identity::Permission;
 use gomarket_infra::secrets::{SecretStore, SecretValue};
-use gomarket_query_api::access::permission;
-use gomarket_query_api::context::request_context;
-use gomarket_query_api::identity::SecretGql;
-use gomarket_query_api::{ErrorCode, internal_error};
 
 /// Longest secret value accepted (API tokens are a few kilobytes at most).
 const MAX_SECRET_BYTES: usize = 16 * 1024;
@@ -59,7 +59,7 @@ impl SecretMutation {
         let stored = store
             .put(name, &SecretValue::new(input.value), &request.actor())
             .await
-            .map_err(|e| internal_error(&e, &request.correlation_id))?;
+            .map_err(|e| failure(&e, &request.correlation_id))?;
         Ok(SecretPayload {
             secret: Some(stored.into()),
             errors: vec![],

@@ -1,10 +1,10 @@
-use crate::payload::{UserError, report};
 use async_graphql::{Context, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
+use gomarket_api_core::access::{authenticated, principal, public};
+use gomarket_api_core::context::request_context;
+use gomarket_api_core::payload::{UserError, report};
+use gomarket_api_core::{ErrorCode, OrInternal, failure};
 use gomarket_infra::identity::{IdentityService, LoginError, RefreshError, Session};
-use gomarket_query_api::access::{authenticated, principal, public};
-use gomarket_query_api::context::request_context;
-use gomarket_query_api::{ErrorCode, internal_error};
 use std::sync::Arc;
 
 /// A new session: a short-lived access token and the refresh token that renews it.
@@ -95,7 +95,7 @@ impl SessionMutation {
                 ctx,
                 UserError::new(ErrorCode::BadUserInput, "email", error.to_string()),
             )),
-            Err(error @ LoginError::Store(_)) => Err(internal_error(&error, &request.correlation_id)),
+            Err(error @ LoginError::Store(_)) => Err(failure(&error, &request.correlation_id)),
         }
     }
 
@@ -110,7 +110,7 @@ impl SessionMutation {
                 ctx,
                 UserError::new(ErrorCode::Unauthenticated, "token", error.to_string()),
             )),
-            Err(error @ RefreshError::Store(_)) => Err(internal_error(&error, &request_context(ctx).correlation_id)),
+            Err(error @ RefreshError::Store(_)) => Err(failure(&error, &request_context(ctx).correlation_id)),
         }
     }
 
@@ -128,7 +128,7 @@ impl SessionMutation {
         let revoked = identity
             .logout(principal.user_id(), refresh_token.as_deref(), everywhere)
             .await
-            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;
+            .or_internal(ctx)?;
         Ok(LogoutPayload {
             revoked: revoked as i64,
             errors: vec![],

@@ -1,14 +1,15 @@
 use super::refusal::{conflict, user_refusal, value_error};
-use crate::payload::{UserError, report};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use gomarket_api_core::access::{authenticated, permission, principal};
+use gomarket_api_core::command::command_metadata;
+use gomarket_api_core::context::request_context;
+use gomarket_api_core::identity::{RoleGql, UserGql};
+use gomarket_api_core::ids::parse_uuid;
+use gomarket_api_core::payload::{UserError, report};
+use gomarket_api_core::{ErrorCode, OrInternal, store_failure};
 use gomarket_domain::identity::{LoginName, Password, Permission, PrincipalKind, Role, User, UserCommand, UserId};
-use gomarket_infra::event_store::{CommandError, EventMetadata, Executed};
+use gomarket_infra::event_store::{CommandError, Executed};
 use gomarket_infra::identity::IdentityService;
-use gomarket_query_api::access::{authenticated, permission, principal};
-use gomarket_query_api::catalog::parse_uuid;
-use gomarket_query_api::context::request_context;
-use gomarket_query_api::identity::{RoleGql, UserGql};
-use gomarket_query_api::{ErrorCode, internal_error, store_failure};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, InputObject)]
@@ -51,11 +52,6 @@ impl UserPayload {
             consistency_token: executed.token.map(|t| t.encode()),
         }
     }
-}
-
-fn metadata(ctx: &Context<'_>, command: &str) -> EventMetadata {
-    let request = request_context(ctx);
-    EventMetadata::new(request.correlation_id.clone(), request.actor(), command)
 }
 
 fn outcome(
@@ -107,7 +103,7 @@ impl UserMutation {
         let id = UserId::for_login(&login);
         let roles: Vec<Role> = input.roles.into_iter().map(Into::into).collect();
         let result = identity
-            .create_user(login, password, roles, &metadata(ctx, "CreateUser"))
+            .create_user(login, password, roles, &command_metadata(ctx, "CreateUser"))
             .await;
         outcome(ctx, id, "email", result)
     }
@@ -121,7 +117,11 @@ impl UserMutation {
         };
         let identity = ctx.data::<Arc<IdentityService>>()?;
         let result = identity
-            .execute_user(id, UserCommand::GrantRole(role.into()), &metadata(ctx, "GrantRole"))
+            .execute_user(
+                id,
+                UserCommand::GrantRole(role.into()),
+                &command_metadata(ctx, "GrantRole"),
+            )
             .await;
         outcome(ctx, id, "userId", result)
     }
@@ -135,7 +135,11 @@ impl UserMutation {
         };
         let identity = ctx.data::<Arc<IdentityService>>()?;
         let result = identity
-            .execute_user(id, UserCommand::RevokeRole(role.into()), &metadata(ctx, "RevokeRole"))
+            .execute_user(
+                id,
+                UserCommand::RevokeRole(role.into()),
+                &command_metadata(ctx, "RevokeRole"),
+            )
             .await;
         outcome(ctx, id, "userId", result)
     }
@@ -160,7 +164,7 @@ impl UserMutation {
         }
         let identity = ctx.data::<Arc<IdentityService>>()?;
         let result = identity
-            .execute_user(id, UserCommand::Disable, &metadata(ctx, "DisableUser"))
+            .execute_user(id, UserCommand::Disable, &command_metadata(ctx, "DisableUser"))
             .await;
         outcome(ctx, id, "userId", result)
     }
@@ -174,7 +178,7 @@ impl UserMutation {
         };
         let identity = ctx.data::<Arc<IdentityService>>()?;
         let result = identity
-            .execute_user(id, UserCommand::Enable, &metadata(ctx, "EnableUser"))
+            .execute_user(id, UserCommand::Enable, &command_metadata(ctx, "EnableUser"))
             .await;
         outcome(ctx, id, "userId", result)
     }
@@ -197,7 +201,7 @@ impl UserMutation {
         };
         let identity = ctx.data::<Arc<IdentityService>>()?;
         let result = identity
-            .set_password(id, password, &metadata(ctx, "ChangePassword"))
+            .set_password(id, password, &command_metadata(ctx, "ChangePassword"))
             .await;
         outcome(ctx, id, "userId", result)
     }
@@ -224,7 +228,7 @@ impl UserMutation {
         let matches = identity
             .password_matches(id, &current_password)
             .await
-            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;
+            .or_internal(ctx)?;
         if !matches {
             return Ok(UserPayload::refused(
                 ctx,
@@ -240,7 +244,7 @@ impl UserMutation {
             Err(e) => return Ok(UserPayload::refused(ctx, vec![value_error("newPassword", &e)])),
         };
         let result = identity
-            .set_password(id, password, &metadata(ctx, "ChangePassword"))
+            .set_password(id, password, &command_metadata(ctx, "ChangePassword"))
             .await;
         outcome(ctx, id, "currentPassword", result)
     }

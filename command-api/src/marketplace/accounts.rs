@@ -1,8 +1,14 @@
 //! `connectMarketplaceAccount`, `disableMarketplaceAccount`, `enableMarketplaceAccount`,
 //! `replaceMarketplaceToken`, `setCategoryMapping`.
 
-use crate::payload::{UserError, report};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use gomarket_api_core::access::permission;
+use gomarket_api_core::command::command_metadata;
+use gomarket_api_core::context::request_context;
+use gomarket_api_core::ids::parse_uuid;
+use gomarket_api_core::marketplace::{AccountGql, CategoryMappingGql, MarketplaceGql};
+use gomarket_api_core::payload::{UserError, report};
+use gomarket_api_core::{ErrorCode, failure};
 use gomarket_domain::identity::Permission;
 use gomarket_domain::marketplace::account::{
     AccountCommand, AccountId, AccountRefusal, AccountSettings, MarketplaceAccount,
@@ -10,13 +16,8 @@ use gomarket_domain::marketplace::account::{
 use gomarket_domain::marketplace::card::CardRules;
 use gomarket_domain::marketplace::category_mapping::{CategoryMappingCommand, MappedCharacteristic, MappingRefusal};
 use gomarket_domain::marketplace::values::{AccountName, SubjectId, VendorCode, WarehouseId};
-use gomarket_infra::event_store::{CommandError, EventMetadata, Executed};
+use gomarket_infra::event_store::{CommandError, Executed};
 use gomarket_infra::marketplaces::{ConnectError, Marketplaces};
-use gomarket_query_api::access::permission;
-use gomarket_query_api::catalog::parse_uuid;
-use gomarket_query_api::context::request_context;
-use gomarket_query_api::marketplace::{AccountGql, CategoryMappingGql, MarketplaceGql};
-use gomarket_query_api::{ErrorCode, internal_error};
 use std::sync::Arc;
 
 /// The longest vendor code prefix: leaves room for the SKU within 72 characters.
@@ -74,11 +75,6 @@ fn account_refusal(refusal: &AccountRefusal) -> UserError {
         AccountRefusal::NoWarehouse => (ErrorCode::BadUserInput, "warehouseIds"),
     };
     UserError::new(code, field, refusal.to_string())
-}
-
-fn metadata(ctx: &Context<'_>, command: &str) -> EventMetadata {
-    let request = request_context(ctx);
-    EventMetadata::new(request.correlation_id.clone(), request.actor(), command)
 }
 
 fn parse_connect(
@@ -178,7 +174,7 @@ fn connect_refused(ctx: &Context<'_>, error: ConnectError) -> Result<AccountPayl
         ),
         e @ ConnectError::Upstream(_) => UserError::new(ErrorCode::UpstreamUnavailable, "token", e.to_string()),
         ConnectError::Refused(r) => account_refusal(&r),
-        e @ ConnectError::Store(_) => return Err(internal_error(&e, &request_context(ctx).correlation_id)),
+        e @ ConnectError::Store(_) => return Err(failure(&e, &request_context(ctx).correlation_id)),
     };
     Ok(AccountPayload::refused(ctx, vec![error]))
 }
@@ -198,7 +194,7 @@ impl AccountMutation {
             }
         };
         let marketplaces = ctx.data::<Arc<Marketplaces>>()?;
-        let metadata = metadata(ctx, command.name());
+        let metadata = command_metadata(ctx, command.name());
         match marketplaces
             .accounts()
             .execute(&id.to_string(), command, &metadata)
@@ -210,7 +206,7 @@ impl AccountMutation {
                 ctx,
                 vec![UserError::new(ErrorCode::Conflict, "id", "changed concurrently; retry")],
             )),
-            Err(e) => Err(internal_error(&e, &request_context(ctx).correlation_id)),
+            Err(e) => Err(failure(&e, &request_context(ctx).correlation_id)),
         }
     }
 }
@@ -242,7 +238,11 @@ impl AccountMutation {
             },
         };
         match marketplaces
-            .connect(settings, &input.token, &metadata(ctx, "ConnectMarketplaceAccount"))
+            .connect(
+                settings,
+                &input.token,
+                &command_metadata(ctx, "ConnectMarketplaceAccount"),
+            )
             .await
         {
             Ok((id, executed)) => Ok(AccountPayload::accepted(id, &executed)),
@@ -272,7 +272,7 @@ impl AccountMutation {
         }
         let marketplaces = ctx.data::<Arc<Marketplaces>>()?;
         match marketplaces
-            .replace_token(id, &token, &metadata(ctx, "ReplaceAccountToken"))
+            .replace_token(id, &token, &command_metadata(ctx, "ReplaceAccountToken"))
             .await
         {
             Ok(executed) => Ok(AccountPayload::accepted(id, &executed)),
@@ -346,7 +346,7 @@ impl AccountMutation {
         };
         let marketplaces = ctx.data::<Arc<Marketplaces>>()?;
         match marketplaces
-            .set_mapping(command, &metadata(ctx, "SetCategoryMapping"))
+            .set_mapping(command, &command_metadata(ctx, "SetCategoryMapping"))
             .await
         {
             Ok((_, executed)) => Ok(CategoryMappingPayload {
@@ -360,7 +360,7 @@ impl AccountMutation {
                 "category",
                 "changed concurrently; retry",
             )]),
-            Err(e) => Err(internal_error(&e, &request_context(ctx).correlation_id)),
+            Err(e) => Err(failure(&e, &request_context(ctx).correlation_id)),
         }
     }
 }

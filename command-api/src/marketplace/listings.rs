@@ -1,22 +1,24 @@
 //! `publishProducts` and `setListingTarget`.
 
-use crate::payload::{UserError, report};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use gomarket_api_core::access::permission;
+use gomarket_api_core::catalog::ProductFilterInput;
+use gomarket_api_core::command::command_metadata;
+use gomarket_api_core::context::request_context;
+use gomarket_api_core::ids::parse_uuid;
+use gomarket_api_core::marketplace::ListingGql;
+use gomarket_api_core::payload::{UserError, report};
+use gomarket_api_core::{ErrorCode, OrInternal, failure};
 use gomarket_domain::catalog::{Kopecks, ProductId};
 use gomarket_domain::identity::Permission;
 use gomarket_domain::marketplace::account::AccountId;
 use gomarket_domain::marketplace::listing::{ListingCommand, ListingRefusal, ListingTarget};
 use gomarket_domain::marketplace::values::{DiscountPercent, ListedStock};
-use gomarket_infra::event_store::{CommandError, EventMetadata};
+use gomarket_infra::event_store::CommandError;
 use gomarket_infra::marketplaces::{Marketplaces, PublishOutcome};
 use gomarket_projections::catalog::{
     ProductCount, ProductFilter, ProductQueryError, ProductSort, count_products, search_products,
 };
-use gomarket_query_api::access::permission;
-use gomarket_query_api::catalog::{ProductFilterInput, parse_uuid};
-use gomarket_query_api::context::request_context;
-use gomarket_query_api::marketplace::ListingGql;
-use gomarket_query_api::{ErrorCode, internal_error};
 use std::sync::Arc;
 
 /// Most products one `publishProducts` takes.
@@ -73,11 +75,6 @@ async fn products_matching(pool: &sqlx::PgPool, filter: ProductFilter) -> Result
     }
 }
 
-fn metadata(ctx: &Context<'_>, command: &str) -> EventMetadata {
-    let request = request_context(ctx);
-    EventMetadata::new(request.correlation_id.clone(), request.actor(), command)
-}
-
 #[derive(Debug, Default)]
 pub struct ListingMutation;
 
@@ -112,9 +109,7 @@ impl ListingMutation {
             (Some(ids), None) => (ids, "productIds"),
             (None, Some(filter)) => {
                 let pool = ctx.data::<sqlx::PgPool>()?;
-                let matching = products_matching(pool, filter.into())
-                    .await
-                    .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;
+                let matching = products_matching(pool, filter.into()).await.or_internal(ctx)?;
                 match matching {
                     Matching::Products(ids) if ids.is_empty() => {
                         return bad("filter", "no product matches the filter".into());
@@ -151,7 +146,7 @@ impl ListingMutation {
             }
         }
         let marketplaces = ctx.data::<Arc<Marketplaces>>()?;
-        let fail = |e: &dyn std::fmt::Display| internal_error(e, &request_context(ctx).correlation_id);
+        let fail = |e: &(dyn std::error::Error + 'static)| failure(e, &request_context(ctx).correlation_id);
         let account = marketplaces.load_account(account_id).await.map_err(|e| fail(&e))?;
         let Some(account) = account.state else {
             return refused(vec![UserError::new(
@@ -161,7 +156,7 @@ impl ListingMutation {
             )]);
         };
         let outcomes = marketplaces
-            .publish(account_id, &account, &ids, &metadata(ctx, "PublishProducts"))
+            .publish(account_id, &account, &ids, &command_metadata(ctx, "PublishProducts"))
             .await
             .map_err(|e| fail(&e))?;
         let position = |id: ProductId| {
@@ -244,7 +239,7 @@ impl ListingMutation {
         let command = ListingCommand::SetTarget(ListingTarget { price, discount, stock });
         match marketplaces
             .listings()
-            .execute_retrying(&id.to_string(), command, &metadata(ctx, "SetListingTarget"), 5)
+            .execute_retrying(&id.to_string(), command, &command_metadata(ctx, "SetListingTarget"), 5)
             .await
         {
             Ok(executed) => Ok(ListingPayload {
@@ -262,7 +257,7 @@ impl ListingMutation {
                 "listingId",
                 "changed concurrently; retry",
             )]),
-            Err(e) => Err(internal_error(&e, &request_context(ctx).correlation_id)),
+            Err(e) => Err(failure(&e, &request_context(ctx).correlation_id)),
         }
     }
 }

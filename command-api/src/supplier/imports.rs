@@ -1,14 +1,14 @@
-use crate::payload::{UserError, report};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use gomarket_api_core::access::permission;
+use gomarket_api_core::command::command_metadata;
+use gomarket_api_core::context::request_context;
+use gomarket_api_core::ids::parse_uuid;
+use gomarket_api_core::payload::{UserError, report};
+use gomarket_api_core::supplier::ImportGql;
+use gomarket_api_core::{ErrorCode, failure};
 use gomarket_domain::identity::Permission;
 use gomarket_domain::supplier::SupplierId;
-use gomarket_infra::event_store::EventMetadata;
 use gomarket_infra::suppliers::import::{Importer, StartError};
-use gomarket_query_api::access::permission;
-use gomarket_query_api::catalog::parse_uuid;
-use gomarket_query_api::context::request_context;
-use gomarket_query_api::supplier::ImportGql;
-use gomarket_query_api::{ErrorCode, internal_error};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, SimpleObject)]
@@ -48,7 +48,7 @@ impl ImportMutation {
         };
         let importer = ctx.data::<Arc<Importer>>()?.clone();
         let request = request_context(ctx);
-        let metadata = EventMetadata::new(request.correlation_id.clone(), request.actor(), "StartImport");
+        let metadata = command_metadata(ctx, "StartImport");
         let run = match importer.start(supplier_id, dry_run, None, metadata).await {
             Ok(run) => run,
             Err(StartError::UnknownSupplier) => {
@@ -63,13 +63,13 @@ impl ImportMutation {
                     UserError::new(ErrorCode::FailedPrecondition, "supplierId", "the supplier is disabled"),
                 ));
             }
-            Err(error @ StartError::Store(_)) => return Err(internal_error(&error, &request.correlation_id)),
+            Err(error @ StartError::Store(_)) => return Err(failure(&error, &request.correlation_id)),
         };
         let import = importer
             .imports()
             .load(&run.import_id.to_string())
             .await
-            .map_err(|e| internal_error(&e, &request.correlation_id))?;
+            .map_err(|e| failure(&e, &request.correlation_id))?;
         let import_id = run.import_id;
         importer.spawn_run(run);
         Ok(ImportPayload {

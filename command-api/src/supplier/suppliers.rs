@@ -1,18 +1,19 @@
-use crate::payload::{UserError, report};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use gomarket_api_core::access::permission;
+use gomarket_api_core::command::command_metadata;
+use gomarket_api_core::context::request_context;
+use gomarket_api_core::ids::parse_uuid;
+use gomarket_api_core::payload::{UserError, report};
+use gomarket_api_core::supplier::{FeedEncodingGql, FeedKindGql, SupplierGql};
+use gomarket_api_core::{ErrorCode, store_failure};
 use gomarket_domain::identity::Permission;
 use gomarket_domain::supplier::{
     FeedEncoding, FeedUrl, ImageUrlTemplate, Supplier, SupplierCommand, SupplierId, SupplierName, SupplierRefusal,
     SupplierSettings,
 };
-use gomarket_infra::event_store::{CommandError, EventMetadata, Executed};
+use gomarket_infra::event_store::{CommandError, Executed};
 use gomarket_infra::suppliers::import::Importer;
 use gomarket_infra::suppliers::import::feed_policy::FeedPolicy;
-use gomarket_query_api::access::permission;
-use gomarket_query_api::catalog::parse_uuid;
-use gomarket_query_api::context::request_context;
-use gomarket_query_api::supplier::{FeedEncodingGql, FeedKindGql, SupplierGql};
-use gomarket_query_api::{ErrorCode, store_failure};
 use std::sync::Arc;
 
 /// A supplier's settings, as a whole.
@@ -117,7 +118,7 @@ fn refusal(refusal: &SupplierRefusal) -> UserError {
 async fn execute(ctx: &Context<'_>, id: SupplierId, command: SupplierCommand) -> Result<SupplierPayload> {
     let importer = ctx.data::<Arc<Importer>>()?;
     let request = request_context(ctx);
-    let metadata = EventMetadata::new(request.correlation_id.clone(), request.actor(), command.name());
+    let metadata = command_metadata(ctx, command.name());
     let outcome: Result<Executed<Supplier>, CommandError<SupplierRefusal>> =
         importer.suppliers().execute(&id.to_string(), command, &metadata).await;
     match outcome {

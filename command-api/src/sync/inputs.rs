@@ -1,14 +1,14 @@
 //! Input objects of `upsertSyncPolicy`, and their conversion to domain rules (each problem
 //! named by its input field).
 
-use crate::payload::UserError;
 use async_graphql::{ID, InputObject};
+use gomarket_api_core::ErrorCode;
+use gomarket_api_core::payload::UserError;
 use gomarket_domain::catalog::Kopecks;
 use gomarket_domain::sync::Percent;
 use gomarket_domain::sync::pricing::{DeliveryEstimate, MarginBand, PricingRule, Rounding};
 use gomarket_domain::sync::schedule::{DEFAULT_TIME_ZONE, Schedule};
 use gomarket_domain::sync::{Exclusions, StockRule};
-use gomarket_query_api::ErrorCode;
 
 #[derive(Debug, Clone, InputObject)]
 pub struct MarginBandInput {

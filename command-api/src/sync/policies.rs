@@ -1,22 +1,23 @@
 //! `upsertSyncPolicy`.
 
 use super::inputs::{SyncPolicyInput, guard};
-use crate::payload::{UserError, report};
 use async_graphql::{Context, Object, Result, SimpleObject};
+use gomarket_api_core::access::permission;
+use gomarket_api_core::command::command_metadata;
+use gomarket_api_core::context::request_context;
+use gomarket_api_core::ids::parse_uuid;
+use gomarket_api_core::payload::{UserError, report};
+use gomarket_api_core::sync::SyncPolicyGql;
+use gomarket_api_core::{ErrorCode, failure};
 use gomarket_domain::identity::Permission;
 use gomarket_domain::marketplace::account::AccountId;
 use gomarket_domain::supplier::SupplierId;
 use gomarket_domain::sync::policy::{PolicyCommand, PolicyRefusal, PolicySettings, SyncPolicyId};
 use gomarket_domain::sync::pricing::PricingRule;
-use gomarket_infra::event_store::{CommandError, EventMetadata};
+use gomarket_infra::event_store::CommandError;
 use gomarket_infra::marketplaces::Marketplaces;
 use gomarket_infra::suppliers::import::Importer;
 use gomarket_infra::sync::SyncService;
-use gomarket_query_api::access::permission;
-use gomarket_query_api::catalog::parse_uuid;
-use gomarket_query_api::context::request_context;
-use gomarket_query_api::sync::SyncPolicyGql;
-use gomarket_query_api::{ErrorCode, internal_error};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -77,8 +78,7 @@ impl SyncPolicyMutation {
                 consistency_token: None,
             });
         }
-        let request = request_context(ctx);
-        let metadata = EventMetadata::new(request.correlation_id.clone(), request.actor(), "UpsertSyncPolicy");
+        let metadata = command_metadata(ctx, "UpsertSyncPolicy");
         match policies
             .policies()
             .execute(&id.to_string(), PolicyCommand::Upsert(Box::new(settings)), &metadata)
@@ -107,8 +107,8 @@ impl SyncPolicyMutation {
     }
 }
 
-fn fail(ctx: &Context<'_>, e: &dyn std::fmt::Display) -> async_graphql::Error {
-    internal_error(e, &request_context(ctx).correlation_id)
+fn fail(ctx: &Context<'_>, e: &(dyn std::error::Error + 'static)) -> async_graphql::Error {
+    failure(e, &request_context(ctx).correlation_id)
 }
 
 /// The value, or its error noted in `errors`.

@@ -1,17 +1,18 @@
 //! `triggerSync`, `approveHeldPrices`, `retryFailed`.
 
-use crate::payload::{UserError, report};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use gomarket_api_core::access::permission;
+use gomarket_api_core::command::command_metadata;
+use gomarket_api_core::context::request_context;
+use gomarket_api_core::ids::parse_uuid;
+use gomarket_api_core::payload::{UserError, report};
+use gomarket_api_core::sync::SyncRunGql;
+use gomarket_api_core::{ErrorCode, failure, store_failure};
 use gomarket_domain::identity::Permission;
 use gomarket_domain::sync::policy::{PolicyCommand, PolicyRefusal, RunTrigger, SyncPolicyId};
 use gomarket_domain::sync::run::{RunCommand, RunRefusal};
 use gomarket_infra::event_store::{CommandError, EventMetadata};
 use gomarket_infra::sync::SyncService;
-use gomarket_query_api::access::permission;
-use gomarket_query_api::catalog::parse_uuid;
-use gomarket_query_api::context::request_context;
-use gomarket_query_api::sync::SyncRunGql;
-use gomarket_query_api::{ErrorCode, internal_error, store_failure};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, SimpleObject)]
@@ -45,7 +46,7 @@ fn run_refusal(refusal: &RunRefusal) -> UserError {
 async fn on_run(ctx: &Context<'_>, run_id: &ID, command: RunCommand) -> Result<SyncRunPayload> {
     let run_id = parse_uuid(run_id, "runId")?;
     let request = request_context(ctx);
-    let metadata = EventMetadata::new(request.correlation_id.clone(), request.actor(), command.name());
+    let metadata = command_metadata(ctx, command.name());
     let sync = ctx.data::<Arc<SyncService>>()?;
     match sync.runs().execute(&run_id.to_string(), command, &metadata).await {
         Ok(executed) => {
@@ -84,7 +85,7 @@ async fn on_run(ctx: &Context<'_>, run_id: &ID, command: RunCommand) -> Result<S
                 consistency_token: None,
             })
         }
-        Err(e) => Err(internal_error(&e, &request.correlation_id)),
+        Err(e) => Err(failure(&e, &request.correlation_id)),
     }
 }
 
@@ -136,7 +137,7 @@ impl SyncRunMutation {
                 "policyId",
                 "the policy changed concurrently; retry",
             )),
-            Err(e) => Err(internal_error(&e, &request.correlation_id)),
+            Err(e) => Err(failure(&e, &request.correlation_id)),
         }
     }
 

@@ -6,15 +6,17 @@
 
 use crate::rss::peak_rss_mib;
 use futures::StreamExt;
-use gomarket::app::{Application, PROJECTIONS};
+use gomarket::app::Application;
 use gomarket::cli::ServeArgs;
-use gomarket::sync::runner::SyncRunner;
+use gomarket::roles::PROJECTIONS;
 use gomarket_domain::supplier::{
     FeedEncoding, FeedKind, FeedUrl, SupplierCommand, SupplierId, SupplierName, SupplierSettings,
 };
 use gomarket_infra::event_store::{EventFeed, EventMetadata};
 use gomarket_infra::shutdown;
 use gomarket_infra::suppliers::generate::{FeedSpec, write_yml};
+use gomarket_processes::ProcessManager as _;
+use gomarket_processes::sync_run::SyncRunManager;
 use gomarket_projections::measure_lag;
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 use std::path::{Path, PathBuf};
@@ -160,7 +162,7 @@ pub async fn load(admin_url: &str, url: &str, name: &str, offers: usize, passwor
 
 fn consumers() -> Vec<&'static str> {
     let mut names = PROJECTIONS.to_vec();
-    names.push(SyncRunner::NAME);
+    names.push(SyncRunManager::NAME);
     names
 }
 

@@ -7,6 +7,7 @@
 //! (`SELECT 1`, bounded), and while the database is known to be down requests are answered at
 //! once with `UPSTREAM_UNAVAILABLE` (503), one probe a second deciding when it is back.
 
+use gomarket_infra::database;
 use sqlx::PgPool;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -66,8 +67,7 @@ impl DatabaseGate {
 
     /// Runs `SELECT 1` within [`PROBE_TIMEOUT`] and records the outcome.
     async fn probe(&self) -> bool {
-        let answer = tokio::time::timeout(PROBE_TIMEOUT, sqlx::query("SELECT 1").execute(&self.pool)).await;
-        let reachable = matches!(answer, Ok(Ok(_)));
+        let reachable = database::answers(&self.pool, PROBE_TIMEOUT).await;
         let mut state = self.down_since_probe.lock().unwrap_or_else(|p| p.into_inner());
         match (reachable, state.is_some()) {
             (true, true) => tracing::info!("the database answers again"),

@@ -14,7 +14,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse};
-use gomarket_query_api::{ErrorCode, RequestContext};
+use gomarket_api_core::{ErrorCode, RequestContext};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;

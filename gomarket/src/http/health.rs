@@ -1,12 +1,13 @@
 //! Liveness, readiness and metrics.
 
 use super::AppState;
-use crate::app::PROJECTIONS;
 use crate::cli::ApiSide;
+use crate::roles::PROJECTIONS;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
+use gomarket_infra::database;
 use gomarket_infra::event_store::EventFeed;
 use gomarket_infra::kafka::RELAY_CHECKPOINT;
 use gomarket_projections::measure_lag;
@@ -35,8 +36,7 @@ pub async fn healthz() -> impl IntoResponse {
 /// Ready when the database answers, the relay (with Kafka) is not degraded, and the oldest
 /// event not yet applied (in-process) or not yet published (Kafka) is younger than the bound.
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    let database = tokio::time::timeout(Duration::from_secs(2), sqlx::query("SELECT 1").execute(&state.pool)).await;
-    if !matches!(database, Ok(Ok(_))) {
+    if !database::answers(&state.pool, Duration::from_secs(2)).await {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({ "status": "unavailable", "database": "unreachable" })),

@@ -54,7 +54,7 @@ impl<'r> FromRow<'r, PgRow> for StoredEvent {
 }
 
 /// The feed's hot statements, public so a test can check their plans on a store of
-/// realistic size (infra/tests/feed_plans.rs): each runs per batch, catch-up or scrape, so
+/// realistic size (infra/tests/it/feed_plans.rs): each runs per batch, catch-up or scrape, so
 /// none may read more than the rows it returns.
 pub mod queries {
     /// `$1, $2`: the position to read after; `$3`: how many events; `$4`: the aggregate

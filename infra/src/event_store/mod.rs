@@ -18,4 +18,4 @@ pub use feed::queries as feed_queries;
 pub use feed::{EventFeed, FeedBatch, FeedError, FeedLag, FeedListener, LAG_EXACT_UP_TO, StoredEvent};
 pub use metadata::EventMetadata;
 pub use position::{ConsistencyToken, FeedPosition, TokenError};
-pub use store_error::{StoreError, is_unavailable};
+pub use store_error::{StoreError, is_unavailable, unavailable_anywhere};

@@ -17,14 +17,7 @@ impl StoreError {
     /// Whether the database could not be reached or did not answer in time (as opposed to a
     /// query or data that is wrong): somewhere in the cause is such a [`sqlx::Error`].
     pub fn is_unavailable(&self) -> bool {
-        let mut cause: Option<&(dyn Error + 'static)> = Some(self.0.as_ref());
-        while let Some(error) = cause {
-            if error.downcast_ref::<sqlx::Error>().is_some_and(is_unavailable) {
-                return true;
-            }
-            cause = error.source();
-        }
-        false
+        unavailable_anywhere(self.0.as_ref())
     }
 }
 
@@ -32,6 +25,19 @@ impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
         Self::new(error)
     }
+}
+
+/// Whether `error` or any of its causes is a [`sqlx::Error`] that means the database is not
+/// there ([`is_unavailable`]).
+pub fn unavailable_anywhere(error: &(dyn Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if error.downcast_ref::<sqlx::Error>().is_some_and(is_unavailable) {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// The `sqlx` errors that mean "the database is not there": no connection, a dropped one, a

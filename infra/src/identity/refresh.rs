@@ -6,6 +6,7 @@
 //! revoked and the user must log in again.
 
 use super::credentials::{digests_match, random_bytes, secret_digest};
+use crate::event_store::StoreError;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -20,13 +21,13 @@ pub enum RefreshError {
     Invalid,
     #[error("the refresh token was already used; every token of its session is revoked")]
     Reused,
-    #[error("store failure: {0}")]
-    Store(String),
+    #[error("store failure")]
+    Store(#[source] StoreError),
 }
 
 impl From<sqlx::Error> for RefreshError {
     fn from(e: sqlx::Error) -> Self {
-        Self::Store(e.to_string())
+        Self::Store(StoreError::new(e))
     }
 }
 

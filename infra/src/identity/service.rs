@@ -73,8 +73,8 @@ pub enum LoginError {
     #[error("the login is longer than {MAX_LOGIN_CHARS} characters")]
     LoginTooLong,
     /// `INTERNAL`.
-    #[error("identity store failure: {0}")]
-    Store(String),
+    #[error("identity store failure")]
+    Store(#[source] StoreError),
 }
 
 /// Longest login text looked at; longer ones are refused before any work (an e-mail address
@@ -96,21 +96,21 @@ pub enum AuthError {
     #[error("the API key is invalid, revoked or expired")]
     BadApiKey,
     #[error("identity store failure")]
-    Store(String),
+    Store(#[source] StoreError),
 }
 
 /// A failure of an identity operation other than a domain refusal.
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {
-    #[error("identity store failure: {0}")]
-    Store(String),
+    #[error("identity store failure")]
+    Store(#[source] StoreError),
     #[error(transparent)]
     Busy(#[from] PasswordQueueError),
 }
 
 impl From<sqlx::Error> for IdentityError {
     fn from(e: sqlx::Error) -> Self {
-        Self::Store(e.to_string())
+        Self::Store(StoreError::new(e))
     }
 }
 
@@ -144,8 +144,8 @@ impl std::fmt::Debug for IdentityService {
     }
 }
 
-fn store<E: std::fmt::Display>(e: E) -> IdentityError {
-    IdentityError::Store(e.to_string())
+fn store<E: Into<Box<dyn std::error::Error + Send + Sync + 'static>>>(e: E) -> IdentityError {
+    IdentityError::Store(StoreError::new(e))
 }
 
 impl IdentityService {
@@ -198,13 +198,13 @@ impl IdentityService {
         let account = throttle::account_key(&login.trim().to_lowercase());
         let address = address.map(throttle::address_key);
         let keys: Vec<String> = std::iter::once(account.clone()).chain(address.clone()).collect();
-        let db = |e: sqlx::Error| LoginError::Store(e.to_string());
+        let db = |e: sqlx::Error| LoginError::Store(StoreError::new(e));
         if let Some(retry_after) = throttle::locked_for(&self.pool, &keys, now).await.map_err(db)? {
             return Err(LoginError::Limited { retry_after });
         }
         let verified = self.check_password(login, password).await.map_err(|e| match e {
             IdentityError::Busy(PasswordQueueError::Full) => LoginError::Busy,
-            e => LoginError::Store(e.to_string()),
+            e => LoginError::Store(StoreError::new(e)),
         })?;
         let Some(user_id) = verified else {
             let failures =
@@ -226,7 +226,7 @@ impl IdentityService {
         let session = self
             .open_session(user_id, Uuid::now_v7())
             .await
-            .map_err(|e| LoginError::Store(e.to_string()))?;
+            .map_err(|e| LoginError::Store(StoreError::new(e)))?;
         tracing::info!(user_id = %user_id, "logged in");
         Ok(session)
     }
@@ -279,7 +279,7 @@ impl IdentityService {
         }
         self.open_session(user_id, family)
             .await
-            .map_err(|e| RefreshError::Store(e.to_string()))
+            .map_err(|e| RefreshError::Store(StoreError::new(e)))
     }
 
     /// Revokes the session of `refresh_token` (when it is the caller's), or every session of
@@ -305,7 +305,10 @@ impl IdentityService {
     pub async fn authenticate_bearer(&self, token: &str) -> Result<Principal, AuthError> {
         let claims = self.jwt.verify(token.trim(), self.clock.now())?;
         let user_id = UserId::parse(&claims.sub).map_err(|_| AuthError::Token(TokenError::Malformed))?;
-        let user = self.user(user_id).await.map_err(|e| AuthError::Store(e.to_string()))?;
+        let user = self
+            .user(user_id)
+            .await
+            .map_err(|e| AuthError::Store(StoreError::new(e)))?;
         let state = user.state.ok_or(AuthError::UnknownUser)?;
         if state.disabled {
             return Err(AuthError::Disabled);
@@ -337,12 +340,15 @@ impl IdentityService {
             .map_err(|_| AuthError::BadApiKey)?;
         let stored = credentials::api_key_hash(&self.pool, id)
             .await
-            .map_err(|e| AuthError::Store(e.to_string()))?
+            .map_err(|e| AuthError::Store(StoreError::new(e)))?
             .ok_or(AuthError::BadApiKey)?;
         if !digests_match(&stored, &secret_digest(secret)) {
             return Err(AuthError::BadApiKey);
         }
-        let key = self.api_key(id).await.map_err(|e| AuthError::Store(e.to_string()))?;
+        let key = self
+            .api_key(id)
+            .await
+            .map_err(|e| AuthError::Store(StoreError::new(e)))?;
         let state = key.state.ok_or(AuthError::BadApiKey)?;
         if !state.is_active(self.clock.now()) {
             return Err(AuthError::BadApiKey);
@@ -350,7 +356,7 @@ impl IdentityService {
         let owner = self
             .user(state.owner)
             .await
-            .map_err(|e| AuthError::Store(e.to_string()))?;
+            .map_err(|e| AuthError::Store(StoreError::new(e)))?;
         let owner_permissions = owner.state.map(|s| s.permissions()).unwrap_or_default();
         let permissions: BTreeSet<Permission> = state
             .scopes
@@ -544,7 +550,7 @@ impl IdentityService {
                 generated_password: generated.then_some(password),
             })),
             Err(CommandError::Refused(_) | CommandError::Conflict) => Ok(None),
-            Err(CommandError::Store(e)) => Err(IdentityError::Store(e.to_string())),
+            Err(CommandError::Store(e)) => Err(IdentityError::Store(e)),
         }
     }
 }

@@ -7,5 +7,6 @@ mod relay;
 pub use config::{BrokerProfile, KafkaConfig, KafkaSettingError, parse_property, properties_from_env};
 pub use envelope::{EnvelopeError, from_envelope, to_envelope};
 pub use relay::{
-    CONTEXTS, RELAY_CHECKPOINT, Relay, RelayError, RelayHealth, bounded_context, ensure_topics, relay_checkpoint,
+    CONTEXTS, LEGACY_CONTEXT, RELAY_CHECKPOINT, Relay, RelayError, RelayHealth, SUPPLIER_CONTEXTS, bounded_context,
+    ensure_topics, relay_checkpoint,
 };

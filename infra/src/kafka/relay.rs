@@ -9,6 +9,7 @@
 
 use super::KafkaConfig;
 use super::envelope::to_envelope;
+use crate::database::{LockKey, LockSession};
 use crate::event_store::{EventFeed, FeedPosition, StoredEvent, checkpoint};
 use crate::shutdown::Shutdown;
 use crate::telemetry::Metrics;
@@ -18,7 +19,6 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
-use sqlx::{PgConnection, Row};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -26,14 +26,25 @@ use thiserror::Error;
 
 /// Checkpoint name of the relay in `projection_checkpoints`.
 pub const RELAY_CHECKPOINT: &str = "kafka-relay";
-/// Advisory lock key held by the active relay ("gomarket relay").
-const RELAY_LOCK_KEY: i64 = 0x676d_5f72_656c_6179;
+/// Advisory lock held by the active relay ("gomarket relay"; a one-key lock, as ever, so a
+/// relay of an earlier release and this one never both lead).
+const RELAY_LOCK: LockKey = LockKey::Single(0x676d_5f72_656c_6179);
 const BATCH_SIZE: i64 = 1_000;
 const IDLE_POLL: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-/// Every bounded context's topic suffix; each context has its own topic.
-pub const CONTEXTS: &[&str] = &["catalog", "identity", "marketplace", "sync", "other"];
+/// Every bounded context's topic suffix; each context has its own topic. `other` is no
+/// context: releases before the supplier topic published supplier events there, and it is
+/// still created and read so that what they left in it is consumed (docs/operations.md,
+/// "Upgrading: the supplier topic").
+pub const CONTEXTS: &[&str] = &["catalog", "identity", "marketplace", "sync", "supplier", LEGACY_CONTEXT];
+
+/// Where aggregate types no context claims go (none today), and where supplier events went
+/// before they had their topic.
+pub const LEGACY_CONTEXT: &str = "other";
+
+/// The topics a consumer of supplier events reads: the context's own and the legacy one.
+pub const SUPPLIER_CONTEXTS: &[&str] = &["supplier", LEGACY_CONTEXT];
 
 /// The bounded context of an aggregate type.
 pub fn bounded_context(aggregate_type: &str) -> &'static str {
@@ -42,7 +53,8 @@ pub fn bounded_context(aggregate_type: &str) -> &'static str {
         "User" | "ApiKey" => "identity",
         "MarketplaceAccount" | "CategoryMapping" | "Listing" => "marketplace",
         "SyncPolicy" | "SyncRun" => "sync",
-        _ => "other",
+        "Supplier" | "Import" => "supplier",
+        _ => LEGACY_CONTEXT,
     }
 }
 
@@ -211,7 +223,7 @@ impl Relay {
             let mut topics_ready = false;
             let mut listener = self.feed.listen().await.ok();
             while !shutdown.is_triggered() {
-                if sqlx::query("SELECT 1").execute(&mut leadership).await.is_err() {
+                if !leadership.is_alive().await {
                     tracing::warn!("relay lost its database session (and the lock); standing by");
                     break;
                 }
@@ -273,22 +285,14 @@ impl Relay {
 
     /// Waits until this process holds the relay lock (or shutdown). The lock belongs to the
     /// returned connection's session: dropping it (or a crash) hands over to a standby.
-    async fn acquire_leadership(&self, shutdown: &mut Shutdown) -> Option<PgConnection> {
+    async fn acquire_leadership(&self, shutdown: &mut Shutdown) -> Option<LockSession> {
         let mut announced = false;
         loop {
             if shutdown.is_triggered() {
                 return None;
             }
-            if let Ok(mut connection) = self.feed.pool().acquire().await {
-                let locked = sqlx::query("SELECT pg_try_advisory_lock($1) AS locked")
-                    .bind(RELAY_LOCK_KEY)
-                    .fetch_one(&mut *connection)
-                    .await
-                    .and_then(|row| row.try_get::<bool, _>("locked"));
-                if matches!(locked, Ok(true)) {
-                    // The session must end with the relay, not go back to the pool holding the lock.
-                    return Some(connection.detach());
-                }
+            if let Some(session) = LockSession::try_hold(self.feed.pool(), RELAY_LOCK).await {
+                return Some(session);
             }
             if !announced {
                 tracing::info!("another relay is active; standing by");

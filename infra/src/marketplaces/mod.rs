@@ -4,4 +4,4 @@
 pub mod service;
 pub mod wildberries;
 
-pub use service::{ConnectError, Marketplaces, PublishOutcome};
+pub use service::{ConnectError, CredentialsError, Marketplaces, PublishOutcome};

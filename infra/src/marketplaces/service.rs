@@ -3,6 +3,7 @@
 //! Wildberries client.
 
 use super::wildberries::{WbAccount, WbClient, WbError};
+use crate::event_store::StoreError;
 use crate::event_store::batch::{load_all_in_creation_order, load_in_order, load_many};
 use crate::event_store::{CommandBus, CommandError, ConsistencyToken, EventMetadata, Executed};
 use crate::secrets::{SecretError, SecretId, SecretStore, SecretValue};
@@ -29,14 +30,14 @@ pub enum ConnectError {
     #[error("Wildberries refused the token: {0}")]
     TokenRefused(String),
     /// `UPSTREAM_UNAVAILABLE`: the token could not be checked.
-    #[error("Wildberries could not be reached to check the token: {0}")]
-    Upstream(String),
+    #[error("Wildberries could not be reached to check the token")]
+    Upstream(#[source] WbError),
     /// Per the refusal's own doc.
     #[error(transparent)]
     Refused(AccountRefusal),
     /// `INTERNAL`.
-    #[error("{0}")]
-    Store(String),
+    #[error("")]
+    Store(#[source] StoreError),
 }
 
 /// One product's outcome in `publishProducts`.
@@ -67,8 +68,17 @@ impl std::fmt::Debug for Marketplaces {
     }
 }
 
-fn store_error(e: impl std::fmt::Display) -> String {
-    e.to_string()
+fn store_error(e: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> StoreError {
+    StoreError::new(e)
+}
+
+/// Why an account's credentials could not be had for a request.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialsError {
+    #[error("the account's token cannot be read from the secrets store")]
+    Secret(#[from] SecretError),
+    #[error("the stored token is not a valid header")]
+    NotAHeader,
 }
 
 impl Marketplaces {
@@ -126,7 +136,7 @@ impl Marketplaces {
             .await
             .map_err(|e| match e {
                 CommandError::Refused(r) => ConnectError::Refused(r),
-                other => ConnectError::Store(other.to_string()),
+                other => ConnectError::Store(StoreError::new(other)),
             })?;
         let verified = self
             .accounts
@@ -136,7 +146,7 @@ impl Marketplaces {
                 &metadata.with_command("RecordAccountVerified"),
             )
             .await
-            .map_err(|e| ConnectError::Store(e.to_string()))?;
+            .map_err(|e| ConnectError::Store(StoreError::new(e)))?;
         Ok((
             id,
             Executed {
@@ -157,7 +167,7 @@ impl Marketplaces {
                 return Err(ConnectError::TokenRefused(detail));
             }
             Err(e @ (WbError::Unavailable { .. } | WbError::BadResponse { .. })) => {
-                return Err(ConnectError::Upstream(e.to_string()));
+                return Err(ConnectError::Upstream(e));
             }
         }
         let secret = self
@@ -168,8 +178,7 @@ impl Marketplaces {
                 actor,
             )
             .await
-            .map_err(store_error)
-            .map_err(ConnectError::Store)?;
+            .map_err(|e| ConnectError::Store(store_error(e)))?;
         Ok(secret.id)
     }
 
@@ -198,12 +207,12 @@ impl Marketplaces {
             .await
             .map_err(|e| match e {
                 CommandError::Refused(r) => ConnectError::Refused(r),
-                other => ConnectError::Store(other.to_string()),
+                other => ConnectError::Store(StoreError::new(other)),
             })
     }
 
     /// Every account, in connection order.
-    pub async fn list_accounts(&self) -> Result<Vec<(AccountId, MarketplaceAccount)>, String> {
+    pub async fn list_accounts(&self) -> Result<Vec<(AccountId, MarketplaceAccount)>, StoreError> {
         let accounts = load_all_in_creation_order::<MarketplaceAccount>(&self.pool)
             .await
             .map_err(store_error)?;
@@ -213,18 +222,14 @@ impl Marketplaces {
             .collect())
     }
 
-    pub async fn load_account(&self, id: AccountId) -> Result<MarketplaceAccount, String> {
+    pub async fn load_account(&self, id: AccountId) -> Result<MarketplaceAccount, StoreError> {
         self.accounts.load(&id.to_string()).await.map_err(store_error)
     }
 
     /// The account's credentials for requests.
-    pub async fn credentials(&self, id: AccountId, state: &AccountState) -> Result<WbAccount, String> {
-        let token = self
-            .secrets
-            .reveal(SecretId(state.settings.token_secret_id))
-            .await
-            .map_err(|e: SecretError| e.to_string())?;
-        WbAccount::new(id.as_uuid(), token.expose()).ok_or_else(|| "the stored token is not a valid header".into())
+    pub async fn credentials(&self, id: AccountId, state: &AccountState) -> Result<WbAccount, CredentialsError> {
+        let token = self.secrets.reveal(SecretId(state.settings.token_secret_id)).await?;
+        WbAccount::new(id.as_uuid(), token.expose()).ok_or(CredentialsError::NotAHeader)
     }
 
     pub async fn set_mapping(
@@ -245,13 +250,13 @@ impl Marketplaces {
         &self,
         marketplace: Marketplace,
         category: &str,
-    ) -> Result<Option<CategoryMappingState>, String> {
+    ) -> Result<Option<CategoryMappingState>, StoreError> {
         let id = CategoryMappingId::for_category(marketplace, category);
         Ok(self.mappings.load(&id.to_string()).await.map_err(store_error)?.state)
     }
 
     /// Every mapping of `marketplace`, in the order they were first set.
-    pub async fn list_mappings(&self) -> Result<Vec<CategoryMappingState>, String> {
+    pub async fn list_mappings(&self) -> Result<Vec<CategoryMappingState>, StoreError> {
         let ids: Vec<String> = sqlx::query_scalar(
             "SELECT aggregate_id FROM events WHERE aggregate_type = 'CategoryMapping' AND sequence = 1 ORDER BY position",
         )
@@ -268,7 +273,7 @@ impl Marketplaces {
     pub async fn load_products(
         &self,
         ids: &[ProductId],
-    ) -> Result<std::collections::HashMap<ProductId, ProductState>, String> {
+    ) -> Result<std::collections::HashMap<ProductId, ProductState>, StoreError> {
         let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
         let mut conn = self.pool.acquire().await.map_err(store_error)?;
         let loaded = load_many::<Product>(&mut conn, &keys).await.map_err(store_error)?;
@@ -288,7 +293,7 @@ impl Marketplaces {
         account: &AccountState,
         product_ids: &[ProductId],
         metadata: &EventMetadata,
-    ) -> Result<Vec<PublishOutcome>, String> {
+    ) -> Result<Vec<PublishOutcome>, StoreError> {
         let wanted: Vec<(ProductId, Option<ListingTarget>)> = product_ids.iter().map(|p| (*p, None)).collect();
         self.publish_with(account_id, account, &wanted, metadata).await
     }
@@ -301,7 +306,7 @@ impl Marketplaces {
         account: &AccountState,
         targets: &[(ProductId, ListingTarget)],
         metadata: &EventMetadata,
-    ) -> Result<Vec<PublishOutcome>, String> {
+    ) -> Result<Vec<PublishOutcome>, StoreError> {
         let wanted: Vec<(ProductId, Option<ListingTarget>)> = targets.iter().map(|(p, t)| (*p, Some(*t))).collect();
         self.publish_with(account_id, account, &wanted, metadata).await
     }
@@ -312,7 +317,7 @@ impl Marketplaces {
         account: &AccountState,
         wanted: &[(ProductId, Option<ListingTarget>)],
         metadata: &EventMetadata,
-    ) -> Result<Vec<PublishOutcome>, String> {
+    ) -> Result<Vec<PublishOutcome>, StoreError> {
         let product_ids: Vec<ProductId> = wanted.iter().map(|(p, _)| *p).collect();
         let products = self.load_products(&product_ids).await?;
         let rules = &account.settings.card_rules;
@@ -359,7 +364,7 @@ impl Marketplaces {
                     executed.token,
                 )),
                 Err(CommandError::Refused(r)) => outcomes.push(PublishOutcome::Refused(product_id, r)),
-                Err(e) => return Err(e.to_string()),
+                Err(e) => return Err(e.into()),
             }
         }
         Ok(outcomes)

@@ -1,4 +1,5 @@
 use super::cipher::{KeyRingError, SecretKeyRing};
+use crate::event_store::StoreError;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use std::fmt;
@@ -51,13 +52,13 @@ pub enum SecretError {
     NotFound,
     #[error(transparent)]
     Key(#[from] KeyRingError),
-    #[error("secrets store failure: {0}")]
-    Store(String),
+    #[error("secrets store failure")]
+    Store(#[source] StoreError),
 }
 
 impl From<sqlx::Error> for SecretError {
     fn from(e: sqlx::Error) -> Self {
-        Self::Store(e.to_string())
+        Self::Store(StoreError::new(e))
     }
 }
 

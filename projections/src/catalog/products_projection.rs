@@ -2,7 +2,7 @@ use super::bulk_insert::{self, json};
 use super::decode_product_event;
 use super::record::status_name;
 use crate::rebuild::{create_table_like, swap_tables};
-use crate::{Projection, ProjectionError};
+use crate::{EventConsumer, Projection, ProjectionError};
 use gomarket_domain::catalog::{ProductEvent, ProductStatus};
 use gomarket_infra::event_store::{EventFeed, StoredEvent};
 use sqlx::PgConnection;
@@ -75,34 +75,13 @@ impl ProductsProjection {
     }
 }
 
-impl Projection for ProductsProjection {
+impl EventConsumer for ProductsProjection {
     fn name(&self) -> &'static str {
         self.table
     }
 
     fn aggregate_types(&self) -> Option<&'static [&'static str]> {
         Some(&[AGGREGATE_TYPE])
-    }
-
-    fn shadow(&self) -> Self {
-        Self::into_table(SHADOW_TABLE)
-    }
-
-    async fn create_shadow(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
-        create_table_like(tx, LIVE_TABLE, SHADOW_TABLE).await?;
-        // Triggers are not copied by LIKE.
-        sqlx::query(&format!(
-            "CREATE TRIGGER products_search_refresh
-                 BEFORE INSERT OR UPDATE OF sku, title, brand, description, category, barcodes ON {SHADOW_TABLE}
-                 FOR EACH ROW EXECUTE FUNCTION products_search_vector()"
-        ))
-        .execute(&mut *tx)
-        .await
-        .map(drop)
-    }
-
-    async fn swap_shadow(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
-        swap_tables(tx, LIVE_TABLE, SHADOW_TABLE).await
     }
 
     async fn apply_all(
@@ -145,6 +124,29 @@ impl Projection for ProductsProjection {
             }
         }
         apply_one(tx, &self.sql, id, event).await
+    }
+}
+
+impl Projection for ProductsProjection {
+    fn shadow(&self) -> Self {
+        Self::into_table(SHADOW_TABLE)
+    }
+
+    async fn create_shadow(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
+        create_table_like(tx, LIVE_TABLE, SHADOW_TABLE).await?;
+        // Triggers are not copied by LIKE.
+        sqlx::query(&format!(
+            "CREATE TRIGGER products_search_refresh
+                 BEFORE INSERT OR UPDATE OF sku, title, brand, description, category, barcodes ON {SHADOW_TABLE}
+                 FOR EACH ROW EXECUTE FUNCTION products_search_vector()"
+        ))
+        .execute(&mut *tx)
+        .await
+        .map(drop)
+    }
+
+    async fn swap_shadow(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
+        swap_tables(tx, LIVE_TABLE, SHADOW_TABLE).await
     }
 }
 

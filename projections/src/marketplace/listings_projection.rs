@@ -3,7 +3,7 @@
 //! aggregate, then deriving the columns queries and the worker filter on.
 
 use crate::rebuild::{create_table_like, swap_tables};
-use crate::{Projection, ProjectionError};
+use crate::{EventConsumer, Projection, ProjectionError};
 use gomarket_domain::marketplace::listing::{CardState, Listing, ListingEvent, ListingState, PushState};
 use gomarket_infra::event_store::{EventFeed, StoredEvent};
 use sqlx::PgConnection;
@@ -53,25 +53,13 @@ fn decode(stored: &StoredEvent) -> Result<ListingEvent, ProjectionError> {
     serde_json::from_value(stored.payload.clone()).map_err(|e| ProjectionError::bad_payload(stored, e))
 }
 
-impl Projection for ListingsProjection {
+impl EventConsumer for ListingsProjection {
     fn name(&self) -> &'static str {
         self.table
     }
 
     fn aggregate_types(&self) -> Option<&'static [&'static str]> {
         Some(&[AGGREGATE_TYPE])
-    }
-
-    fn shadow(&self) -> Self {
-        Self { table: SHADOW_TABLE }
-    }
-
-    async fn create_shadow(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
-        create_table_like(tx, LIVE_TABLE, SHADOW_TABLE).await
-    }
-
-    async fn swap_shadow(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
-        swap_tables(tx, LIVE_TABLE, SHADOW_TABLE).await
     }
 
     async fn apply(&self, tx: &mut PgConnection, event: &StoredEvent, feed: &EventFeed) -> Result<(), ProjectionError> {
@@ -150,6 +138,20 @@ impl Projection for ListingsProjection {
             })
             .collect();
         self.upsert(tx, &rows).await.map_err(Into::into)
+    }
+}
+
+impl Projection for ListingsProjection {
+    fn shadow(&self) -> Self {
+        Self { table: SHADOW_TABLE }
+    }
+
+    async fn create_shadow(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
+        create_table_like(tx, LIVE_TABLE, SHADOW_TABLE).await
+    }
+
+    async fn swap_shadow(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
+        swap_tables(tx, LIVE_TABLE, SHADOW_TABLE).await
     }
 }
 

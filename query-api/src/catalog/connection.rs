@@ -1,7 +1,6 @@
-use super::Product;
-use crate::context::request_context;
-use crate::error::internal_error;
 use async_graphql::{ComplexObject, Context, Result, SimpleObject};
+use gomarket_api_core::catalog::Product;
+use gomarket_api_core::error::OrInternal;
 use gomarket_projections::catalog::{EXACT_COUNT_UP_TO, ProductCount, ProductQuery};
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -58,7 +57,7 @@ impl MatchCount {
             .get_or_try_init(|| self.query.count(pool, EXACT_COUNT_UP_TO))
             .await
             .copied()
-            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))
+            .or_internal(ctx)
     }
 }
 

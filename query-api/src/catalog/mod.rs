@@ -1,11 +1,10 @@
-//! Catalog queries, the `productChanges` subscription and the GraphQL `Product` type.
+//! Catalog queries and the `productChanges` subscription (the `Product` type is in
+//! `gomarket_api_core::catalog`).
 
 mod connection;
-mod product;
 mod query;
 mod subscription;
 
 pub use connection::{PageInfo, ProductConnection, ProductEdge};
-pub use product::{Money, Product, ProductStatusGql};
-pub use query::{CatalogQuery, ProductFilterInput, ProductSortGql, parse_uuid};
+pub use query::CatalogQuery;
 pub use subscription::CatalogSubscription;

@@ -1,9 +1,11 @@
 use super::connection::MatchCount;
-use super::{PageInfo, Product, ProductConnection, ProductEdge};
-use crate::access::permission;
-use crate::context::{ApiSettings, request_context};
-use crate::error::{ErrorCode, api_error, internal_error};
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use super::{PageInfo, ProductConnection, ProductEdge};
+use async_graphql::{Context, ID, Object, Result};
+use gomarket_api_core::access::permission;
+use gomarket_api_core::catalog::{Product, ProductFilterInput, ProductSortGql};
+use gomarket_api_core::context::{ApiSettings, request_context};
+use gomarket_api_core::error::{ErrorCode, api_error, failure};
+use gomarket_api_core::ids::parse_uuid;
 use gomarket_domain::identity::Permission;
 use gomarket_infra::event_store::ConsistencyToken;
 use gomarket_projections::catalog::{
@@ -11,89 +13,8 @@ use gomarket_projections::catalog::{
 };
 use gomarket_projections::consistency::{ConsistencyError, wait_for};
 use sqlx::PgPool;
-use uuid::Uuid;
 
 const DEFAULT_PAGE_SIZE: i32 = 20;
-
-/// Which products to list.
-#[derive(Debug, Clone, Default, InputObject)]
-pub struct ProductFilterInput {
-    /// Words to find in title, brand, description, category, SKU or barcodes (Russian and
-    /// English words in any form; the last word also as a word's beginning, as it is being
-    /// typed); an exact SKU or barcode matches too, and comes first.
-    pub search: Option<String>,
-    /// Exact brand, ignoring case.
-    pub brand: Option<String>,
-    /// A category path; products in it or below it match.
-    pub category: Option<String>,
-    /// `true`: only products with stock > 0; `false`: only those with none.
-    pub in_stock: Option<bool>,
-    pub price_min_kopecks: Option<i64>,
-    pub price_max_kopecks: Option<i64>,
-    /// Include archived products (hidden by default).
-    #[graphql(default = false)]
-    pub include_archived: bool,
-}
-
-/// Sort orders of `products`; ties are broken by id, so paging is stable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
-#[graphql(name = "ProductSort")]
-pub enum ProductSortGql {
-    /// Best match of `filter.search` first (the default when searching): an exact SKU or
-    /// barcode, then products with every word in the title, brand or SKU (whole words before
-    /// word beginnings), then those with the words anywhere (category, description); newest
-    /// first within each. Without a search: newest first.
-    Relevance,
-    #[default]
-    CreatedAtDesc,
-    CreatedAtAsc,
-    UpdatedAtDesc,
-    TitleAsc,
-    TitleDesc,
-    PriceAsc,
-    PriceDesc,
-    StockAsc,
-    StockDesc,
-    SkuAsc,
-}
-
-impl From<ProductSortGql> for ProductSort {
-    fn from(sort: ProductSortGql) -> Self {
-        match sort {
-            ProductSortGql::Relevance => Self::Relevance,
-            ProductSortGql::CreatedAtDesc => Self::CreatedAtDesc,
-            ProductSortGql::CreatedAtAsc => Self::CreatedAtAsc,
-            ProductSortGql::UpdatedAtDesc => Self::UpdatedAtDesc,
-            ProductSortGql::TitleAsc => Self::TitleAsc,
-            ProductSortGql::TitleDesc => Self::TitleDesc,
-            ProductSortGql::PriceAsc => Self::PriceAsc,
-            ProductSortGql::PriceDesc => Self::PriceDesc,
-            ProductSortGql::StockAsc => Self::StockAsc,
-            ProductSortGql::StockDesc => Self::StockDesc,
-            ProductSortGql::SkuAsc => Self::SkuAsc,
-        }
-    }
-}
-
-impl From<ProductFilterInput> for ProductFilter {
-    fn from(input: ProductFilterInput) -> Self {
-        Self {
-            search: input.search,
-            brand: input.brand,
-            category: input.category,
-            in_stock: input.in_stock,
-            price_min_kopecks: input.price_min_kopecks,
-            price_max_kopecks: input.price_max_kopecks,
-            include_archived: input.include_archived,
-        }
-    }
-}
-
-/// Parses an `ID` argument holding a UUID.
-pub fn parse_uuid(id: &ID, field: &str) -> Result<Uuid> {
-    Uuid::parse_str(id.trim())
-        .map_err(|_| api_error(ErrorCode::BadUserInput, format!("{field}: not a valid id"), Some(field)))
-}
 
 /// Waits, bounded, until the products read model has applied the write behind `token`.
 async fn wait_for_products(ctx: &Context<'_>, token: Option<&str>) -> Result<()> {
@@ -118,7 +39,7 @@ async fn wait_for_products(ctx: &Context<'_>, token: Option<&str>) -> Result<()>
             format!("the catalog read model has not applied this write within {timeout:?}; retry shortly"),
             Some("consistentWith"),
         )),
-        Err(ConsistencyError::Database(e)) => Err(internal_error(&e, &request_context(ctx).correlation_id)),
+        Err(ConsistencyError::Database(e)) => Err(failure(&e, &request_context(ctx).correlation_id)),
     }
 }
 
@@ -142,7 +63,7 @@ impl CatalogQuery {
                 format!("no product with id {id}"),
                 Some("id"),
             )),
-            Err(e) => Err(internal_error(&e, &request_context(ctx).correlation_id)),
+            Err(e) => Err(failure(&e, &request_context(ctx).correlation_id)),
         }
     }
 
@@ -178,7 +99,7 @@ impl CatalogQuery {
             .map_err(|e| match e {
                 ProductQueryError::PageSize => api_error(ErrorCode::BadUserInput, e.to_string(), Some("first")),
                 ProductQueryError::Cursor(_) => api_error(ErrorCode::BadUserInput, e.to_string(), Some("after")),
-                ProductQueryError::Database(e) => internal_error(&e, &request_context(ctx).correlation_id),
+                ProductQueryError::Database(e) => failure(&e, &request_context(ctx).correlation_id),
             })?;
         let edges: Vec<ProductEdge> = page
             .edges

@@ -1,9 +1,10 @@
-use super::{Product, parse_uuid};
-use crate::access::permission;
-use crate::context::request_context;
-use crate::error::{ErrorCode, api_error, internal_error};
 use async_graphql::{Context, ID, Result, Subscription};
 use futures::Stream;
+use gomarket_api_core::access::permission;
+use gomarket_api_core::catalog::Product;
+use gomarket_api_core::context::request_context;
+use gomarket_api_core::error::{ErrorCode, api_error, failure};
+use gomarket_api_core::ids::parse_uuid;
 use gomarket_domain::identity::Permission;
 use gomarket_projections::catalog::get_product;
 use sqlx::PgPool;
@@ -34,7 +35,7 @@ impl CatalogSubscription {
                     Some("id"),
                 ));
             }
-            Err(e) => return Err(internal_error(&e, &correlation_id)),
+            Err(e) => return Err(failure(&e, &correlation_id)),
         }
         let seen = 0_i64;
         Ok(futures::stream::unfold(seen, move |seen| {
@@ -47,7 +48,7 @@ impl CatalogSubscription {
                             return Some((Ok(Product(record)), version));
                         }
                         Ok(_) => {}
-                        Err(e) => return Some((Err(internal_error(&e, &correlation_id)), seen)),
+                        Err(e) => return Some((Err(failure(&e, &correlation_id)), seen)),
                     }
                     tokio::time::sleep(POLL_INTERVAL).await;
                 }

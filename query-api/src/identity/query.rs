@@ -1,63 +1,19 @@
-use super::types::{ApiKeyGql, Me, PrincipalKindGql, SecretGql, UserGql};
-use crate::access::{authenticated, permission, principal};
-use crate::catalog::parse_uuid;
-use crate::context::request_context;
-use crate::error::{ErrorCode, api_error, internal_error};
-use crate::paging::{ListPageInfo, after_cursor, edges, page_size};
-use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, Object, Result};
 use chrono::Utc;
+use gomarket_api_core::access::{authenticated, permission, principal};
+use gomarket_api_core::context::request_context;
+use gomarket_api_core::error::{ErrorCode, OrInternal, api_error, failure};
+use gomarket_api_core::identity::{ApiKeyGql, Me, PrincipalKindGql, SecretGql, UserGql};
+use gomarket_api_core::ids::parse_uuid;
+use gomarket_api_core::paging::{Connection, ListPageInfo, after_cursor, edges, page_size};
 use gomarket_domain::identity::{Permission, PrincipalKind, UserId};
 use gomarket_infra::identity::IdentityService;
 use gomarket_infra::secrets::SecretStore;
 use std::sync::Arc;
 
-#[derive(Debug, Clone, SimpleObject)]
-pub struct UserEdge {
-    /// Pass as `after` to continue after this node.
-    pub cursor: String,
-    pub node: UserGql,
-}
-
-/// Users, oldest first.
-#[derive(Debug, Clone, SimpleObject)]
-pub struct UserConnection {
-    pub edges: Vec<UserEdge>,
-    pub nodes: Vec<UserGql>,
-    pub page_info: ListPageInfo,
-    pub total_count: i64,
-}
-
-#[derive(Debug, Clone, SimpleObject)]
-pub struct ApiKeyEdge {
-    /// Pass as `after` to continue after this node.
-    pub cursor: String,
-    pub node: ApiKeyGql,
-}
-
-/// API keys, newest first.
-#[derive(Debug, Clone, SimpleObject)]
-pub struct ApiKeyConnection {
-    pub edges: Vec<ApiKeyEdge>,
-    pub nodes: Vec<ApiKeyGql>,
-    pub page_info: ListPageInfo,
-    pub total_count: i64,
-}
-
-#[derive(Debug, Clone, SimpleObject)]
-pub struct SecretEdge {
-    /// Pass as `after` to continue after this node.
-    pub cursor: String,
-    pub node: SecretGql,
-}
-
-/// Secrets' metadata, newest first.
-#[derive(Debug, Clone, SimpleObject)]
-pub struct SecretConnection {
-    pub edges: Vec<SecretEdge>,
-    pub nodes: Vec<SecretGql>,
-    pub page_info: ListPageInfo,
-    pub total_count: i64,
-}
+type UserConnection = Connection<UserGql, ListPageInfo>;
+type ApiKeyConnection = Connection<ApiKeyGql, ListPageInfo>;
+type SecretConnection = Connection<SecretGql, ListPageInfo>;
 
 #[derive(Debug, Default)]
 pub struct IdentityQuery;
@@ -69,7 +25,7 @@ impl IdentityQuery {
     async fn me(&self, ctx: &Context<'_>) -> Result<Me> {
         let principal = principal(ctx)?;
         let identity = ctx.data::<Arc<IdentityService>>()?;
-        let fail = |e: &dyn std::fmt::Display| internal_error(e, &request_context(ctx).correlation_id);
+        let fail = |e: &(dyn std::error::Error + 'static)| failure(e, &request_context(ctx).correlation_id);
         let me = match &principal.kind {
             PrincipalKind::User { id, .. } => {
                 let user = identity.user(*id).await.map_err(|e| fail(&e))?;
@@ -114,7 +70,7 @@ impl IdentityQuery {
         let all: Vec<UserGql> = identity
             .users()
             .await
-            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?
+            .or_internal(ctx)?
             .into_iter()
             .filter_map(|(id, user)| user.state.as_ref().map(|s| UserGql::new(id, user.version, s)))
             .collect();
@@ -123,7 +79,7 @@ impl IdentityQuery {
         let has_next_page = rest.len() > first;
         let nodes: Vec<UserGql> = rest.into_iter().take(first).collect();
         Ok(UserConnection {
-            edges: edges(&nodes, |u| u.id.to_string(), |cursor, node| UserEdge { cursor, node }),
+            edges: edges(&nodes, |u| u.id.to_string()),
             page_info: ListPageInfo {
                 has_next_page,
                 end_cursor: nodes.last().map(|u| u.id.to_string()),
@@ -138,10 +94,7 @@ impl IdentityQuery {
     async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<UserGql> {
         let id = UserId::from(parse_uuid(&id, "id")?);
         let identity = ctx.data::<Arc<IdentityService>>()?;
-        let user = identity
-            .user(id)
-            .await
-            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;
+        let user = identity.user(id).await.or_internal(ctx)?;
         user.state
             .as_ref()
             .map(|s| UserGql::new(id, user.version, s))
@@ -182,7 +135,7 @@ impl IdentityQuery {
         let all: Vec<ApiKeyGql> = identity
             .api_keys(owner)
             .await
-            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?
+            .or_internal(ctx)?
             .into_iter()
             .filter_map(|(id, key)| key.state.as_ref().map(|s| ApiKeyGql::new(id, s, now)))
             .collect();
@@ -191,7 +144,7 @@ impl IdentityQuery {
         let has_next_page = rest.len() > first;
         let nodes: Vec<ApiKeyGql> = rest.into_iter().take(first).collect();
         Ok(ApiKeyConnection {
-            edges: edges(&nodes, |k| k.id.to_string(), |cursor, node| ApiKeyEdge { cursor, node }),
+            edges: edges(&nodes, |k| k.id.to_string()),
             page_info: ListPageInfo {
                 has_next_page,
                 end_cursor: nodes.last().map(|k| k.id.to_string()),
@@ -207,15 +160,12 @@ impl IdentityQuery {
         let first = page_size(first)?;
         let after = after.map(|id| parse_uuid(&id, "after")).transpose()?;
         let store = ctx.data::<SecretStore>()?;
-        let (mut found, total_count) = store
-            .list(first as i64 + 1, after)
-            .await
-            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;
+        let (mut found, total_count) = store.list(first as i64 + 1, after).await.or_internal(ctx)?;
         let has_next_page = found.len() > first;
         found.truncate(first);
         let nodes: Vec<SecretGql> = found.into_iter().map(Into::into).collect();
         Ok(SecretConnection {
-            edges: edges(&nodes, |s| s.id.to_string(), |cursor, node| SecretEdge { cursor, node }),
+            edges: edges(&nodes, |s| s.id.to_string()),
             page_info: ListPageInfo {
                 has_next_page,
                 end_cursor: nodes.last().map(|s| s.id.to_string()),

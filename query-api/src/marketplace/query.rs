@@ -1,16 +1,17 @@
-use super::types::{AccountGql, CardStateGql, CategoryMappingGql, ListingGql};
-use crate::access::permission;
-use crate::catalog::parse_uuid;
-use crate::context::request_context;
-use crate::error::{ErrorCode, api_error, internal_error};
-use crate::paging::{ListPageInfo, page_size};
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use gomarket_api_core::access::permission;
+use gomarket_api_core::error::{ErrorCode, OrInternal, api_error};
+use gomarket_api_core::ids::parse_uuid;
+use gomarket_api_core::marketplace::{AccountGql, CardStateGql, CategoryMappingGql, ListingGql};
+use gomarket_api_core::paging::{Connection, ListPageInfo, page_size};
 use gomarket_domain::identity::Permission;
 use gomarket_domain::marketplace::account::AccountId;
 use gomarket_infra::marketplaces::Marketplaces;
 use gomarket_projections::marketplace::{ListingFilter, get_listing, search_listings};
 use sqlx::PgPool;
 use std::sync::Arc;
+
+type ListingConnection = Connection<ListingGql, ListPageInfo>;
 
 /// Which listings to show.
 #[derive(Debug, Clone, Default, InputObject)]
@@ -19,21 +20,6 @@ pub struct ListingFilterInput {
     pub state: Option<CardStateGql>,
     /// Only listings with (or without) open errors.
     pub has_error: Option<bool>,
-}
-
-#[derive(Debug, Clone, SimpleObject)]
-pub struct ListingEdge {
-    pub cursor: String,
-    pub node: ListingGql,
-}
-
-/// Listings in publication order.
-#[derive(Debug, Clone, SimpleObject)]
-pub struct ListingConnection {
-    pub edges: Vec<ListingEdge>,
-    pub nodes: Vec<ListingGql>,
-    pub page_info: ListPageInfo,
-    pub total_count: i64,
 }
 
 fn card_state_name(state: CardStateGql) -> &'static str {
@@ -54,10 +40,7 @@ impl MarketplaceQuery {
     #[graphql(guard = "permission(Permission::MarketplaceRead)")]
     async fn marketplace_accounts(&self, ctx: &Context<'_>) -> Result<Vec<AccountGql>> {
         let marketplaces = ctx.data::<Arc<Marketplaces>>()?;
-        let accounts = marketplaces
-            .list_accounts()
-            .await
-            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;
+        let accounts = marketplaces.list_accounts().await.or_internal(ctx)?;
         Ok(accounts
             .into_iter()
             .filter_map(|(id, a)| a.state.as_ref().map(|s| AccountGql::new(id, a.version, s)))
@@ -69,10 +52,7 @@ impl MarketplaceQuery {
     async fn marketplace_account(&self, ctx: &Context<'_>, id: ID) -> Result<AccountGql> {
         let id = AccountId::from(parse_uuid(&id, "id")?);
         let marketplaces = ctx.data::<Arc<Marketplaces>>()?;
-        let account = marketplaces
-            .load_account(id)
-            .await
-            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;
+        let account = marketplaces.load_account(id).await.or_internal(ctx)?;
         account
             .state
             .as_ref()
@@ -90,10 +70,7 @@ impl MarketplaceQuery {
     #[graphql(guard = "permission(Permission::MarketplaceRead)")]
     async fn category_mappings(&self, ctx: &Context<'_>) -> Result<Vec<CategoryMappingGql>> {
         let marketplaces = ctx.data::<Arc<Marketplaces>>()?;
-        let mappings = marketplaces
-            .list_mappings()
-            .await
-            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;
+        let mappings = marketplaces.list_mappings().await.or_internal(ctx)?;
         Ok(mappings.iter().map(CategoryMappingGql::from).collect())
     }
 
@@ -129,27 +106,22 @@ impl MarketplaceQuery {
             after,
         )
         .await
-        .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;
+        .or_internal(ctx)?;
         let nodes: Vec<ListingGql> = page
             .rows
             .iter()
             .map(|r| ListingGql::new(r.id, r.version, &r.state))
             .collect();
-        Ok(ListingConnection {
-            edges: nodes
-                .iter()
-                .map(|n| ListingEdge {
-                    cursor: n.id.to_string(),
-                    node: n.clone(),
-                })
-                .collect(),
-            page_info: ListPageInfo {
-                has_next_page: page.has_next_page,
-                end_cursor: nodes.last().map(|n| n.id.to_string()),
-            },
+        let page_info = ListPageInfo {
+            has_next_page: page.has_next_page,
+            end_cursor: nodes.last().map(|n| n.id.to_string()),
+        };
+        Ok(Connection::new(
             nodes,
-            total_count: page.total_count,
-        })
+            |n| n.id.to_string(),
+            page_info,
+            page.total_count,
+        ))
     }
 
     /// One listing, or null.
@@ -157,9 +129,7 @@ impl MarketplaceQuery {
     async fn listing(&self, ctx: &Context<'_>, id: ID) -> Result<Option<ListingGql>> {
         let id = parse_uuid(&id, "id")?;
         let pool = ctx.data::<PgPool>()?;
-        let row = get_listing(pool, id)
-            .await
-            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;
+        let row = get_listing(pool, id).await.or_internal(ctx)?;
         Ok(row.map(|r| ListingGql::new(r.id, r.version, &r.state)))
     }
 }

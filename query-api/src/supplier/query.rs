@@ -1,44 +1,17 @@
-use super::types::{ImportGql, SupplierGql};
-use crate::access::permission;
-use crate::catalog::parse_uuid;
-use crate::context::request_context;
-use crate::error::{ErrorCode, api_error, internal_error};
-use crate::paging::{ListPageInfo, after_cursor, edges, page_size};
-use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, Object, Result};
+use gomarket_api_core::access::permission;
+use gomarket_api_core::context::request_context;
+use gomarket_api_core::error::{ErrorCode, OrInternal, api_error, failure};
+use gomarket_api_core::ids::parse_uuid;
+use gomarket_api_core::paging::{Connection, ListPageInfo, after_cursor, edges, page_size};
+use gomarket_api_core::supplier::{ImportGql, SupplierGql};
 use gomarket_domain::identity::Permission;
 use gomarket_domain::supplier::SupplierId;
 use gomarket_infra::suppliers::import::Importer;
 use std::sync::Arc;
 
-#[derive(Debug, Clone, SimpleObject)]
-pub struct SupplierEdge {
-    pub cursor: String,
-    pub node: SupplierGql,
-}
-
-/// Suppliers, in registration order.
-#[derive(Debug, Clone, SimpleObject)]
-pub struct SupplierConnection {
-    pub edges: Vec<SupplierEdge>,
-    pub nodes: Vec<SupplierGql>,
-    pub page_info: ListPageInfo,
-    pub total_count: i64,
-}
-
-#[derive(Debug, Clone, SimpleObject)]
-pub struct ImportEdge {
-    pub cursor: String,
-    pub node: ImportGql,
-}
-
-/// A supplier's imports, newest first.
-#[derive(Debug, Clone, SimpleObject)]
-pub struct ImportConnection {
-    pub edges: Vec<ImportEdge>,
-    pub nodes: Vec<ImportGql>,
-    pub page_info: ListPageInfo,
-    pub total_count: i64,
-}
+type SupplierConnection = Connection<SupplierGql, ListPageInfo>;
+type ImportConnection = Connection<ImportGql, ListPageInfo>;
 
 #[derive(Debug, Default)]
 pub struct SupplierQuery;
@@ -58,7 +31,7 @@ impl SupplierQuery {
         let all: Vec<SupplierGql> = importer
             .list_suppliers()
             .await
-            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?
+            .or_internal(ctx)?
             .into_iter()
             .filter_map(|(id, s)| s.state.as_ref().map(|state| SupplierGql::new(id, s.version, state)))
             .collect();
@@ -67,11 +40,7 @@ impl SupplierQuery {
         let has_next_page = rest.len() > first;
         let nodes: Vec<SupplierGql> = rest.into_iter().take(first).collect();
         Ok(SupplierConnection {
-            edges: edges(
-                &nodes,
-                |s| s.id.to_string(),
-                |cursor, node| SupplierEdge { cursor, node },
-            ),
+            edges: edges(&nodes, |s| s.id.to_string()),
             page_info: ListPageInfo {
                 has_next_page,
                 end_cursor: nodes.last().map(|s| s.id.to_string()),
@@ -86,11 +55,7 @@ impl SupplierQuery {
     async fn supplier(&self, ctx: &Context<'_>, id: ID) -> Result<SupplierGql> {
         let id = SupplierId::from(parse_uuid(&id, "id")?);
         let importer = ctx.data::<Arc<Importer>>()?;
-        let supplier = importer
-            .suppliers()
-            .load(&id.to_string())
-            .await
-            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;
+        let supplier = importer.suppliers().load(&id.to_string()).await.or_internal(ctx)?;
         supplier
             .state
             .as_ref()
@@ -110,7 +75,7 @@ impl SupplierQuery {
         let supplier_id = SupplierId::from(parse_uuid(&supplier_id, "supplierId")?);
         let first = page_size(first)?;
         let importer = ctx.data::<Arc<Importer>>()?;
-        let fail = |e: &dyn std::fmt::Display| internal_error(e, &request_context(ctx).correlation_id);
+        let fail = |e: &(dyn std::error::Error + 'static)| failure(e, &request_context(ctx).correlation_id);
         let ids = importer.list_imports(supplier_id).await.map_err(|e| fail(&e))?;
         let total_count = ids.len() as i64;
         let rest = after_cursor(ids, |id| id.to_string(), after.as_deref())?;
@@ -124,7 +89,7 @@ impl SupplierQuery {
             .filter_map(|(id, import)| import.state.map(|state| ImportGql { id, state }))
             .collect();
         Ok(ImportConnection {
-            edges: edges(&nodes, |i| i.id.to_string(), |cursor, node| ImportEdge { cursor, node }),
+            edges: edges(&nodes, |i| i.id.to_string()),
             page_info: ListPageInfo {
                 has_next_page,
                 end_cursor: nodes.last().map(|i| i.id.to_string()),
@@ -139,11 +104,7 @@ impl SupplierQuery {
     async fn import(&self, ctx: &Context<'_>, id: ID) -> Result<ImportGql> {
         let id = parse_uuid(&id, "id")?;
         let importer = ctx.data::<Arc<Importer>>()?;
-        let import = importer
-            .imports()
-            .load(&id.to_string())
-            .await
-            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;
+        let import = importer.imports().load(&id.to_string()).await.or_internal(ctx)?;
         import
             .state
             .map(|state| ImportGql { id, state })

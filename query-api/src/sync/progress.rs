@@ -1,12 +1,12 @@
 //! `syncRunProgress(runId)`: a run's counts as they change, ending with its final state.
 
-use super::runs::{CountsGql, RunStatusGql, SyncRunGql};
-use crate::access::permission;
-use crate::catalog::parse_uuid;
-use crate::context::request_context;
-use crate::error::{ErrorCode, api_error, internal_error, store_failure};
 use async_graphql::{Context, ID, Json, Result, SimpleObject, Subscription};
 use futures::Stream;
+use gomarket_api_core::access::permission;
+use gomarket_api_core::context::request_context;
+use gomarket_api_core::error::{ErrorCode, api_error, failure, store_failure};
+use gomarket_api_core::ids::parse_uuid;
+use gomarket_api_core::sync::run::{CountsGql, RunStatusGql, SyncRunGql};
 use gomarket_domain::identity::Permission;
 use gomarket_infra::sync::SyncService;
 use std::sync::Arc;
@@ -72,7 +72,7 @@ impl SyncSubscription {
                     Ok(version) if version > watch.seen => {
                         let run = match watch.sync.runs().load(&watch.run_id.to_string()).await {
                             Ok(run) => run,
-                            Err(e) => return Some((Err(internal_error(&e, &watch.correlation_id)), watch)),
+                            Err(e) => return Some((Err(failure(&e, &watch.correlation_id)), watch)),
                         };
                         watch.seen = version;
                         if let Some(state) = run.state.as_ref() {
@@ -90,7 +90,7 @@ impl SyncSubscription {
                         }
                     }
                     Ok(_) => {}
-                    Err(e) => return Some((Err(internal_error(&e, &watch.correlation_id)), watch)),
+                    Err(e) => return Some((Err(failure(&e, &watch.correlation_id)), watch)),
                 }
                 tokio::time::sleep(POLL_INTERVAL).await;
             }

@@ -1,9 +1,8 @@
-use super::types::SyncPolicyGql;
-use crate::access::permission;
-use crate::catalog::parse_uuid;
-use crate::context::request_context;
-use crate::error::{ErrorCode, api_error, internal_error};
 use async_graphql::{Context, ID, Object, Result};
+use gomarket_api_core::access::permission;
+use gomarket_api_core::error::{ErrorCode, OrInternal, api_error};
+use gomarket_api_core::ids::parse_uuid;
+use gomarket_api_core::sync::policy::SyncPolicyGql;
 use gomarket_domain::identity::Permission;
 use gomarket_domain::sync::SyncPolicyId;
 use gomarket_infra::sync::SyncService;
@@ -17,11 +16,7 @@ impl SyncQuery {
     /// Every sync policy, in creation order.
     #[graphql(guard = "permission(Permission::SyncRead)")]
     async fn sync_policies(&self, ctx: &Context<'_>) -> Result<Vec<SyncPolicyGql>> {
-        let policies = ctx
-            .data::<Arc<SyncService>>()?
-            .list()
-            .await
-            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;
+        let policies = ctx.data::<Arc<SyncService>>()?.list().await.or_internal(ctx)?;
         Ok(policies
             .into_iter()
             .filter_map(|(id, p)| p.state.as_ref().map(|s| SyncPolicyGql::new(id, p.version, s)))
@@ -32,11 +27,7 @@ impl SyncQuery {
     #[graphql(guard = "permission(Permission::SyncRead)")]
     async fn sync_policy(&self, ctx: &Context<'_>, id: ID) -> Result<SyncPolicyGql> {
         let id = SyncPolicyId::from(parse_uuid(&id, "id")?);
-        let policy = ctx
-            .data::<Arc<SyncService>>()?
-            .load(id)
-            .await
-            .map_err(|e| internal_error(&e, &request_context(ctx).correlation_id))?;
+        let policy = ctx.data::<Arc<SyncService>>()?.load(id).await.or_internal(ctx)?;
         policy
             .state
             .as_ref()

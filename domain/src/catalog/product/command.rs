@@ -60,4 +60,15 @@ impl ProductCommand {
             Self::MarkUnavailable => "MarkUnavailable",
         }
     }
+
+    /// The version the caller expects the product at ("only if unchanged"), if it gave one.
+    pub fn expected_version(&self) -> Option<u64> {
+        match self {
+            Self::Create(_) | Self::ImportOffer(_) | Self::MarkUnavailable => None,
+            Self::UpdateDetails { expected_version, .. }
+            | Self::ChangePrice { expected_version, .. }
+            | Self::ChangeStock { expected_version, .. }
+            | Self::Archive { expected_version } => *expected_version,
+        }
+    }
 }

@@ -25,14 +25,10 @@ pub fn decide(
     if let ProductCommand::MarkUnavailable = command {
         return Ok(super::import::decide_unavailable(state, now));
     }
-    let expected_version = match &command {
-        ProductCommand::Create(_) | ProductCommand::ImportOffer(_) | ProductCommand::MarkUnavailable => None,
-        ProductCommand::UpdateDetails { expected_version, .. }
-        | ProductCommand::ChangePrice { expected_version, .. }
-        | ProductCommand::ChangeStock { expected_version, .. }
-        | ProductCommand::Archive { expected_version } => *expected_version,
-    };
-    if let Some(expected) = expected_version.filter(|&expected| expected != product.version) {
+    if let Some(expected) = command
+        .expected_version()
+        .filter(|&expected| expected != product.version)
+    {
         return Err(ProductRefusal::VersionMismatch {
             expected,
             actual: product.version,

@@ -456,3 +456,20 @@ mod import {
             .then_expect_events(vec![]);
     }
 }
+
+#[test]
+fn only_the_callers_version_is_an_expected_version() {
+    assert_eq!(
+        ProductCommand::Archive { expected_version: None }.expected_version(),
+        None
+    );
+    assert_eq!(
+        ProductCommand::ChangeStock {
+            stock: Quantity::new(1).unwrap(),
+            expected_version: Some(2)
+        }
+        .expected_version(),
+        Some(2)
+    );
+    assert_eq!(ProductCommand::MarkUnavailable.expected_version(), None);
+}

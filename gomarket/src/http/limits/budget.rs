@@ -9,7 +9,7 @@
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Pos, Positioned, ServerError, ServerResult, ValidationResult, Variables};
-use gomarket_query_api::{ErrorCode, api_error};
+use gomarket_api_core::{ErrorCode, api_error};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -5,7 +5,7 @@
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Pos, Positioned, ServerError, ServerResult, Value, Variables};
-use gomarket_query_api::{ErrorCode, api_error};
+use gomarket_api_core::{ErrorCode, api_error};
 use std::sync::Arc;
 
 /// Whether `c` may appear in text we store: anything but the C0 controls and DEL, except tab,

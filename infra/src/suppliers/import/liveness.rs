@@ -4,46 +4,30 @@
 //! is how [`abandoned`] tells a running import from one nobody will ever finish — across every
 //! replica, with no heartbeat timing to tune.
 
-use crate::database::advisory_key;
-use sqlx::{Connection as _, PgConnection, PgPool};
+use crate::database::{LockKey, LockSession};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 /// The lock class of imports (first key of the two-key advisory lock space, which is apart
 /// from the one-key space the relay and migrations use).
 const IMPORT_LOCK_CLASS: i32 = 0x494d_5054; // "IMPT"
 
+fn import_lock(import_id: Uuid) -> LockKey {
+    LockKey::entity(IMPORT_LOCK_CLASS, import_id)
+}
+
 /// Held by a running import's runner; dropping it ends the session and releases the lock.
 #[derive(Debug)]
 pub struct RunnerLock {
-    connection: Option<PgConnection>,
+    _session: LockSession,
 }
 
 impl RunnerLock {
-    /// Takes the lock of `import_id` on a connection of its own (not returned to the pool, so
-    /// the lock cannot outlive the runner on a pooled session).
+    /// Takes the lock of `import_id` on a session of its own.
     pub async fn take(pool: &PgPool, import_id: Uuid) -> Result<Self, sqlx::Error> {
-        let mut connection = pool.acquire().await?.detach();
-        sqlx::query("SELECT pg_advisory_lock($1, $2)")
-            .bind(IMPORT_LOCK_CLASS)
-            .bind(advisory_key(import_id))
-            .execute(&mut connection)
-            .await?;
-        Ok(Self {
-            connection: Some(connection),
-        })
-    }
-}
-
-impl Drop for RunnerLock {
-    fn drop(&mut self) {
-        if let Some(connection) = self.connection.take() {
-            // Closing the session releases its advisory locks.
-            if let Ok(handle) = tokio::runtime::Handle::try_current() {
-                handle.spawn(async move {
-                    let _ = connection.close().await;
-                });
-            }
-        }
+        let mut session = LockSession::open(pool).await?;
+        session.lock(import_lock(import_id)).await?;
+        Ok(Self { _session: session })
     }
 }
 
@@ -59,23 +43,14 @@ pub async fn abandoned(pool: &PgPool) -> Result<Vec<Uuid>, sqlx::Error> {
     if running.is_empty() {
         return Ok(running);
     }
-    let mut connection = pool.acquire().await?.detach();
+    let mut session = LockSession::open(pool).await?;
     let mut orphans = Vec::new();
     for import_id in running {
-        let free: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
-            .bind(IMPORT_LOCK_CLASS)
-            .bind(advisory_key(import_id))
-            .fetch_one(&mut connection)
-            .await?;
-        if free {
-            sqlx::query("SELECT pg_advisory_unlock($1, $2)")
-                .bind(IMPORT_LOCK_CLASS)
-                .bind(advisory_key(import_id))
-                .execute(&mut connection)
-                .await?;
+        if session.try_lock(import_lock(import_id)).await? {
+            session.unlock(import_lock(import_id)).await?;
             orphans.push(import_id);
         }
     }
-    connection.close().await?;
+    session.close().await;
     Ok(orphans)
 }

@@ -3,6 +3,7 @@
 //!
 //! - [`runner`]: the [`Importer`]: start an import, run it to its outcome, list suppliers and
 //!   imports;
+//! - [`reading`]: the readers of each format over the downloaded files, and the two passes;
 //! - [`offers`]: applying a batch of offers (only what changed produces events), and marking
 //!   offers that left a full feed unavailable;
 //! - [`freshness`]: the `.inf` rule: CSV feeds are downloaded only when newer;
@@ -15,9 +16,10 @@ pub mod feed_policy;
 pub mod freshness;
 pub mod liveness;
 pub mod offers;
+pub mod reading;
 pub mod rejections;
 mod runner;
 mod running;
 pub mod source;
 
-pub use runner::{ImportError, ImportRun, Importer, ImporterSettings, StartError};
+pub use runner::{FeedChange, ImportError, ImportRun, Importer, ImporterSettings, StartError};

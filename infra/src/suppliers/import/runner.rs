@@ -1,27 +1,27 @@
 use super::freshness;
 use super::liveness::{self, RunnerLock};
 use super::offers::{Batch, Tally, apply_offers, mark_vanished_unavailable};
+use super::reading::{self, FormatReaders, LocalFiles, OpenReader, Stamps};
 use super::running::RunningImports;
 use super::source::{FetchSettings, LocalFeed, Opened, Validators, open};
+use crate::error_chain::Chain;
+use crate::event_store::StoreError;
 use crate::event_store::batch::{ids_started_for, load_all_in_creation_order, load_in_order_by_uuid};
 use crate::event_store::{CommandBus, CommandError, EventMetadata};
-use crate::suppliers::an_msc::AnMscReader;
 use crate::suppliers::feed::{FeedError, FeedItem};
 use crate::suppliers::limits::printable;
 use crate::suppliers::offer_builder::ReaderContext;
-use crate::suppliers::wholesaler::{FILES as WHOLESALER_FILES, WholesalerFiles, WholesalerReader};
-use crate::suppliers::yml::YmlReader;
+use crate::suppliers::wholesaler::FILES as WHOLESALER_FILES;
 use crate::telemetry::Metrics;
 use gomarket_domain::clock::SharedClock;
 use gomarket_domain::pure_aggregate::ClockServices;
 use gomarket_domain::supplier::{
-    FeedEncoding, FeedKind, Import, ImportCommand, ImportCounts, ImportRefusal, Supplier, SupplierId, SupplierState,
+    FeedKind, Import, ImportCommand, ImportCounts, ImportRefusal, Supplier, SupplierId, SupplierState,
 };
 use sqlx::PgPool;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::Duration;
-use tokio::sync::mpsc;
 use uuid::Uuid;
 
 /// Tuning of imports.
@@ -52,8 +52,8 @@ pub enum StartError {
     #[error("the supplier is disabled")]
     Disabled,
     /// `INTERNAL`.
-    #[error("event store failure: {0}")]
-    Store(String),
+    #[error("event store failure")]
+    Store(#[source] StoreError),
 }
 
 /// Why a started import failed (recorded on the import as its reason).
@@ -65,14 +65,37 @@ pub enum ImportError {
     Fetch(#[from] super::source::FetchError),
     #[error("{0} feeds cannot be imported yet")]
     UnsupportedKind(&'static str),
-    #[error("storing the import failed: {0}")]
-    Store(String),
+    #[error("storing the import failed")]
+    Store(#[source] StoreError),
     /// A local feed file changed between reading it through and applying it.
-    #[error("the feed changed while it was being imported ({0}); start the import again")]
-    Changed(String),
+    #[error("the feed changed while it was being imported; start the import again")]
+    Changed(#[source] FeedChange),
     /// The feed reader stopped unexpectedly (a bug: readers fail with a reason, never panic).
-    #[error("the feed reader stopped unexpectedly: {0}")]
-    Reader(String),
+    #[error("the feed reader stopped unexpectedly")]
+    Reader(#[source] tokio::task::JoinError),
+}
+
+/// How a feed's files were seen to change between the read-through and the apply pass.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedChange {
+    #[error("{path} cannot be looked at")]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        cause: std::io::Error,
+    },
+    #[error("a file of it was modified after it was read through")]
+    Modified,
+    #[error("read again, it does not read the same")]
+    ReadsDifferently(#[source] FeedError),
+    #[error("read through it had {first} items, applying it read {second}")]
+    ItemCount { first: u64, second: u64 },
+}
+
+impl ImportError {
+    fn store(cause: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        Self::Store(StoreError::new(cause))
+    }
 }
 
 /// Longest failure reason recorded on an import, in characters.
@@ -100,6 +123,7 @@ pub struct Importer {
     clock: SharedClock,
     settings: ImporterSettings,
     running: RunningImports,
+    readers: std::sync::Arc<dyn OpenReader>,
 }
 
 impl std::fmt::Debug for Importer {
@@ -110,65 +134,47 @@ impl std::fmt::Debug for Importer {
     }
 }
 
-type FeedItems = Box<dyn Iterator<Item = Result<FeedItem, FeedError>>>;
+/// A feed fetched to local disk (the files live as long as this does).
+struct Fetched {
+    feeds: Vec<LocalFeed>,
+    validators: Vec<Validators>,
+    /// Each file's `.inf` time (CSV feeds), remembered once the import completes.
+    stated_times: Vec<(String, chrono::NaiveDateTime)>,
+}
 
-/// The reader of a feed of `kind` over its local files.
-fn reader_for(
-    kind: FeedKind,
-    encoding: FeedEncoding,
-    paths: &[std::path::PathBuf],
-    context: ReaderContext,
-) -> Result<FeedItems, FeedError> {
-    let open = |path: &std::path::Path| {
-        std::fs::File::open(path)
-            .map(|f| std::io::BufReader::with_capacity(256 * 1024, f))
-            .map_err(|e| FeedError::Io(e.to_string()))
+/// What the first pass learned: how many items, and the files as they were.
+struct ReadThrough {
+    items: u64,
+    stamps: Stamps,
+}
+
+/// What the second pass leaves for marking vanished offers.
+struct Applied {
+    at: chrono::DateTime<chrono::Utc>,
+    metadata: EventMetadata,
+    seen_in_dry_run: HashSet<String>,
+}
+
+/// The URLs of a run's feed files: the supplier's URL (or `--file`), which for Wholesaler
+/// names the folder of its four files.
+fn feed_urls(run: &ImportRun) -> Vec<String> {
+    let url = match &run.file {
+        Some(path) => format!("file://{}", path.display()),
+        None => run.supplier.settings.url.as_str().to_owned(),
     };
-    Ok(match kind {
-        FeedKind::Yml => Box::new(YmlReader::new(open(&paths[0])?, context)),
-        FeedKind::AnMscCsv => Box::new(AnMscReader::new(open(&paths[0])?, encoding, context)),
-        FeedKind::WholesalerCsv => {
-            let files = WholesalerFiles {
-                info: paths[0].clone(),
-                prices: paths[1].clone(),
-                stock: paths[2].clone(),
-                descriptions: paths[3].clone(),
-            };
-            Box::new(WholesalerReader::new(&files, encoding, context)?)
-        }
-    })
-}
-
-/// Items the reader hands to the writer at a time.
-const READ_CHUNK: usize = 500;
-
-/// Reads a feed through to its end, writing nothing and keeping nothing (each item is
-/// normalized and dropped, so memory stays flat); returns how many items it has, or why it
-/// cannot be read to its end.
-fn read_through(
-    kind: FeedKind,
-    encoding: FeedEncoding,
-    paths: &[PathBuf],
-    context: ReaderContext,
-) -> Result<u64, FeedError> {
-    let mut items = 0;
-    for item in reader_for(kind, encoding, paths, context)? {
-        item?;
-        items += 1;
+    if run.supplier.settings.kind == FeedKind::WholesalerCsv {
+        WHOLESALER_FILES
+            .iter()
+            .map(|name| format!("{}/{name}", url.trim_end_matches('/')))
+            .collect()
+    } else {
+        vec![url]
     }
-    Ok(items)
 }
 
-/// Each file's size and modification time, to tell a file changed between two reads.
-fn stamps(paths: &[PathBuf]) -> Result<Vec<(u64, Option<std::time::SystemTime>)>, ImportError> {
-    paths
-        .iter()
-        .map(|path| {
-            std::fs::metadata(path)
-                .map(|m| (m.len(), m.modified().ok()))
-                .map_err(|e| ImportError::Changed(format!("{}: {e}", path.display())))
-        })
-        .collect()
+/// Each file's size and modification time, as [`ImportError`] wants a change reported.
+fn stamps(paths: &[PathBuf]) -> Result<Stamps, ImportError> {
+    reading::stamps(paths).map_err(|(path, cause)| ImportError::Changed(FeedChange::Unreadable { path, cause }))
 }
 
 impl Importer {
@@ -181,7 +187,16 @@ impl Importer {
             clock,
             settings,
             running: RunningImports::default(),
+            readers: std::sync::Arc::new(FormatReaders),
         }
+    }
+
+    /// The same importer reading feeds with `readers` (tests use it to inject a reader that
+    /// fails or panics).
+    #[must_use]
+    pub fn with_readers(mut self, readers: impl OpenReader) -> Self {
+        self.readers = std::sync::Arc::new(readers);
+        self
     }
 
     /// Runs a started import in the background of this process (its outcome is recorded on
@@ -237,7 +252,7 @@ impl Importer {
     pub async fn list_suppliers(&self) -> Result<Vec<(SupplierId, Supplier)>, ImportError> {
         let suppliers = load_all_in_creation_order::<Supplier>(&self.pool)
             .await
-            .map_err(|e| ImportError::Store(e.to_string()))?;
+            .map_err(ImportError::store)?;
         Ok(suppliers
             .into_iter()
             .filter_map(|(id, supplier)| Some((SupplierId::parse(&id).ok()?, supplier)))
@@ -248,14 +263,14 @@ impl Importer {
     pub async fn load_imports(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, Import)>, ImportError> {
         load_in_order_by_uuid::<Import>(&self.pool, ids)
             .await
-            .map_err(|e| ImportError::Store(e.to_string()))
+            .map_err(ImportError::store)
     }
 
     /// The ids of a supplier's imports, newest first.
     pub async fn list_imports(&self, supplier_id: SupplierId) -> Result<Vec<Uuid>, ImportError> {
         ids_started_for::<Import>(&self.pool, "ImportStarted", "supplier_id", &supplier_id.to_string())
             .await
-            .map_err(|e| ImportError::Store(e.to_string()))
+            .map_err(ImportError::store)
     }
 
     /// Records the start of an import of `supplier_id`; `run` then does the work.
@@ -266,24 +281,26 @@ impl Importer {
         file: Option<PathBuf>,
         metadata: EventMetadata,
     ) -> Result<ImportRun, StartError> {
-        let store = |e: &dyn std::fmt::Display| StartError::Store(e.to_string());
+        let store = |e: StoreError| StartError::Store(e);
         let supplier = self
             .suppliers
             .load(&supplier_id.to_string())
             .await
-            .map_err(|e| store(&e))?;
+            .map_err(|e| store(e.into()))?;
         let supplier = supplier.state.ok_or(StartError::UnknownSupplier)?;
         if !supplier.enabled {
             return Err(StartError::Disabled);
         }
         let import_id = Uuid::now_v7();
-        let alive = RunnerLock::take(&self.pool, import_id).await.map_err(|e| store(&e))?;
+        let alive = RunnerLock::take(&self.pool, import_id)
+            .await
+            .map_err(|e| store(e.into()))?;
         let command = ImportCommand::Start { supplier_id, dry_run };
         let metadata = metadata.with_command(command.name());
         self.imports
             .execute(&import_id.to_string(), command, &metadata)
             .await
-            .map_err(|e| store(&e))?;
+            .map_err(|e| store(e.into()))?;
         Ok(ImportRun {
             import_id,
             supplier_id,
@@ -298,8 +315,7 @@ impl Importer {
     /// Marks failed every running import whose runner died (process killed or lost), keeping
     /// the counts of its last progress; returns their ids. Safe to run from every replica.
     pub async fn fail_abandoned(&self) -> Result<Vec<Uuid>, ImportError> {
-        let store = |e: &dyn std::fmt::Display| ImportError::Store(e.to_string());
-        let orphans = liveness::abandoned(&self.pool).await.map_err(|e| store(&e))?;
+        let orphans = liveness::abandoned(&self.pool).await.map_err(ImportError::store)?;
         let mut failed = Vec::new();
         for (import_id, import) in self.load_imports(&orphans).await? {
             let counts = import.state.map(|s| s.counts).unwrap_or_default();
@@ -315,7 +331,7 @@ impl Importer {
                 }
                 // Another replica got there first, or the runner finished after all.
                 Err(CommandError::Refused(ImportRefusal::Finished)) => {}
-                Err(e) => return Err(store(&e)),
+                Err(e) => return Err(ImportError::Store(e.into())),
             }
         }
         Ok(failed)
@@ -342,7 +358,7 @@ impl Importer {
             Err(error) => ImportCommand::Fail {
                 // A feed's text in a parser's message must not keep the reason from being
                 // stored (a NUL) or bloat it.
-                reason: printable(&error.to_string(), MAX_REASON_CHARS),
+                reason: printable(&Chain(error).to_string(), MAX_REASON_CHARS),
                 counts,
             },
         };
@@ -359,98 +375,92 @@ impl Importer {
             .await
         {
             Ok(_) | Err(CommandError::Refused(ImportRefusal::Finished)) => Ok(()),
-            Err(e) => Err(ImportError::Store(e.to_string())),
+            Err(e) => Err(ImportError::Store(e.into())),
         }
     }
 
+    /// The steps of an import: fetch the feed (unless it is known unchanged), read it through
+    /// to its end, apply it a batch at a time, then mark what left the feed and remember
+    /// what was fetched.
     async fn read_and_apply(
         &self,
         run: &ImportRun,
         tally: &mut Tally,
         on_progress: &mut (impl FnMut(&ImportCounts) + Send),
     ) -> Result<(), ImportError> {
-        let settings = &run.supplier.settings;
-        let url = match &run.file {
-            Some(path) => format!("file://{}", path.display()),
-            None => settings.url.as_str().to_owned(),
+        let urls = feed_urls(run);
+        let Some(fetched) = self.fetch(run, &urls).await? else {
+            return Ok(());
         };
-        // The Wholesaler URL (or --file) names the folder of its four files.
-        let urls: Vec<String> = if settings.kind == FeedKind::WholesalerCsv {
-            WHOLESALER_FILES
-                .iter()
-                .map(|name| format!("{}/{name}", url.trim_end_matches('/')))
-                .collect()
-        } else {
-            vec![url]
+        let feed = LocalFiles {
+            kind: run.supplier.settings.kind,
+            encoding: run.supplier.settings.encoding,
+            paths: fetched.feeds.iter().map(|f| f.path().to_owned()).collect(),
+            context: ReaderContext {
+                supplier_id: run.supplier_id.as_uuid(),
+                image_url_template: run.supplier.settings.image_url_template.clone(),
+            },
         };
-        let Some(fresh) = self.freshness(run, &urls).await? else {
+        let first = self.read_through(&feed).await?;
+        tracing::info!(import_id = %run.import_id, items = first.items, "the feed reads to its end; applying it");
+        let applied = self.apply_pass(run, feed, &first, tally, on_progress).await?;
+        self.mark_vanished(run, tally, &applied).await?;
+        on_progress(&tally.counts());
+        self.remember_fetched(run, &urls, fetched).await
+    }
+
+    /// The feed's files on local disk, or `None` when it is known unchanged (every `.inf`
+    /// states the time of the last import, or the server answered 304 to every file).
+    async fn fetch(&self, run: &ImportRun, urls: &[String]) -> Result<Option<Fetched>, ImportError> {
+        let Some(stated_times) = self.freshness(run, urls).await? else {
             tracing::info!(import_id = %run.import_id, "every .inf states the time of the last import; not downloading");
-            return Ok(());
+            return Ok(None);
         };
-        let Some(downloaded) = self.download(run, &urls).await? else {
+        let Some(downloaded) = self.download(run, urls).await? else {
             tracing::info!(import_id = %run.import_id, "the server says the feed has not changed; not downloading");
-            return Ok(());
+            return Ok(None);
         };
-        let (feeds, validators): (Vec<LocalFeed>, Vec<Validators>) = downloaded.into_iter().unzip();
-        let context = ReaderContext {
-            supplier_id: run.supplier_id.as_uuid(),
-            image_url_template: settings.image_url_template.clone(),
+        let (feeds, validators) = downloaded.into_iter().unzip();
+        Ok(Some(Fetched {
+            feeds,
+            validators,
+            stated_times,
+        }))
+    }
+
+    /// First pass: the whole feed, every file of it, read to its end and dropped as it is
+    /// read (docs/decisions.md, "A feed is applied only once read to its end").
+    async fn read_through(&self, feed: &LocalFiles) -> Result<ReadThrough, ImportError> {
+        let stamps = stamps(&feed.paths)?;
+        let (readers, files) = (self.readers.clone(), feed.clone());
+        let items = tokio::task::spawn_blocking(move || reading::read_through(readers.as_ref(), &files))
+            .await
+            .map_err(ImportError::Reader)??;
+        Ok(ReadThrough { items, stamps })
+    }
+
+    /// Second pass: the same files again, applied a batch at a time, each batch with the
+    /// import's counts. Fails if the files are not what the first pass read.
+    async fn apply_pass(
+        &self,
+        run: &ImportRun,
+        feed: LocalFiles,
+        first: &ReadThrough,
+        tally: &mut Tally,
+        on_progress: &mut (impl FnMut(&ImportCounts) + Send),
+    ) -> Result<Applied, ImportError> {
+        let paths = feed.paths.clone();
+        let (mut receiver, reader) = reading::spawn_reader(self.readers.clone(), feed);
+        let mut applied = Applied {
+            at: self.clock.now(),
+            metadata: run.metadata.with_command("ImportOffer"),
+            seen_in_dry_run: HashSet::new(),
         };
-        let paths: Vec<PathBuf> = feeds.iter().map(|f| f.path().to_owned()).collect();
-        let (kind, encoding) = (settings.kind, settings.encoding);
-
-        // First pass: the whole feed, every file of it, read to its end and dropped as it is
-        // read (docs/decisions.md, "A feed is applied only once read to its end").
-        let read_through_files = stamps(&paths)?;
-        let items = {
-            let (paths, context) = (paths.clone(), context.clone());
-            tokio::task::spawn_blocking(move || read_through(kind, encoding, &paths, context))
-                .await
-                .map_err(|e| ImportError::Reader(e.to_string()))??
-        };
-        tracing::info!(import_id = %run.import_id, items, "the feed reads to its end; applying it");
-
-        // Second pass: the same files again, applied a batch at a time.
-        let (sender, mut receiver) = mpsc::channel::<Result<Vec<FeedItem>, FeedError>>(4);
-        let reader_paths = paths.clone();
-        // The parser is synchronous: it runs on the blocking pool and hands chunks over.
-        let reader = tokio::task::spawn_blocking(move || {
-            let items = match reader_for(kind, encoding, &reader_paths, context) {
-                Ok(items) => items,
-                Err(error) => {
-                    let _ = sender.blocking_send(Err(error));
-                    return;
-                }
-            };
-            let mut chunk = Vec::with_capacity(READ_CHUNK);
-            for item in items {
-                match item {
-                    Ok(item) => {
-                        chunk.push(item);
-                        if chunk.len() == READ_CHUNK && sender.blocking_send(Ok(std::mem::take(&mut chunk))).is_err() {
-                            return;
-                        }
-                    }
-                    Err(error) => {
-                        let _ = sender.blocking_send(Ok(std::mem::take(&mut chunk)));
-                        let _ = sender.blocking_send(Err(error));
-                        return;
-                    }
-                }
-            }
-            let _ = sender.blocking_send(Ok(chunk));
-        });
-
-        let now = self.clock.now();
-        let metadata = run.metadata.with_command("ImportOffer");
-        let mut seen_in_dry_run = HashSet::new();
         let mut batch = Batch::default();
         let mut read = 0_u64;
         let mut failure = None;
-        if read_through_files != stamps(&paths)? {
-            failure = Some(ImportError::Changed(
-                "a file of it was modified after it was read through".into(),
-            ));
+        if first.stamps != stamps(&paths)? {
+            failure = Some(ImportError::Changed(FeedChange::Modified));
         }
         while failure.is_none() {
             let finished = match receiver.recv().await {
@@ -466,9 +476,10 @@ impl Importer {
                 }
                 Some(Err(error)) => {
                     // The first pass read this feed to its end: it changed since.
-                    failure = Some(ImportError::Changed(error.to_string()));
+                    failure = Some(ImportError::Changed(FeedChange::ReadsDifferently(error)));
                     true
                 }
+                // The end of the feed, or a reader that panicked: the join below tells.
                 None => true,
             };
             if batch.len() >= self.settings.batch_size || (finished && !batch.is_empty()) {
@@ -477,12 +488,12 @@ impl Importer {
                     tally,
                     &std::mem::take(&mut batch),
                     run.dry_run,
-                    &mut seen_in_dry_run,
-                    &metadata,
-                    now,
+                    &mut applied.seen_in_dry_run,
+                    &applied.metadata,
+                    applied.at,
                 )
                 .await
-                .map_err(|e| ImportError::Store(e.to_string()))?;
+                .map_err(ImportError::store)?;
                 on_progress(&tally.counts());
             }
             if finished {
@@ -490,38 +501,54 @@ impl Importer {
             }
         }
         drop(receiver);
-        reader.await.map_err(|e| ImportError::Reader(e.to_string()))?;
+        reader.await.map_err(ImportError::Reader)?;
         if let Some(error) = failure {
             return Err(error);
         }
-        if read != items || read_through_files != stamps(&paths)? {
-            return Err(ImportError::Changed(format!(
-                "read through it had {items} items, applying it read {read}"
-            )));
+        if first.stamps != stamps(&paths)? {
+            return Err(ImportError::Changed(FeedChange::Modified));
         }
+        if read != first.items {
+            return Err(ImportError::Changed(FeedChange::ItemCount {
+                first: first.items,
+                second: read,
+            }));
+        }
+        Ok(applied)
+    }
+
+    /// The supplier's offers that the (complete) feed no longer has become unavailable.
+    async fn mark_vanished(&self, run: &ImportRun, tally: &mut Tally, applied: &Applied) -> Result<(), ImportError> {
         mark_vanished_unavailable(
             &self.pool,
             run.supplier_id.as_uuid(),
             tally,
             run.dry_run,
-            &seen_in_dry_run,
-            &metadata,
-            now,
+            &applied.seen_in_dry_run,
+            &applied.metadata,
+            applied.at,
         )
         .await
-        .map_err(|e| ImportError::Store(e.to_string()))?;
-        on_progress(&tally.counts());
-        if !run.dry_run {
-            for (url, validators) in urls.iter().zip(&validators) {
-                freshness::remember_validators(&self.pool, run.supplier_id.as_uuid(), url, validators)
-                    .await
-                    .map_err(|e| ImportError::Store(e.to_string()))?;
-            }
-            for (file, time) in fresh {
-                freshness::remember(&self.pool, run.supplier_id.as_uuid(), &file, time)
-                    .await
-                    .map_err(|e| ImportError::Store(e.to_string()))?;
-            }
+        .map(drop)
+        .map_err(ImportError::store)
+    }
+
+    /// The validators and `.inf` times of what was imported, so the next import can skip an
+    /// unchanged feed (not after a dry run: nothing was imported).
+    async fn remember_fetched(&self, run: &ImportRun, urls: &[String], fetched: Fetched) -> Result<(), ImportError> {
+        if run.dry_run {
+            return Ok(());
+        }
+        let supplier = run.supplier_id.as_uuid();
+        for (url, validators) in urls.iter().zip(&fetched.validators) {
+            freshness::remember_validators(&self.pool, supplier, url, validators)
+                .await
+                .map_err(ImportError::store)?;
+        }
+        for (file, time) in fetched.stated_times {
+            freshness::remember(&self.pool, supplier, &file, time)
+                .await
+                .map_err(ImportError::store)?;
         }
         Ok(())
     }
@@ -540,7 +567,7 @@ impl Importer {
         for url in urls {
             let known = freshness::known_validators(&self.pool, supplier, url)
                 .await
-                .map_err(|e| ImportError::Store(e.to_string()))?;
+                .map_err(ImportError::store)?;
             opened.push(open(url, &fetch, known.as_ref()).await?);
         }
         if opened.iter().all(|o| matches!(o, Opened::NotModified)) {
@@ -587,7 +614,7 @@ impl Importer {
             };
             let last = freshness::last_seen(&self.pool, run.supplier_id.as_uuid(), &file)
                 .await
-                .map_err(|e| ImportError::Store(e.to_string()))?;
+                .map_err(ImportError::store)?;
             newer |= last.is_none_or(|last| stated > last);
             times.push((file, stated));
         }
