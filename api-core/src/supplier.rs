@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use gomarket_domain::supplier::{
     FeedEncoding, FeedKind, ImportCounts, ImportState, ImportStatus, SupplierId, SupplierState,
 };
-use gomarket_infra::suppliers::import::rejections;
+use gomarket_infra::supplier::import::rejections;
 use sqlx::PgPool;
 use uuid::Uuid;
 

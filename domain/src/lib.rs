@@ -17,6 +17,7 @@ pub mod catalog;
 pub mod clock;
 pub mod identity;
 mod ids;
+mod macros;
 pub mod marketplace;
 pub mod pure_aggregate;
 pub mod supplier;

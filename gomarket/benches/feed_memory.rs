@@ -11,9 +11,9 @@
 mod rss;
 
 use gomarket_domain::supplier::FeedEncoding;
-use gomarket_infra::suppliers::generate::{FeedSpec, write_yml};
-use gomarket_infra::suppliers::generate_csv::write_an_msc;
-use gomarket_infra::suppliers::{AnMscReader, FeedItem, ReaderContext, YmlReader};
+use gomarket_infra::supplier::generate::{FeedSpec, write_yml};
+use gomarket_infra::supplier::generate_csv::write_an_msc;
+use gomarket_infra::supplier::{AnMscReader, FeedItem, ReaderContext, YmlReader};
 use rss::peak_rss_mib;
 use std::io::BufReader;
 use std::path::Path;

@@ -19,8 +19,8 @@ use gomarket_domain::supplier::{
 };
 use gomarket_infra::event_store::EventMetadata;
 use gomarket_infra::shutdown;
-use gomarket_infra::suppliers::generate::{FeedSpec, write_yml};
-use gomarket_infra::suppliers::{FeedItem, ReaderContext, YmlReader};
+use gomarket_infra::supplier::generate::{FeedSpec, write_yml};
+use gomarket_infra::supplier::{FeedItem, ReaderContext, YmlReader};
 use gomarket_infra::telemetry::Metrics;
 use gomarket_testkit::TestDatabase;
 use rss::peak_rss_mib;

@@ -1,7 +1,7 @@
 //! Command-line settings of the marketplace side: the Wildberries API base URLs and the
 //! push worker.
 
-use gomarket_infra::marketplaces::wildberries::WbEndpoints;
+use gomarket_infra::marketplace::wildberries::WbEndpoints;
 use gomarket_processes::push_worker::WorkerSettings;
 use std::time::Duration;
 
@@ -83,8 +83,8 @@ impl MarketplaceArgs {
         }
     }
 
-    pub fn retry(&self) -> gomarket_infra::marketplaces::wildberries::RetryPolicy {
-        gomarket_infra::marketplaces::wildberries::RetryPolicy {
+    pub fn retry(&self) -> gomarket_infra::marketplace::wildberries::RetryPolicy {
+        gomarket_infra::marketplace::wildberries::RetryPolicy {
             attempts: self.wb_attempts,
             first_backoff: Duration::from_millis(self.wb_backoff_ms),
             ..Default::default()

@@ -1,7 +1,7 @@
 //! Options of authentication, secrets and the HTTP edge (part of `serve`).
 
 use clap::Args;
-use gomarket_infra::suppliers::import::feed_policy::FeedPolicy;
+use gomarket_infra::supplier::import::feed_policy::FeedPolicy;
 
 /// Keys and token lifetimes. Secret values are never shown in `--help`.
 #[derive(Debug, Clone, Args)]
@@ -192,12 +192,12 @@ impl Default for ImportArgs {
 }
 
 impl ImportArgs {
-    pub fn settings(&self) -> gomarket_infra::suppliers::import::ImporterSettings {
-        use gomarket_infra::suppliers::import::ImporterSettings;
+    pub fn settings(&self) -> gomarket_infra::supplier::import::ImporterSettings {
+        use gomarket_infra::supplier::import::ImporterSettings;
         let defaults = ImporterSettings::default();
         ImporterSettings {
             batch_size: usize::try_from(self.import_batch_size).unwrap_or(1000),
-            fetch: gomarket_infra::suppliers::import::source::FetchSettings {
+            fetch: gomarket_infra::supplier::import::source::FetchSettings {
                 max_bytes: self.feed_max_bytes,
                 policy: FeedPolicy {
                     feed_dir: self.feed_dir.clone(),

@@ -95,7 +95,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             windows_1251,
             output,
         } => {
-            let mut spec = gomarket_infra::suppliers::generate::FeedSpec::new(offers, seed);
+            let mut spec = gomarket_infra::supplier::generate::FeedSpec::new(offers, seed);
             spec.broken_every = (broken_every >= 2).then_some(broken_every);
             spec.windows_1251 = windows_1251;
             crate::import_cli::gen_feed(format, &spec, output.as_deref())

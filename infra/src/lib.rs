@@ -9,9 +9,9 @@
 //! - [`migrations`]: the SQL migrations of every crate, embedded in the binary;
 //! - [`event_store`]: postgres-es wiring, the [`event_store::CommandBus`] that executes commands
 //!   with metadata, and the [`event_store::EventFeed`] that yields events in commit-safe order;
-//! - [`suppliers`]: supplier feed readers (YML, AN_MSC, Wholesaler), imports, and the test
+//! - [`supplier`]: supplier feed readers (YML, AN_MSC, Wholesaler), imports, and the test
 //!   feed generator;
-//! - [`marketplaces`]: marketplace API clients (Wildberries);
+//! - [`marketplace`]: marketplace API clients (Wildberries);
 //! - [`shutdown`]: the signal that stops every long-lived task;
 //! - [`telemetry`]: Prometheus metrics shared by every role.
 #![forbid(unsafe_code)]
@@ -21,10 +21,10 @@ pub mod error_chain;
 pub mod event_store;
 pub mod identity;
 pub mod kafka;
-pub mod marketplaces;
+pub mod marketplace;
 pub mod migrations;
 pub mod secrets;
 pub mod shutdown;
-pub mod suppliers;
+pub mod supplier;
 pub mod sync;
 pub mod telemetry;

@@ -17,11 +17,11 @@
 
 use gomarket_domain::catalog::SupplierOffer;
 use gomarket_domain::supplier::FeedEncoding;
-use gomarket_infra::suppliers::generate::{FeedSpec, write_yml};
-use gomarket_infra::suppliers::generate_csv::{write_an_msc, write_wholesaler};
-use gomarket_infra::suppliers::limits::{MAX_FIELD_BYTES, MAX_OFFER_ID_BYTES, MAX_RECORD_BYTES};
-use gomarket_infra::suppliers::wholesaler::{FILES as WHOLESALER_FILES, WholesalerFiles, WholesalerReader};
-use gomarket_infra::suppliers::{AnMscReader, FeedError, FeedItem, ReaderContext, YmlReader};
+use gomarket_infra::supplier::generate::{FeedSpec, write_yml};
+use gomarket_infra::supplier::generate_csv::{write_an_msc, write_wholesaler};
+use gomarket_infra::supplier::limits::{MAX_FIELD_BYTES, MAX_OFFER_ID_BYTES, MAX_RECORD_BYTES};
+use gomarket_infra::supplier::wholesaler::{FILES as WHOLESALER_FILES, WholesalerFiles, WholesalerReader};
+use gomarket_infra::supplier::{AnMscReader, FeedError, FeedItem, ReaderContext, YmlReader};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use std::io::Read;

@@ -11,7 +11,7 @@ use gomarket_domain::supplier::{
     SupplierSettings,
 };
 use gomarket_infra::event_store::EventMetadata;
-use gomarket_infra::suppliers::import::{Importer, ImporterSettings};
+use gomarket_infra::supplier::import::{Importer, ImporterSettings};
 use gomarket_infra::telemetry::Metrics;
 use gomarket_testkit::TestDatabase;
 use std::io::Write;

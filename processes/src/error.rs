@@ -4,8 +4,8 @@
 
 use gomarket_infra::event_store::batch::BatchError;
 use gomarket_infra::event_store::{CommandError, StoreError};
-use gomarket_infra::marketplaces::CredentialsError;
-use gomarket_infra::marketplaces::wildberries::WbError;
+use gomarket_infra::marketplace::CredentialsError;
+use gomarket_infra::marketplace::wildberries::WbError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {

@@ -3,7 +3,7 @@
 
 use gomarket_infra::error_chain::Chain;
 use gomarket_infra::shutdown::Shutdown;
-use gomarket_infra::suppliers::import::Importer;
+use gomarket_infra::supplier::import::Importer;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -17,7 +17,7 @@ use gomarket_domain::marketplace::card::CardRules;
 use gomarket_domain::marketplace::category_mapping::{CategoryMappingCommand, MappedCharacteristic, MappingRefusal};
 use gomarket_domain::marketplace::values::{AccountName, SubjectId, VendorCode, WarehouseId};
 use gomarket_infra::event_store::{CommandError, Executed};
-use gomarket_infra::marketplaces::{ConnectError, Marketplaces};
+use gomarket_infra::marketplace::{ConnectError, Marketplaces};
 use std::sync::Arc;
 
 /// The longest vendor code prefix: leaves room for the SKU within 72 characters.

@@ -15,7 +15,7 @@ use gomarket_domain::marketplace::account::AccountId;
 use gomarket_domain::marketplace::listing::{ListingCommand, ListingRefusal, ListingTarget};
 use gomarket_domain::marketplace::values::{DiscountPercent, ListedStock};
 use gomarket_infra::event_store::CommandError;
-use gomarket_infra::marketplaces::{Marketplaces, PublishOutcome};
+use gomarket_infra::marketplace::{Marketplaces, PublishOutcome};
 use gomarket_projections::catalog::{
     ProductCount, ProductFilter, ProductQueryError, ProductSort, count_products, search_products,
 };

@@ -8,7 +8,7 @@ use gomarket_api_core::supplier::ImportGql;
 use gomarket_api_core::{ErrorCode, failure};
 use gomarket_domain::identity::Permission;
 use gomarket_domain::supplier::SupplierId;
-use gomarket_infra::suppliers::import::{Importer, StartError};
+use gomarket_infra::supplier::import::{Importer, StartError};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, SimpleObject)]

@@ -12,8 +12,8 @@ use gomarket_domain::supplier::{
     SupplierSettings,
 };
 use gomarket_infra::event_store::{CommandError, Executed};
-use gomarket_infra::suppliers::import::Importer;
-use gomarket_infra::suppliers::import::feed_policy::FeedPolicy;
+use gomarket_infra::supplier::import::Importer;
+use gomarket_infra::supplier::import::feed_policy::FeedPolicy;
 use std::sync::Arc;
 
 /// A supplier's settings, as a whole.

@@ -1,5 +1,6 @@
 //! Value types of the identity context: parsed once at the edge, trusted afterwards.
 
+use crate::macros::string_conversions;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use thiserror::Error;
@@ -73,18 +74,7 @@ impl fmt::Display for LoginName {
     }
 }
 
-impl TryFrom<String> for LoginName {
-    type Error = IdentityValueError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<LoginName> for String {
-    fn from(n: LoginName) -> Self {
-        n.0
-    }
-}
+string_conversions!(LoginName, IdentityValueError);
 
 /// A new password as typed, before hashing. Never serialized, never printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -166,18 +156,7 @@ impl ApiKeyName {
     }
 }
 
-impl TryFrom<String> for ApiKeyName {
-    type Error = IdentityValueError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<ApiKeyName> for String {
-    fn from(n: ApiKeyName) -> Self {
-        n.0
-    }
-}
+string_conversions!(ApiKeyName, IdentityValueError);
 
 #[cfg(test)]
 mod tests {

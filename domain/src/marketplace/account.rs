@@ -5,6 +5,7 @@
 
 use super::card::CardRules;
 use super::values::{AccountName, Marketplace, WarehouseId};
+use crate::macros::domain_event;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -105,25 +106,7 @@ pub enum AccountEvent {
     },
 }
 
-impl cqrs_es::DomainEvent for AccountEvent {
-    fn event_type(&self) -> String {
-        match self {
-            Self::AccountConnected { .. } => "AccountConnected",
-            Self::AccountVerified { .. } => "AccountVerified",
-            Self::AccountCredentialsInvalid { .. } => "AccountCredentialsInvalid",
-            Self::AccountTokenReplaced { .. } => "AccountTokenReplaced",
-            Self::AccountWarehousesUpdated { .. } => "AccountWarehousesUpdated",
-            Self::AccountCardRulesUpdated { .. } => "AccountCardRulesUpdated",
-            Self::AccountDisabled { .. } => "AccountDisabled",
-            Self::AccountEnabled { .. } => "AccountEnabled",
-        }
-        .to_owned()
-    }
-
-    fn event_version(&self) -> String {
-        "1".to_owned()
-    }
-}
+domain_event!(AccountEvent: AccountConnected, AccountVerified, AccountCredentialsInvalid, AccountTokenReplaced, AccountWarehousesUpdated, AccountCardRulesUpdated, AccountDisabled, AccountEnabled);
 
 /// Why an account command was refused; each variant's doc names its GraphQL code.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

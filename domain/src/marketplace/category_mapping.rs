@@ -4,6 +4,7 @@
 //! category go to that subject, and who said so" is answerable.
 
 use super::values::{Marketplace, SubjectId};
+use crate::macros::domain_event;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -77,15 +78,7 @@ pub enum CategoryMappingEvent {
     },
 }
 
-impl cqrs_es::DomainEvent for CategoryMappingEvent {
-    fn event_type(&self) -> String {
-        "CategoryMapped".to_owned()
-    }
-
-    fn event_version(&self) -> String {
-        "1".to_owned()
-    }
-}
+domain_event!(CategoryMappingEvent: CategoryMapped);
 
 /// Why a mapping command was refused; each variant's doc names its GraphQL code.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

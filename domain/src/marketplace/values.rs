@@ -1,6 +1,7 @@
 //! Value types of the marketplace context: parsed once, valid by construction.
 
 use crate::catalog::Kopecks;
+use crate::macros::string_conversions;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -52,18 +53,7 @@ impl AccountName {
     }
 }
 
-impl TryFrom<String> for AccountName {
-    type Error = MarketplaceValueError;
-    fn try_from(raw: String) -> Result<Self, Self::Error> {
-        Self::parse(&raw)
-    }
-}
-
-impl From<AccountName> for String {
-    fn from(name: AccountName) -> Self {
-        name.0
-    }
-}
+string_conversions!(AccountName, MarketplaceValueError);
 
 /// A seller warehouse on the marketplace (Wildberries `warehouseId`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -140,18 +130,7 @@ impl VendorCode {
     }
 }
 
-impl TryFrom<String> for VendorCode {
-    type Error = MarketplaceValueError;
-    fn try_from(raw: String) -> Result<Self, Self::Error> {
-        Self::parse(&raw)
-    }
-}
-
-impl From<VendorCode> for String {
-    fn from(code: VendorCode) -> Self {
-        code.0
-    }
-}
+string_conversions!(VendorCode, MarketplaceValueError);
 
 /// A discount in whole percent, 0–99 (what Wildberries accepts).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

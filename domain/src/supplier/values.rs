@@ -1,5 +1,6 @@
 //! Value types of the supplier context.
 
+use crate::macros::string_conversions;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use uuid::Uuid;
@@ -56,18 +57,7 @@ impl SupplierName {
     }
 }
 
-impl TryFrom<String> for SupplierName {
-    type Error = SupplierValueError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<SupplierName> for String {
-    fn from(n: SupplierName) -> Self {
-        n.0
-    }
-}
+string_conversions!(SupplierName, SupplierValueError);
 
 /// The format of a supplier's feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -119,18 +109,7 @@ impl FeedUrl {
     }
 }
 
-impl TryFrom<String> for FeedUrl {
-    type Error = SupplierValueError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<FeedUrl> for String {
-    fn from(u: FeedUrl) -> Self {
-        u.0
-    }
-}
+string_conversions!(FeedUrl, SupplierValueError);
 
 /// How image URLs are built from a feed's image keys: `https://cdn.example/{key}.jpg`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,18 +130,7 @@ impl ImageUrlTemplate {
     }
 }
 
-impl TryFrom<String> for ImageUrlTemplate {
-    type Error = SupplierValueError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<ImageUrlTemplate> for String {
-    fn from(t: ImageUrlTemplate) -> Self {
-        t.0
-    }
-}
+string_conversions!(ImageUrlTemplate, SupplierValueError);
 
 #[cfg(test)]
 mod tests {

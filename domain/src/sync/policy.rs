@@ -8,6 +8,7 @@ use super::percent::Percent;
 use super::pricing::PricingRule;
 use super::schedule::Schedule;
 use super::stock::StockRule;
+use crate::macros::domain_event;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -114,21 +115,7 @@ pub enum PolicyEvent {
     },
 }
 
-impl cqrs_es::DomainEvent for PolicyEvent {
-    fn event_type(&self) -> String {
-        match self {
-            Self::PolicyCreated { .. } => "PolicyCreated",
-            Self::PolicyUpdated { .. } => "PolicyUpdated",
-            Self::PolicyRunStarted { .. } => "PolicyRunStarted",
-            Self::PolicyRunFinished { .. } => "PolicyRunFinished",
-        }
-        .to_owned()
-    }
-
-    fn event_version(&self) -> String {
-        "1".to_owned()
-    }
-}
+domain_event!(PolicyEvent: PolicyCreated, PolicyUpdated, PolicyRunStarted, PolicyRunFinished);
 
 /// Why a policy command was refused; each variant's doc names its GraphQL code.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

@@ -8,6 +8,7 @@
 use super::policy::RunTrigger;
 use super::pricing::PriceExplanation;
 use super::stock::StockExplanation;
+use crate::macros::domain_event;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -245,25 +246,7 @@ pub enum RunEvent {
     },
 }
 
-impl cqrs_es::DomainEvent for RunEvent {
-    fn event_type(&self) -> String {
-        match self {
-            Self::RunStarted { .. } => "RunStarted",
-            Self::RunImportFinished { .. } => "RunImportFinished",
-            Self::RunItemsPlanned { .. } => "RunItemsPlanned",
-            Self::RunItemsSettled { .. } => "RunItemsSettled",
-            Self::HeldPricesApproved { .. } => "HeldPricesApproved",
-            Self::FailedItemsRetried { .. } => "FailedItemsRetried",
-            Self::RunCompleted { .. } => "RunCompleted",
-            Self::RunFailed { .. } => "RunFailed",
-        }
-        .to_owned()
-    }
-
-    fn event_version(&self) -> String {
-        "1".to_owned()
-    }
-}
+domain_event!(RunEvent: RunStarted, RunImportFinished, RunItemsPlanned, RunItemsSettled, HeldPricesApproved, FailedItemsRetried, RunCompleted, RunFailed);
 
 /// Why a run command was refused; each variant's doc names its GraphQL code.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

@@ -14,7 +14,7 @@ use gomarket_domain::supplier::{
 };
 use gomarket_infra::event_store::{EventFeed, EventMetadata};
 use gomarket_infra::shutdown;
-use gomarket_infra::suppliers::generate::{FeedSpec, write_yml};
+use gomarket_infra::supplier::generate::{FeedSpec, write_yml};
 use gomarket_processes::ProcessManager as _;
 use gomarket_processes::sync_run::SyncRunManager;
 use gomarket_projections::measure_lag;

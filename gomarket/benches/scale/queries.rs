@@ -3,7 +3,7 @@
 //! directly (the floor the server can at best reach).
 
 use crate::stats::Latencies;
-use gomarket_infra::suppliers::generate_words::word;
+use gomarket_infra::supplier::generate_words::word;
 use gomarket_projections::catalog::{
     EXACT_COUNT_UP_TO, ProductFilter, ProductQuery, ProductSort, get_product, search_products,
 };

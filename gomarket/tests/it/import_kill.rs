@@ -8,7 +8,7 @@ use gomarket_domain::supplier::{
 };
 use gomarket_infra::event_store::EventMetadata;
 use gomarket_infra::event_store::batch::load_many;
-use gomarket_infra::suppliers::generate::{FeedSpec, write_yml};
+use gomarket_infra::supplier::generate::{FeedSpec, write_yml};
 use gomarket_testkit::{TestDatabase, eventually};
 use std::collections::BTreeMap;
 use std::path::Path;

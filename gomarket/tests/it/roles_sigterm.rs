@@ -321,8 +321,8 @@ async fn command_side_importing(offers: usize) -> (tokio::process::Child, TestAp
     let app = TestApp::attach(address, db, None).await;
     let feeds = FeedServer::start().await;
     let mut feed = Vec::new();
-    let spec = gomarket_infra::suppliers::generate::FeedSpec::new(offers, 7);
-    gomarket_infra::suppliers::generate::write_yml(&spec, &mut feed).unwrap();
+    let spec = gomarket_infra::supplier::generate::FeedSpec::new(offers, 7);
+    gomarket_infra::supplier::generate::write_yml(&spec, &mut feed).unwrap();
     feeds.set_feed(feed);
     let supplier = register_supplier(&app, &feeds.url("/feed.yml")).await;
     let started = app

@@ -4,7 +4,7 @@
 
 use crate::support::feeds::FeedServer;
 use crate::support::{TestApp, serve_args};
-use gomarket_infra::suppliers::generate::{FeedSpec, offer_id, write_yml};
+use gomarket_infra::supplier::generate::{FeedSpec, offer_id, write_yml};
 use gomarket_testkit::eventually;
 use serde_json::{Value, json};
 use std::time::Duration;

@@ -3,7 +3,7 @@
 
 use crate::support::wb_fake::WbFake;
 use crate::support::{TestApp, serve_args};
-use gomarket_infra::suppliers::generate::ean13;
+use gomarket_infra::supplier::generate::ean13;
 use gomarket_testkit::{eventually, until};
 use serde_json::{Value, json};
 use std::process::Stdio;

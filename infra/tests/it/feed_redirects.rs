@@ -2,7 +2,7 @@
 //! hop is a name pinned to a local server (as a public supplier would be), which redirects to a
 //! loopback address literal or to a name that resolves to one.
 
-use gomarket_infra::suppliers::import::feed_policy::{FeedPolicy, PolicyRefusal};
+use gomarket_infra::supplier::import::feed_policy::{FeedPolicy, PolicyRefusal};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 

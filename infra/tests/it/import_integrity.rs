@@ -11,11 +11,11 @@ use gomarket_domain::supplier::{
     SupplierSettings,
 };
 use gomarket_infra::event_store::EventMetadata;
-use gomarket_infra::suppliers::FeedError;
-use gomarket_infra::suppliers::generate::{FeedSpec, write_yml};
-use gomarket_infra::suppliers::generate_csv::{write_an_msc, write_wholesaler};
-use gomarket_infra::suppliers::import::reading::{FeedItems, FormatReaders, LocalFiles, OpenReader};
-use gomarket_infra::suppliers::import::{Importer, ImporterSettings};
+use gomarket_infra::supplier::FeedError;
+use gomarket_infra::supplier::generate::{FeedSpec, write_yml};
+use gomarket_infra::supplier::generate_csv::{write_an_msc, write_wholesaler};
+use gomarket_infra::supplier::import::reading::{FeedItems, FormatReaders, LocalFiles, OpenReader};
+use gomarket_infra::supplier::import::{Importer, ImporterSettings};
 use gomarket_infra::telemetry::Metrics;
 use gomarket_testkit::{TestDatabase, eventually};
 use std::path::{Path, PathBuf};

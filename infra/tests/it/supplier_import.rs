@@ -8,9 +8,9 @@ use gomarket_domain::supplier::{
     SupplierSettings,
 };
 use gomarket_infra::event_store::EventMetadata;
-use gomarket_infra::suppliers::generate::{FeedSpec, offer_id, write_yml};
-use gomarket_infra::suppliers::import::feed_policy::FeedPolicy;
-use gomarket_infra::suppliers::import::{Importer, ImporterSettings};
+use gomarket_infra::supplier::generate::{FeedSpec, offer_id, write_yml};
+use gomarket_infra::supplier::import::feed_policy::FeedPolicy;
+use gomarket_infra::supplier::import::{Importer, ImporterSettings};
 use gomarket_infra::telemetry::Metrics;
 use gomarket_testkit::TestDatabase;
 use std::path::{Path, PathBuf};
@@ -315,7 +315,7 @@ async fn supplier_of(importer: &Importer, name: &str, kind: FeedKind, encoding: 
     id
 }
 
-async fn assert_rejections_match(db: &TestDatabase, stats: &gomarket_infra::suppliers::generate::FeedStats) {
+async fn assert_rejections_match(db: &TestDatabase, stats: &gomarket_infra::supplier::generate::FeedStats) {
     let reasons: Vec<(String, i64)> =
         sqlx::query_as("SELECT reason, count(*) FROM import_rejections GROUP BY reason ORDER BY reason")
             .fetch_all(&db.pool)
@@ -327,7 +327,7 @@ async fn assert_rejections_match(db: &TestDatabase, stats: &gomarket_infra::supp
 
 #[tokio::test]
 async fn generated_csv_feeds_import_with_exact_counts_and_every_broken_kind() {
-    use gomarket_infra::suppliers::generate_csv::{write_an_msc, write_wholesaler};
+    use gomarket_infra::supplier::generate_csv::{write_an_msc, write_wholesaler};
     // AN_MSC, windows-1251.
     let (db, importer, _) = setup().await;
     let mut spec = FeedSpec::new(1200, 9);
@@ -387,7 +387,7 @@ async fn generated_csv_feeds_import_with_exact_counts_and_every_broken_kind() {
 
 #[tokio::test]
 async fn an_unchanged_inf_time_skips_the_download() {
-    use gomarket_infra::suppliers::generate_csv::write_an_msc;
+    use gomarket_infra::supplier::generate_csv::write_an_msc;
     let (db, importer, _) = setup().await;
     let dir = tempdir();
     let file = dir.join("an_price_and_num_rrc.csv");

@@ -7,11 +7,11 @@ use gomarket_domain::catalog::*;
 use gomarket_domain::marketplace::card::{CardDraft, CardRules, build_card};
 use gomarket_domain::marketplace::category_mapping::{CategoryMappingState, MappedCharacteristic};
 use gomarket_domain::marketplace::values::{DiscountPercent, ListedStock, Marketplace, SubjectId, WholeRoubles};
-use gomarket_infra::marketplaces::wildberries::content::upload_batches;
-use gomarket_infra::marketplaces::wildberries::prices::PriceItem;
-use gomarket_infra::marketplaces::wildberries::stocks::StockItem;
-use gomarket_infra::marketplaces::wildberries::{RateLimits, RetryPolicy, WbAccount, WbClient, WbEndpoints};
-use gomarket_infra::suppliers::generate::ean13;
+use gomarket_infra::marketplace::wildberries::content::upload_batches;
+use gomarket_infra::marketplace::wildberries::prices::PriceItem;
+use gomarket_infra::marketplace::wildberries::stocks::StockItem;
+use gomarket_infra::marketplace::wildberries::{RateLimits, RetryPolicy, WbAccount, WbClient, WbEndpoints};
+use gomarket_infra::supplier::generate::ean13;
 use gomarket_testkit::prism::{PrismMock, WbSpec};
 
 const PRODUCTS: usize = 250;
@@ -166,7 +166,7 @@ async fn the_mock_catches_a_request_that_breaks_the_spec() {
     assert!(
         matches!(
             refused,
-            gomarket_infra::marketplaces::wildberries::WbError::Refused { status: 400 | 422, .. }
+            gomarket_infra::marketplace::wildberries::WbError::Refused { status: 400 | 422, .. }
         ),
         "{refused:?}"
     );

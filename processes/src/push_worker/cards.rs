@@ -6,8 +6,8 @@ use crate::ProcessError;
 use gomarket_domain::catalog::ProductId;
 use gomarket_domain::marketplace::card::{CardDraft, build_card};
 use gomarket_domain::marketplace::listing::{CardState, Listing, ListingCommand, ListingId, PushArea};
-use gomarket_infra::marketplaces::wildberries::content::{ListedCard, upload_batches};
-use gomarket_infra::marketplaces::wildberries::{LimitGroup, WbError};
+use gomarket_infra::marketplace::wildberries::content::{ListedCard, upload_batches};
+use gomarket_infra::marketplace::wildberries::{LimitGroup, WbError};
 use gomarket_projections::marketplace::PushQueue;
 use std::collections::{HashMap, HashSet};
 

@@ -5,8 +5,8 @@ use super::{PushWorker, Round};
 use crate::ProcessError;
 use gomarket_domain::marketplace::listing::{ListingCommand, ListingId, PriceOutcome, PushArea, PushState};
 use gomarket_domain::marketplace::values::WholeRoubles;
-use gomarket_infra::marketplaces::wildberries::WbError;
-use gomarket_infra::marketplaces::wildberries::prices::{PRICE_BATCH, PriceItem, TaskState};
+use gomarket_infra::marketplace::wildberries::WbError;
+use gomarket_infra::marketplace::wildberries::prices::{PRICE_BATCH, PriceItem, TaskState};
 use gomarket_projections::marketplace::PushQueue;
 use std::collections::{BTreeMap, HashMap, HashSet};
 

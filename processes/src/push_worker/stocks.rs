@@ -5,8 +5,8 @@ use super::{PushWorker, Round};
 use crate::ProcessError;
 use gomarket_domain::marketplace::listing::{ListingCommand, ListingId, PushArea, StockOutcome};
 use gomarket_domain::marketplace::values::ListedStock;
-use gomarket_infra::marketplaces::wildberries::WbError;
-use gomarket_infra::marketplaces::wildberries::stocks::{STOCK_BATCH, StockItem};
+use gomarket_infra::marketplace::wildberries::WbError;
+use gomarket_infra::marketplace::wildberries::stocks::{STOCK_BATCH, StockItem};
 use gomarket_projections::marketplace::PushQueue;
 
 struct Due {

@@ -4,10 +4,9 @@
 use super::decode_product_event;
 use super::record::status_name;
 use crate::ProjectionError;
-use gomarket_domain::catalog::{ProductContent, ProductEvent, ProductStatus};
+use gomarket_domain::catalog::{ProductState, ProductStatus};
 use gomarket_infra::event_store::StoredEvent;
 use sqlx::PgConnection;
-use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Whether `event` creates a product (its first event): those can be inserted in bulk, since
@@ -56,95 +55,27 @@ pub(super) async fn insert_created(
     let mut c = Columns::default();
     for stored in events {
         let id = Uuid::parse_str(&stored.aggregate_id).map_err(|e| ProjectionError::bad_payload(stored, e))?;
-        let (
-            sku,
-            title,
-            brand,
-            description,
-            category,
-            barcodes,
-            price,
-            stock,
-            at,
-            supplier,
-            by_warehouse,
-            available,
-            content,
-        ) = match decode_product_event(stored)? {
-            ProductEvent::ProductCreated {
-                sku,
-                title,
-                brand,
-                description,
-                category,
-                barcodes,
-                price_kopecks,
-                stock,
-                at,
-            } => (
-                sku,
-                title,
-                brand,
-                description,
-                category,
-                barcodes,
-                price_kopecks,
-                stock,
-                at,
-                None,
-                BTreeMap::new(),
-                true,
-                ProductContent::default(),
-            ),
-            ProductEvent::ProductImported {
-                supplier,
-                sku,
-                title,
-                brand,
-                description,
-                category,
-                barcodes,
-                price_kopecks,
-                stock,
-                stock_by_warehouse,
-                available,
-                content,
-                at,
-            } => (
-                sku,
-                title,
-                brand,
-                description,
-                category,
-                barcodes,
-                price_kopecks,
-                stock,
-                at,
-                Some(supplier),
-                stock_by_warehouse,
-                available,
-                content,
-            ),
-            _ => return Err(ProjectionError::bad_payload(stored, "not a creation event")),
-        };
+        let created = ProductState::created_by(decode_product_event(stored)?)
+            .ok_or_else(|| ProjectionError::bad_payload(stored, "not a creation event"))?;
         c.ids.push(id);
-        c.skus.push(sku.as_str().to_owned());
-        c.titles.push(title.to_string());
-        c.brands.push(brand.map(String::from));
-        c.descriptions.push(description.map(String::from));
-        c.categories.push(category.map(String::from));
+        c.skus.push(created.sku.as_str().to_owned());
+        c.titles.push(created.title.to_string());
+        c.brands.push(created.brand.map(String::from));
+        c.descriptions.push(created.description.map(String::from));
+        c.categories.push(created.category.map(String::from));
         // text[] columns cannot be unnested from a 2-D array of uneven rows: one JSON array each.
         c.barcodes.push(
-            serde_json::to_string(&barcodes.into_iter().map(String::from).collect::<Vec<_>>()).unwrap_or_default(),
+            serde_json::to_string(&created.barcodes.into_iter().map(String::from).collect::<Vec<_>>())
+                .unwrap_or_default(),
         );
-        c.prices.push(price.get());
-        c.stocks.push(stock.get());
-        c.at.push(at);
-        c.supplier_ids.push(supplier.as_ref().map(|s| s.supplier_id));
-        c.supplier_skus.push(supplier.map(|s| s.supplier_sku));
-        c.stock_by_warehouse.push(json(stored, &by_warehouse)?);
-        c.available.push(available);
-        c.content.push(json(stored, &content)?);
+        c.prices.push(created.price.get());
+        c.stocks.push(created.stock.get());
+        c.at.push(created.created_at);
+        c.supplier_ids.push(created.supplier.as_ref().map(|s| s.supplier_id));
+        c.supplier_skus.push(created.supplier.map(|s| s.supplier_sku));
+        c.stock_by_warehouse.push(json(stored, &created.stock_by_warehouse)?);
+        c.available.push(created.available);
+        c.content.push(json(stored, &created.content)?);
     }
     sqlx::query(&format!(
         "INSERT INTO {table} (id, sku, title, brand, description, category, barcodes, price_kopecks, stock, status,

@@ -9,12 +9,12 @@ use gomarket_infra::telemetry::Metrics;
 use gomarket_projections::catalog::{ProductFilter, ProductRecord, ProductSort, ProductsProjection, search_products};
 use gomarket_projections::rebuild::rebuild;
 use gomarket_projections::{ProjectionRunner, READ_MODEL_MIGRATIONS};
-use gomarket_testkit::{TestDatabase, eventually};
 use gomarket_testkit::fixtures::{self, create_product, product_bus, test_metadata};
+use gomarket_testkit::{TestDatabase, eventually};
 use sqlx::PgPool;
 use std::sync::Arc;
-use std::time::Duration;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
 fn bus(pool: &PgPool) -> Arc<CommandBus<Product>> {
     Arc::new(product_bus(pool))
@@ -55,26 +55,34 @@ async fn rows(pool: &PgPool) -> Vec<ProductRecord> {
 /// A catch-up stops at the feed's horizon, the oldest transaction still open on the server —
 /// in any database, so another test's long transaction can hold one short; hence the wait.
 async fn caught_up(pool: &PgPool) -> Vec<ProductRecord> {
-    eventually(Duration::from_secs(30), "the live projection reaches every product's last event", || async {
-        live_runner(pool).catch_up().await.unwrap();
-        let rows = rows(pool).await;
-        let versions: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT aggregate_id, max(sequence) FROM events WHERE aggregate_type = 'Product' GROUP BY aggregate_id",
-        )
-        .fetch_all(pool)
-        .await
-        .unwrap();
-        let behind: Vec<&String> = versions
-            .iter()
-            .filter(|(id, version)| !rows.iter().any(|r| r.id.to_string() == *id && r.version == *version))
-            .map(|(id, _)| id)
-            .collect();
-        if behind.is_empty() && rows.len() == versions.len() {
-            Ok(rows)
-        } else {
-            Err(format!("{} rows, {} products, behind: {behind:?}", rows.len(), versions.len()))
-        }
-    })
+    eventually(
+        Duration::from_secs(30),
+        "the live projection reaches every product's last event",
+        || async {
+            live_runner(pool).catch_up().await.unwrap();
+            let rows = rows(pool).await;
+            let versions: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT aggregate_id, max(sequence) FROM events WHERE aggregate_type = 'Product' GROUP BY aggregate_id",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            let behind: Vec<&String> = versions
+                .iter()
+                .filter(|(id, version)| !rows.iter().any(|r| r.id.to_string() == *id && r.version == *version))
+                .map(|(id, _)| id)
+                .collect();
+            if behind.is_empty() && rows.len() == versions.len() {
+                Ok(rows)
+            } else {
+                Err(format!(
+                    "{} rows, {} products, behind: {behind:?}",
+                    rows.len(),
+                    versions.len()
+                ))
+            }
+        },
+    )
     .await
 }
 
@@ -110,7 +118,11 @@ async fn rebuild_equals_live_and_loses_nothing_under_load() {
     // Replayed up to the feed's horizon (all 120 events unless another transaction on the
     // server holds it back); the live projector applies the rest.
     assert!(report.applied > 0 && report.applied <= 120, "{report:?}");
-    assert_eq!(reports.last().unwrap().applied, report.applied, "progress reaches the end");
+    assert_eq!(
+        reports.last().unwrap().applied,
+        report.applied,
+        "progress reaches the end"
+    );
     assert_eq!(caught_up(&db.pool).await, live);
 
     // Now rebuild while the live projector runs, writers write and readers read.

@@ -6,7 +6,7 @@ use gomarket_api_core::marketplace::{AccountGql, CardStateGql, CategoryMappingGq
 use gomarket_api_core::paging::{Connection, ListPageInfo, page_size};
 use gomarket_domain::identity::Permission;
 use gomarket_domain::marketplace::account::AccountId;
-use gomarket_infra::marketplaces::Marketplaces;
+use gomarket_infra::marketplace::Marketplaces;
 use gomarket_projections::marketplace::{ListingFilter, get_listing, search_listings};
 use sqlx::PgPool;
 use std::sync::Arc;

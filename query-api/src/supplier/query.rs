@@ -7,7 +7,7 @@ use gomarket_api_core::paging::{Connection, ListPageInfo, after_cursor, edges, p
 use gomarket_api_core::supplier::{ImportGql, SupplierGql};
 use gomarket_domain::identity::Permission;
 use gomarket_domain::supplier::SupplierId;
-use gomarket_infra::suppliers::import::Importer;
+use gomarket_infra::supplier::import::Importer;
 use std::sync::Arc;
 
 type SupplierConnection = Connection<SupplierGql, ListPageInfo>;

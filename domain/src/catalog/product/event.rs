@@ -1,5 +1,6 @@
 use super::{ProductContent, SupplierLink};
 use crate::catalog::values::{Barcode, Brand, CategoryPath, Description, Kopecks, Quantity, Sku, Title};
+use crate::macros::domain_event;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -88,6 +89,11 @@ impl ProductEvent {
         }
     }
 
+    /// Whether it creates its product (the first event of every product).
+    pub fn is_creation(&self) -> bool {
+        matches!(self, Self::ProductCreated { .. } | Self::ProductImported { .. })
+    }
+
     /// When the change was decided.
     pub fn at(&self) -> DateTime<Utc> {
         match self {
@@ -103,12 +109,4 @@ impl ProductEvent {
     }
 }
 
-impl cqrs_es::DomainEvent for ProductEvent {
-    fn event_type(&self) -> String {
-        ProductEvent::event_type(self).to_owned()
-    }
-
-    fn event_version(&self) -> String {
-        "1".to_owned()
-    }
-}
+domain_event!(ProductEvent);

@@ -42,80 +42,85 @@ pub struct Product {
     pub version: u64,
 }
 
+impl ProductState {
+    /// The state a creation event (`ProductCreated`, `ProductImported`) makes; `None` for any
+    /// other event. The aggregate and the products read model's bulk insert both start a
+    /// product from this, so they cannot start it differently.
+    pub fn created_by(event: ProductEvent) -> Option<Self> {
+        match event {
+            ProductEvent::ProductCreated {
+                sku,
+                title,
+                brand,
+                description,
+                category,
+                barcodes,
+                price_kopecks,
+                stock,
+                at,
+            } => Some(Self {
+                sku,
+                title,
+                brand,
+                description,
+                category,
+                barcodes,
+                price: price_kopecks,
+                stock,
+                status: ProductStatus::Active,
+                supplier: None,
+                stock_by_warehouse: BTreeMap::new(),
+                available: true,
+                content: ProductContent::default(),
+                created_at: at,
+                updated_at: at,
+            }),
+            ProductEvent::ProductImported {
+                supplier,
+                sku,
+                title,
+                brand,
+                description,
+                category,
+                barcodes,
+                price_kopecks,
+                stock,
+                stock_by_warehouse,
+                available,
+                content,
+                at,
+            } => Some(Self {
+                sku,
+                title,
+                brand,
+                description,
+                category,
+                barcodes,
+                price: price_kopecks,
+                stock,
+                status: ProductStatus::Active,
+                supplier: Some(supplier),
+                stock_by_warehouse,
+                available,
+                content,
+                created_at: at,
+                updated_at: at,
+            }),
+            _ => None,
+        }
+    }
+}
+
 impl Product {
     /// Folds one event into the state. Pure and total: events are facts, already decided.
     pub fn apply_event(&mut self, event: ProductEvent) {
         self.version += 1;
         let at = event.at();
+        if event.is_creation() {
+            self.state = ProductState::created_by(event);
+            return;
+        }
         match (event, self.state.as_mut()) {
-            (
-                ProductEvent::ProductCreated {
-                    sku,
-                    title,
-                    brand,
-                    description,
-                    category,
-                    barcodes,
-                    price_kopecks,
-                    stock,
-                    at,
-                },
-                _,
-            ) => {
-                self.state = Some(ProductState {
-                    sku,
-                    title,
-                    brand,
-                    description,
-                    category,
-                    barcodes,
-                    price: price_kopecks,
-                    stock,
-                    status: ProductStatus::Active,
-                    supplier: None,
-                    stock_by_warehouse: BTreeMap::new(),
-                    available: true,
-                    content: ProductContent::default(),
-                    created_at: at,
-                    updated_at: at,
-                });
-            }
-            (
-                ProductEvent::ProductImported {
-                    supplier,
-                    sku,
-                    title,
-                    brand,
-                    description,
-                    category,
-                    barcodes,
-                    price_kopecks,
-                    stock,
-                    stock_by_warehouse,
-                    available,
-                    content,
-                    at,
-                },
-                _,
-            ) => {
-                self.state = Some(ProductState {
-                    sku,
-                    title,
-                    brand,
-                    description,
-                    category,
-                    barcodes,
-                    price: price_kopecks,
-                    stock,
-                    status: ProductStatus::Active,
-                    supplier: Some(supplier),
-                    stock_by_warehouse,
-                    available,
-                    content,
-                    created_at: at,
-                    updated_at: at,
-                });
-            }
             (ProductEvent::ProductContentChanged { content, .. }, Some(state)) => {
                 state.content = content;
                 state.updated_at = at;
@@ -165,8 +170,9 @@ impl Product {
                 state.updated_at = at;
             }
             // A change event before creation cannot be decided by `decide`; if a stream ever
-            // holds one, the version still counts it so sequences stay aligned.
-            (_, None) => {}
+            // holds one, the version still counts it so sequences stay aligned. (Creations
+            // were taken above.)
+            (_, None) | (ProductEvent::ProductCreated { .. } | ProductEvent::ProductImported { .. }, Some(_)) => {}
         }
     }
 }

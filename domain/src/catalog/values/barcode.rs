@@ -1,4 +1,5 @@
 use super::ValueError;
+use crate::macros::string_conversions;
 use serde::{Deserialize, Serialize};
 
 /// Which GS1 symbology a barcode's length says it is.
@@ -64,18 +65,7 @@ fn gs1_check_digit(body: &[u8]) -> u8 {
     ((10 - sum % 10) % 10) as u8
 }
 
-impl TryFrom<String> for Barcode {
-    type Error = ValueError;
-    fn try_from(raw: String) -> Result<Self, ValueError> {
-        Self::parse(&raw)
-    }
-}
-
-impl From<Barcode> for String {
-    fn from(value: Barcode) -> String {
-        value.0
-    }
-}
+string_conversions!(Barcode, ValueError);
 
 #[cfg(test)]
 mod tests {

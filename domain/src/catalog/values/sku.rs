@@ -1,4 +1,5 @@
 use super::ValueError;
+use crate::macros::string_conversions;
 use serde::{Deserialize, Serialize};
 
 /// A stock-keeping unit: the seller's (or supplier's) own article code.
@@ -49,18 +50,7 @@ impl PartialEq for Sku {
 
 impl Eq for Sku {}
 
-impl TryFrom<String> for Sku {
-    type Error = ValueError;
-    fn try_from(raw: String) -> Result<Self, ValueError> {
-        Self::parse(&raw)
-    }
-}
-
-impl From<Sku> for String {
-    fn from(value: Sku) -> String {
-        value.0
-    }
-}
+string_conversions!(Sku, ValueError);
 
 impl std::fmt::Display for Sku {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

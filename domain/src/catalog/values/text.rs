@@ -1,6 +1,7 @@
 //! Bounded, trimmed text values: title, brand, description, category path.
 
 use super::ValueError;
+use crate::macros::string_conversions;
 use serde::{Deserialize, Serialize};
 
 /// Trims `raw`, then checks it is non-empty, within `max` characters and free of control
@@ -111,18 +112,7 @@ impl CategoryPath {
     }
 }
 
-impl TryFrom<String> for CategoryPath {
-    type Error = ValueError;
-    fn try_from(raw: String) -> Result<Self, ValueError> {
-        Self::parse(&raw)
-    }
-}
-
-impl From<CategoryPath> for String {
-    fn from(value: CategoryPath) -> String {
-        value.0
-    }
-}
+string_conversions!(CategoryPath, ValueError);
 
 #[cfg(test)]
 mod tests {

@@ -1,4 +1,5 @@
 use crate::identity::{ApiKeyName, Permission, UserId};
+use crate::macros::domain_event;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -17,16 +18,4 @@ pub enum ApiKeyEvent {
     },
 }
 
-impl cqrs_es::DomainEvent for ApiKeyEvent {
-    fn event_type(&self) -> String {
-        match self {
-            Self::ApiKeyCreated { .. } => "ApiKeyCreated",
-            Self::ApiKeyRevoked { .. } => "ApiKeyRevoked",
-        }
-        .to_owned()
-    }
-
-    fn event_version(&self) -> String {
-        "1".to_owned()
-    }
-}
+domain_event!(ApiKeyEvent: ApiKeyCreated, ApiKeyRevoked);

@@ -1,4 +1,5 @@
 use crate::identity::{LoginName, Role};
+use crate::macros::domain_event;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -54,12 +55,4 @@ impl UserEvent {
     }
 }
 
-impl cqrs_es::DomainEvent for UserEvent {
-    fn event_type(&self) -> String {
-        UserEvent::event_type(self).to_owned()
-    }
-
-    fn event_version(&self) -> String {
-        "1".to_owned()
-    }
-}
+domain_event!(UserEvent);

@@ -18,6 +18,7 @@ use super::account::AccountId;
 use super::card::CardDraft;
 use super::values::{DiscountPercent, ListedStock, WarehouseId, WholeRoubles};
 use crate::catalog::{Kopecks, ProductId};
+use crate::macros::domain_event;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -270,33 +271,7 @@ impl ListingEvent {
     }
 }
 
-impl cqrs_es::DomainEvent for ListingEvent {
-    fn event_type(&self) -> String {
-        match self {
-            Self::ListingPublished { .. } => "ListingPublished",
-            Self::ListingRepublished { .. } => "ListingRepublished",
-            Self::ListingTargetSet { .. } => "ListingTargetSet",
-            Self::CardRequested { .. } => "CardRequested",
-            Self::CardCreated { .. } => "CardCreated",
-            Self::CardRejected { .. } => "CardRejected",
-            Self::CardRequestExpired { .. } => "CardRequestExpired",
-            Self::PriceRequested { .. } => "PriceRequested",
-            Self::PriceApplied { .. } => "PriceApplied",
-            Self::PriceFailed { .. } => "PriceFailed",
-            Self::PriceQuarantined { .. } => "PriceQuarantined",
-            Self::StockRequested { .. } => "StockRequested",
-            Self::StockApplied { .. } => "StockApplied",
-            Self::StockFailed { .. } => "StockFailed",
-            Self::PushAttemptFailed { .. } => "PushAttemptFailed",
-            Self::PushRetried { .. } => "PushRetried",
-        }
-        .to_owned()
-    }
-
-    fn event_version(&self) -> String {
-        "1".to_owned()
-    }
-}
+domain_event!(ListingEvent: ListingPublished, ListingRepublished, ListingTargetSet, CardRequested, CardCreated, CardRejected, CardRequestExpired, PriceRequested, PriceApplied, PriceFailed, PriceQuarantined, StockRequested, StockApplied, StockFailed, PushAttemptFailed, PushRetried);
 
 /// Why a listing command was refused; each variant's doc names its GraphQL code.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

@@ -5,6 +5,7 @@
 //! line and reason. The import records its counts as it goes and at the end.
 
 use super::values::SupplierId;
+use crate::macros::domain_event;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -71,21 +72,7 @@ pub enum ImportEvent {
     },
 }
 
-impl cqrs_es::DomainEvent for ImportEvent {
-    fn event_type(&self) -> String {
-        match self {
-            Self::ImportStarted { .. } => "ImportStarted",
-            Self::ImportProgressed { .. } => "ImportProgressed",
-            Self::ImportCompleted { .. } => "ImportCompleted",
-            Self::ImportFailed { .. } => "ImportFailed",
-        }
-        .to_owned()
-    }
-
-    fn event_version(&self) -> String {
-        "1".to_owned()
-    }
-}
+domain_event!(ImportEvent: ImportStarted, ImportProgressed, ImportCompleted, ImportFailed);
 
 /// Why an import command was refused; each variant's doc names its GraphQL code.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

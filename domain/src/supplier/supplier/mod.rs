@@ -1,6 +1,7 @@
 //! The `Supplier` aggregate: a feed GoMarket imports (format, where it lives, how to read it).
 
 use super::values::{FeedEncoding, FeedKind, FeedUrl, ImageUrlTemplate, SupplierName};
+use crate::macros::domain_event;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -57,21 +58,7 @@ pub enum SupplierEvent {
     },
 }
 
-impl cqrs_es::DomainEvent for SupplierEvent {
-    fn event_type(&self) -> String {
-        match self {
-            Self::SupplierRegistered { .. } => "SupplierRegistered",
-            Self::SupplierUpdated { .. } => "SupplierUpdated",
-            Self::SupplierDisabled { .. } => "SupplierDisabled",
-            Self::SupplierEnabled { .. } => "SupplierEnabled",
-        }
-        .to_owned()
-    }
-
-    fn event_version(&self) -> String {
-        "1".to_owned()
-    }
-}
+domain_event!(SupplierEvent: SupplierRegistered, SupplierUpdated, SupplierDisabled, SupplierEnabled);
 
 /// Why a supplier command was refused; each variant's doc names its GraphQL code.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

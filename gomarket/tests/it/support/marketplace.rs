@@ -3,7 +3,7 @@
 
 use super::wb_fake::WbFake;
 use super::{TestApp, serve_args};
-use gomarket_infra::suppliers::generate::ean13;
+use gomarket_infra::supplier::generate::ean13;
 use gomarket_testkit::eventually;
 use serde_json::{Value, json};
 use std::time::Duration;

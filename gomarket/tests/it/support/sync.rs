@@ -23,7 +23,7 @@ pub fn feed(offers: &[Option<(i64, i64)>]) -> Vec<u8> {
              <currencyId>RUR</currencyId><categoryId>2</categoryId>\
              <picture>https://img.example.ru/{i}.jpg</picture>\
              <barcode>{}</barcode><stock_quantity>{stock}</stock_quantity></offer>\n",
-            gomarket_infra::suppliers::generate::ean13(i as u64 + 1)
+            gomarket_infra::supplier::generate::ean13(i as u64 + 1)
         ));
     }
     xml.push_str("</offers></shop></yml_catalog>\n");

@@ -2,11 +2,11 @@
 //! that reads it through to its end, and the second pass's reader thread that hands chunks of
 //! items to the writer.
 
-use crate::suppliers::an_msc::AnMscReader;
-use crate::suppliers::feed::{FeedError, FeedItem};
-use crate::suppliers::offer_builder::ReaderContext;
-use crate::suppliers::wholesaler::{WholesalerFiles, WholesalerReader};
-use crate::suppliers::yml::YmlReader;
+use crate::supplier::an_msc::AnMscReader;
+use crate::supplier::feed::{FeedError, FeedItem};
+use crate::supplier::offer_builder::ReaderContext;
+use crate::supplier::wholesaler::{WholesalerFiles, WholesalerReader};
+use crate::supplier::yml::YmlReader;
 use gomarket_domain::supplier::{FeedEncoding, FeedKind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,7 +21,7 @@ pub type FeedItems = Box<dyn Iterator<Item = Result<FeedItem, FeedError>>>;
 pub struct LocalFiles {
     pub kind: FeedKind,
     pub encoding: FeedEncoding,
-    /// One file, or the Wholesaler set in [`crate::suppliers::wholesaler::FILES`] order.
+    /// One file, or the Wholesaler set in [`crate::supplier::wholesaler::FILES`] order.
     pub paths: Vec<PathBuf>,
     pub context: ReaderContext,
 }

@@ -1,7 +1,7 @@
 //! Rejected offers of an import, kept as rows with their line and reason.
 
-use crate::suppliers::feed::Rejection;
-use crate::suppliers::limits::printable;
+use crate::supplier::feed::Rejection;
+use crate::supplier::limits::printable;
 use sqlx::PgPool;
 use uuid::Uuid;
 

@@ -313,7 +313,7 @@ impl<W: Write> EncodingWriter<'_, W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::suppliers::{FeedItem, ReaderContext, YmlReader};
+    use crate::supplier::{FeedItem, ReaderContext, YmlReader};
     use std::io::Cursor;
 
     fn read(spec: &FeedSpec) -> (FeedStats, Vec<FeedItem>) {

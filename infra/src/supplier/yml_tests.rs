@@ -224,7 +224,7 @@ fn a_name_with_a_nul_or_an_undefined_byte_says_so() {
 
 #[test]
 fn an_element_or_offer_past_its_limit_rejects_the_offer_and_reading_goes_on() {
-    use crate::suppliers::limits::{MAX_FIELD_BYTES, MAX_RECORD_BYTES};
+    use crate::supplier::limits::{MAX_FIELD_BYTES, MAX_RECORD_BYTES};
     let long = "ж".repeat(MAX_FIELD_BYTES);
     let params: String = (0..(MAX_RECORD_BYTES / 1000 + 10))
         .map(|i| format!("<param name=\"p{i}\">{}</param>", "x".repeat(1000)))
@@ -272,7 +272,7 @@ fn an_element_or_offer_past_its_limit_rejects_the_offer_and_reading_goes_on() {
 
 #[test]
 fn a_long_tag_deep_nesting_or_huge_categories_fail_the_feed() {
-    use crate::suppliers::limits::{MAX_FIELD_BYTES, MAX_XML_DEPTH};
+    use crate::supplier::limits::{MAX_FIELD_BYTES, MAX_XML_DEPTH};
     let tag = feed_of(
         &format!(
             "<offer id=\"T\" junk=\"{}\"><name>x</name></offer>\n",

@@ -278,7 +278,7 @@ mod tests {
             .into_owned();
         let mut bytes = head;
         bytes.extend_from_slice(b"\x98;10;\n2;\xd4\xe5\xed;10;");
-        bytes.extend(std::iter::repeat_n(b'x', crate::suppliers::limits::MAX_FIELD_BYTES + 1));
+        bytes.extend(std::iter::repeat_n(b'x', crate::supplier::limits::MAX_FIELD_BYTES + 1));
         bytes.extend_from_slice(b"\n3;Nul\x00;10;\n4;OK;10;\n");
         let items: Vec<FeedItem> = AnMscReader::new(bytes.as_slice(), FeedEncoding::Auto, context)
             .collect::<Result<_, _>>()

@@ -6,7 +6,7 @@
 use super::rejections;
 use crate::event_store::EventMetadata;
 use crate::event_store::batch::{AggregateWrite, BatchError, Loaded, append_many, load_many};
-use crate::suppliers::feed::{RejectReason, Rejection};
+use crate::supplier::feed::{RejectReason, Rejection};
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate as _;
 use gomarket_domain::catalog::{Product, ProductCommand, ProductEvent, ProductId, SupplierOffer, decide_product};
