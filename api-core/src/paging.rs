@@ -112,6 +112,28 @@ where
     }
 }
 
+/// The page of a list held in memory whose nodes' ids are their cursors: the `first` nodes
+/// after the node `after`.
+pub fn page_in_memory<N: OutputType + Clone>(
+    all: Vec<N>,
+    first: usize,
+    after: Option<&str>,
+    id: impl Fn(&N) -> String,
+) -> Result<Connection<N, ListPageInfo>>
+where
+    Edge<N>: OutputType,
+{
+    let total_count = all.len() as i64;
+    let rest = after_cursor(all, &id, after)?;
+    let has_next_page = rest.len() > first;
+    let nodes: Vec<N> = rest.into_iter().take(first).collect();
+    let page_info = ListPageInfo {
+        has_next_page,
+        end_cursor: nodes.last().map(&id),
+    };
+    Ok(Connection::new(nodes, id, page_info, total_count))
+}
+
 /// Page information of lists paged by node id.
 #[derive(Debug, Clone, SimpleObject)]
 pub struct ListPageInfo {

@@ -75,7 +75,8 @@ async fn main() {
     };
     let metadata = EventMetadata::new("bench", "system:bench", "RegisterSupplier");
     importer
-        .suppliers()
+        .registry()
+        .bus()
         .execute(&supplier.to_string(), SupplierCommand::Register(settings), &metadata)
         .await
         .unwrap();

@@ -212,6 +212,7 @@ impl Application {
         .data(Arc::new(products))
         .data(identity.clone())
         .data(secrets)
+        .data(importer.registry())
         .data(importer.clone())
         .data(marketplaces.clone())
         .data(sync.clone())

@@ -51,7 +51,8 @@ async fn supplier(importer: &Importer, name: &str, kind: FeedKind) -> SupplierId
         credentials_secret_id: None,
     };
     importer
-        .suppliers()
+        .registry()
+        .bus()
         .execute(&id.to_string(), SupplierCommand::Register(settings), &metadata())
         .await
         .unwrap();

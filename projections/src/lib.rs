@@ -1,8 +1,10 @@
 //! Read models of GoMarket and the projectors that build them from the event feed.
 //!
-//! - [`projection`]: the [`Projection`] trait (apply one event inside a transaction) and the
-//!   [`ProjectionRunner`] that feeds a projection from the feed, advancing its checkpoint in the
-//!   same transaction as its rows;
+//! - [`projection`]: the [`EventConsumer`] trait (apply events inside the transaction that
+//!   advances the consumer's checkpoint), the rebuildable [`Projection`], and the
+//!   [`ProjectionRunner`] that feeds any consumer from the feed;
+//! - [`kafka_feed`]: the same, as a member of a Kafka consumer group;
+//! - [`failures`]: dead-lettered events (`projection_failures`);
 //! - [`rebuild`]: replaying a projection into shadow tables and swapping them in;
 //! - [`consistency`]: read-your-writes: wait until a projection has applied a token;
 //! - [`catalog`]: the `products` read model: projection, records and search queries;

@@ -12,6 +12,7 @@ use gomarket_domain::supplier::{
     SupplierSettings,
 };
 use gomarket_infra::event_store::{CommandError, Executed};
+use gomarket_infra::supplier::SupplierRegistry;
 use gomarket_infra::supplier::import::Importer;
 use gomarket_infra::supplier::import::feed_policy::FeedPolicy;
 use std::sync::Arc;
@@ -116,11 +117,11 @@ fn refusal(refusal: &SupplierRefusal) -> UserError {
 }
 
 async fn execute(ctx: &Context<'_>, id: SupplierId, command: SupplierCommand) -> Result<SupplierPayload> {
-    let importer = ctx.data::<Arc<Importer>>()?;
+    let registry = ctx.data::<Arc<SupplierRegistry>>()?;
     let request = request_context(ctx);
     let metadata = command_metadata(ctx, command.name());
     let outcome: Result<Executed<Supplier>, CommandError<SupplierRefusal>> =
-        importer.suppliers().execute(&id.to_string(), command, &metadata).await;
+        registry.bus().execute(&id.to_string(), command, &metadata).await;
     match outcome {
         Ok(executed) => Ok(SupplierPayload {
             supplier: executed

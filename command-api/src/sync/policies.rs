@@ -16,7 +16,7 @@ use gomarket_domain::sync::policy::{PolicyCommand, PolicyRefusal, PolicySettings
 use gomarket_domain::sync::pricing::PricingRule;
 use gomarket_infra::event_store::CommandError;
 use gomarket_infra::marketplace::Marketplaces;
-use gomarket_infra::supplier::import::Importer;
+use gomarket_infra::supplier::SupplierRegistry;
 use gomarket_infra::sync::SyncService;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -120,17 +120,13 @@ fn take<T>(errors: &mut Vec<UserError>, result: Result<T, UserError>) -> Option<
 async fn settings_of(ctx: &Context<'_>, input: &SyncPolicyInput) -> Result<Result<PolicySettings, Vec<UserError>>> {
     let mut errors = Vec::new();
     let mut supplier_ids = BTreeSet::new();
-    let importer = ctx.data::<Arc<Importer>>()?;
+    let registry = ctx.data::<Arc<SupplierRegistry>>()?;
     for (i, raw) in input.supplier_ids.iter().enumerate() {
         let field = format!("supplierIds[{i}]");
         match SupplierId::parse(raw) {
             Ok(id) => {
-                let supplier = importer
-                    .suppliers()
-                    .load(&id.to_string())
-                    .await
-                    .map_err(|e| fail(ctx, &e))?;
-                if supplier.state.is_some() {
+                let supplier = registry.load(id).await.map_err(|e| fail(ctx, &e))?;
+                if supplier.is_some() {
                     supplier_ids.insert(id.as_uuid());
                 } else {
                     errors.push(UserError::new(ErrorCode::NotFound, &field, "no such supplier"));

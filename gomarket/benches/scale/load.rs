@@ -109,7 +109,8 @@ pub async fn load(admin_url: &str, url: &str, name: &str, offers: usize, passwor
         credentials_secret_id: None,
     };
     importer
-        .suppliers()
+        .registry()
+        .bus()
         .execute(&supplier.to_string(), SupplierCommand::Register(settings), &metadata)
         .await
         .unwrap();

@@ -34,7 +34,8 @@ async fn migrated() -> TestDatabase {
         credentials_secret_id: None,
     };
     importer
-        .suppliers()
+        .registry()
+        .bus()
         .execute(
             &SupplierId::for_name(&name).to_string(),
             SupplierCommand::Register(settings),

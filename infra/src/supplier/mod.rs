@@ -7,6 +7,7 @@
 //! - [`yml`]: Yandex Market Language price lists;
 //! - [`wholesaler`]: the Wholesaler set of four CSV files joined by `global_id`;
 //! - [`an_msc`]: the AN_MSC wide CSV (stock per warehouse), read through the lax CSV dialect;
+//! - [`registry`]: the suppliers and their settings (`SupplierRegistry`);
 //! - [`import`]: running an import: batches of offers as product commands, rejections,
 //!   offers that left the feed;
 //! - [`generate`], [`generate_csv`]: deterministic feeds (YML, AN_MSC, Wholesaler) with
@@ -22,12 +23,14 @@ pub mod import;
 mod lax_csv;
 pub mod limits;
 pub mod offer_builder;
+pub mod registry;
 pub mod wholesaler;
 pub mod yml;
 
 pub use an_msc::AnMscReader;
 pub use feed::{FeedError, FeedItem, RejectReason, Rejection};
 pub use offer_builder::ReaderContext;
+pub use registry::SupplierRegistry;
 pub use yml::YmlReader;
 
 #[cfg(test)]

@@ -308,7 +308,8 @@ async fn supplier_of(importer: &Importer, name: &str, kind: FeedKind, encoding: 
         credentials_secret_id: None,
     };
     importer
-        .suppliers()
+        .registry()
+        .bus()
         .execute(&id.to_string(), SupplierCommand::Register(settings), &metadata())
         .await
         .unwrap();

@@ -5,7 +5,7 @@ use gomarket_api_core::context::request_context;
 use gomarket_api_core::error::{ErrorCode, OrInternal, api_error, failure};
 use gomarket_api_core::identity::{ApiKeyGql, Me, PrincipalKindGql, SecretGql, UserGql};
 use gomarket_api_core::ids::parse_uuid;
-use gomarket_api_core::paging::{Connection, ListPageInfo, after_cursor, edges, page_size};
+use gomarket_api_core::paging::{Connection, ListPageInfo, edges, page_in_memory, page_size};
 use gomarket_domain::identity::{Permission, PrincipalKind, UserId};
 use gomarket_infra::identity::IdentityService;
 use gomarket_infra::secrets::SecretStore;
@@ -74,19 +74,7 @@ impl IdentityQuery {
             .into_iter()
             .filter_map(|(id, user)| user.state.as_ref().map(|s| UserGql::new(id, user.version, s)))
             .collect();
-        let total_count = all.len() as i64;
-        let rest = after_cursor(all, |u| u.id.to_string(), after.as_deref())?;
-        let has_next_page = rest.len() > first;
-        let nodes: Vec<UserGql> = rest.into_iter().take(first).collect();
-        Ok(UserConnection {
-            edges: edges(&nodes, |u| u.id.to_string()),
-            page_info: ListPageInfo {
-                has_next_page,
-                end_cursor: nodes.last().map(|u| u.id.to_string()),
-            },
-            nodes,
-            total_count,
-        })
+        page_in_memory(all, first, after.as_deref(), |u| u.id.to_string())
     }
 
     /// One user by id.
@@ -139,19 +127,7 @@ impl IdentityQuery {
             .into_iter()
             .filter_map(|(id, key)| key.state.as_ref().map(|s| ApiKeyGql::new(id, s, now)))
             .collect();
-        let total_count = all.len() as i64;
-        let rest = after_cursor(all, |k| k.id.to_string(), after.as_deref())?;
-        let has_next_page = rest.len() > first;
-        let nodes: Vec<ApiKeyGql> = rest.into_iter().take(first).collect();
-        Ok(ApiKeyConnection {
-            edges: edges(&nodes, |k| k.id.to_string()),
-            page_info: ListPageInfo {
-                has_next_page,
-                end_cursor: nodes.last().map(|k| k.id.to_string()),
-            },
-            nodes,
-            total_count,
-        })
+        page_in_memory(all, first, after.as_deref(), |k| k.id.to_string())
     }
 
     /// Stored secrets, without their values (values are never returned).

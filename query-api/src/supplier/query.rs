@@ -3,10 +3,11 @@ use gomarket_api_core::access::permission;
 use gomarket_api_core::context::request_context;
 use gomarket_api_core::error::{ErrorCode, OrInternal, api_error, failure};
 use gomarket_api_core::ids::parse_uuid;
-use gomarket_api_core::paging::{Connection, ListPageInfo, after_cursor, edges, page_size};
+use gomarket_api_core::paging::{Connection, ListPageInfo, after_cursor, edges, page_in_memory, page_size};
 use gomarket_api_core::supplier::{ImportGql, SupplierGql};
 use gomarket_domain::identity::Permission;
 use gomarket_domain::supplier::SupplierId;
+use gomarket_infra::supplier::SupplierRegistry;
 use gomarket_infra::supplier::import::Importer;
 use std::sync::Arc;
 
@@ -27,35 +28,23 @@ impl SupplierQuery {
         after: Option<String>,
     ) -> Result<SupplierConnection> {
         let first = page_size(first)?;
-        let importer = ctx.data::<Arc<Importer>>()?;
-        let all: Vec<SupplierGql> = importer
-            .list_suppliers()
+        let registry = ctx.data::<Arc<SupplierRegistry>>()?;
+        let all: Vec<SupplierGql> = registry
+            .list()
             .await
             .or_internal(ctx)?
             .into_iter()
             .filter_map(|(id, s)| s.state.as_ref().map(|state| SupplierGql::new(id, s.version, state)))
             .collect();
-        let total_count = all.len() as i64;
-        let rest = after_cursor(all, |s| s.id.to_string(), after.as_deref())?;
-        let has_next_page = rest.len() > first;
-        let nodes: Vec<SupplierGql> = rest.into_iter().take(first).collect();
-        Ok(SupplierConnection {
-            edges: edges(&nodes, |s| s.id.to_string()),
-            page_info: ListPageInfo {
-                has_next_page,
-                end_cursor: nodes.last().map(|s| s.id.to_string()),
-            },
-            nodes,
-            total_count,
-        })
+        page_in_memory(all, first, after.as_deref(), |s| s.id.to_string())
     }
 
     /// One supplier.
     #[graphql(guard = "permission(Permission::SuppliersRead)")]
     async fn supplier(&self, ctx: &Context<'_>, id: ID) -> Result<SupplierGql> {
         let id = SupplierId::from(parse_uuid(&id, "id")?);
-        let importer = ctx.data::<Arc<Importer>>()?;
-        let supplier = importer.suppliers().load(&id.to_string()).await.or_internal(ctx)?;
+        let registry = ctx.data::<Arc<SupplierRegistry>>()?;
+        let supplier = registry.bus().load(&id.to_string()).await.or_internal(ctx)?;
         supplier
             .state
             .as_ref()

@@ -1,8 +1,7 @@
 //! Supplier imports: one run reads a supplier's feed and turns its offers into product
 //! commands, a batch of offers per transaction.
 //!
-//! - [`runner`]: the [`Importer`]: start an import, run it to its outcome, list suppliers and
-//!   imports;
+//! - [`runner`]: the [`Importer`]: start an import, run it to its outcome, list imports;
 //! - [`reading`]: the readers of each format over the downloaded files, and the two passes;
 //! - [`offers`]: applying a batch of offers (only what changed produces events), and marking
 //!   offers that left a full feed unavailable;

@@ -6,17 +6,18 @@ use super::running::RunningImports;
 use super::source::{FetchSettings, LocalFeed, Opened, Validators, open};
 use crate::error_chain::Chain;
 use crate::event_store::StoreError;
-use crate::event_store::batch::{ids_started_for, load_all_in_creation_order, load_in_order_by_uuid};
+use crate::event_store::batch::{ids_started_for, load_in_order_by_uuid};
 use crate::event_store::{CommandBus, CommandError, EventMetadata};
 use crate::supplier::feed::{FeedError, FeedItem};
 use crate::supplier::limits::printable;
 use crate::supplier::offer_builder::ReaderContext;
+use crate::supplier::registry::SupplierRegistry;
 use crate::supplier::wholesaler::FILES as WHOLESALER_FILES;
 use crate::telemetry::Metrics;
 use gomarket_domain::clock::SharedClock;
 use gomarket_domain::pure_aggregate::ClockServices;
 use gomarket_domain::supplier::{
-    FeedKind, Import, ImportCommand, ImportCounts, ImportRefusal, Supplier, SupplierId, SupplierState,
+    FeedKind, Import, ImportCommand, ImportCounts, ImportRefusal, SupplierId, SupplierState,
 };
 use sqlx::PgPool;
 use std::collections::HashSet;
@@ -118,7 +119,7 @@ pub struct ImportRun {
 /// Runs supplier imports.
 pub struct Importer {
     pool: PgPool,
-    suppliers: CommandBus<Supplier>,
+    registry: std::sync::Arc<SupplierRegistry>,
     imports: CommandBus<Import>,
     clock: SharedClock,
     settings: ImporterSettings,
@@ -181,7 +182,7 @@ impl Importer {
     pub fn new(pool: PgPool, clock: SharedClock, metrics: Metrics, settings: ImporterSettings) -> Self {
         let services = || ClockServices { clock: clock.clone() };
         Self {
-            suppliers: CommandBus::new(pool.clone(), services(), metrics.clone()),
+            registry: std::sync::Arc::new(SupplierRegistry::new(pool.clone(), clock.clone(), metrics.clone())),
             imports: CommandBus::new(pool.clone(), services(), metrics),
             pool,
             clock,
@@ -226,8 +227,10 @@ impl Importer {
         &self.pool
     }
 
-    pub fn suppliers(&self) -> &CommandBus<Supplier> {
-        &self.suppliers
+    /// The registry of the suppliers this importer imports (shared: the API registers
+    /// suppliers through it).
+    pub fn registry(&self) -> std::sync::Arc<SupplierRegistry> {
+        self.registry.clone()
     }
 
     /// How `run` fetches: a file given to [`Importer::start`] (by the host's operator, with
@@ -246,17 +249,6 @@ impl Importer {
 
     pub fn imports(&self) -> &CommandBus<Import> {
         &self.imports
-    }
-
-    /// Every supplier with its current state, in registration order.
-    pub async fn list_suppliers(&self) -> Result<Vec<(SupplierId, Supplier)>, ImportError> {
-        let suppliers = load_all_in_creation_order::<Supplier>(&self.pool)
-            .await
-            .map_err(ImportError::store)?;
-        Ok(suppliers
-            .into_iter()
-            .filter_map(|(id, supplier)| Some((SupplierId::parse(&id).ok()?, supplier)))
-            .collect())
     }
 
     /// Imports (by id) with their current state, in the order given.
@@ -283,11 +275,11 @@ impl Importer {
     ) -> Result<ImportRun, StartError> {
         let store = |e: StoreError| StartError::Store(e);
         let supplier = self
-            .suppliers
-            .load(&supplier_id.to_string())
+            .registry
+            .load(supplier_id)
             .await
-            .map_err(|e| store(e.into()))?;
-        let supplier = supplier.state.ok_or(StartError::UnknownSupplier)?;
+            .map_err(store)?
+            .ok_or(StartError::UnknownSupplier)?;
         if !supplier.enabled {
             return Err(StartError::Disabled);
         }
