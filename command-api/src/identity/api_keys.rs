@@ -1,4 +1,4 @@
-use super::refusal::{api_key_refusal, conflict, value_error};
+use super::refusal::{api_key_refusal, concurrent_change, value_error};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use gomarket_api_core::access::{authenticated, principal};
@@ -99,7 +99,7 @@ impl ApiKeyMutation {
                 consistency_token: created.executed.token.map(|t| t.encode()),
             }),
             Err(CommandError::Refused(refusal)) => Ok(ApiKeyPayload::refused(ctx, vec![api_key_refusal(&refusal)])),
-            Err(error @ CommandError::Conflict) => Ok(ApiKeyPayload::refused(ctx, vec![conflict(&error)])),
+            Err(CommandError::Conflict) => Ok(ApiKeyPayload::refused(ctx, vec![concurrent_change()])),
             Err(CommandError::Store(error)) => Err(store_failure(&error, &request_context(ctx).correlation_id)),
         }
     }
@@ -143,7 +143,7 @@ impl ApiKeyMutation {
                 consistency_token: executed.token.map(|t| t.encode()),
             }),
             Err(CommandError::Refused(refusal)) => Ok(ApiKeyPayload::refused(ctx, vec![api_key_refusal(&refusal)])),
-            Err(error @ CommandError::Conflict) => Ok(ApiKeyPayload::refused(ctx, vec![conflict(&error)])),
+            Err(CommandError::Conflict) => Ok(ApiKeyPayload::refused(ctx, vec![concurrent_change()])),
             Err(error @ CommandError::Store(_)) => Err(fail(&error)),
         }
     }

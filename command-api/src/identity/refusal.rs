@@ -3,7 +3,6 @@
 use gomarket_api_core::ErrorCode;
 use gomarket_api_core::payload::UserError;
 use gomarket_domain::identity::{ApiKeyRefusal, IdentityValueError, UserRefusal};
-use gomarket_infra::event_store::CommandError;
 
 pub(crate) fn user_refusal(refusal: &UserRefusal, id_field: &str) -> UserError {
     let message = refusal.to_string();
@@ -30,6 +29,6 @@ pub(crate) fn value_error(field: &str, error: &IdentityValueError) -> UserError 
 }
 
 /// A lost race on the same aggregate: the caller should re-read and retry.
-pub(crate) fn conflict<R: std::error::Error>(_: &CommandError<R>) -> UserError {
+pub(crate) fn concurrent_change() -> UserError {
     UserError::new(ErrorCode::Conflict, "id", "changed concurrently; re-read and retry")
 }

@@ -1,12 +1,11 @@
-use super::refusal::{conflict, user_refusal, value_error};
+use super::refusal::{concurrent_change, user_refusal, value_error};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use gomarket_api_core::access::{authenticated, permission, principal};
-use gomarket_api_core::command::command_metadata;
-use gomarket_api_core::context::request_context;
+use gomarket_api_core::command::{self, Outcome, command_metadata};
 use gomarket_api_core::identity::{RoleGql, UserGql};
 use gomarket_api_core::ids::parse_uuid;
 use gomarket_api_core::payload::{UserError, report};
-use gomarket_api_core::{ErrorCode, OrInternal, store_failure};
+use gomarket_api_core::{ErrorCode, OrInternal};
 use gomarket_domain::identity::{LoginName, Password, Permission, PrincipalKind, Role, User, UserCommand, UserId};
 use gomarket_infra::event_store::{CommandError, Executed};
 use gomarket_infra::identity::IdentityService;
@@ -60,12 +59,11 @@ fn outcome(
     id_field: &str,
     result: Result<Executed<User>, CommandError<gomarket_domain::identity::UserRefusal>>,
 ) -> Result<UserPayload> {
-    match result {
-        Ok(executed) => Ok(UserPayload::accepted(id, executed)),
-        Err(CommandError::Refused(refusal)) => Ok(UserPayload::refused(ctx, vec![user_refusal(&refusal, id_field)])),
-        Err(error @ CommandError::Conflict) => Ok(UserPayload::refused(ctx, vec![conflict(&error)])),
-        Err(CommandError::Store(error)) => Err(store_failure(&error, &request_context(ctx).correlation_id)),
-    }
+    let refused = |r: &gomarket_domain::identity::UserRefusal| user_refusal(r, id_field);
+    Ok(match command::outcome(ctx, result, refused, concurrent_change)? {
+        Outcome::Done(executed) => UserPayload::accepted(id, executed),
+        Outcome::Refused(errors) => UserPayload::refused(ctx, errors),
+    })
 }
 
 fn user_id(id: &ID) -> Result<UserId, UserError> {

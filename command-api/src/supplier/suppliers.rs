@@ -1,17 +1,15 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use gomarket_api_core::ErrorCode;
 use gomarket_api_core::access::permission;
-use gomarket_api_core::command::command_metadata;
-use gomarket_api_core::context::request_context;
+use gomarket_api_core::command::{OnConflict, Outcome, command_metadata, outcome, run_command};
 use gomarket_api_core::ids::parse_uuid;
 use gomarket_api_core::payload::{UserError, report};
 use gomarket_api_core::supplier::{FeedEncodingGql, FeedKindGql, SupplierGql};
-use gomarket_api_core::{ErrorCode, store_failure};
 use gomarket_domain::identity::Permission;
 use gomarket_domain::supplier::{
-    FeedEncoding, FeedUrl, ImageUrlTemplate, Supplier, SupplierCommand, SupplierId, SupplierName, SupplierRefusal,
+    FeedEncoding, FeedUrl, ImageUrlTemplate, SupplierCommand, SupplierId, SupplierName, SupplierRefusal,
     SupplierSettings,
 };
-use gomarket_infra::event_store::{CommandError, Executed};
 use gomarket_infra::supplier::SupplierRegistry;
 use gomarket_infra::supplier::import::Importer;
 use gomarket_infra::supplier::import::feed_policy::FeedPolicy;
@@ -118,12 +116,11 @@ fn refusal(refusal: &SupplierRefusal) -> UserError {
 
 async fn execute(ctx: &Context<'_>, id: SupplierId, command: SupplierCommand) -> Result<SupplierPayload> {
     let registry = ctx.data::<Arc<SupplierRegistry>>()?;
-    let request = request_context(ctx);
     let metadata = command_metadata(ctx, command.name());
-    let outcome: Result<Executed<Supplier>, CommandError<SupplierRefusal>> =
-        registry.bus().execute(&id.to_string(), command, &metadata).await;
-    match outcome {
-        Ok(executed) => Ok(SupplierPayload {
+    let result = run_command(registry.bus(), &id.to_string(), command, &metadata, OnConflict::Refuse).await;
+    let conflict = || UserError::new(ErrorCode::Conflict, "id", "changed concurrently; retry");
+    Ok(match outcome(ctx, result, refusal, conflict)? {
+        Outcome::Done(executed) => SupplierPayload {
             supplier: executed
                 .aggregate
                 .state
@@ -131,14 +128,9 @@ async fn execute(ctx: &Context<'_>, id: SupplierId, command: SupplierCommand) ->
                 .map(|s| SupplierGql::new(id, executed.version, s)),
             errors: vec![],
             consistency_token: executed.token.map(|t| t.encode()),
-        }),
-        Err(CommandError::Refused(r)) => Ok(SupplierPayload::refused(ctx, vec![refusal(&r)])),
-        Err(CommandError::Conflict) => Ok(SupplierPayload::refused(
-            ctx,
-            vec![UserError::new(ErrorCode::Conflict, "id", "changed concurrently; retry")],
-        )),
-        Err(CommandError::Store(error)) => Err(store_failure(&error, &request.correlation_id)),
-    }
+        },
+        Outcome::Refused(errors) => SupplierPayload::refused(ctx, errors),
+    })
 }
 
 fn supplier_id(id: &ID) -> Result<SupplierId, UserError> {

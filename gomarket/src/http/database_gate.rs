@@ -4,7 +4,7 @@
 //! fail with whatever its code path makes of a pool error: `UNAUTHENTICATED` when checking a
 //! token, `INTERNAL` in a resolver. Clients then log their users out or report bugs. The gate
 //! classifies at the edge instead: a failure that may be an outage is confirmed by a probe
-//! (`SELECT 1`, bounded), and while the database is known to be down requests are answered at
+//! (a trivial query, bounded: `database::answers`), and while the database is known to be down requests are answered at
 //! once with `UPSTREAM_UNAVAILABLE` (503), one probe a second deciding when it is back.
 
 use gomarket_infra::database;
@@ -65,7 +65,7 @@ impl DatabaseGate {
         !self.probe().await
     }
 
-    /// Runs `SELECT 1` within [`PROBE_TIMEOUT`] and records the outcome.
+    /// Asks the database for a trivial answer within [`PROBE_TIMEOUT`] and records the outcome.
     async fn probe(&self) -> bool {
         let reachable = database::answers(&self.pool, PROBE_TIMEOUT).await;
         let mut state = self.down_since_probe.lock().unwrap_or_else(|p| p.into_inner());

@@ -9,6 +9,8 @@
 //! restarts knows what was already sent. Refusals by the marketplace are kept in its words.
 
 mod decide;
+mod decide_card;
+mod decide_push;
 mod state;
 
 pub use decide::decide;
