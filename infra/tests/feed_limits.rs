@@ -5,18 +5,16 @@
 //! Its own test binary, with one test: VmHWM is the whole process's peak, so nothing else may
 //! run beside it.
 
-use gomarket_domain::clock::SystemClock;
-use gomarket_domain::supplier::{
-    FeedEncoding, FeedKind, FeedUrl, ImportCounts, ImportStatus, SupplierCommand, SupplierId, SupplierName,
-    SupplierSettings,
-};
-use gomarket_infra::event_store::EventMetadata;
+// Shared with the `it` binary, of which this one uses a part.
+#[allow(dead_code)]
+#[path = "it/support.rs"]
+mod support;
+
+use gomarket_domain::supplier::{FeedEncoding, FeedKind, ImportCounts, ImportStatus, SupplierId};
 use gomarket_infra::supplier::import::{Importer, ImporterSettings};
-use gomarket_infra::telemetry::Metrics;
 use gomarket_testkit::TestDatabase;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
 /// How long the long line or field is.
@@ -35,48 +33,19 @@ fn peak_rss_mib() -> f64 {
         .expect("VmHWM in /proc/self/status")
 }
 
-fn metadata() -> EventMetadata {
-    EventMetadata::new("test-limits", "user:test", "StartImport")
-}
-
+/// Registers a supplier; its feed is given with `--file` by each import.
 async fn supplier(importer: &Importer, name: &str, kind: FeedKind) -> SupplierId {
-    let name = SupplierName::parse(name).unwrap();
-    let id = SupplierId::for_name(&name);
-    let settings = SupplierSettings {
-        name,
-        kind,
-        url: FeedUrl::parse("https://feeds.invalid/feed").unwrap(),
-        encoding: FeedEncoding::Auto,
-        image_url_template: None,
-        credentials_secret_id: None,
-    };
-    importer
-        .registry()
-        .bus()
-        .execute(&id.to_string(), SupplierCommand::Register(settings), &metadata())
-        .await
-        .unwrap();
-    id
+    support::supplier(importer, name, kind, FeedEncoding::Auto, support::NO_URL).await
 }
 
+/// The outcome of importing `file` as recorded on the import: counts, status, failure.
 async fn import(
     importer: &Importer,
     supplier: SupplierId,
     file: &Path,
 ) -> (ImportCounts, ImportStatus, Option<String>) {
-    let run = importer
-        .start(supplier, false, Some(file.to_owned()), metadata())
-        .await
-        .unwrap();
-    let _ = importer.run(&run, |_| {}).await;
-    let state = importer
-        .imports()
-        .load(&run.import_id.to_string())
-        .await
-        .unwrap()
-        .state
-        .unwrap();
-    (state.counts, state.status, state.failure)
+    let recorded = support::import(importer, supplier, file, false).await;
+    (recorded.counts, recorded.status, recorded.failure)
 }
 
 /// Writes `head`, `size` bytes of `unit` repeated, then `tail`, a megabyte at a time.
@@ -110,14 +79,8 @@ async fn rejections(db: &TestDatabase) -> Vec<(String, String)> {
 #[tokio::test]
 async fn a_300_mb_line_or_field_leaves_memory_flat() {
     let db = TestDatabase::new(&[gomarket_infra::migrations::EVENT_STORE_MIGRATIONS]).await;
-    let importer = Importer::new(
-        db.pool.clone(),
-        Arc::new(SystemClock),
-        Metrics::new(),
-        ImporterSettings::default(),
-    );
-    let dir = std::env::temp_dir().join(format!("gomarket-limits-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let importer = support::importer(&db, ImporterSettings::default().batch_size);
+    let dir = support::tempdir();
     let an_msc = supplier(&importer, "AN", FeedKind::AnMscCsv).await;
     let yml = supplier(&importer, "YML", FeedKind::Yml).await;
     let wholesaler = supplier(&importer, "Wholesaler", FeedKind::WholesalerCsv).await;

@@ -5,60 +5,27 @@
 //! so, and never fails the store; a reader that panics or fails on either pass fails the
 //! import and marks nothing unavailable.
 
-use gomarket_domain::clock::SystemClock;
-use gomarket_domain::supplier::{
-    FeedEncoding, FeedKind, FeedUrl, ImportCounts, ImportStatus, SupplierCommand, SupplierId, SupplierName,
-    SupplierSettings,
-};
-use gomarket_infra::event_store::EventMetadata;
+use crate::support::{self, metadata};
+use gomarket_domain::supplier::{FeedEncoding, FeedKind, ImportCounts, ImportStatus, SupplierId};
 use gomarket_infra::supplier::FeedError;
 use gomarket_infra::supplier::generate::{FeedSpec, write_yml};
 use gomarket_infra::supplier::generate_csv::{write_an_msc, write_wholesaler};
+use gomarket_infra::supplier::import::Importer;
 use gomarket_infra::supplier::import::reading::{FeedItems, FormatReaders, LocalFiles, OpenReader};
-use gomarket_infra::supplier::import::{Importer, ImporterSettings};
-use gomarket_infra::telemetry::Metrics;
 use gomarket_testkit::{TestDatabase, eventually};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-fn metadata() -> EventMetadata {
-    EventMetadata::new("test-integrity", "user:test", "StartImport")
-}
-
 async fn setup(batch_size: usize) -> (TestDatabase, Arc<Importer>) {
     let db = TestDatabase::new(&[gomarket_infra::migrations::EVENT_STORE_MIGRATIONS]).await;
-    let importer = Importer::new(
-        db.pool.clone(),
-        Arc::new(SystemClock),
-        Metrics::new(),
-        ImporterSettings {
-            batch_size,
-            ..ImporterSettings::default()
-        },
-    );
+    let importer = support::importer(&db, batch_size);
     (db, Arc::new(importer))
 }
 
 /// Registers a supplier; its feed is given with `--file` by each import.
 async fn supplier(importer: &Importer, name: &str, kind: FeedKind) -> SupplierId {
-    let name = SupplierName::parse(name).unwrap();
-    let id = SupplierId::for_name(&name);
-    let settings = SupplierSettings {
-        name,
-        kind,
-        url: FeedUrl::parse("https://feeds.invalid/feed").unwrap(),
-        encoding: FeedEncoding::Auto,
-        image_url_template: None,
-        credentials_secret_id: None,
-    };
-    importer
-        .registry()
-        .bus()
-        .execute(&id.to_string(), SupplierCommand::Register(settings), &metadata())
-        .await
-        .unwrap();
-    id
+    support::supplier(importer, name, kind, FeedEncoding::Auto, support::NO_URL).await
 }
 
 /// The outcome of importing `file` as recorded on the import: counts, status, failure.
@@ -67,22 +34,8 @@ async fn import(
     supplier: SupplierId,
     file: &Path,
 ) -> (ImportCounts, ImportStatus, Option<String>) {
-    let run = importer
-        .start(supplier, false, Some(file.to_owned()), metadata())
-        .await
-        .unwrap();
-    let outcome = importer.run(&run, |_| {}).await;
-    let state = importer
-        .imports()
-        .load(&run.import_id.to_string())
-        .await
-        .unwrap()
-        .state
-        .unwrap();
-    if let Ok(counts) = outcome {
-        assert_eq!(counts, state.counts);
-    }
-    (state.counts, state.status, state.failure)
+    let recorded = support::import(importer, supplier, file, false).await;
+    (recorded.counts, recorded.status, recorded.failure)
 }
 
 /// Product events, supplier offers and rejections stored so far: what an import changed.
@@ -93,12 +46,6 @@ async fn footprint(db: &TestDatabase) -> (i64, i64, i64) {
         count("SELECT count(*) FROM supplier_offers").await,
         count("SELECT count(*) FROM import_rejections").await,
     )
-}
-
-fn tempdir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gomarket-integrity-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn write(path: &Path, write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>)) -> PathBuf {
@@ -117,7 +64,7 @@ fn cut_in_half(path: &Path) {
 #[tokio::test]
 async fn a_feed_cut_in_half_applies_nothing_in_any_format() {
     let (db, importer) = setup(100).await;
-    let dir = tempdir();
+    let dir = support::tempdir();
     let spec = FeedSpec::new(2000, 7);
 
     // YML, the reproduction: the first half of `gen-feed --seed 7`.
@@ -175,7 +122,7 @@ async fn a_feed_cut_in_half_applies_nothing_in_any_format() {
 #[tokio::test]
 async fn a_cut_update_changes_nothing_of_an_imported_catalog() {
     let (db, importer) = setup(100).await;
-    let dir = tempdir();
+    let dir = support::tempdir();
     let supplier = supplier(&importer, "Север", FeedKind::Yml).await;
     let spec = FeedSpec::new(1000, 3);
     let file = write(&dir.join("feed.yml"), |out| {
@@ -228,7 +175,7 @@ async fn committed(db: &TestDatabase, import_id: uuid::Uuid, since: i64) -> (u64
 #[tokio::test]
 async fn an_import_stopped_half_way_shows_exactly_what_it_committed() {
     let (db, importer) = setup(100).await;
-    let dir = tempdir();
+    let dir = support::tempdir();
     let supplier = supplier(&importer, "Север", FeedKind::Yml).await;
     let spec = FeedSpec::new(3000, 11);
     let file = write(&dir.join("feed.yml"), |out| {
@@ -319,7 +266,7 @@ async fn an_import_stopped_half_way_shows_exactly_what_it_committed() {
 #[tokio::test]
 async fn hostile_text_rejects_its_offer_with_what_is_wrong_and_never_fails_the_store() {
     let (db, importer) = setup(100).await;
-    let dir = tempdir();
+    let dir = support::tempdir();
     let supplier = supplier(&importer, "AN", FeedKind::AnMscCsv).await;
     let mut bytes = encoding_rs::WINDOWS_1251
         .encode("code;title;price;color;description\n")
@@ -415,7 +362,7 @@ async fn offers_state(db: &TestDatabase) -> (i64, i64) {
 #[tokio::test]
 async fn a_reader_that_panics_or_fails_fails_the_import_and_marks_nothing_unavailable() {
     let (db, importer) = setup(100).await;
-    let dir = tempdir();
+    let dir = support::tempdir();
     let yml = supplier(&importer, "Panics", FeedKind::Yml).await;
     let file = write(&dir.join("feed.yml"), |out| {
         write_yml(&FeedSpec::new(2000, 11), out).unwrap();
@@ -433,16 +380,7 @@ async fn a_reader_that_panics_or_fails_fails_the_import_and_marks_nothing_unavai
         (2, true, "injected read failure"),
         (1, true, "injected read failure"),
     ] {
-        let failing = Importer::new(
-            db.pool.clone(),
-            Arc::new(SystemClock),
-            Metrics::new(),
-            ImporterSettings {
-                batch_size: 100,
-                ..ImporterSettings::default()
-            },
-        )
-        .with_readers(FailingReader::new(nth, 1000, fail_instead));
+        let failing = support::importer(&db, 100).with_readers(FailingReader::new(nth, 1000, fail_instead));
         let (_, status, failure) = import(&failing, yml, &file).await;
         let case = format!(
             "reader {} on pass {nth}",

@@ -11,4 +11,5 @@ mod feed_redirects;
 mod import_integrity;
 mod relay_leadership;
 mod supplier_import;
+mod support;
 mod wildberries_contract;

@@ -2,38 +2,30 @@
 //! changed offers producing events, vanished offers becoming unavailable, failing feeds.
 
 use gomarket_domain::catalog::{Product, ProductId};
-use gomarket_domain::clock::SystemClock;
-use gomarket_domain::supplier::{
-    FeedEncoding, FeedKind, FeedUrl, ImportCounts, ImportStatus, SupplierCommand, SupplierId, SupplierName,
-    SupplierSettings,
-};
-use gomarket_infra::event_store::EventMetadata;
+use gomarket_domain::supplier::{FeedEncoding, FeedKind, ImportCounts, ImportStatus, SupplierId};
 use gomarket_infra::supplier::generate::{FeedSpec, offer_id, write_yml};
-use gomarket_infra::supplier::import::feed_policy::FeedPolicy;
-use gomarket_infra::supplier::import::{Importer, ImporterSettings};
-use gomarket_infra::telemetry::Metrics;
+use gomarket_infra::supplier::import::Importer;
 use gomarket_testkit::TestDatabase;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+
+use crate::support::{self, metadata, tempdir};
+
+/// Registers a supplier of `kind` named `name`.
+async fn supplier_of(importer: &Importer, name: &str, kind: FeedKind, encoding: FeedEncoding, url: &str) -> SupplierId {
+    support::supplier(importer, name, kind, encoding, url).await
+}
+
+async fn import(importer: &Importer, supplier: SupplierId, file: &Path, dry_run: bool) -> (ImportCounts, ImportStatus) {
+    let recorded = support::import(importer, supplier, file, dry_run).await;
+    (recorded.counts, recorded.status)
+}
 
 /// A supplier URL for imports that read `--file` instead.
 const FEEDS: &str = "https://feeds.invalid/";
 
-fn metadata() -> EventMetadata {
-    EventMetadata::new("test-import", "user:test", "StartImport")
-}
-
 async fn setup() -> (TestDatabase, Importer, SupplierId) {
     let db = TestDatabase::new(&[gomarket_infra::migrations::EVENT_STORE_MIGRATIONS]).await;
-    let importer = Importer::new(db.pool.clone(), Arc::new(SystemClock), Metrics::new(), {
-        let mut settings = ImporterSettings {
-            batch_size: 250,
-            ..ImporterSettings::default()
-        };
-        // Feeds come from temporary files and servers on this host.
-        settings.fetch.policy = FeedPolicy::unrestricted();
-        settings
-    });
+    let importer = support::importer(&db, 250);
     let id = supplier_of(
         &importer,
         "Север",
@@ -53,20 +45,6 @@ fn feed_file(dir: &Path, name: &str, spec: &FeedSpec) -> PathBuf {
     )
     .unwrap();
     path
-}
-
-async fn import(importer: &Importer, supplier: SupplierId, file: &Path, dry_run: bool) -> (ImportCounts, ImportStatus) {
-    let run = importer
-        .start(supplier, dry_run, Some(file.to_owned()), metadata())
-        .await
-        .unwrap();
-    let outcome = importer.run(&run, |_| {}).await;
-    let stored = importer.imports().load(&run.import_id.to_string()).await.unwrap();
-    let state = stored.state.unwrap();
-    if let Ok(counts) = outcome {
-        assert_eq!(counts, state.counts);
-    }
-    (state.counts, state.status)
 }
 
 async fn product_events(db: &TestDatabase) -> i64 {
@@ -220,12 +198,6 @@ async fn a_truncated_feed_fails_with_its_reason_and_marks_nothing_unavailable() 
     assert_eq!(status, ImportStatus::Failed);
 }
 
-fn tempdir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gomarket-import-test-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[tokio::test]
 async fn an_an_msc_feed_imports_with_stock_per_warehouse() {
     let (db, importer, _) = setup().await;
@@ -293,27 +265,6 @@ async fn a_wholesaler_set_imports_from_its_folder_and_reimports_as_nothing() {
     let again = importer.run(&run, |_| {}).await.unwrap();
     assert_eq!(again.unchanged, 2);
     assert_eq!(product_events(&db).await, before);
-}
-
-/// Registers a supplier of `kind` named `name`.
-async fn supplier_of(importer: &Importer, name: &str, kind: FeedKind, encoding: FeedEncoding, url: &str) -> SupplierId {
-    let name = SupplierName::parse(name).unwrap();
-    let id = SupplierId::for_name(&name);
-    let settings = SupplierSettings {
-        name,
-        kind,
-        url: FeedUrl::parse(url).unwrap(),
-        encoding,
-        image_url_template: None,
-        credentials_secret_id: None,
-    };
-    importer
-        .registry()
-        .bus()
-        .execute(&id.to_string(), SupplierCommand::Register(settings), &metadata())
-        .await
-        .unwrap();
-    id
 }
 
 async fn assert_rejections_match(db: &TestDatabase, stats: &gomarket_infra::supplier::generate::FeedStats) {
