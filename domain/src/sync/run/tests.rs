@@ -1,8 +1,10 @@
 use super::*;
 use crate::clock::FixedClock;
 use crate::pure_aggregate::ClockServices;
+use crate::sync::policy::RunTrigger;
 use chrono::TimeZone;
 use cqrs_es::test::TestFramework;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 fn now() -> DateTime<Utc> {
