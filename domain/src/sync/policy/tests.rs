@@ -1,9 +1,15 @@
 use super::*;
 use crate::clock::FixedClock;
 use crate::pure_aggregate::ClockServices;
+use crate::sync::exclusions::Exclusions;
+use crate::sync::pricing::PricingRule;
+use crate::sync::schedule::Schedule;
+use crate::sync::stock::StockRule;
 use chrono::TimeZone;
+use chrono::{DateTime, Utc};
 use cqrs_es::test::TestFramework;
 use std::sync::Arc;
+use uuid::Uuid;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
