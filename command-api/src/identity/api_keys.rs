@@ -2,14 +2,13 @@ use super::refusal::{api_key_refusal, concurrent_change, value_error};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use gomarket_api_core::access::{authenticated, principal};
-use gomarket_api_core::command::command_metadata;
+use gomarket_api_core::command::{Outcome, command_metadata, outcome};
 use gomarket_api_core::context::request_context;
 use gomarket_api_core::identity::ApiKeyGql;
 use gomarket_api_core::ids::parse_uuid;
 use gomarket_api_core::payload::{UserError, report};
-use gomarket_api_core::{ErrorCode, failure, store_failure};
+use gomarket_api_core::{ErrorCode, failure};
 use gomarket_domain::identity::{ApiKeyCommand, ApiKeyId, ApiKeyName, NewApiKey, Permission, PrincipalKind};
-use gomarket_infra::event_store::CommandError;
 use gomarket_infra::identity::IdentityService;
 use std::sync::Arc;
 
@@ -83,11 +82,11 @@ impl ApiKeyMutation {
             owner,
             expires_at: input.expires_at,
         };
-        match identity
+        let result = identity
             .create_api_key(&principal, new, &command_metadata(ctx, "CreateApiKey"))
-            .await
-        {
-            Ok(created) => Ok(ApiKeyPayload {
+            .await;
+        Ok(match outcome(ctx, result, api_key_refusal, concurrent_change)? {
+            Outcome::Done(created) => ApiKeyPayload {
                 api_key: created
                     .executed
                     .aggregate
@@ -97,11 +96,9 @@ impl ApiKeyMutation {
                 key: Some(created.key),
                 errors: vec![],
                 consistency_token: created.executed.token.map(|t| t.encode()),
-            }),
-            Err(CommandError::Refused(refusal)) => Ok(ApiKeyPayload::refused(ctx, vec![api_key_refusal(&refusal)])),
-            Err(CommandError::Conflict) => Ok(ApiKeyPayload::refused(ctx, vec![concurrent_change()])),
-            Err(CommandError::Store(error)) => Err(store_failure(&error, &request_context(ctx).correlation_id)),
-        }
+            },
+            Outcome::Refused(errors) => ApiKeyPayload::refused(ctx, errors),
+        })
     }
 
     /// Revokes a key: it stops working at once. Owners revoke their own keys; holders of
@@ -128,11 +125,11 @@ impl ApiKeyMutation {
             );
             return Ok(ApiKeyPayload::refused(ctx, vec![error]));
         }
-        match identity
+        let result = identity
             .revoke_api_key(id, &command_metadata(ctx, ApiKeyCommand::Revoke.name()))
-            .await
-        {
-            Ok(executed) => Ok(ApiKeyPayload {
+            .await;
+        Ok(match outcome(ctx, result, api_key_refusal, concurrent_change)? {
+            Outcome::Done(executed) => ApiKeyPayload {
                 api_key: executed
                     .aggregate
                     .state
@@ -141,10 +138,8 @@ impl ApiKeyMutation {
                 key: None,
                 errors: vec![],
                 consistency_token: executed.token.map(|t| t.encode()),
-            }),
-            Err(CommandError::Refused(refusal)) => Ok(ApiKeyPayload::refused(ctx, vec![api_key_refusal(&refusal)])),
-            Err(CommandError::Conflict) => Ok(ApiKeyPayload::refused(ctx, vec![concurrent_change()])),
-            Err(error @ CommandError::Store(_)) => Err(fail(&error)),
-        }
+            },
+            Outcome::Refused(errors) => ApiKeyPayload::refused(ctx, errors),
+        })
     }
 }
