@@ -10,8 +10,10 @@
 #[path = "it/support.rs"]
 mod support;
 
-use gomarket_domain::supplier::{FeedEncoding, FeedKind, ImportCounts, ImportStatus, SupplierId};
-use gomarket_infra::supplier::import::{Importer, ImporterSettings};
+use support::{file_supplier, import_file};
+
+use gomarket_domain::supplier::{FeedKind, ImportCounts, ImportStatus};
+use gomarket_infra::supplier::import::ImporterSettings;
 use gomarket_testkit::TestDatabase;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -31,21 +33,6 @@ fn peak_rss_mib() -> f64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map(|kib| kib / 1024.0)
         .expect("VmHWM in /proc/self/status")
-}
-
-/// Registers a supplier; its feed is given with `--file` by each import.
-async fn supplier(importer: &Importer, name: &str, kind: FeedKind) -> SupplierId {
-    support::supplier(importer, name, kind, FeedEncoding::Auto, support::NO_URL).await
-}
-
-/// The outcome of importing `file` as recorded on the import: counts, status, failure.
-async fn import(
-    importer: &Importer,
-    supplier: SupplierId,
-    file: &Path,
-) -> (ImportCounts, ImportStatus, Option<String>) {
-    let recorded = support::import(importer, supplier, file, false).await;
-    (recorded.counts, recorded.status, recorded.failure)
 }
 
 /// Writes `head`, `size` bytes of `unit` repeated, then `tail`, a megabyte at a time.
@@ -81,9 +68,9 @@ async fn a_300_mb_line_or_field_leaves_memory_flat() {
     let db = TestDatabase::new(&[gomarket_infra::migrations::EVENT_STORE_MIGRATIONS]).await;
     let importer = support::importer(&db, ImporterSettings::default().batch_size);
     let dir = support::tempdir();
-    let an_msc = supplier(&importer, "AN", FeedKind::AnMscCsv).await;
-    let yml = supplier(&importer, "YML", FeedKind::Yml).await;
-    let wholesaler = supplier(&importer, "Wholesaler", FeedKind::WholesalerCsv).await;
+    let an_msc = file_supplier(&importer, "AN", FeedKind::AnMscCsv).await;
+    let yml = file_supplier(&importer, "YML", FeedKind::Yml).await;
+    let wholesaler = file_supplier(&importer, "Wholesaler", FeedKind::WholesalerCsv).await;
     let baseline = peak_rss_mib();
     let mut report = Vec::new();
     let mut measure = |scenario: &str, started: Instant| {
@@ -106,7 +93,7 @@ async fn a_300_mb_line_or_field_leaves_memory_flat() {
         HUGE,
         b"",
     );
-    let (counts, status, failure) = import(&importer, an_msc, &file).await;
+    let (counts, status, failure) = import_file(&importer, an_msc, &file).await;
     std::fs::remove_file(&file).unwrap();
     assert_eq!((status, counts), (ImportStatus::Failed, ImportCounts::default()));
     assert!(failure.as_deref().unwrap().contains("not a header"), "{failure:?}");
@@ -125,7 +112,7 @@ async fn a_300_mb_line_or_field_leaves_memory_flat() {
         HUGE / 4,
         "\n2;Утюг;200\n".as_bytes(),
     );
-    let (counts, status, failure) = import(&importer, an_msc, &file).await;
+    let (counts, status, failure) = import_file(&importer, an_msc, &file).await;
     std::fs::remove_file(&file).unwrap();
     assert_eq!(status, ImportStatus::Completed, "{failure:?}");
     assert_eq!((counts.seen, counts.created, counts.rejected), (2, 1, 1), "{counts:?}");
@@ -143,7 +130,7 @@ async fn a_300_mb_line_or_field_leaves_memory_flat() {
         HUGE,
         ";100\n3;Чайник;300\n".as_bytes(),
     );
-    let (counts, status, failure) = import(&importer, an_msc, &file).await;
+    let (counts, status, failure) = import_file(&importer, an_msc, &file).await;
     std::fs::remove_file(&file).unwrap();
     assert_eq!(status, ImportStatus::Completed, "{failure:?}");
     assert_eq!((counts.seen, counts.created, counts.rejected), (2, 1, 1), "{counts:?}");
@@ -163,7 +150,7 @@ async fn a_300_mb_line_or_field_leaves_memory_flat() {
           </offers></shop></yml_catalog>\n"
             .as_bytes(),
     );
-    let (counts, status, failure) = import(&importer, yml, &file).await;
+    let (counts, status, failure) = import_file(&importer, yml, &file).await;
     std::fs::remove_file(&file).unwrap();
     assert_eq!(status, ImportStatus::Completed, "{failure:?}");
     assert_eq!((counts.created, counts.rejected), (1, 1), "{counts:?}");
@@ -200,7 +187,7 @@ async fn a_300_mb_line_or_field_leaves_memory_flat() {
         HUGE,
         &cp1251("\"\n2;Тёплая\n"),
     );
-    let (counts, status, failure) = import(&importer, wholesaler, &folder).await;
+    let (counts, status, failure) = import_file(&importer, wholesaler, &folder).await;
     std::fs::remove_dir_all(&folder).unwrap();
     assert_eq!(status, ImportStatus::Completed, "{failure:?}");
     assert_eq!((counts.created, counts.rejected), (1, 1), "{counts:?}");

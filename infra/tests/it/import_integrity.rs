@@ -5,8 +5,8 @@
 //! so, and never fails the store; a reader that panics or fails on either pass fails the
 //! import and marks nothing unavailable.
 
-use crate::support::{self, metadata};
-use gomarket_domain::supplier::{FeedEncoding, FeedKind, ImportCounts, ImportStatus, SupplierId};
+use crate::support::{self, file_supplier, import_file, metadata};
+use gomarket_domain::supplier::{FeedKind, ImportCounts, ImportStatus};
 use gomarket_infra::supplier::FeedError;
 use gomarket_infra::supplier::generate::{FeedSpec, write_yml};
 use gomarket_infra::supplier::generate_csv::{write_an_msc, write_wholesaler};
@@ -21,21 +21,6 @@ async fn setup(batch_size: usize) -> (TestDatabase, Arc<Importer>) {
     let db = TestDatabase::new(&[gomarket_infra::migrations::EVENT_STORE_MIGRATIONS]).await;
     let importer = support::importer(&db, batch_size);
     (db, Arc::new(importer))
-}
-
-/// Registers a supplier; its feed is given with `--file` by each import.
-async fn supplier(importer: &Importer, name: &str, kind: FeedKind) -> SupplierId {
-    support::supplier(importer, name, kind, FeedEncoding::Auto, support::NO_URL).await
-}
-
-/// The outcome of importing `file` as recorded on the import: counts, status, failure.
-async fn import(
-    importer: &Importer,
-    supplier: SupplierId,
-    file: &Path,
-) -> (ImportCounts, ImportStatus, Option<String>) {
-    let recorded = support::import(importer, supplier, file, false).await;
-    (recorded.counts, recorded.status, recorded.failure)
 }
 
 /// Product events, supplier offers and rejections stored so far: what an import changed.
@@ -68,12 +53,12 @@ async fn a_feed_cut_in_half_applies_nothing_in_any_format() {
     let spec = FeedSpec::new(2000, 7);
 
     // YML, the reproduction: the first half of `gen-feed --seed 7`.
-    let yml = supplier(&importer, "YML", FeedKind::Yml).await;
+    let yml = file_supplier(&importer, "YML", FeedKind::Yml).await;
     let file = write(&dir.join("feed.yml"), |out| {
         write_yml(&spec, out).unwrap();
     });
     cut_in_half(&file);
-    let (counts, status, failure) = import(&importer, yml, &file).await;
+    let (counts, status, failure) = import_file(&importer, yml, &file).await;
     assert_eq!(status, ImportStatus::Failed);
     assert_eq!(counts, ImportCounts::default());
     let failure = failure.unwrap();
@@ -81,25 +66,25 @@ async fn a_feed_cut_in_half_applies_nothing_in_any_format() {
     assert_eq!(footprint(&db).await, (0, 0, 0), "nothing of the first half applied");
 
     // AN_MSC: the cut leaves its last row without a line break.
-    let an_msc = supplier(&importer, "AN", FeedKind::AnMscCsv).await;
+    let an_msc = file_supplier(&importer, "AN", FeedKind::AnMscCsv).await;
     let file = write(&dir.join("an_price_and_num_rrc.csv"), |out| {
         write_an_msc(&spec, out).unwrap();
     });
     cut_in_half(&file);
-    let (counts, status, failure) = import(&importer, an_msc, &file).await;
+    let (counts, status, failure) = import_file(&importer, an_msc, &file).await;
     assert_eq!((status, counts), (ImportStatus::Failed, ImportCounts::default()));
     assert!(failure.as_deref().unwrap().contains("cut off"), "{failure:?}");
     assert_eq!(footprint(&db).await, (0, 0, 0));
 
     // Wholesaler: whichever of its files is cut, the set applies nothing — the info file
     // (streamed) as much as the descriptions (read for every row).
-    let wholesaler = supplier(&importer, "Wholesaler", FeedKind::WholesalerCsv).await;
+    let wholesaler = file_supplier(&importer, "Wholesaler", FeedKind::WholesalerCsv).await;
     for cut in ["all_prod_info.csv", "all_prod_d33_.csv", "all_prod_prices.csv"] {
         let folder = dir.join(format!("wholesaler-{cut}"));
         std::fs::create_dir_all(&folder).unwrap();
         write_wholesaler(&spec, &folder).unwrap();
         cut_in_half(&folder.join(cut));
-        let (counts, status, failure) = import(&importer, wholesaler, &folder).await;
+        let (counts, status, failure) = import_file(&importer, wholesaler, &folder).await;
         assert_eq!(
             (status, counts),
             (ImportStatus::Failed, ImportCounts::default()),
@@ -113,7 +98,7 @@ async fn a_feed_cut_in_half_applies_nothing_in_any_format() {
     let file = write(&dir.join("whole.yml"), |out| {
         write_yml(&spec, out).unwrap();
     });
-    let (counts, status, _) = import(&importer, yml, &file).await;
+    let (counts, status, _) = import_file(&importer, yml, &file).await;
     assert_eq!(status, ImportStatus::Completed);
     assert_eq!(counts.created, 1960);
     let _ = std::fs::remove_dir_all(dir);
@@ -123,12 +108,12 @@ async fn a_feed_cut_in_half_applies_nothing_in_any_format() {
 async fn a_cut_update_changes_nothing_of_an_imported_catalog() {
     let (db, importer) = setup(100).await;
     let dir = support::tempdir();
-    let supplier = supplier(&importer, "Север", FeedKind::Yml).await;
+    let supplier = file_supplier(&importer, "Север", FeedKind::Yml).await;
     let spec = FeedSpec::new(1000, 3);
     let file = write(&dir.join("feed.yml"), |out| {
         write_yml(&spec, out).unwrap();
     });
-    import(&importer, supplier, &file).await;
+    import_file(&importer, supplier, &file).await;
     let before = footprint(&db).await;
 
     // Every price up by 10 %, and the upload broken off half-way.
@@ -138,7 +123,7 @@ async fn a_cut_update_changes_nothing_of_an_imported_catalog() {
         write_yml(&repriced, out).unwrap();
     });
     cut_in_half(&file);
-    let (counts, status, _) = import(&importer, supplier, &file).await;
+    let (counts, status, _) = import_file(&importer, supplier, &file).await;
     assert_eq!((status, counts), (ImportStatus::Failed, ImportCounts::default()));
     assert_eq!(footprint(&db).await, before, "no price of the first half changed");
     let _ = std::fs::remove_dir_all(dir);
@@ -176,12 +161,12 @@ async fn committed(db: &TestDatabase, import_id: uuid::Uuid, since: i64) -> (u64
 async fn an_import_stopped_half_way_shows_exactly_what_it_committed() {
     let (db, importer) = setup(100).await;
     let dir = support::tempdir();
-    let supplier = supplier(&importer, "Север", FeedKind::Yml).await;
+    let supplier = file_supplier(&importer, "Север", FeedKind::Yml).await;
     let spec = FeedSpec::new(3000, 11);
     let file = write(&dir.join("feed.yml"), |out| {
         write_yml(&spec, out).unwrap();
     });
-    import(&importer, supplier, &file).await;
+    import_file(&importer, supplier, &file).await;
     let since: i64 = sqlx::query_scalar("SELECT max(position) FROM events")
         .fetch_one(&db.pool)
         .await
@@ -257,7 +242,7 @@ async fn an_import_stopped_half_way_shows_exactly_what_it_committed() {
     assert_eq!(failed.counts, counts);
 
     // Run again, it converges: every price changed once, and the counts add up.
-    let (again, status, _) = import(&importer, supplier, &file).await;
+    let (again, status, _) = import_file(&importer, supplier, &file).await;
     assert_eq!(status, ImportStatus::Completed);
     assert_eq!(again.updated + updated, 2940, "{again:?}");
     let _ = std::fs::remove_dir_all(dir);
@@ -267,7 +252,7 @@ async fn an_import_stopped_half_way_shows_exactly_what_it_committed() {
 async fn hostile_text_rejects_its_offer_with_what_is_wrong_and_never_fails_the_store() {
     let (db, importer) = setup(100).await;
     let dir = support::tempdir();
-    let supplier = supplier(&importer, "AN", FeedKind::AnMscCsv).await;
+    let supplier = file_supplier(&importer, "AN", FeedKind::AnMscCsv).await;
     let mut bytes = encoding_rs::WINDOWS_1251
         .encode("code;title;price;color;description\n")
         .0
@@ -282,7 +267,7 @@ async fn hostile_text_rejects_its_offer_with_what_is_wrong_and_never_fails_the_s
     bytes.extend_from_slice(b"5;Barcode;100;;;\n");
     let file = dir.join("an.csv");
     std::fs::write(&file, &bytes).unwrap();
-    let (counts, status, failure) = import(&importer, supplier, &file).await;
+    let (counts, status, failure) = import_file(&importer, supplier, &file).await;
     assert_eq!(status, ImportStatus::Completed, "{failure:?}");
     assert_eq!((counts.created, counts.rejected), (2, 3), "{counts:?}");
     let rejections: Vec<(i64, String, String)> =
@@ -363,11 +348,11 @@ async fn offers_state(db: &TestDatabase) -> (i64, i64) {
 async fn a_reader_that_panics_or_fails_fails_the_import_and_marks_nothing_unavailable() {
     let (db, importer) = setup(100).await;
     let dir = support::tempdir();
-    let yml = supplier(&importer, "Panics", FeedKind::Yml).await;
+    let yml = file_supplier(&importer, "Panics", FeedKind::Yml).await;
     let file = write(&dir.join("feed.yml"), |out| {
         write_yml(&FeedSpec::new(2000, 11), out).unwrap();
     });
-    let (counts, status, failure) = import(&importer, yml, &file).await;
+    let (counts, status, failure) = import_file(&importer, yml, &file).await;
     assert_eq!(status, ImportStatus::Completed, "{failure:?}");
     let before = offers_state(&db).await;
     assert!(before.0 > 1000, "the first import made offers available: {before:?}");
@@ -381,7 +366,7 @@ async fn a_reader_that_panics_or_fails_fails_the_import_and_marks_nothing_unavai
         (1, true, "injected read failure"),
     ] {
         let failing = support::importer(&db, 100).with_readers(FailingReader::new(nth, 1000, fail_instead));
-        let (_, status, failure) = import(&failing, yml, &file).await;
+        let (_, status, failure) = import_file(&failing, yml, &file).await;
         let case = format!(
             "reader {} on pass {nth}",
             if fail_instead { "failing" } else { "panicking" }
@@ -393,7 +378,7 @@ async fn a_reader_that_panics_or_fails_fails_the_import_and_marks_nothing_unavai
     }
 
     // And the same feed read by sound readers still completes, changing nothing.
-    let (again, status, _) = import(&importer, yml, &file).await;
+    let (again, status, _) = import_file(&importer, yml, &file).await;
     assert_eq!(status, ImportStatus::Completed);
     assert_eq!(again.created + again.updated, 0, "{again:?} after {counts:?}");
     assert_eq!(offers_state(&db).await, before);

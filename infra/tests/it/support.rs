@@ -59,6 +59,11 @@ pub async fn supplier(
     id
 }
 
+/// Registers a supplier whose feed each import gives as a file (`--file`).
+pub async fn file_supplier(importer: &Importer, name: &str, kind: FeedKind) -> SupplierId {
+    supplier(importer, name, kind, FeedEncoding::Auto, NO_URL).await
+}
+
 /// What an import recorded on itself.
 #[derive(Debug)]
 pub struct Recorded {
@@ -90,6 +95,16 @@ pub async fn import(importer: &Importer, supplier: SupplierId, file: &Path, dry_
         status: state.status,
         failure: state.failure,
     }
+}
+
+/// Imports `file` (not a dry run): what the import recorded, as counts, status, failure.
+pub async fn import_file(
+    importer: &Importer,
+    supplier: SupplierId,
+    file: &Path,
+) -> (ImportCounts, ImportStatus, Option<String>) {
+    let recorded = import(importer, supplier, file, false).await;
+    (recorded.counts, recorded.status, recorded.failure)
 }
 
 /// A new empty folder under the system's temporary directory.
