@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use gomarket_api_core::access::permission;
-use gomarket_api_core::command::command_metadata;
+use gomarket_api_core::command::{Outcome, command_metadata, outcome};
 use gomarket_api_core::context::request_context;
 use gomarket_api_core::ids::parse_uuid;
 use gomarket_api_core::marketplace::{AccountGql, CategoryMappingGql, MarketplaceGql};
@@ -16,7 +16,7 @@ use gomarket_domain::marketplace::account::{
 use gomarket_domain::marketplace::card::CardRules;
 use gomarket_domain::marketplace::category_mapping::{CategoryMappingCommand, MappedCharacteristic, MappingRefusal};
 use gomarket_domain::marketplace::values::{AccountName, SubjectId, VendorCode, WarehouseId};
-use gomarket_infra::event_store::{CommandError, Executed};
+use gomarket_infra::event_store::Executed;
 use gomarket_infra::marketplace::{ConnectError, Marketplaces};
 use std::sync::Arc;
 
@@ -195,19 +195,15 @@ impl AccountMutation {
         };
         let marketplaces = ctx.data::<Arc<Marketplaces>>()?;
         let metadata = command_metadata(ctx, command.name());
-        match marketplaces
+        let result = marketplaces
             .accounts()
             .execute(&id.to_string(), command, &metadata)
-            .await
-        {
-            Ok(executed) => Ok(AccountPayload::accepted(id, &executed)),
-            Err(CommandError::Refused(r)) => Ok(AccountPayload::refused(ctx, vec![account_refusal(&r)])),
-            Err(CommandError::Conflict) => Ok(AccountPayload::refused(
-                ctx,
-                vec![UserError::new(ErrorCode::Conflict, "id", "changed concurrently; retry")],
-            )),
-            Err(e) => Err(failure(&e, &request_context(ctx).correlation_id)),
-        }
+            .await;
+        let conflict = || UserError::new(ErrorCode::Conflict, "id", "changed concurrently; retry");
+        Ok(match outcome(ctx, result, account_refusal, conflict)? {
+            Outcome::Done(executed) => AccountPayload::accepted(id, &executed),
+            Outcome::Refused(errors) => AccountPayload::refused(ctx, errors),
+        })
     }
 }
 
@@ -345,22 +341,17 @@ impl AccountMutation {
             characteristics,
         };
         let marketplaces = ctx.data::<Arc<Marketplaces>>()?;
-        match marketplaces
+        let result = marketplaces
             .set_mapping(command, &command_metadata(ctx, "SetCategoryMapping"))
-            .await
-        {
-            Ok((_, executed)) => Ok(CategoryMappingPayload {
+            .await;
+        let conflict = || UserError::new(ErrorCode::Conflict, "category", "changed concurrently; retry");
+        match outcome(ctx, result, mapping_refusal, conflict)? {
+            Outcome::Done((_, executed)) => Ok(CategoryMappingPayload {
                 mapping: executed.aggregate.state.as_ref().map(CategoryMappingGql::from),
                 errors: vec![],
                 consistency_token: executed.token.map(|t| t.encode()),
             }),
-            Err(CommandError::Refused(r)) => refused(vec![mapping_refusal(&r)]),
-            Err(CommandError::Conflict) => refused(vec![UserError::new(
-                ErrorCode::Conflict,
-                "category",
-                "changed concurrently; retry",
-            )]),
-            Err(e) => Err(failure(&e, &request_context(ctx).correlation_id)),
+            Outcome::Refused(errors) => refused(errors),
         }
     }
 }

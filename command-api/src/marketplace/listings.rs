@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use gomarket_api_core::access::permission;
 use gomarket_api_core::catalog::ProductFilterInput;
-use gomarket_api_core::command::command_metadata;
+use gomarket_api_core::command::{OnConflict, Outcome, command_metadata, outcome, run_command};
 use gomarket_api_core::context::request_context;
 use gomarket_api_core::ids::parse_uuid;
 use gomarket_api_core::marketplace::ListingGql;
@@ -14,7 +14,6 @@ use gomarket_domain::identity::Permission;
 use gomarket_domain::marketplace::account::AccountId;
 use gomarket_domain::marketplace::listing::{ListingCommand, ListingRefusal, ListingTarget};
 use gomarket_domain::marketplace::values::{DiscountPercent, ListedStock};
-use gomarket_infra::event_store::CommandError;
 use gomarket_infra::marketplace::{Marketplaces, PublishOutcome};
 use gomarket_projections::catalog::{
     ProductCount, ProductFilter, ProductQueryError, ProductSort, count_products, search_products,
@@ -237,12 +236,18 @@ impl ListingMutation {
         };
         let marketplaces = ctx.data::<Arc<Marketplaces>>()?;
         let command = ListingCommand::SetTarget(ListingTarget { price, discount, stock });
-        match marketplaces
-            .listings()
-            .execute_retrying(&id.to_string(), command, &command_metadata(ctx, "SetListingTarget"), 5)
-            .await
-        {
-            Ok(executed) => Ok(ListingPayload {
+        let metadata = command_metadata(ctx, "SetListingTarget");
+        let result = run_command(
+            marketplaces.listings(),
+            &id.to_string(),
+            command,
+            &metadata,
+            OnConflict::Retry,
+        )
+        .await;
+        let conflict = || UserError::new(ErrorCode::Conflict, "listingId", "changed concurrently; retry");
+        match outcome(ctx, result, |r| listing_refusal(r, "listingId"), conflict)? {
+            Outcome::Done(executed) => Ok(ListingPayload {
                 listing: executed
                     .aggregate
                     .state
@@ -251,13 +256,7 @@ impl ListingMutation {
                 errors: vec![],
                 consistency_token: executed.token.map(|t| t.encode()),
             }),
-            Err(CommandError::Refused(r)) => refused(vec![listing_refusal(&r, "listingId")]),
-            Err(CommandError::Conflict) => refused(vec![UserError::new(
-                ErrorCode::Conflict,
-                "listingId",
-                "changed concurrently; retry",
-            )]),
-            Err(e) => Err(failure(&e, &request_context(ctx).correlation_id)),
+            Outcome::Refused(errors) => refused(errors),
         }
     }
 }
