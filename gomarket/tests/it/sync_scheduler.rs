@@ -62,10 +62,13 @@ async fn completed(app: &TestApp, policy: &str, n: usize) -> Vec<Value> {
     .await
 }
 
+/// The scheduler leading in this test's database (advisory locks are per database, and other
+/// tests' schedulers lead in theirs).
 async fn leader(app: &TestApp) -> Option<String> {
     sqlx::query_scalar(
         "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-          WHERE l.locktype = 'advisory' AND l.classid = $1::oid AND l.granted",
+          WHERE l.locktype = 'advisory' AND l.classid = $1::oid AND l.granted
+            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
     )
     .bind(0x5343_4844_i64)
     .fetch_optional(&app.db.pool)
