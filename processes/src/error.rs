@@ -55,10 +55,3 @@ impl From<BatchError> for ProcessError {
         }
     }
 }
-
-impl ProcessError {
-    /// Whether the database could not be reached (a wait, not a bug).
-    pub fn is_unavailable(&self) -> bool {
-        matches!(self, Self::Store(store) if store.is_unavailable())
-    }
-}

@@ -6,6 +6,7 @@
 
 use crate::rebalance_watch::RebalanceWatch;
 use crate::{Bookkeeping, EventConsumer, Outcome, apply_isolated, apply_together};
+use gomarket_infra::error_chain::Chain;
 use gomarket_infra::event_store::{EventFeed, StoredEvent};
 use gomarket_infra::kafka::{KafkaConfig, ensure_topics, from_envelope};
 use gomarket_infra::shutdown::Shutdown;
@@ -247,7 +248,7 @@ impl<P: EventConsumer> KafkaProjector<P> {
                     Ok(Outcome::Applied | Outcome::DeadLettered | Outcome::Superseded) => break,
                     // The database is unreachable: hold on to these records until it is back.
                     Err(error) => {
-                        tracing::warn!(projection = name, %error, "cannot apply; retrying");
+                        tracing::warn!(projection = name, error = %Chain(&error), "cannot apply; retrying");
                         tokio::select! {
                             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
                             _ = shutdown.triggered() => return false,

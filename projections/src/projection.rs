@@ -1,6 +1,7 @@
 //! Feeding a projection from the event feed.
 
 use crate::{ProjectionError, checkpoint, failures};
+use gomarket_infra::error_chain::Chain;
 use gomarket_infra::event_store::{EventFeed, FeedBatch, FeedPosition, StoredEvent};
 use gomarket_infra::shutdown::Shutdown;
 use gomarket_infra::telemetry::Metrics;
@@ -129,7 +130,7 @@ impl<P: EventConsumer> ProjectionRunner<P> {
         match self.apply_batch(&batch.events, after, end).await {
             Ok(applied) => Ok(applied),
             Err(error) => {
-                tracing::warn!(projection = name, %error, "batch failed; applying its events one by one");
+                tracing::warn!(projection = name, error = %Chain(&error), "batch failed; applying its events one by one");
                 let mut expected = after;
                 for event in &batch.events {
                     let bookkeeping = Bookkeeping::Checkpoint { expected };
@@ -277,7 +278,7 @@ impl<P: EventConsumer> ProjectionRunner<P> {
                 }
                 Err(error) => {
                     position = None;
-                    tracing::error!(projection = name, %error, retry_in = ?backoff, "projection failed; retrying");
+                    tracing::error!(projection = name, error = %Chain(&error), retry_in = ?backoff, "projection failed; retrying");
                     tokio::select! {
                         _ = tokio::time::sleep(backoff) => {}
                         _ = shutdown.triggered() => {}
@@ -354,7 +355,7 @@ pub async fn apply_isolated<P: EventConsumer>(
                 return Ok(Outcome::Applied);
             }
             Err(error) => {
-                tracing::warn!(projection = name, aggregate_id = %event.aggregate_id, sequence = event.sequence, attempt, %error, "cannot apply event");
+                tracing::warn!(projection = name, aggregate_id = %event.aggregate_id, sequence = event.sequence, attempt, error = %Chain(&error), "cannot apply event");
                 last_error = Some(error);
                 drop(tx);
                 if attempt < MAX_ATTEMPTS {
@@ -363,7 +364,8 @@ pub async fn apply_isolated<P: EventConsumer>(
             }
         }
     }
-    let error = last_error.map(|e| e.to_string()).unwrap_or_default();
+    // The whole chain: a process manager's error says what failed only in its causes.
+    let error = last_error.map(|e| Chain(&e).to_string()).unwrap_or_default();
     let mut tx = feed.pool().begin().await?;
     if !keep_books(&mut tx, name, event, bookkeeping).await? {
         return Ok(Outcome::Superseded);

@@ -16,6 +16,7 @@ use gomarket_domain::marketplace::account::{
 use gomarket_domain::marketplace::card::CardRules;
 use gomarket_domain::marketplace::category_mapping::{CategoryMappingCommand, MappedCharacteristic, MappingRefusal};
 use gomarket_domain::marketplace::values::{AccountName, SubjectId, VendorCode, WarehouseId};
+use gomarket_infra::error_chain::Chain;
 use gomarket_infra::event_store::Executed;
 use gomarket_infra::marketplace::{ConnectError, Marketplaces};
 use std::sync::Arc;
@@ -172,7 +173,7 @@ fn connect_refused(ctx: &Context<'_>, error: ConnectError) -> Result<AccountPayl
             "token",
             format!("the marketplace refused the token: {detail}"),
         ),
-        e @ ConnectError::Upstream(_) => UserError::new(ErrorCode::UpstreamUnavailable, "token", e.to_string()),
+        e @ ConnectError::Upstream(_) => UserError::new(ErrorCode::UpstreamUnavailable, "token", Chain(&e).to_string()),
         ConnectError::Refused(r) => account_refusal(&r),
         e @ ConnectError::Store(_) => return Err(failure(&e, &request_context(ctx).correlation_id)),
     };

@@ -57,13 +57,7 @@ impl LockSession {
 
     /// Takes `key` if nobody holds it; `false` when another session does.
     pub async fn try_lock(&mut self, key: LockKey) -> Result<bool, sqlx::Error> {
-        let query = match key {
-            LockKey::Single(key) => sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(key),
-            LockKey::Pair(class, key) => sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
-                .bind(class)
-                .bind(key),
-        };
-        query.fetch_one(self.connection()).await
+        try_lock_on(self.connection(), key).await
     }
 
     /// Takes `key`, waiting for whoever holds it.
@@ -92,22 +86,33 @@ impl LockSession {
     /// Ends the session, freeing its locks.
     pub async fn close(mut self) {
         if let Some(connection) = self.connection.take() {
+            // A close that fails has lost the session all the same, and its locks with it.
             let _ = connection.close().await;
         }
     }
 
-    /// Takes `key` on a new session if it is free: the session holds it until closed or
-    /// dropped. `None` when another session holds it (or the database is not answering).
+    /// Takes `key` if it is free, on a session that then holds it until closed or dropped.
+    /// `None` when another session holds it (or the database is not answering). The attempt
+    /// runs on a pooled connection, which goes back to the pool when the lock is not won: a
+    /// standby trying every tick must not open a connection every tick.
     pub async fn try_hold(pool: &PgPool, key: LockKey) -> Option<Self> {
-        let mut session = Self::open(pool).await.ok()?;
-        match session.try_lock(key).await {
-            Ok(true) => Some(session),
-            _ => {
-                session.close().await;
-                None
-            }
-        }
+        let mut connection = pool.acquire().await.ok()?;
+        let won = try_lock_on(&mut connection, key).await.ok()?;
+        won.then(|| Self {
+            connection: Some(connection.detach()),
+        })
     }
+}
+
+/// `pg_try_advisory_lock` of `key` on `connection`'s session.
+async fn try_lock_on(connection: &mut PgConnection, key: LockKey) -> Result<bool, sqlx::Error> {
+    let query = match key {
+        LockKey::Single(key) => sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(key),
+        LockKey::Pair(class, key) => sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
+            .bind(class)
+            .bind(key),
+    };
+    query.fetch_one(connection).await
 }
 
 impl Drop for LockSession {

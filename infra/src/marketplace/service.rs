@@ -223,7 +223,7 @@ impl Marketplaces {
     }
 
     pub async fn load_account(&self, id: AccountId) -> Result<MarketplaceAccount, StoreError> {
-        self.accounts.load(&id.to_string()).await.map_err(store_error)
+        self.accounts.load(&id.to_string()).await.map_err(StoreError::from)
     }
 
     /// The account's credentials for requests.
@@ -252,7 +252,12 @@ impl Marketplaces {
         category: &str,
     ) -> Result<Option<CategoryMappingState>, StoreError> {
         let id = CategoryMappingId::for_category(marketplace, category);
-        Ok(self.mappings.load(&id.to_string()).await.map_err(store_error)?.state)
+        Ok(self
+            .mappings
+            .load(&id.to_string())
+            .await
+            .map_err(StoreError::from)?
+            .state)
     }
 
     /// Every mapping of `marketplace`, in the order they were first set.

@@ -6,6 +6,7 @@ use crate::ProcessError;
 use gomarket_domain::supplier::SupplierId;
 use gomarket_domain::sync::policy::RunTrigger;
 use gomarket_domain::sync::run::RunCommand;
+use gomarket_infra::error_chain::Chain;
 use sqlx::PgConnection;
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -41,7 +42,7 @@ impl SyncRunManager {
                     // Recorded as a failed import of the run, with the reason.
                     let import_id = Uuid::now_v7();
                     imports.insert(supplier, import_id);
-                    refused.push((import_id, error.to_string()));
+                    refused.push((import_id, Chain(&error).to_string()));
                 }
             }
         }

@@ -208,7 +208,7 @@ impl Importer {
         tokio::spawn(async move {
             let _running = running;
             if let Err(error) = importer.run(&run, |_| {}).await {
-                tracing::warn!(import_id = %run.import_id, %error, "import failed");
+                tracing::warn!(import_id = %run.import_id, error = %Chain(&error), "import failed");
             }
         });
     }
