@@ -38,3 +38,29 @@ pub fn report(ctx: &Context<'_>, errors: &[UserError]) {
         ctx.add_error(ctx.set_error_path(error.into_server_error(ctx.item.pos)));
     }
 }
+
+/// A mutation's payload (`errors` beside what was done, all other fields optional): what it
+/// answers when refused, with nothing written.
+pub trait Payload: Default {
+    fn errors_mut(&mut self) -> &mut Vec<UserError>;
+
+    /// The payload of a refusal: only `errors`, also reported in the response (see [`report`]).
+    fn refused(ctx: &Context<'_>, errors: Vec<UserError>) -> Self {
+        report(ctx, &errors);
+        let mut payload = Self::default();
+        *payload.errors_mut() = errors;
+        payload
+    }
+}
+
+/// Implements [`Payload`] for payload structs with an `errors` field that derive `Default`.
+#[macro_export]
+macro_rules! payload {
+    ($($payload:ty),+ $(,)?) => {
+        $(impl $crate::payload::Payload for $payload {
+            fn errors_mut(&mut self) -> &mut Vec<$crate::payload::UserError> {
+                &mut self.errors
+            }
+        })+
+    };
+}

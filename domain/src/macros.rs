@@ -20,6 +20,33 @@ macro_rules! string_conversions {
     };
 }
 
+/// A marketplace's numeric id (`u64`, stored and sent as a bare number): `new` takes the
+/// `i64` GraphQL and JSON give and refuses zero and negatives, `get` reads it back.
+macro_rules! positive_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+        )]
+        #[serde(transparent)]
+        pub struct $name(u64);
+
+        impl $name {
+            pub fn new(id: i64) -> Result<Self, $crate::marketplace::values::MarketplaceValueError> {
+                u64::try_from(id)
+                    .ok()
+                    .filter(|&id| id > 0)
+                    .map(Self)
+                    .ok_or($crate::marketplace::values::MarketplaceValueError::NotPositive)
+            }
+
+            pub fn get(self) -> u64 {
+                self.0
+            }
+        }
+    };
+}
+
 /// `cqrs_es::DomainEvent` for an event enum: its type is the variant's name, its payload
 /// version `"1"` (docs/operations.md, "Event versions"). Either the variants are listed, or
 /// the enum has an inherent `fn event_type(&self) -> &'static str` of its own.
@@ -51,4 +78,4 @@ macro_rules! domain_event {
     };
 }
 
-pub(crate) use {domain_event, string_conversions};
+pub(crate) use {domain_event, positive_id, string_conversions};

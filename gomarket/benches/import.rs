@@ -14,15 +14,13 @@ mod rss;
 use gomarket::app::importer;
 use gomarket::cli::ImportArgs;
 use gomarket::roles::spawn_projectors;
-use gomarket_domain::supplier::{
-    FeedEncoding, FeedKind, FeedUrl, SupplierCommand, SupplierId, SupplierName, SupplierSettings,
-};
 use gomarket_infra::event_store::EventMetadata;
 use gomarket_infra::shutdown;
 use gomarket_infra::supplier::generate::{FeedSpec, write_yml};
 use gomarket_infra::supplier::{FeedItem, ReaderContext, YmlReader};
 use gomarket_infra::telemetry::Metrics;
 use gomarket_testkit::TestDatabase;
+use gomarket_testkit::fixtures::register_file_supplier;
 use rss::peak_rss_mib;
 use std::time::{Duration, Instant};
 
@@ -63,23 +61,8 @@ async fn main() {
     let db = TestDatabase::new(gomarket::MIGRATIONS).await;
     let metrics = Metrics::new();
     let importer = importer(&db.pool, &metrics, &ImportArgs::default());
-    let name = SupplierName::parse("Bench").unwrap();
-    let supplier = SupplierId::for_name(&name);
-    let settings = SupplierSettings {
-        name,
-        kind: FeedKind::Yml,
-        url: FeedUrl::parse("file:///nonexistent.yml").unwrap(),
-        encoding: FeedEncoding::Auto,
-        image_url_template: None,
-        credentials_secret_id: None,
-    };
-    let metadata = EventMetadata::new("bench", "system:bench", "RegisterSupplier");
-    importer
-        .registry()
-        .bus()
-        .execute(&supplier.to_string(), SupplierCommand::Register(settings), &metadata)
-        .await
-        .unwrap();
+    let supplier = register_file_supplier(&importer.registry(), "Bench").await;
+    let metadata = EventMetadata::new("bench", "system:bench", "StartImport");
     let (stop, signal) = shutdown::channel();
     let projectors = spawn_projectors(&db.pool, None, None, &metrics, &signal).unwrap();
 

@@ -6,6 +6,7 @@
 //! - [`kafka_feed`]: the same, as a member of a Kafka consumer group;
 //! - [`failures`]: dead-lettered events (`projection_failures`);
 //! - [`rebuild`]: replaying a projection into shadow tables and swapping them in;
+//! - [`sequence`]: events applied in their aggregate's order, once each, gaps healed;
 //! - [`consistency`]: read-your-writes: wait until a projection has applied a token;
 //! - [`catalog`]: the `products` read model: projection, records and search queries;
 //! - [`marketplace`]: the `listings` read model, also the marketplace worker's queues.
@@ -20,6 +21,7 @@ pub mod marketplace;
 pub mod projection;
 mod rebalance_watch;
 pub mod rebuild;
+pub mod sequence;
 
 pub use error::ProjectionError;
 /// Checkpoints live with the feed in `infra`; re-exported for projection code.

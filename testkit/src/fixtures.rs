@@ -4,7 +4,11 @@ use gomarket_domain::catalog::{
     Kopecks, NewProduct, Product, ProductCommand, ProductDetails, ProductId, ProductServices, Quantity, Sku, Title,
 };
 use gomarket_domain::clock::SystemClock;
+use gomarket_domain::supplier::{
+    FeedEncoding, FeedKind, FeedUrl, SupplierCommand, SupplierId, SupplierName, SupplierSettings,
+};
 use gomarket_infra::event_store::{CommandBus, EventMetadata};
+use gomarket_infra::supplier::SupplierRegistry;
 use gomarket_infra::telemetry::Metrics;
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -67,4 +71,39 @@ pub async fn seed_repriced_products(bus: &CommandBus<Product>, prefix: &str, fro
         ids.push(id);
     }
     ids
+}
+
+/// A supplier URL for imports that read a file given to each import instead (`--file`).
+pub const NO_FEED_URL: &str = "https://feeds.invalid/feed";
+
+/// Registers a supplier named `name` whose feed is `kind` at `url`, and returns its id.
+pub async fn register_supplier(
+    registry: &SupplierRegistry,
+    name: &str,
+    kind: FeedKind,
+    encoding: FeedEncoding,
+    url: &str,
+) -> SupplierId {
+    let name = SupplierName::parse(name).expect("valid supplier name");
+    let id = SupplierId::for_name(&name);
+    let settings = SupplierSettings {
+        name,
+        kind,
+        url: FeedUrl::parse(url).expect("valid feed URL"),
+        encoding,
+        image_url_template: None,
+        credentials_secret_id: None,
+    };
+    let metadata = EventMetadata::new("test", "system:test", "RegisterSupplier");
+    registry
+        .bus()
+        .execute(&id.to_string(), SupplierCommand::Register(settings), &metadata)
+        .await
+        .expect("the supplier registers");
+    id
+}
+
+/// Registers a YML supplier named `name` whose feed each import gives as a file.
+pub async fn register_file_supplier(registry: &SupplierRegistry, name: &str) -> SupplierId {
+    register_supplier(registry, name, FeedKind::Yml, FeedEncoding::Auto, NO_FEED_URL).await
 }

@@ -5,7 +5,7 @@ use gomarket_api_core::access::permission;
 use gomarket_api_core::catalog::Product;
 use gomarket_api_core::command::{OnConflict, Outcome, command_metadata, outcome, run_command};
 use gomarket_api_core::ids::parse_uuid;
-use gomarket_api_core::payload::{UserError, report};
+use gomarket_api_core::payload::{Payload, UserError};
 use gomarket_domain::catalog::{Kopecks, Product as ProductAggregate, ProductCommand, ProductId, Quantity, ValueError};
 use gomarket_domain::identity::Permission;
 use gomarket_infra::event_store::CommandBus;
@@ -13,7 +13,7 @@ use gomarket_projections::catalog::ProductRecord;
 use std::sync::Arc;
 
 /// What a product mutation answers.
-#[derive(Debug, Clone, SimpleObject)]
+#[derive(Debug, Clone, Default, SimpleObject)]
 pub struct ProductPayload {
     /// The product after the mutation (`null` when refused).
     pub product: Option<Product>,
@@ -23,16 +23,9 @@ pub struct ProductPayload {
     pub consistency_token: Option<String>,
 }
 
-impl ProductPayload {
-    fn refused(ctx: &Context<'_>, errors: Vec<UserError>) -> Self {
-        report(ctx, &errors);
-        Self {
-            product: None,
-            errors,
-            consistency_token: None,
-        }
-    }
-}
+gomarket_api_core::payload!(ProductPayload);
+
+impl ProductPayload {}
 
 /// Product mutations.
 #[derive(Debug, Default)]

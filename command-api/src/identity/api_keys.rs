@@ -6,7 +6,7 @@ use gomarket_api_core::command::{Outcome, command_metadata, outcome};
 use gomarket_api_core::context::request_context;
 use gomarket_api_core::identity::ApiKeyGql;
 use gomarket_api_core::ids::parse_uuid;
-use gomarket_api_core::payload::{UserError, report};
+use gomarket_api_core::payload::{Payload, UserError};
 use gomarket_api_core::{ErrorCode, failure};
 use gomarket_domain::identity::{ApiKeyCommand, ApiKeyId, ApiKeyName, NewApiKey, Permission, PrincipalKind};
 use gomarket_infra::identity::IdentityService;
@@ -21,7 +21,7 @@ pub struct CreateApiKeyInput {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, SimpleObject)]
+#[derive(Debug, Clone, Default, SimpleObject)]
 pub struct ApiKeyPayload {
     pub api_key: Option<ApiKeyGql>,
     /// The key to send as `X-Api-Key`. Shown only in `createApiKey`'s answer: keep it now.
@@ -30,17 +30,9 @@ pub struct ApiKeyPayload {
     pub consistency_token: Option<String>,
 }
 
-impl ApiKeyPayload {
-    fn refused(ctx: &Context<'_>, errors: Vec<UserError>) -> Self {
-        report(ctx, &errors);
-        Self {
-            api_key: None,
-            key: None,
-            errors,
-            consistency_token: None,
-        }
-    }
-}
+gomarket_api_core::payload!(ApiKeyPayload);
+
+impl ApiKeyPayload {}
 
 #[derive(Debug, Default)]
 pub struct ApiKeyMutation;

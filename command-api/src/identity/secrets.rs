@@ -2,7 +2,7 @@ use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
 use gomarket_api_core::access::permission;
 use gomarket_api_core::context::request_context;
 use gomarket_api_core::identity::SecretGql;
-use gomarket_api_core::payload::{UserError, report};
+use gomarket_api_core::payload::{Payload, UserError};
 use gomarket_api_core::{ErrorCode, failure};
 use gomarket_domain::identity::Permission;
 use gomarket_infra::secrets::{SecretStore, SecretValue};
@@ -20,11 +20,13 @@ pub struct StoreSecretInput {
     pub value: String,
 }
 
-#[derive(Debug, Clone, SimpleObject)]
+#[derive(Debug, Clone, Default, SimpleObject)]
 pub struct SecretPayload {
     pub secret: Option<SecretGql>,
     pub errors: Vec<UserError>,
 }
+
+gomarket_api_core::payload!(SecretPayload);
 
 #[derive(Debug, Default)]
 pub struct SecretMutation;
@@ -51,8 +53,7 @@ impl SecretMutation {
             ));
         }
         if !errors.is_empty() {
-            report(ctx, &errors);
-            return Ok(SecretPayload { secret: None, errors });
+            return Ok(SecretPayload::refused(ctx, errors));
         }
         let store = ctx.data::<SecretStore>()?;
         let request = request_context(ctx);

@@ -2,13 +2,13 @@ use async_graphql::{Context, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use gomarket_api_core::access::{authenticated, principal, public};
 use gomarket_api_core::context::request_context;
-use gomarket_api_core::payload::{UserError, report};
+use gomarket_api_core::payload::{Payload, UserError};
 use gomarket_api_core::{ErrorCode, OrInternal, failure};
 use gomarket_infra::identity::{IdentityService, LoginError, RefreshError, Session};
 use std::sync::Arc;
 
 /// A new session: a short-lived access token and the refresh token that renews it.
-#[derive(Debug, Clone, SimpleObject)]
+#[derive(Debug, Clone, Default, SimpleObject)]
 pub struct AuthPayload {
     /// Send as `Authorization: Bearer <accessToken>`.
     pub access_token: Option<String>,
@@ -20,6 +20,8 @@ pub struct AuthPayload {
     pub errors: Vec<UserError>,
 }
 
+gomarket_api_core::payload!(AuthPayload);
+
 impl AuthPayload {
     fn from_session(session: Session) -> Self {
         Self {
@@ -28,18 +30,6 @@ impl AuthPayload {
             refresh_token: Some(session.refresh_token),
             refresh_expires_at: Some(session.refresh_expires_at),
             errors: vec![],
-        }
-    }
-
-    fn refused(ctx: &Context<'_>, error: UserError) -> Self {
-        let errors = vec![error];
-        report(ctx, &errors);
-        Self {
-            access_token: None,
-            expires_at: None,
-            refresh_token: None,
-            refresh_expires_at: None,
-            errors,
         }
     }
 }
@@ -75,25 +65,29 @@ impl SessionMutation {
             Ok(session) => Ok(AuthPayload::from_session(session)),
             Err(LoginError::InvalidCredentials) => Ok(AuthPayload::refused(
                 ctx,
-                UserError::new(ErrorCode::Unauthenticated, "password", "wrong login or password"),
+                vec![UserError::new(
+                    ErrorCode::Unauthenticated,
+                    "password",
+                    "wrong login or password",
+                )],
             )),
             Err(error @ LoginError::Limited { retry_after }) => {
                 ctx.insert_http_header("retry-after", retry_after.as_secs().max(1).to_string());
                 Ok(AuthPayload::refused(
                     ctx,
-                    UserError::new(ErrorCode::RateLimited, "email", error.to_string()),
+                    vec![UserError::new(ErrorCode::RateLimited, "email", error.to_string())],
                 ))
             }
             Err(error @ LoginError::Busy) => {
                 ctx.insert_http_header("retry-after", "1");
                 Ok(AuthPayload::refused(
                     ctx,
-                    UserError::new(ErrorCode::RateLimited, "email", error.to_string()),
+                    vec![UserError::new(ErrorCode::RateLimited, "email", error.to_string())],
                 ))
             }
             Err(error @ LoginError::LoginTooLong) => Ok(AuthPayload::refused(
                 ctx,
-                UserError::new(ErrorCode::BadUserInput, "email", error.to_string()),
+                vec![UserError::new(ErrorCode::BadUserInput, "email", error.to_string())],
             )),
             Err(error @ LoginError::Store(_)) => Err(failure(&error, &request.correlation_id)),
         }
@@ -108,7 +102,7 @@ impl SessionMutation {
             Ok(session) => Ok(AuthPayload::from_session(session)),
             Err(error @ (RefreshError::Invalid | RefreshError::Reused)) => Ok(AuthPayload::refused(
                 ctx,
-                UserError::new(ErrorCode::Unauthenticated, "token", error.to_string()),
+                vec![UserError::new(ErrorCode::Unauthenticated, "token", error.to_string())],
             )),
             Err(error @ RefreshError::Store(_)) => Err(failure(&error, &request_context(ctx).correlation_id)),
         }

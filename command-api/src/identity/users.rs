@@ -4,7 +4,7 @@ use gomarket_api_core::access::{authenticated, permission, principal};
 use gomarket_api_core::command::{self, Outcome, command_metadata};
 use gomarket_api_core::identity::{RoleGql, UserGql};
 use gomarket_api_core::ids::parse_uuid;
-use gomarket_api_core::payload::{UserError, report};
+use gomarket_api_core::payload::{Payload, UserError};
 use gomarket_api_core::{ErrorCode, OrInternal};
 use gomarket_domain::identity::{LoginName, Password, Permission, PrincipalKind, Role, User, UserCommand, UserId};
 use gomarket_infra::event_store::{CommandError, Executed};
@@ -23,23 +23,16 @@ pub struct CreateUserInput {
 }
 
 /// What a user mutation answers.
-#[derive(Debug, Clone, SimpleObject)]
+#[derive(Debug, Clone, Default, SimpleObject)]
 pub struct UserPayload {
     pub user: Option<UserGql>,
     pub errors: Vec<UserError>,
     pub consistency_token: Option<String>,
 }
 
-impl UserPayload {
-    fn refused(ctx: &Context<'_>, errors: Vec<UserError>) -> Self {
-        report(ctx, &errors);
-        Self {
-            user: None,
-            errors,
-            consistency_token: None,
-        }
-    }
+gomarket_api_core::payload!(UserPayload);
 
+impl UserPayload {
     fn accepted(id: UserId, executed: Executed<User>) -> Self {
         Self {
             user: executed
@@ -64,6 +57,17 @@ fn outcome(
         Outcome::Done(executed) => UserPayload::accepted(id, executed),
         Outcome::Refused(errors) => UserPayload::refused(ctx, errors),
     })
+}
+
+/// Runs `command` (named `name` in the events' metadata) on the user `user_id`.
+async fn on_user(ctx: &Context<'_>, user_id: &ID, command: UserCommand, name: &str) -> Result<UserPayload> {
+    let id = match self::user_id(user_id) {
+        Ok(id) => id,
+        Err(error) => return Ok(UserPayload::refused(ctx, vec![error])),
+    };
+    let identity = ctx.data::<Arc<IdentityService>>()?;
+    let result = identity.execute_user(id, command, &command_metadata(ctx, name)).await;
+    outcome(ctx, id, "userId", result)
 }
 
 fn user_id(id: &ID) -> Result<UserId, UserError> {
@@ -109,48 +113,22 @@ impl UserMutation {
     /// Adds a role to a user (no-op if held).
     #[graphql(guard = "permission(Permission::UsersManage)")]
     async fn grant_role(&self, ctx: &Context<'_>, user_id: ID, role: RoleGql) -> Result<UserPayload> {
-        let id = match self::user_id(&user_id) {
-            Ok(id) => id,
-            Err(error) => return Ok(UserPayload::refused(ctx, vec![error])),
-        };
-        let identity = ctx.data::<Arc<IdentityService>>()?;
-        let result = identity
-            .execute_user(
-                id,
-                UserCommand::GrantRole(role.into()),
-                &command_metadata(ctx, "GrantRole"),
-            )
-            .await;
-        outcome(ctx, id, "userId", result)
+        on_user(ctx, &user_id, UserCommand::GrantRole(role.into()), "GrantRole").await
     }
 
     /// Removes a role from a user (no-op if not held; a user's last role cannot be removed).
     #[graphql(guard = "permission(Permission::UsersManage)")]
     async fn revoke_role(&self, ctx: &Context<'_>, user_id: ID, role: RoleGql) -> Result<UserPayload> {
-        let id = match self::user_id(&user_id) {
-            Ok(id) => id,
-            Err(error) => return Ok(UserPayload::refused(ctx, vec![error])),
-        };
-        let identity = ctx.data::<Arc<IdentityService>>()?;
-        let result = identity
-            .execute_user(
-                id,
-                UserCommand::RevokeRole(role.into()),
-                &command_metadata(ctx, "RevokeRole"),
-            )
-            .await;
-        outcome(ctx, id, "userId", result)
+        on_user(ctx, &user_id, UserCommand::RevokeRole(role.into()), "RevokeRole").await
     }
 
     /// Disables a user: logins fail and tokens already issued stop working at once. You
     /// cannot disable yourself.
     #[graphql(guard = "permission(Permission::UsersManage)")]
     async fn disable_user(&self, ctx: &Context<'_>, user_id: ID) -> Result<UserPayload> {
-        let id = match self::user_id(&user_id) {
-            Ok(id) => id,
-            Err(error) => return Ok(UserPayload::refused(ctx, vec![error])),
-        };
-        if matches!(principal(ctx)?.kind, PrincipalKind::User { id: me, .. } if me == id) {
+        let me = principal(ctx)?;
+        let is_me = |id: UserId| matches!(me.kind, PrincipalKind::User { id: mine, .. } if mine == id);
+        if self::user_id(&user_id).is_ok_and(is_me) {
             return Ok(UserPayload::refused(
                 ctx,
                 vec![UserError::new(
@@ -160,25 +138,13 @@ impl UserMutation {
                 )],
             ));
         }
-        let identity = ctx.data::<Arc<IdentityService>>()?;
-        let result = identity
-            .execute_user(id, UserCommand::Disable, &command_metadata(ctx, "DisableUser"))
-            .await;
-        outcome(ctx, id, "userId", result)
+        on_user(ctx, &user_id, UserCommand::Disable, "DisableUser").await
     }
 
     /// Re-enables a disabled user.
     #[graphql(guard = "permission(Permission::UsersManage)")]
     async fn enable_user(&self, ctx: &Context<'_>, user_id: ID) -> Result<UserPayload> {
-        let id = match self::user_id(&user_id) {
-            Ok(id) => id,
-            Err(error) => return Ok(UserPayload::refused(ctx, vec![error])),
-        };
-        let identity = ctx.data::<Arc<IdentityService>>()?;
-        let result = identity
-            .execute_user(id, UserCommand::Enable, &command_metadata(ctx, "EnableUser"))
-            .await;
-        outcome(ctx, id, "userId", result)
+        on_user(ctx, &user_id, UserCommand::Enable, "EnableUser").await
     }
 
     /// Sets another user's password (e.g. a forgotten one); their sessions end.

@@ -7,7 +7,7 @@ use gomarket_api_core::command::{Outcome, command_metadata, outcome};
 use gomarket_api_core::context::request_context;
 use gomarket_api_core::ids::parse_uuid;
 use gomarket_api_core::marketplace::{AccountGql, CategoryMappingGql, MarketplaceGql};
-use gomarket_api_core::payload::{UserError, report};
+use gomarket_api_core::payload::{Payload, UserError};
 use gomarket_api_core::{ErrorCode, failure};
 use gomarket_domain::identity::Permission;
 use gomarket_domain::marketplace::account::{
@@ -38,12 +38,14 @@ pub struct ConnectMarketplaceAccountInput {
     pub vendor_code_prefix: String,
 }
 
-#[derive(Debug, Clone, SimpleObject)]
+#[derive(Debug, Clone, Default, SimpleObject)]
 pub struct AccountPayload {
     pub account: Option<AccountGql>,
     pub errors: Vec<UserError>,
     pub consistency_token: Option<String>,
 }
+
+gomarket_api_core::payload!(AccountPayload);
 
 impl AccountPayload {
     fn accepted(id: AccountId, executed: &Executed<MarketplaceAccount>) -> Self {
@@ -55,15 +57,6 @@ impl AccountPayload {
                 .map(|s| AccountGql::new(id, executed.version, s)),
             errors: vec![],
             consistency_token: executed.token.as_ref().map(|t| t.encode()),
-        }
-    }
-
-    fn refused(ctx: &Context<'_>, errors: Vec<UserError>) -> Self {
-        report(ctx, &errors);
-        Self {
-            account: None,
-            errors,
-            consistency_token: None,
         }
     }
 }
@@ -149,12 +142,14 @@ pub struct CategoryMappingInput {
     pub characteristics: Vec<MappedCharacteristicInput>,
 }
 
-#[derive(Debug, Clone, SimpleObject)]
+#[derive(Debug, Clone, Default, SimpleObject)]
 pub struct CategoryMappingPayload {
     pub mapping: Option<CategoryMappingGql>,
     pub errors: Vec<UserError>,
     pub consistency_token: Option<String>,
 }
+
+gomarket_api_core::payload!(CategoryMappingPayload);
 
 fn mapping_refusal(refusal: &MappingRefusal) -> UserError {
     let field = match refusal {
@@ -296,14 +291,7 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: CategoryMappingInput,
     ) -> Result<CategoryMappingPayload> {
-        let refused = |errors: Vec<UserError>| {
-            report(ctx, &errors);
-            Ok(CategoryMappingPayload {
-                mapping: None,
-                errors,
-                consistency_token: None,
-            })
-        };
+        let refused = |errors: Vec<UserError>| Ok(CategoryMappingPayload::refused(ctx, errors));
         let subject_id = match SubjectId::new(input.subject_id) {
             Ok(id) => id,
             Err(e) => {

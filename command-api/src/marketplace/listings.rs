@@ -7,7 +7,7 @@ use gomarket_api_core::command::{OnConflict, Outcome, command_metadata, outcome,
 use gomarket_api_core::context::request_context;
 use gomarket_api_core::ids::parse_uuid;
 use gomarket_api_core::marketplace::ListingGql;
-use gomarket_api_core::payload::{UserError, report};
+use gomarket_api_core::payload::{Payload, UserError};
 use gomarket_api_core::{ErrorCode, OrInternal, failure};
 use gomarket_domain::catalog::{Kopecks, ProductId};
 use gomarket_domain::identity::Permission;
@@ -24,7 +24,7 @@ use std::sync::Arc;
 const MAX_PUBLISH: usize = 1000;
 
 /// What `publishProducts` answers: the listings, and per-product problems as data.
-#[derive(Debug, Clone, SimpleObject)]
+#[derive(Debug, Clone, Default, SimpleObject)]
 pub struct PublishPayload {
     pub listings: Vec<ListingGql>,
     /// One per product that could not be listed (`field` = `productIds[i]`); a card refused
@@ -33,12 +33,16 @@ pub struct PublishPayload {
     pub consistency_token: Option<String>,
 }
 
-#[derive(Debug, Clone, SimpleObject)]
+gomarket_api_core::payload!(PublishPayload);
+
+#[derive(Debug, Clone, Default, SimpleObject)]
 pub struct ListingPayload {
     pub listing: Option<ListingGql>,
     pub errors: Vec<UserError>,
     pub consistency_token: Option<String>,
 }
+
+gomarket_api_core::payload!(ListingPayload);
 
 fn listing_refusal(refusal: &ListingRefusal, field: &str) -> UserError {
     let code = match refusal {
@@ -92,14 +96,7 @@ impl ListingMutation {
         product_ids: Option<Vec<ID>>,
         filter: Option<ProductFilterInput>,
     ) -> Result<PublishPayload> {
-        let refused = |errors: Vec<UserError>| {
-            report(ctx, &errors);
-            Ok(PublishPayload {
-                listings: vec![],
-                errors,
-                consistency_token: None,
-            })
-        };
+        let refused = |errors: Vec<UserError>| Ok(PublishPayload::refused(ctx, errors));
         let bad = |field: &str, message: String| refused(vec![UserError::new(ErrorCode::BadUserInput, field, message)]);
         let Ok(account_id) = parse_uuid(&account_id, "accountId").map(AccountId::from) else {
             return bad("accountId", "not a valid id".into());
@@ -204,14 +201,7 @@ impl ListingMutation {
         discount_percent: i32,
         stock: i32,
     ) -> Result<ListingPayload> {
-        let refused = |errors: Vec<UserError>| {
-            report(ctx, &errors);
-            Ok(ListingPayload {
-                listing: None,
-                errors,
-                consistency_token: None,
-            })
-        };
+        let refused = |errors: Vec<UserError>| Ok(ListingPayload::refused(ctx, errors));
         let mut errors = Vec::new();
         let id = parse_uuid(&listing_id, "listingId")
             .map_err(|_| errors.push(UserError::new(ErrorCode::BadUserInput, "listingId", "not a valid id")))

@@ -3,7 +3,7 @@ use gomarket_api_core::access::permission;
 use gomarket_api_core::command::command_metadata;
 use gomarket_api_core::context::request_context;
 use gomarket_api_core::ids::parse_uuid;
-use gomarket_api_core::payload::{UserError, report};
+use gomarket_api_core::payload::{Payload, UserError};
 use gomarket_api_core::supplier::ImportGql;
 use gomarket_api_core::{ErrorCode, failure};
 use gomarket_domain::identity::Permission;
@@ -11,20 +11,16 @@ use gomarket_domain::supplier::SupplierId;
 use gomarket_infra::supplier::import::{Importer, StartError};
 use std::sync::Arc;
 
-#[derive(Debug, Clone, SimpleObject)]
+#[derive(Debug, Clone, Default, SimpleObject)]
 pub struct ImportPayload {
     /// The import, `RUNNING` as answered; poll `import(id)` (or its counts) for the outcome.
     pub import: Option<ImportGql>,
     pub errors: Vec<UserError>,
 }
 
-impl ImportPayload {
-    fn refused(ctx: &Context<'_>, error: UserError) -> Self {
-        let errors = vec![error];
-        report(ctx, &errors);
-        Self { import: None, errors }
-    }
-}
+gomarket_api_core::payload!(ImportPayload);
+
+impl ImportPayload {}
 
 #[derive(Debug, Default)]
 pub struct ImportMutation;
@@ -43,7 +39,7 @@ impl ImportMutation {
         let Ok(supplier_id) = parse_uuid(&supplier_id, "supplierId").map(SupplierId::from) else {
             return Ok(ImportPayload::refused(
                 ctx,
-                UserError::new(ErrorCode::BadUserInput, "supplierId", "not a valid id"),
+                vec![UserError::new(ErrorCode::BadUserInput, "supplierId", "not a valid id")],
             ));
         };
         let importer = ctx.data::<Arc<Importer>>()?.clone();
@@ -54,13 +50,17 @@ impl ImportMutation {
             Err(StartError::UnknownSupplier) => {
                 return Ok(ImportPayload::refused(
                     ctx,
-                    UserError::new(ErrorCode::NotFound, "supplierId", "supplier not found"),
+                    vec![UserError::new(ErrorCode::NotFound, "supplierId", "supplier not found")],
                 ));
             }
             Err(StartError::Disabled) => {
                 return Ok(ImportPayload::refused(
                     ctx,
-                    UserError::new(ErrorCode::FailedPrecondition, "supplierId", "the supplier is disabled"),
+                    vec![UserError::new(
+                        ErrorCode::FailedPrecondition,
+                        "supplierId",
+                        "the supplier is disabled",
+                    )],
                 ));
             }
             Err(error @ StartError::Store(_)) => return Err(failure(&error, &request.correlation_id)),

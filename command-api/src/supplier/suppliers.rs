@@ -3,7 +3,7 @@ use gomarket_api_core::ErrorCode;
 use gomarket_api_core::access::permission;
 use gomarket_api_core::command::{OnConflict, Outcome, command_metadata, outcome, run_command};
 use gomarket_api_core::ids::parse_uuid;
-use gomarket_api_core::payload::{UserError, report};
+use gomarket_api_core::payload::{Payload, UserError};
 use gomarket_api_core::supplier::{FeedEncodingGql, FeedKindGql, SupplierGql};
 use gomarket_domain::identity::Permission;
 use gomarket_domain::supplier::{
@@ -89,23 +89,16 @@ impl SupplierInput {
 }
 
 /// What a supplier mutation answers.
-#[derive(Debug, Clone, SimpleObject)]
+#[derive(Debug, Clone, Default, SimpleObject)]
 pub struct SupplierPayload {
     pub supplier: Option<SupplierGql>,
     pub errors: Vec<UserError>,
     pub consistency_token: Option<String>,
 }
 
-impl SupplierPayload {
-    fn refused(ctx: &Context<'_>, errors: Vec<UserError>) -> Self {
-        report(ctx, &errors);
-        Self {
-            supplier: None,
-            errors,
-            consistency_token: None,
-        }
-    }
-}
+gomarket_api_core::payload!(SupplierPayload);
+
+impl SupplierPayload {}
 
 fn refusal(refusal: &SupplierRefusal) -> UserError {
     match refusal {

@@ -3,30 +3,30 @@
 use super::inputs::{SyncPolicyInput, guard};
 use async_graphql::{Context, Object, Result, SimpleObject};
 use gomarket_api_core::access::permission;
-use gomarket_api_core::command::command_metadata;
-use gomarket_api_core::context::request_context;
+use gomarket_api_core::command::{OnConflict, Outcome, command_metadata, outcome, run_command};
 use gomarket_api_core::ids::parse_uuid;
-use gomarket_api_core::payload::{UserError, report};
+use gomarket_api_core::payload::{Payload, UserError};
 use gomarket_api_core::sync::SyncPolicyGql;
-use gomarket_api_core::{ErrorCode, failure};
+use gomarket_api_core::{ErrorCode, OrInternal};
 use gomarket_domain::identity::Permission;
 use gomarket_domain::marketplace::account::AccountId;
 use gomarket_domain::supplier::SupplierId;
 use gomarket_domain::sync::policy::{PolicyCommand, PolicyRefusal, PolicySettings, SyncPolicyId};
 use gomarket_domain::sync::pricing::PricingRule;
-use gomarket_infra::event_store::CommandError;
 use gomarket_infra::marketplace::Marketplaces;
 use gomarket_infra::supplier::SupplierRegistry;
 use gomarket_infra::sync::SyncService;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-#[derive(Debug, Clone, SimpleObject)]
+#[derive(Debug, Clone, Default, SimpleObject)]
 pub struct SyncPolicyPayload {
     pub policy: Option<SyncPolicyGql>,
     pub errors: Vec<UserError>,
     pub consistency_token: Option<String>,
 }
+
+gomarket_api_core::payload!(SyncPolicyPayload);
 
 fn policy_refusal(refusal: &PolicyRefusal) -> UserError {
     let (code, field) = match refusal {
@@ -55,36 +55,29 @@ impl SyncPolicyMutation {
     async fn upsert_sync_policy(&self, ctx: &Context<'_>, input: SyncPolicyInput) -> Result<SyncPolicyPayload> {
         let settings = match settings_of(ctx, &input).await? {
             Ok(settings) => settings,
-            Err(errors) => {
-                report(ctx, &errors);
-                return Ok(SyncPolicyPayload {
-                    policy: None,
-                    errors,
-                    consistency_token: None,
-                });
-            }
+            Err(errors) => return Ok(SyncPolicyPayload::refused(ctx, errors)),
         };
         let id = match &input.id {
             Some(raw) => SyncPolicyId::from(parse_uuid(raw, "id")?),
             None => SyncPolicyId::from(uuid::Uuid::now_v7()),
         };
         let policies = ctx.data::<Arc<SyncService>>()?;
-        if input.id.is_some() && policies.load(id).await.map_err(|e| fail(ctx, &e))?.state.is_none() {
+        if input.id.is_some() && policies.load(id).await.or_internal(ctx)?.state.is_none() {
             let errors = vec![policy_refusal(&PolicyRefusal::NotFound)];
-            report(ctx, &errors);
-            return Ok(SyncPolicyPayload {
-                policy: None,
-                errors,
-                consistency_token: None,
-            });
+            return Ok(SyncPolicyPayload::refused(ctx, errors));
         }
         let metadata = command_metadata(ctx, "UpsertSyncPolicy");
-        match policies
-            .policies()
-            .execute(&id.to_string(), PolicyCommand::Upsert(Box::new(settings)), &metadata)
-            .await
-        {
-            Ok(executed) => Ok(SyncPolicyPayload {
+        let command = PolicyCommand::Upsert(Box::new(settings));
+        let result = run_command(
+            policies.policies(),
+            &id.to_string(),
+            command,
+            &metadata,
+            OnConflict::Retry,
+        )
+        .await;
+        Ok(match outcome(ctx, result, policy_refusal, concurrent_change)? {
+            Outcome::Done(executed) => SyncPolicyPayload {
                 policy: executed
                     .aggregate
                     .state
@@ -92,23 +85,15 @@ impl SyncPolicyMutation {
                     .map(|s| SyncPolicyGql::new(id, executed.version, s)),
                 errors: vec![],
                 consistency_token: executed.token.map(|t| t.encode()),
-            }),
-            Err(CommandError::Refused(refusal)) => {
-                let errors = vec![policy_refusal(&refusal)];
-                report(ctx, &errors);
-                Ok(SyncPolicyPayload {
-                    policy: None,
-                    errors,
-                    consistency_token: None,
-                })
-            }
-            Err(e) => Err(fail(ctx, &e)),
-        }
+            },
+            Outcome::Refused(errors) => SyncPolicyPayload::refused(ctx, errors),
+        })
     }
 }
 
-fn fail(ctx: &Context<'_>, e: &(dyn std::error::Error + 'static)) -> async_graphql::Error {
-    failure(e, &request_context(ctx).correlation_id)
+/// A policy upsert that lost a race (after its retries): the caller tries again.
+fn concurrent_change() -> UserError {
+    UserError::new(ErrorCode::Conflict, "id", "the policy changed concurrently; retry")
 }
 
 /// The value, or its error noted in `errors`.
@@ -125,7 +110,7 @@ async fn settings_of(ctx: &Context<'_>, input: &SyncPolicyInput) -> Result<Resul
         let field = format!("supplierIds[{i}]");
         match SupplierId::parse(raw) {
             Ok(id) => {
-                let supplier = registry.load(id).await.map_err(|e| fail(ctx, &e))?;
+                let supplier = registry.load(id).await.or_internal(ctx)?;
                 if supplier.is_some() {
                     supplier_ids.insert(id.as_uuid());
                 } else {
@@ -141,7 +126,7 @@ async fn settings_of(ctx: &Context<'_>, input: &SyncPolicyInput) -> Result<Resul
                 .data::<Arc<Marketplaces>>()?
                 .load_account(id)
                 .await
-                .map_err(|e| fail(ctx, &e))?;
+                .or_internal(ctx)?;
             if account.state.is_none() {
                 errors.push(UserError::new(
                     ErrorCode::NotFound,

@@ -2,12 +2,12 @@
 
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use gomarket_api_core::access::permission;
-use gomarket_api_core::command::command_metadata;
+use gomarket_api_core::command::{OnConflict, Outcome, command_metadata, outcome, run_command};
 use gomarket_api_core::context::request_context;
 use gomarket_api_core::ids::parse_uuid;
-use gomarket_api_core::payload::{UserError, report};
+use gomarket_api_core::payload::{Payload, UserError};
 use gomarket_api_core::sync::SyncRunGql;
-use gomarket_api_core::{ErrorCode, failure, store_failure};
+use gomarket_api_core::{ErrorCode, store_failure};
 use gomarket_domain::identity::Permission;
 use gomarket_domain::sync::policy::{PolicyCommand, PolicyRefusal, RunTrigger, SyncPolicyId};
 use gomarket_domain::sync::run::{RunCommand, RunRefusal};
@@ -15,7 +15,7 @@ use gomarket_infra::event_store::{CommandError, EventMetadata};
 use gomarket_infra::sync::SyncService;
 use std::sync::Arc;
 
-#[derive(Debug, Clone, SimpleObject)]
+#[derive(Debug, Clone, Default, SimpleObject)]
 pub struct TriggerSyncPayload {
     /// The run started; `syncRun(id)` shows it as soon as its imports start (moments later).
     pub run_id: Option<ID>,
@@ -24,12 +24,14 @@ pub struct TriggerSyncPayload {
 }
 
 /// What `approveHeldPrices` and `retryFailed` answer.
-#[derive(Debug, Clone, SimpleObject)]
+#[derive(Debug, Clone, Default, SimpleObject)]
 pub struct SyncRunPayload {
     pub run: Option<SyncRunGql>,
     pub errors: Vec<UserError>,
     pub consistency_token: Option<String>,
 }
+
+gomarket_api_core::payload!(TriggerSyncPayload, SyncRunPayload);
 
 fn run_refusal(refusal: &RunRefusal) -> UserError {
     match refusal {
@@ -42,51 +44,43 @@ fn run_refusal(refusal: &RunRefusal) -> UserError {
     }
 }
 
+fn start_refusal(refusal: &PolicyRefusal) -> UserError {
+    match refusal {
+        PolicyRefusal::NotFound => UserError::new(ErrorCode::NotFound, "policyId", "sync policy not found"),
+        other => UserError::new(ErrorCode::Conflict, "policyId", other.to_string()),
+    }
+}
+
 /// Runs `command` on the run and answers with the run.
 async fn on_run(ctx: &Context<'_>, run_id: &ID, command: RunCommand) -> Result<SyncRunPayload> {
     let run_id = parse_uuid(run_id, "runId")?;
-    let request = request_context(ctx);
     let metadata = command_metadata(ctx, command.name());
     let sync = ctx.data::<Arc<SyncService>>()?;
-    match sync.runs().execute(&run_id.to_string(), command, &metadata).await {
-        Ok(executed) => {
-            // A run that works again is its policy's active run again, so no other run of the
-            // policy starts beside it (when another already has, this one still goes on).
-            if let Some(state) = executed.aggregate.state.as_ref().filter(|_| executed.recorded > 0) {
-                let resume = PolicyCommand::StartRun {
-                    run_id,
-                    trigger: RunTrigger::Manual,
-                };
-                let resumed = sync
-                    .policies()
-                    .execute_retrying(
-                        &state.policy_id.to_string(),
-                        resume,
-                        &metadata.with_command("ResumeSyncRun"),
-                        5,
-                    )
-                    .await;
-                if let Err(CommandError::Store(e)) = resumed {
-                    return Err(store_failure(&e, &request.correlation_id));
-                }
-            }
-            Ok(SyncRunPayload {
-                run: executed.aggregate.state.as_ref().map(|s| SyncRunGql::new(run_id, s)),
-                errors: vec![],
-                consistency_token: executed.token.map(|t| t.encode()),
-            })
+    let result = run_command(sync.runs(), &run_id.to_string(), command, &metadata, OnConflict::Retry).await;
+    let conflict = || UserError::new(ErrorCode::Conflict, "runId", "the run changed concurrently; retry");
+    let executed = match outcome(ctx, result, run_refusal, conflict)? {
+        Outcome::Done(executed) => executed,
+        Outcome::Refused(errors) => return Ok(SyncRunPayload::refused(ctx, errors)),
+    };
+    // A run that works again is its policy's active run again, so no other run of the policy
+    // starts beside it (when another already has, this one still goes on).
+    if let Some(state) = executed.aggregate.state.as_ref().filter(|_| executed.recorded > 0) {
+        let resume = PolicyCommand::StartRun {
+            run_id,
+            trigger: RunTrigger::Manual,
+        };
+        let policy_id = state.policy_id.to_string();
+        let metadata = metadata.with_command("ResumeSyncRun");
+        let resumed = run_command(sync.policies(), &policy_id, resume, &metadata, OnConflict::Retry).await;
+        if let Err(CommandError::Store(e)) = resumed {
+            return Err(store_failure(&e, &request_context(ctx).correlation_id));
         }
-        Err(CommandError::Refused(refusal)) => {
-            let errors = vec![run_refusal(&refusal)];
-            report(ctx, &errors);
-            Ok(SyncRunPayload {
-                run: None,
-                errors,
-                consistency_token: None,
-            })
-        }
-        Err(e) => Err(failure(&e, &request.correlation_id)),
     }
+    Ok(SyncRunPayload {
+        run: executed.aggregate.state.as_ref().map(|s| SyncRunGql::new(run_id, s)),
+        errors: vec![],
+        consistency_token: executed.token.map(|t| t.encode()),
+    })
 }
 
 #[derive(Debug, Default)]
@@ -104,41 +98,32 @@ impl SyncRunMutation {
             run_id,
             trigger: RunTrigger::Manual,
         };
-        let request = request_context(ctx);
-        let metadata = EventMetadata::new(run_id.to_string(), request.actor(), command.name());
+        // The run's own id correlates everything it causes.
+        let metadata = EventMetadata::new(run_id.to_string(), request_context(ctx).actor(), command.name());
         let sync = ctx.data::<Arc<SyncService>>()?;
-        let refused = |error: UserError| {
-            let errors = vec![error];
-            report(ctx, &errors);
-            Ok(TriggerSyncPayload {
-                run_id: None,
-                errors,
-                consistency_token: None,
-            })
-        };
-        match sync
-            .policies()
-            .execute(&policy_id.to_string(), command, &metadata)
-            .await
-        {
-            Ok(executed) => Ok(TriggerSyncPayload {
-                run_id: Some(ID(run_id.to_string())),
-                errors: vec![],
-                consistency_token: executed.token.map(|t| t.encode()),
-            }),
-            Err(CommandError::Refused(PolicyRefusal::NotFound)) => {
-                refused(UserError::new(ErrorCode::NotFound, "policyId", "sync policy not found"))
-            }
-            Err(CommandError::Refused(refusal)) => {
-                refused(UserError::new(ErrorCode::Conflict, "policyId", refusal.to_string()))
-            }
-            Err(CommandError::Conflict) => refused(UserError::new(
+        let result = run_command(
+            sync.policies(),
+            &policy_id.to_string(),
+            command,
+            &metadata,
+            OnConflict::Retry,
+        )
+        .await;
+        let conflict = || {
+            UserError::new(
                 ErrorCode::Conflict,
                 "policyId",
                 "the policy changed concurrently; retry",
-            )),
-            Err(e) => Err(failure(&e, &request.correlation_id)),
-        }
+            )
+        };
+        Ok(match outcome(ctx, result, start_refusal, conflict)? {
+            Outcome::Done(executed) => TriggerSyncPayload {
+                run_id: Some(ID(run_id.to_string())),
+                errors: vec![],
+                consistency_token: executed.token.map(|t| t.encode()),
+            },
+            Outcome::Refused(errors) => TriggerSyncPayload::refused(ctx, errors),
+        })
     }
 
     /// Lets prices the price-drop guard held go out after all: the items are pushed and

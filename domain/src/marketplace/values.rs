@@ -1,7 +1,7 @@
 //! Value types of the marketplace context: parsed once, valid by construction.
 
 use crate::catalog::Kopecks;
-use crate::macros::string_conversions;
+use crate::macros::{positive_id, string_conversions};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -55,42 +55,14 @@ impl AccountName {
 
 string_conversions!(AccountName, MarketplaceValueError);
 
-/// A seller warehouse on the marketplace (Wildberries `warehouseId`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct WarehouseId(u64);
-
-impl WarehouseId {
-    pub fn new(id: i64) -> Result<Self, MarketplaceValueError> {
-        u64::try_from(id)
-            .ok()
-            .filter(|&id| id > 0)
-            .map(Self)
-            .ok_or(MarketplaceValueError::NotPositive)
-    }
-
-    pub fn get(self) -> u64 {
-        self.0
-    }
+positive_id! {
+    /// A seller warehouse on the marketplace (Wildberries `warehouseId`).
+    WarehouseId
 }
 
-/// A marketplace category (Wildberries "subject", `subjectID`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct SubjectId(u64);
-
-impl SubjectId {
-    pub fn new(id: i64) -> Result<Self, MarketplaceValueError> {
-        u64::try_from(id)
-            .ok()
-            .filter(|&id| id > 0)
-            .map(Self)
-            .ok_or(MarketplaceValueError::NotPositive)
-    }
-
-    pub fn get(self) -> u64 {
-        self.0
-    }
+positive_id! {
+    /// A marketplace category (Wildberries "subject", `subjectID`).
+    SubjectId
 }
 
 /// The seller's article on the marketplace: how GoMarket finds its own cards again (card

@@ -9,15 +9,13 @@ use futures::StreamExt;
 use gomarket::app::Application;
 use gomarket::cli::ServeArgs;
 use gomarket::roles::PROJECTIONS;
-use gomarket_domain::supplier::{
-    FeedEncoding, FeedKind, FeedUrl, SupplierCommand, SupplierId, SupplierName, SupplierSettings,
-};
 use gomarket_infra::event_store::{EventFeed, EventMetadata};
 use gomarket_infra::shutdown;
 use gomarket_infra::supplier::generate::{FeedSpec, write_yml};
 use gomarket_processes::ProcessManager as _;
 use gomarket_processes::sync_run::SyncRunManager;
 use gomarket_projections::measure_lag;
+use gomarket_testkit::fixtures::register_file_supplier;
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -97,23 +95,8 @@ pub async fn load(admin_url: &str, url: &str, name: &str, offers: usize, passwor
     let (stop, signal) = shutdown::channel();
     let server = tokio::spawn(app.run(signal));
 
-    let supplier_name = SupplierName::parse("Bench").unwrap();
-    let supplier = SupplierId::for_name(&supplier_name);
-    let metadata = EventMetadata::new("bench", "system:bench", "RegisterSupplier");
-    let settings = SupplierSettings {
-        name: supplier_name,
-        kind: FeedKind::Yml,
-        url: FeedUrl::parse("file:///nonexistent.yml").unwrap(),
-        encoding: FeedEncoding::Auto,
-        image_url_template: None,
-        credentials_secret_id: None,
-    };
-    importer
-        .registry()
-        .bus()
-        .execute(&supplier.to_string(), SupplierCommand::Register(settings), &metadata)
-        .await
-        .unwrap();
+    let supplier = register_file_supplier(&importer.registry(), "Bench").await;
+    let metadata = EventMetadata::new("bench", "system:bench", "StartImport");
     wait_caught_up(&pool).await;
 
     let started = Instant::now();

@@ -220,15 +220,7 @@ fn document(shape: &Shape, operation: &str) -> String {
 }
 
 fn codes(response: &Value) -> Vec<String> {
-    response["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .filter_map(|e| e["extensions"]["code"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
+    crate::support::codes_of(&response["errors"])
 }
 
 fn guarded(codes: &[String]) -> Option<&str> {

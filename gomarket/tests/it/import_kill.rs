@@ -3,12 +3,11 @@
 //! ends up FAILED as interrupted instead of running forever, while a live one is left alone.
 
 use gomarket_domain::catalog::{Product, ProductState};
-use gomarket_domain::supplier::{
-    FeedEncoding, FeedKind, FeedUrl, SupplierCommand, SupplierId, SupplierName, SupplierSettings,
-};
+use gomarket_domain::supplier::{SupplierId, SupplierName};
 use gomarket_infra::event_store::EventMetadata;
 use gomarket_infra::event_store::batch::load_many;
 use gomarket_infra::supplier::generate::{FeedSpec, write_yml};
+use gomarket_testkit::fixtures::register_file_supplier;
 use gomarket_testkit::{TestDatabase, eventually};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -24,25 +23,7 @@ async fn migrated() -> TestDatabase {
         &gomarket_infra::telemetry::Metrics::new(),
         &Default::default(),
     );
-    let name = SupplierName::parse("Север").unwrap();
-    let settings = SupplierSettings {
-        name: name.clone(),
-        kind: FeedKind::Yml,
-        url: FeedUrl::parse("file:///nonexistent.yml").unwrap(),
-        encoding: FeedEncoding::Auto,
-        image_url_template: None,
-        credentials_secret_id: None,
-    };
-    importer
-        .registry()
-        .bus()
-        .execute(
-            &SupplierId::for_name(&name).to_string(),
-            SupplierCommand::Register(settings),
-            &EventMetadata::new("t", "system:test", "RegisterSupplier"),
-        )
-        .await
-        .unwrap();
+    register_file_supplier(&importer.registry(), "Север").await;
     db
 }
 

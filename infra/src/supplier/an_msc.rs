@@ -239,15 +239,8 @@ mod tests {
         );
         assert_eq!(offer.content.dimensions.weight_g, Some(500));
         assert_eq!(offer.content.attributes["Цвет"], "синий");
-        let reasons: Vec<RejectReason> = items[1..]
-            .iter()
-            .map(|i| match i {
-                FeedItem::Rejected(r) => r.reason,
-                other => panic!("{other:?}"),
-            })
-            .collect();
         assert_eq!(
-            reasons,
+            crate::supplier::feed::rejection_reasons(&items[1..]),
             [
                 RejectReason::MissingPrice,
                 RejectReason::MissingId,

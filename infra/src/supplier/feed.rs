@@ -68,12 +68,40 @@ pub enum FeedItem {
 }
 
 /// Why a whole feed could not be read: the import fails with this reason.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum FeedError {
     #[error("the feed is not a {expected} feed: {found}")]
     NotAFeed { expected: &'static str, found: String },
     #[error("the feed is malformed near line {line}: {message}")]
     Malformed { line: u64, message: String },
-    #[error("reading the feed failed: {0}")]
-    Io(String),
+    #[error("{} cannot be opened", path.display())]
+    Open {
+        path: std::path::PathBuf,
+        #[source]
+        cause: std::io::Error,
+    },
+    #[error("reading the feed failed")]
+    Io(#[from] std::io::Error),
+}
+
+/// A feed file opened for reading through a large buffer (feeds are read front to back).
+pub(crate) fn open_buffered(path: &std::path::Path) -> Result<std::io::BufReader<std::fs::File>, FeedError> {
+    std::fs::File::open(path)
+        .map(|f| std::io::BufReader::with_capacity(256 * 1024, f))
+        .map_err(|cause| FeedError::Open {
+            path: path.to_owned(),
+            cause,
+        })
+}
+
+/// The reasons of `items`, which must all be rejections (for readers' tests).
+#[cfg(test)]
+pub(crate) fn rejection_reasons(items: &[FeedItem]) -> Vec<RejectReason> {
+    items
+        .iter()
+        .map(|item| match item {
+            FeedItem::Rejected(r) => r.reason,
+            other => panic!("not a rejection: {other:?}"),
+        })
+        .collect()
 }

@@ -184,7 +184,7 @@ impl<R: Read> LaxCsv<R> {
                     return Ok(());
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(FeedError::Io(e.to_string())),
+                Err(e) => return Err(FeedError::Io(e)),
             }
         }
     }

@@ -11,7 +11,7 @@
 //! the descriptions weigh. Every file is read to its end when the reader is built, except the
 //! info file, which streams.
 
-use super::feed::{FeedError, FeedItem, RejectReason, Rejection};
+use super::feed::{FeedError, FeedItem, RejectReason, Rejection, open_buffered as open};
 use super::lax_csv::{LaxCsv, Oversized, Row};
 use super::limits::{MAX_FIELD_BYTES, MAX_FIGURE_BYTES, human};
 use super::offer_builder::{OfferBuilder, ReaderContext};
@@ -90,12 +90,6 @@ pub struct WholesalerReader {
     encoding: FeedEncoding,
     context: ReaderContext,
     finished: bool,
-}
-
-fn open(path: &Path) -> Result<BufReader<File>, FeedError> {
-    File::open(path)
-        .map(|f| BufReader::with_capacity(256 * 1024, f))
-        .map_err(|e| FeedError::Io(format!("{}: {e}", path.display())))
 }
 
 /// `id → value` of a two-column file, skipping a header row (a first row whose id is not a
@@ -178,9 +172,8 @@ impl WholesalerReader {
         let Some(&offset) = self.descriptions.get(id) else {
             return Ok(Ok(None));
         };
-        let mut file = File::open(&self.descriptions_path).map_err(|e| FeedError::Io(e.to_string()))?;
-        file.seek(SeekFrom::Start(offset))
-            .map_err(|e| FeedError::Io(e.to_string()))?;
+        let mut file = File::open(&self.descriptions_path)?;
+        file.seek(SeekFrom::Start(offset))?;
         let mut csv = LaxCsv::new(BufReader::new(file), self.encoding);
         let Some(row) = csv.next_row()? else {
             return Ok(Ok(None));
@@ -372,15 +365,8 @@ mod tests {
         );
         assert_eq!(offer.content.dimensions.length_mm, Some(350));
         assert_eq!(offer.content.dimensions.weight_g, Some(1200));
-        let reasons: Vec<RejectReason> = items[1..]
-            .iter()
-            .map(|i| match i {
-                FeedItem::Rejected(r) => r.reason,
-                other => panic!("{other:?}"),
-            })
-            .collect();
         assert_eq!(
-            reasons,
+            crate::supplier::feed::rejection_reasons(&items[1..]),
             [
                 RejectReason::MissingPrice,
                 RejectReason::BadBarcode,

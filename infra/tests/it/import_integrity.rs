@@ -40,6 +40,13 @@ fn write(path: &Path, write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>)
     path.to_owned()
 }
 
+/// `spec` written as a YML feed to `dir/name`.
+fn yml_file(dir: &Path, name: &str, spec: &FeedSpec) -> PathBuf {
+    write(&dir.join(name), |out| {
+        write_yml(spec, out).unwrap();
+    })
+}
+
 /// Cuts `path` to the first half of its bytes.
 fn cut_in_half(path: &Path) {
     let bytes = std::fs::read(path).unwrap();
@@ -54,9 +61,7 @@ async fn a_feed_cut_in_half_applies_nothing_in_any_format() {
 
     // YML, the reproduction: the first half of `gen-feed --seed 7`.
     let yml = file_supplier(&importer, "YML", FeedKind::Yml).await;
-    let file = write(&dir.join("feed.yml"), |out| {
-        write_yml(&spec, out).unwrap();
-    });
+    let file = yml_file(&dir, "feed.yml", &spec);
     cut_in_half(&file);
     let (counts, status, failure) = import_file(&importer, yml, &file).await;
     assert_eq!(status, ImportStatus::Failed);
@@ -95,9 +100,7 @@ async fn a_feed_cut_in_half_applies_nothing_in_any_format() {
     }
 
     // The whole feed still imports.
-    let file = write(&dir.join("whole.yml"), |out| {
-        write_yml(&spec, out).unwrap();
-    });
+    let file = yml_file(&dir, "whole.yml", &spec);
     let (counts, status, _) = import_file(&importer, yml, &file).await;
     assert_eq!(status, ImportStatus::Completed);
     assert_eq!(counts.created, 1960);
@@ -110,18 +113,14 @@ async fn a_cut_update_changes_nothing_of_an_imported_catalog() {
     let dir = support::tempdir();
     let supplier = file_supplier(&importer, "Север", FeedKind::Yml).await;
     let spec = FeedSpec::new(1000, 3);
-    let file = write(&dir.join("feed.yml"), |out| {
-        write_yml(&spec, out).unwrap();
-    });
+    let file = yml_file(&dir, "feed.yml", &spec);
     import_file(&importer, supplier, &file).await;
     let before = footprint(&db).await;
 
     // Every price up by 10 %, and the upload broken off half-way.
     let mut repriced = spec.clone();
     repriced.repriced = (0..1000).collect();
-    let file = write(&dir.join("repriced.yml"), |out| {
-        write_yml(&repriced, out).unwrap();
-    });
+    let file = yml_file(&dir, "repriced.yml", &repriced);
     cut_in_half(&file);
     let (counts, status, _) = import_file(&importer, supplier, &file).await;
     assert_eq!((status, counts), (ImportStatus::Failed, ImportCounts::default()));
@@ -163,9 +162,7 @@ async fn an_import_stopped_half_way_shows_exactly_what_it_committed() {
     let dir = support::tempdir();
     let supplier = file_supplier(&importer, "Север", FeedKind::Yml).await;
     let spec = FeedSpec::new(3000, 11);
-    let file = write(&dir.join("feed.yml"), |out| {
-        write_yml(&spec, out).unwrap();
-    });
+    let file = yml_file(&dir, "feed.yml", &spec);
     import_file(&importer, supplier, &file).await;
     let since: i64 = sqlx::query_scalar("SELECT max(position) FROM events")
         .fetch_one(&db.pool)
@@ -176,9 +173,7 @@ async fn an_import_stopped_half_way_shows_exactly_what_it_committed() {
     // a killed process stops) once some batches have committed.
     let mut repriced = spec.clone();
     repriced.repriced = (0..3000).collect();
-    let file = write(&dir.join("repriced.yml"), |out| {
-        write_yml(&repriced, out).unwrap();
-    });
+    let file = yml_file(&dir, "repriced.yml", &repriced);
     let run = importer
         .start(supplier, false, Some(file.clone()), metadata())
         .await
@@ -322,7 +317,7 @@ impl OpenReader for FailingReader {
         Ok(Box::new(items.enumerate().map(move |(i, item)| {
             if i == at {
                 if fail_instead {
-                    return Err(FeedError::Io("injected read failure".into()));
+                    return Err(FeedError::Io(std::io::Error::other("injected read failure")));
                 }
                 panic!("injected reader panic");
             }
@@ -349,9 +344,7 @@ async fn a_reader_that_panics_or_fails_fails_the_import_and_marks_nothing_unavai
     let (db, importer) = setup(100).await;
     let dir = support::tempdir();
     let yml = file_supplier(&importer, "Panics", FeedKind::Yml).await;
-    let file = write(&dir.join("feed.yml"), |out| {
-        write_yml(&FeedSpec::new(2000, 11), out).unwrap();
-    });
+    let file = yml_file(&dir, "feed.yml", &FeedSpec::new(2000, 11));
     let (counts, status, failure) = import_file(&importer, yml, &file).await;
     assert_eq!(status, ImportStatus::Completed, "{failure:?}");
     let before = offers_state(&db).await;

@@ -2,10 +2,7 @@
 //! call, an import run to its recorded outcome, scratch folders.
 
 use gomarket_domain::clock::SystemClock;
-use gomarket_domain::supplier::{
-    FeedEncoding, FeedKind, FeedUrl, ImportCounts, ImportStatus, SupplierCommand, SupplierId, SupplierName,
-    SupplierSettings,
-};
+use gomarket_domain::supplier::{FeedEncoding, FeedKind, ImportCounts, ImportStatus, SupplierId};
 use gomarket_infra::event_store::EventMetadata;
 use gomarket_infra::supplier::import::feed_policy::FeedPolicy;
 use gomarket_infra::supplier::import::{Importer, ImporterSettings};
@@ -14,8 +11,7 @@ use gomarket_testkit::TestDatabase;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// A supplier URL for imports that read `--file` instead.
-pub const NO_URL: &str = "https://feeds.invalid/feed";
+pub use gomarket_testkit::fixtures::NO_FEED_URL as NO_URL;
 
 pub fn metadata() -> EventMetadata {
     EventMetadata::new("test-import", "user:test", "StartImport")
@@ -40,23 +36,7 @@ pub async fn supplier(
     encoding: FeedEncoding,
     url: &str,
 ) -> SupplierId {
-    let name = SupplierName::parse(name).unwrap();
-    let id = SupplierId::for_name(&name);
-    let settings = SupplierSettings {
-        name,
-        kind,
-        url: FeedUrl::parse(url).unwrap(),
-        encoding,
-        image_url_template: None,
-        credentials_secret_id: None,
-    };
-    importer
-        .registry()
-        .bus()
-        .execute(&id.to_string(), SupplierCommand::Register(settings), &metadata())
-        .await
-        .unwrap();
-    id
+    gomarket_testkit::fixtures::register_supplier(&importer.registry(), name, kind, encoding, url).await
 }
 
 /// Registers a supplier whose feed each import gives as a file (`--file`).

@@ -2,6 +2,7 @@ use super::bulk_insert::{self, json};
 use super::decode_product_event;
 use super::record::status_name;
 use crate::rebuild::{create_table_like, swap_tables};
+use crate::sequence::missing_before;
 use crate::{EventConsumer, Projection, ProjectionError};
 use gomarket_domain::catalog::{ProductEvent, ProductStatus};
 use gomarket_infra::event_store::{EventFeed, StoredEvent};
@@ -110,20 +111,13 @@ impl EventConsumer for ProductsProjection {
             .fetch_optional(&mut *tx)
             .await?
             .unwrap_or(0);
-        if event.sequence <= applied {
-            return Ok(()); // already applied: redelivery or replay
+        let Some(missing) = missing_before(feed, event, applied).await? else {
+            return Ok(());
+        };
+        for earlier in missing.iter().chain([event]) {
+            apply_one(tx, &self.sql, id, earlier).await?;
         }
-        if event.sequence > applied + 1 {
-            // A gap: some earlier events of this product never reached us. Heal from the store.
-            let missing = feed
-                .aggregate_events_between(AGGREGATE_TYPE, &event.aggregate_id, applied, event.sequence)
-                .await?;
-            tracing::warn!(aggregate_id = %event.aggregate_id, from = applied + 1, to = event.sequence - 1, "healing a gap from the store");
-            for earlier in &missing {
-                apply_one(tx, &self.sql, id, earlier).await?;
-            }
-        }
-        apply_one(tx, &self.sql, id, event).await
+        Ok(())
     }
 }
 

@@ -3,6 +3,7 @@
 //! aggregate, then deriving the columns queries and the worker filter on.
 
 use crate::rebuild::{create_table_like, swap_tables};
+use crate::sequence::missing_before;
 use crate::{EventConsumer, Projection, ProjectionError};
 use gomarket_domain::marketplace::listing::{CardState, Listing, ListingEvent, ListingState, PushState};
 use gomarket_infra::event_store::{EventFeed, StoredEvent};
@@ -110,20 +111,12 @@ impl EventConsumer for ListingsProjection {
                     None => Listing::default(),
                 }),
             };
-            let applied = listing.version as i64;
-            if event.sequence <= applied {
-                continue; // already applied: redelivery or replay
+            let Some(missing) = missing_before(feed, event, listing.version as i64).await? else {
+                continue;
+            };
+            for earlier in missing.iter().chain([event]) {
+                listing.apply_event(decode(earlier)?);
             }
-            if event.sequence > applied + 1 {
-                let missing = feed
-                    .aggregate_events_between(AGGREGATE_TYPE, &event.aggregate_id, applied, event.sequence)
-                    .await?;
-                tracing::warn!(aggregate_id = %event.aggregate_id, from = applied + 1, to = event.sequence - 1, "healing a gap from the store");
-                for earlier in &missing {
-                    listing.apply_event(decode(earlier)?);
-                }
-            }
-            listing.apply_event(decode(event)?);
             listing.version = event.sequence as u64;
             if !changed.contains(&id) {
                 changed.push(id);

@@ -1,4 +1,6 @@
-use super::{NewProduct, Product, ProductCommand, ProductEvent, ProductRefusal, ProductState, ProductStatus};
+use super::{
+    NewProduct, Product, ProductCommand, ProductDetails, ProductEvent, ProductRefusal, ProductState, ProductStatus,
+};
 use chrono::{DateTime, Utc};
 
 /// Decides what a command does to a product: the events to record, or why it is refused.
@@ -58,25 +60,32 @@ fn created(new: NewProduct, at: DateTime<Utc>) -> ProductEvent {
     }
 }
 
+/// `ProductDetailsUpdated` when `details` differ from the product's (by a command or a feed).
+pub(super) fn details_updated(
+    state: &ProductState,
+    details: ProductDetails,
+    at: DateTime<Utc>,
+) -> Option<ProductEvent> {
+    let unchanged = details.title == state.title
+        && details.brand == state.brand
+        && details.description == state.description
+        && details.category == state.category
+        && details.barcodes == state.barcodes;
+    (!unchanged).then_some(ProductEvent::ProductDetailsUpdated {
+        title: details.title,
+        brand: details.brand,
+        description: details.description,
+        category: details.category,
+        barcodes: details.barcodes,
+        at,
+    })
+}
+
 /// The event a change command records on an active product, if it changes anything.
 fn change(state: &ProductState, command: ProductCommand, at: DateTime<Utc>) -> Option<ProductEvent> {
     match command {
         ProductCommand::Create(_) | ProductCommand::ImportOffer(_) | ProductCommand::MarkUnavailable => None,
-        ProductCommand::UpdateDetails { details, .. } => {
-            let unchanged = details.title == state.title
-                && details.brand == state.brand
-                && details.description == state.description
-                && details.category == state.category
-                && details.barcodes == state.barcodes;
-            (!unchanged).then_some(ProductEvent::ProductDetailsUpdated {
-                title: details.title,
-                brand: details.brand,
-                description: details.description,
-                category: details.category,
-                barcodes: details.barcodes,
-                at,
-            })
-        }
+        ProductCommand::UpdateDetails { details, .. } => details_updated(state, details, at),
         ProductCommand::ChangePrice { price, .. } => {
             (price != state.price).then_some(ProductEvent::ProductPriceChanged {
                 price_kopecks: price,

@@ -2,6 +2,7 @@
 //! changed (details, purchase price, content, supply), each as its own event, so an unchanged
 //! offer records nothing and a price change records only the price.
 
+use super::decide::details_updated;
 use super::supply::total_stock;
 use super::{ProductEvent, ProductState, ProductStatus, SupplierOffer};
 use chrono::{DateTime, Utc};
@@ -34,23 +35,7 @@ pub(super) fn decide_import(
     if state.status == ProductStatus::Archived {
         return vec![];
     }
-    let mut events = Vec::new();
-    let details = offer.details;
-    if details.title != state.title
-        || details.brand != state.brand
-        || details.description != state.description
-        || details.category != state.category
-        || details.barcodes != state.barcodes
-    {
-        events.push(ProductEvent::ProductDetailsUpdated {
-            title: details.title,
-            brand: details.brand,
-            description: details.description,
-            category: details.category,
-            barcodes: details.barcodes,
-            at,
-        });
-    }
+    let mut events: Vec<ProductEvent> = details_updated(state, offer.details, at).into_iter().collect();
     if offer.purchase_price != state.price {
         events.push(ProductEvent::ProductPriceChanged {
             price_kopecks: offer.purchase_price,

@@ -1,7 +1,7 @@
 use super::*;
 use crate::clock::FixedClock;
-use crate::identity::{LoginName, Permission};
-use chrono::{Duration, TimeZone};
+use crate::identity::{ApiKeyName, LoginName, Permission, UserId};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use cqrs_es::test::TestFramework;
 use std::sync::Arc;
 

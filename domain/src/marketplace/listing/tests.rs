@@ -1,9 +1,11 @@
 use super::*;
+use crate::catalog::{Kopecks, ProductId};
 use crate::clock::FixedClock;
+use crate::marketplace::account::AccountId;
 use crate::marketplace::card::{CardDimensions, CardDraft};
-use crate::marketplace::values::{SubjectId, VendorCode};
+use crate::marketplace::values::{DiscountPercent, ListedStock, SubjectId, VendorCode, WarehouseId, WholeRoubles};
 use crate::pure_aggregate::ClockServices;
-use chrono::TimeZone;
+use chrono::{DateTime, TimeZone, Utc};
 use cqrs_es::test::TestFramework;
 use std::sync::Arc;
 

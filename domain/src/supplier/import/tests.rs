@@ -1,7 +1,8 @@
 use super::*;
 use crate::clock::FixedClock;
 use crate::pure_aggregate::ClockServices;
-use chrono::TimeZone;
+use crate::supplier::values::SupplierId;
+use chrono::{DateTime, TimeZone, Utc};
 use cqrs_es::test::TestFramework;
 use std::sync::Arc;
 use uuid::Uuid;

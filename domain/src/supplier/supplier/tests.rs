@@ -1,7 +1,8 @@
 use super::*;
 use crate::clock::FixedClock;
 use crate::pure_aggregate::ClockServices;
-use chrono::TimeZone;
+use crate::supplier::values::{FeedEncoding, FeedKind, FeedUrl, SupplierName};
+use chrono::{DateTime, TimeZone, Utc};
 use cqrs_es::test::TestFramework;
 use std::sync::Arc;
 

@@ -301,3 +301,16 @@ pub fn refusal(response: &Value, mutation: &str) -> (String, String) {
         payload_error["field"].as_str().unwrap_or_default().to_owned(),
     )
 }
+
+/// The `extensions.code` of each GraphQL error in `errors` (none when it is not a list).
+pub fn codes_of(errors: &Value) -> Vec<String> {
+    errors
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e["extensions"]["code"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}

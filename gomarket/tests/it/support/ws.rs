@@ -56,13 +56,5 @@ pub fn error_codes(message: &Value) -> Vec<String> {
         Some("error") => &message["payload"],
         _ => return vec![],
     };
-    errors
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .filter_map(|e| e["extensions"]["code"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
+    super::codes_of(errors)
 }

@@ -99,22 +99,23 @@ pub struct RateLimits {
 }
 
 impl RateLimits {
+    /// Runs `f` on the bucket of `account` and `group` (a full one, as of `now`, when new).
+    fn with_bucket<T>(&self, account: Uuid, group: LimitGroup, now: Instant, f: impl FnOnce(&mut Bucket) -> T) -> T {
+        let mut buckets = self.buckets.lock().expect("rate limit lock");
+        let (interval, burst) = group.rate();
+        f(buckets
+            .entry((account, group))
+            .or_insert_with(|| Bucket::new(interval, burst, now)))
+    }
+
     /// Waits until `account` may send one request of `group`, then takes the token.
     pub async fn acquire(&self, account: Uuid, group: LimitGroup) {
         loop {
-            let wait = {
-                let mut buckets = self.buckets.lock().expect("rate limit lock");
-                let now = Instant::now();
-                let (interval, burst) = group.rate();
-                let bucket = buckets
-                    .entry((account, group))
-                    .or_insert_with(|| Bucket::new(interval, burst, now));
-                match bucket.take(now) {
-                    Ok(()) => return,
-                    Err(wait) => wait,
-                }
-            };
-            tokio::time::sleep(wait).await;
+            let now = Instant::now();
+            match self.with_bucket(account, group, now, |bucket| bucket.take(now)) {
+                Ok(()) => return,
+                Err(wait) => tokio::time::sleep(wait).await,
+            }
         }
     }
 
@@ -131,25 +132,19 @@ impl RateLimits {
 
     /// Charges `requests` more to the group (a 4xx counting as 10 on the marketplace API).
     pub fn charge(&self, account: Uuid, group: LimitGroup, requests: u32) {
-        let mut buckets = self.buckets.lock().expect("rate limit lock");
         let now = Instant::now();
-        let (interval, burst) = group.rate();
-        let bucket = buckets
-            .entry((account, group))
-            .or_insert_with(|| Bucket::new(interval, burst, now));
-        bucket.tat = bucket.tat.max(now) + bucket.interval * requests;
+        self.with_bucket(account, group, now, |bucket| {
+            bucket.tat = bucket.tat.max(now) + bucket.interval * requests;
+        });
     }
 
     /// Blocks the group until `until` (Wildberries answered 429 with a retry time): no
     /// request of the group goes out before it, and the burst starts over from one.
     pub fn block_until(&self, account: Uuid, group: LimitGroup, until: Instant) {
-        let mut buckets = self.buckets.lock().expect("rate limit lock");
-        let (interval, burst) = group.rate();
-        let bucket = buckets
-            .entry((account, group))
-            .or_insert_with(|| Bucket::new(interval, burst, until));
-        // A request is allowed when tat - tolerance <= now: make that `until`.
-        bucket.tat = bucket.tat.max(until + bucket.tolerance);
+        self.with_bucket(account, group, until, |bucket| {
+            // A request is allowed when tat - tolerance <= now: make that `until`.
+            bucket.tat = bucket.tat.max(until + bucket.tolerance);
+        });
     }
 }
 

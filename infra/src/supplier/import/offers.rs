@@ -140,22 +140,30 @@ impl Batch {
     }
 }
 
+/// One pass applying a feed: when it decides, how its events are recorded, and what a dry run
+/// has seen so far.
+#[derive(Debug)]
+pub struct ApplyPass {
+    /// Decide and count (keeping the rejections and counts), but write no product.
+    pub dry_run: bool,
+    pub at: DateTime<Utc>,
+    pub metadata: EventMetadata,
+    /// A dry run writes no fingerprints, so it remembers the offers it saw here.
+    pub seen_in_dry_run: HashSet<String>,
+}
+
 /// Applies a batch of one supplier's feed as part of the import `tally` counts for, in one
-/// transaction with its rejections and the import's new counts; returns what it did. With
-/// `dry_run`, decides and counts (and keeps the rejections and counts) but writes no product.
+/// transaction with its rejections and the import's new counts; returns what it did.
 pub async fn apply_offers(
     pool: &PgPool,
     tally: &mut Tally,
+    pass: &mut ApplyPass,
     batch: &Batch,
-    dry_run: bool,
-    seen_in_dry_run: &mut HashSet<String>,
-    metadata: &EventMetadata,
-    now: DateTime<Utc>,
 ) -> Result<BatchOutcome, ApplyError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match try_apply(pool, tally, batch, dry_run, seen_in_dry_run, metadata, now).await {
+        match try_apply(pool, tally, pass, batch).await {
             Err(ApplyError::Batch(BatchError::Conflict)) if attempt <= CONFLICT_RETRIES => tally.rolled_back(),
             Err(error) => {
                 tally.rolled_back();
@@ -169,24 +177,12 @@ pub async fn apply_offers(
 async fn try_apply(
     pool: &PgPool,
     tally: &mut Tally,
+    pass: &mut ApplyPass,
     batch: &Batch,
-    dry_run: bool,
-    seen_in_dry_run: &mut HashSet<String>,
-    metadata: &EventMetadata,
-    now: DateTime<Utc>,
 ) -> Result<BatchOutcome, ApplyError> {
     let import_id = tally.import_id;
     let mut tx = pool.begin().await?;
-    let (outcome, in_batch) = apply_in(
-        &mut tx,
-        import_id,
-        &batch.offers,
-        dry_run,
-        seen_in_dry_run,
-        metadata,
-        now,
-    )
-    .await?;
+    let (outcome, in_batch) = apply_in(&mut tx, import_id, &batch.offers, pass).await?;
     let mut rejected: Vec<Rejection> = batch.rejected.clone();
     rejected.extend(outcome.duplicates.iter().cloned());
     let before = tally.counts();
@@ -199,11 +195,11 @@ async fn try_apply(
         unavailable: before.unavailable,
     };
     rejections::store(&mut *tx, import_id, before.rejected as i64, &rejected).await?;
-    let events = tally.record(&mut tx, counts, now).await?;
+    let events = tally.record(&mut tx, counts, pass.at).await?;
     tx.commit().await?;
     tally.committed(counts, events);
-    if dry_run {
-        seen_in_dry_run.extend(in_batch);
+    if pass.dry_run {
+        pass.seen_in_dry_run.extend(in_batch);
     }
     Ok(outcome)
 }
@@ -214,10 +210,7 @@ async fn apply_in(
     tx: &mut PgConnection,
     import_id: Uuid,
     offers: &[(u64, SupplierOffer)],
-    dry_run: bool,
-    seen_in_dry_run: &HashSet<String>,
-    metadata: &EventMetadata,
-    now: DateTime<Utc>,
+    pass: &ApplyPass,
 ) -> Result<(BatchOutcome, Vec<String>), ApplyError> {
     let mut outcome = BatchOutcome::default();
     let Some((_, first)) = offers.first() else {
@@ -242,8 +235,8 @@ async fn apply_in(
     let mut touched: Vec<(&SupplierOffer, ProductId, Vec<u8>)> = Vec::new();
     for (line, offer) in offers {
         let sku = offer.link.supplier_sku.as_str();
-        let seen_before =
-            known.get(sku).is_some_and(|(_, last)| *last == import_id) || (dry_run && seen_in_dry_run.contains(sku));
+        let seen_before = known.get(sku).is_some_and(|(_, last)| *last == import_id)
+            || (pass.dry_run && pass.seen_in_dry_run.contains(sku));
         if !in_batch.insert(sku) || seen_before {
             outcome.duplicates.push(Rejection {
                 line: *line,
@@ -273,7 +266,7 @@ async fn apply_in(
         let events: Vec<ProductEvent> = decide_product(
             &loaded.aggregate,
             ProductCommand::ImportOffer(Box::new(offer.clone())),
-            now,
+            pass.at,
         )
         .unwrap_or_default();
         match events.first() {
@@ -290,10 +283,10 @@ async fn apply_in(
         }
         touched.push((offer, id, hash));
     }
-    if dry_run {
+    if pass.dry_run {
         return Ok((outcome, in_batch));
     }
-    append_many::<Product>(tx, &writes, metadata).await?;
+    append_many::<Product>(tx, &writes, &pass.metadata).await?;
     record_offers(tx, supplier_id, import_id, &touched).await?;
     Ok((outcome, in_batch))
 }
@@ -331,16 +324,11 @@ async fn record_offers(
 /// Marks the supplier's offers that the import `tally` counts for did not see (they left the
 /// full feed) unavailable, a batch at a time, each batch's count committed with it; returns
 /// how many products changed.
-///
-/// A dry run wrote no fingerprints, so it names what it saw in `seen_in_dry_run`.
 pub async fn mark_vanished_unavailable(
     pool: &PgPool,
     supplier_id: Uuid,
     tally: &mut Tally,
-    dry_run: bool,
-    seen_in_dry_run: &HashSet<String>,
-    metadata: &EventMetadata,
-    now: DateTime<Utc>,
+    pass: &ApplyPass,
 ) -> Result<u64, ApplyError> {
     let import_id = tally.import_id;
     let mut changed = 0;
@@ -362,7 +350,7 @@ pub async fn mark_vanished_unavailable(
         after = last.clone();
         let vanished: Vec<(String, Uuid)> = vanished
             .into_iter()
-            .filter(|(sku, _)| !(dry_run && seen_in_dry_run.contains(sku)))
+            .filter(|(sku, _)| !(pass.dry_run && pass.seen_in_dry_run.contains(sku)))
             .collect();
         let mut tx = pool.begin().await?;
         let ids: Vec<String> = vanished.iter().map(|(_, id)| id.to_string()).collect();
@@ -370,7 +358,8 @@ pub async fn mark_vanished_unavailable(
         let mut writes = Vec::new();
         for id in ids {
             let loaded = &products[&id];
-            let events = decide_product(&loaded.aggregate, ProductCommand::MarkUnavailable, now).unwrap_or_default();
+            let events =
+                decide_product(&loaded.aggregate, ProductCommand::MarkUnavailable, pass.at).unwrap_or_default();
             if !events.is_empty() {
                 writes.push(AggregateWrite {
                     aggregate_id: id,
@@ -379,8 +368,8 @@ pub async fn mark_vanished_unavailable(
                 });
             }
         }
-        if !dry_run {
-            append_many::<Product>(&mut tx, &writes, metadata).await?;
+        if !pass.dry_run {
+            append_many::<Product>(&mut tx, &writes, &pass.metadata).await?;
             let skus: Vec<&String> = vanished.iter().map(|(sku, _)| sku).collect();
             sqlx::query(
                 "UPDATE supplier_offers SET available = false WHERE supplier_id = $1 AND supplier_sku = ANY($2)",
@@ -394,7 +383,7 @@ pub async fn mark_vanished_unavailable(
             unavailable: tally.counts().unavailable + writes.len() as u64,
             ..tally.counts()
         };
-        let events = match tally.record(&mut tx, counts, now).await {
+        let events = match tally.record(&mut tx, counts, pass.at).await {
             Ok(events) => events,
             Err(error) => {
                 tally.rolled_back();

@@ -8,7 +8,7 @@ use crate::supplier::offer_builder::ReaderContext;
 use crate::supplier::wholesaler::{WholesalerFiles, WholesalerReader};
 use crate::supplier::yml::YmlReader;
 use gomarket_domain::supplier::{FeedEncoding, FeedKind};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -38,11 +38,7 @@ pub struct FormatReaders;
 
 impl OpenReader for FormatReaders {
     fn open(&self, feed: &LocalFiles) -> Result<FeedItems, FeedError> {
-        let open = |path: &Path| {
-            std::fs::File::open(path)
-                .map(|f| std::io::BufReader::with_capacity(256 * 1024, f))
-                .map_err(|e| FeedError::Io(e.to_string()))
-        };
+        let open = crate::supplier::feed::open_buffered;
         let (paths, context) = (&feed.paths, feed.context.clone());
         Ok(match feed.kind {
             FeedKind::Yml => Box::new(YmlReader::new(open(&paths[0])?, context)),

@@ -1,6 +1,6 @@
 use super::freshness;
 use super::liveness::{self, RunnerLock};
-use super::offers::{Batch, Tally, apply_offers, mark_vanished_unavailable};
+use super::offers::{ApplyPass, Batch, Tally, apply_offers, mark_vanished_unavailable};
 use super::reading::{self, FormatReaders, LocalFiles, OpenReader, Stamps};
 use super::running::RunningImports;
 use super::source::{FetchSettings, LocalFeed, Opened, Validators, open};
@@ -147,13 +147,6 @@ struct Fetched {
 struct ReadThrough {
     items: u64,
     stamps: Stamps,
-}
-
-/// What the second pass leaves for marking vanished offers.
-struct Applied {
-    at: chrono::DateTime<chrono::Utc>,
-    metadata: EventMetadata,
-    seen_in_dry_run: HashSet<String>,
 }
 
 /// The URLs of a run's feed files: the supplier's URL (or `--file`), which for Wholesaler
@@ -440,10 +433,11 @@ impl Importer {
         first: &ReadThrough,
         tally: &mut Tally,
         on_progress: &mut (impl FnMut(&ImportCounts) + Send),
-    ) -> Result<Applied, ImportError> {
+    ) -> Result<ApplyPass, ImportError> {
         let paths = feed.paths.clone();
         let (mut receiver, reader) = reading::spawn_reader(self.readers.clone(), feed);
-        let mut applied = Applied {
+        let mut applied = ApplyPass {
+            dry_run: run.dry_run,
             at: self.clock.now(),
             metadata: run.metadata.with_command("ImportOffer"),
             seen_in_dry_run: HashSet::new(),
@@ -475,17 +469,9 @@ impl Importer {
                 None => true,
             };
             if batch.len() >= self.settings.batch_size || (finished && !batch.is_empty()) {
-                apply_offers(
-                    &self.pool,
-                    tally,
-                    &std::mem::take(&mut batch),
-                    run.dry_run,
-                    &mut applied.seen_in_dry_run,
-                    &applied.metadata,
-                    applied.at,
-                )
-                .await
-                .map_err(ImportError::store)?;
+                apply_offers(&self.pool, tally, &mut applied, &std::mem::take(&mut batch))
+                    .await
+                    .map_err(ImportError::store)?;
                 on_progress(&tally.counts());
             }
             if finished {
@@ -510,19 +496,11 @@ impl Importer {
     }
 
     /// The supplier's offers that the (complete) feed no longer has become unavailable.
-    async fn mark_vanished(&self, run: &ImportRun, tally: &mut Tally, applied: &Applied) -> Result<(), ImportError> {
-        mark_vanished_unavailable(
-            &self.pool,
-            run.supplier_id.as_uuid(),
-            tally,
-            run.dry_run,
-            &applied.seen_in_dry_run,
-            &applied.metadata,
-            applied.at,
-        )
-        .await
-        .map(drop)
-        .map_err(ImportError::store)
+    async fn mark_vanished(&self, run: &ImportRun, tally: &mut Tally, applied: &ApplyPass) -> Result<(), ImportError> {
+        mark_vanished_unavailable(&self.pool, run.supplier_id.as_uuid(), tally, applied)
+            .await
+            .map(drop)
+            .map_err(ImportError::store)
     }
 
     /// The validators and `.inf` times of what was imported, so the next import can skip an

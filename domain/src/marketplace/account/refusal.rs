@@ -1,0 +1,18 @@
+use thiserror::Error;
+
+/// Why an account command was refused; each variant's doc names its GraphQL code.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AccountRefusal {
+    /// `BAD_USER_INPUT`.
+    #[error("not a valid id")]
+    BadId,
+    /// `CONFLICT`.
+    #[error("the account is already connected")]
+    AlreadyConnected,
+    /// `NOT_FOUND`.
+    #[error("marketplace account not found")]
+    NotFound,
+    /// `BAD_USER_INPUT`.
+    #[error("at least one warehouse id is needed to push stocks")]
+    NoWarehouse,
+}

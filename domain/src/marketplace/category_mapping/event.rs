@@ -1,0 +1,18 @@
+use super::MappedCharacteristic;
+use crate::macros::domain_event;
+use crate::marketplace::values::{Marketplace, SubjectId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CategoryMappingEvent {
+    CategoryMapped {
+        marketplace: Marketplace,
+        category: String,
+        subject_id: SubjectId,
+        characteristics: Vec<MappedCharacteristic>,
+        at: DateTime<Utc>,
+    },
+}
+
+domain_event!(CategoryMappingEvent: CategoryMapped);

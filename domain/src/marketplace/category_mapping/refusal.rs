@@ -1,0 +1,15 @@
+use thiserror::Error;
+
+/// Why a mapping command was refused; each variant's doc names its GraphQL code.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum MappingRefusal {
+    /// `BAD_USER_INPUT`.
+    #[error("not a valid id")]
+    BadId,
+    /// `BAD_USER_INPUT`.
+    #[error("category must not be empty")]
+    EmptyCategory,
+    /// `BAD_USER_INPUT`.
+    #[error("characteristic {0} is listed twice")]
+    DuplicateCharacteristic(u64),
+}
