@@ -8,6 +8,8 @@
 //! - [`identity`]: users, roles and permissions, API keys.
 //! - [`supplier`]: supplier feeds: normalization of their fields.
 //! - [`marketplace`]: marketplace accounts, category mappings, card building, listings.
+//! - [`sales`]: what the marketplaces report back: orders, buyouts, returns, their warehouse
+//!   stock and commission, as facts.
 //! - [`sync`]: sync policies and their pricing, stock and exclusion rules, schedules.
 //! - [`pure_aggregate`]: the cqrs-es adapter every aggregate shares (pure decide + fold).
 //! - [`clock`]: the time source handed to aggregates as a service, so decisions stay pure.
@@ -20,5 +22,6 @@ mod ids;
 mod macros;
 pub mod marketplace;
 pub mod pure_aggregate;
+pub mod sales;
 pub mod supplier;
 pub mod sync;

@@ -35,6 +35,27 @@ pub struct MarketplaceArgs {
         default_value = "https://common-api.wildberries.ru"
     )]
     pub wb_common_url: String,
+    /// Wildberries statistics API (orders, sales, stocks reports) base URL.
+    #[arg(
+        long,
+        env = "GOMARKET_WB_STATISTICS_URL",
+        default_value = "https://statistics-api.wildberries.ru"
+    )]
+    pub wb_statistics_url: String,
+    /// Wildberries analytics API (stock history) base URL.
+    #[arg(
+        long,
+        env = "GOMARKET_WB_ANALYTICS_URL",
+        default_value = "https://seller-analytics-api.wildberries.ru"
+    )]
+    pub wb_analytics_url: String,
+    /// Wildberries tariffs API (commission by subject) base URL.
+    #[arg(
+        long,
+        env = "GOMARKET_WB_TARIFFS_URL",
+        default_value = "https://common-api.wildberries.ru"
+    )]
+    pub wb_tariffs_url: String,
     /// Pause between the push worker's rounds.
     #[arg(long, env = "GOMARKET_WORKER_INTERVAL_MS", default_value_t = 5000,
           value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
@@ -64,6 +85,9 @@ impl Default for MarketplaceArgs {
             wb_prices_url: endpoints.prices,
             wb_marketplace_url: endpoints.marketplace,
             wb_common_url: endpoints.common,
+            wb_statistics_url: endpoints.statistics,
+            wb_analytics_url: endpoints.analytics,
+            wb_tariffs_url: endpoints.tariffs,
             worker_interval_ms: 5000,
             card_timeout_seconds: 3600,
             wb_attempts: 5,
@@ -80,6 +104,9 @@ impl MarketplaceArgs {
             prices: self.wb_prices_url.clone(),
             marketplace: self.wb_marketplace_url.clone(),
             common: self.wb_common_url.clone(),
+            statistics: self.wb_statistics_url.clone(),
+            analytics: self.wb_analytics_url.clone(),
+            tariffs: self.wb_tariffs_url.clone(),
         }
     }
 

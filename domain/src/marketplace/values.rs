@@ -65,6 +65,11 @@ positive_id! {
     SubjectId
 }
 
+positive_id! {
+    /// A Wildberries card (article), `nmID`.
+    NmId
+}
+
 /// The seller's article on the marketplace: how GoMarket finds its own cards again (card
 /// creation is idempotent by it). At most 72 characters, no whitespace.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

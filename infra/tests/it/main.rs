@@ -13,3 +13,4 @@ mod relay_leadership;
 mod supplier_import;
 mod support;
 mod wildberries_contract;
+mod wildberries_reports_contract;

@@ -89,6 +89,7 @@ async fn publishing_250_products_sends_only_requests_the_official_spec_accepts()
             prices: products.url.clone(),
             marketplace: products.url.clone(),
             common: general.url.clone(),
+            ..WbEndpoints::default()
         },
         RateLimits::default(),
         RetryPolicy::default(),

@@ -23,6 +23,12 @@ pub struct WbEndpoints {
     pub prices: String,
     pub marketplace: String,
     pub common: String,
+    /// The statistics API (orders, sales, stocks reports): `GOMARKET_WB_STATISTICS_URL`.
+    pub statistics: String,
+    /// The analytics API (stock history, sales funnel): `GOMARKET_WB_ANALYTICS_URL`.
+    pub analytics: String,
+    /// The tariffs API (commission by subject): `GOMARKET_WB_TARIFFS_URL`.
+    pub tariffs: String,
 }
 
 impl Default for WbEndpoints {
@@ -32,6 +38,9 @@ impl Default for WbEndpoints {
             prices: "https://discounts-prices-api.wildberries.ru".into(),
             marketplace: "https://marketplace-api.wildberries.ru".into(),
             common: "https://common-api.wildberries.ru".into(),
+            statistics: "https://statistics-api.wildberries.ru".into(),
+            analytics: "https://seller-analytics-api.wildberries.ru".into(),
+            tariffs: "https://common-api.wildberries.ru".into(),
         }
     }
 }
@@ -43,6 +52,9 @@ pub enum WbApi {
     Prices,
     Marketplace,
     Common,
+    Statistics,
+    Analytics,
+    Tariffs,
 }
 
 /// Retries of 5xx answers and timeouts.
@@ -163,11 +175,15 @@ impl WbClient {
             WbApi::Prices => &self.endpoints.prices,
             WbApi::Marketplace => &self.endpoints.marketplace,
             WbApi::Common => &self.endpoints.common,
+            WbApi::Statistics => &self.endpoints.statistics,
+            WbApi::Analytics => &self.endpoints.analytics,
+            WbApi::Tariffs => &self.endpoints.tariffs,
         }
         .trim_end_matches('/')
     }
 
-    /// Sends one request (with `body` as JSON when given), retried as the module says.
+    /// Sends one request (with `body` as JSON when given), retried as the module says; the
+    /// answer's JSON.
     pub async fn send(
         &self,
         account: &WbAccount,
@@ -177,6 +193,28 @@ impl WbClient {
         path_and_query: &str,
         body: Option<&Value>,
     ) -> Result<WbResponse, WbError> {
+        let (status, bytes) = self.send_raw(account, group, api, method, path_and_query, body).await?;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).map_err(|e| WbError::BadResponse {
+                reason: format!("{path_and_query}: {e}"),
+            })?
+        };
+        Ok(WbResponse { status, body })
+    }
+
+    /// As [`Self::send`], with the answer's bytes as they came: for reports read from the
+    /// numbers' own text (a JSON value would have turned them into floats).
+    pub async fn send_raw(
+        &self,
+        account: &WbAccount,
+        group: LimitGroup,
+        api: WbApi,
+        method: Method,
+        path_and_query: &str,
+        body: Option<&Value>,
+    ) -> Result<(StatusCode, bytes::Bytes), WbError> {
         let url = format!("{}{path_and_query}", self.base(api));
         let mut attempt = 1;
         let mut rate_limited = 0;
@@ -206,16 +244,7 @@ impl WbClient {
                     }
                     let bytes = response.bytes().await;
                     match (status, bytes) {
-                        (status, Ok(bytes)) if status.is_success() => {
-                            let body = if bytes.is_empty() {
-                                Value::Null
-                            } else {
-                                serde_json::from_slice(&bytes).map_err(|e| WbError::BadResponse {
-                                    reason: format!("{url}: {e}"),
-                                })?
-                            };
-                            return Ok(WbResponse { status, body });
-                        }
+                        (status, Ok(bytes)) if status.is_success() => return Ok((status, bytes)),
                         (status, Ok(bytes)) if status.is_client_error() => {
                             if api == WbApi::Marketplace {
                                 // A 4xx there counts as 10 requests.

@@ -4,13 +4,17 @@
 //! - [`rate_limit`]: the token buckets per account and limit group;
 //! - [`content`]: card upload, card discovery by vendor code, failed drafts;
 //! - [`prices`]: price tasks and their per-item outcome;
-//! - [`stocks`]: stocks by `chrtId`, and the token check (`/ping`).
+//! - [`stocks`]: stocks by `chrtId`, and the token check (`/ping`);
+//! - [`statistics`]: the orders, sales and stocks reports, read exactly;
+//! - [`tariffs`]: the commission by subject.
 
 pub mod client;
 pub mod content;
 pub mod prices;
 pub mod rate_limit;
+pub mod statistics;
 pub mod stocks;
+pub mod tariffs;
 
 pub use client::{RetryPolicy, WbAccount, WbApi, WbClient, WbEndpoints, WbError};
 pub use rate_limit::{LimitGroup, RateLimits};

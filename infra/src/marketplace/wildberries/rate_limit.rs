@@ -28,16 +28,29 @@ pub enum LimitGroup {
     Marketplace,
     /// `/ping`: 3 per 30 s.
     Ping,
+    /// Statistics reports, one group per method: 1 a minute, burst 1.
+    StatisticsOrders,
+    StatisticsSales,
+    StatisticsStocks,
+    /// Tariffs (commission): 1 a minute, burst 2.
+    Tariffs,
+    /// Analytics reports: 3 a minute (one per 20 s), burst 3.
+    Analytics,
 }
 
 impl LimitGroup {
-    pub const ALL: [LimitGroup; 6] = [
+    pub const ALL: [LimitGroup; 11] = [
         Self::CardsWrite,
         Self::CardErrors,
         Self::Content,
         Self::Prices,
         Self::Marketplace,
         Self::Ping,
+        Self::StatisticsOrders,
+        Self::StatisticsSales,
+        Self::StatisticsStocks,
+        Self::Tariffs,
+        Self::Analytics,
     ];
 
     /// (interval between tokens, burst).
@@ -48,6 +61,9 @@ impl LimitGroup {
             Self::Prices => (Duration::from_millis(600), 5),
             Self::Marketplace => (Duration::from_millis(200), 20),
             Self::Ping => (Duration::from_secs(10), 3),
+            Self::StatisticsOrders | Self::StatisticsSales | Self::StatisticsStocks => (Duration::from_secs(60), 1),
+            Self::Tariffs => (Duration::from_secs(60), 2),
+            Self::Analytics => (Duration::from_secs(20), 3),
         }
     }
 
@@ -59,6 +75,11 @@ impl LimitGroup {
             Self::Prices => "prices",
             Self::Marketplace => "marketplace",
             Self::Ping => "ping",
+            Self::StatisticsOrders => "statistics-orders",
+            Self::StatisticsSales => "statistics-sales",
+            Self::StatisticsStocks => "statistics-stocks",
+            Self::Tariffs => "tariffs",
+            Self::Analytics => "analytics",
         }
     }
 }

@@ -1,0 +1,17 @@
+//! The sales context: what the marketplaces report back after GoMarket publishes — orders,
+//! buyouts and returns, the stock in their own warehouses, their commission — as facts,
+//! idempotent by the marketplace's own keys, each matched to its listing and catalog product
+//! where one is found (and kept all the same where none is).
+//!
+//! - [`values`]: reported amounts (decimal roubles → signed kopecks, exactly), percentages in
+//!   hundredths, report times (Moscow time), sale kinds;
+//! - [`order`]: the `MarketplaceOrder` aggregate (one per order: placed, cancelled, bought
+//!   out, returned);
+//! - [`stock`]: the `MarketplaceStock` aggregate (one per article: figures per size and
+//!   marketplace warehouse);
+//! - [`commission`]: the `SubjectCommission` aggregate (one per marketplace subject).
+
+pub mod commission;
+pub mod order;
+pub mod stock;
+pub mod values;

@@ -1,0 +1,26 @@
+use super::StockLevel;
+use crate::macros::domain_event;
+use crate::marketplace::account::AccountId;
+use crate::marketplace::values::NmId;
+use crate::sales::order::RowMatch;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StockEvent {
+    /// A size's figures in a marketplace warehouse changed (or were seen the first time).
+    MarketplaceStockObserved {
+        account_id: AccountId,
+        nm_id: NmId,
+        barcode: String,
+        vendor_code: String,
+        warehouse: String,
+        level: StockLevel,
+        /// The level before, when one was known.
+        previous: Option<StockLevel>,
+        changed_at: DateTime<Utc>,
+        matched: RowMatch,
+    },
+}
+
+domain_event!(StockEvent: MarketplaceStockObserved);
