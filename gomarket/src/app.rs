@@ -5,7 +5,7 @@ use crate::cli::{ApiSide, ImportArgs, MarketplaceArgs, SecurityArgs, ServeArgs};
 use crate::http::limits::ClassLimits;
 use crate::http::{AppState, DatabaseGate, EdgeSettings, RateLimiter, router};
 use crate::keys;
-use crate::roles::{spawn_projectors, spawn_relay, spawn_sync, spawn_worker};
+use crate::roles::{spawn_ingest, spawn_projectors, spawn_relay, spawn_sync, spawn_worker};
 use crate::schema::{self, SchemaLimits};
 use anyhow::Context as _;
 use gomarket_api_core::ApiSettings;
@@ -65,7 +65,11 @@ pub async fn secret_store(pool: &PgPool, security: &SecurityArgs) -> anyhow::Res
 /// The marketplace service over `pool`: accounts, mappings, listings, the Wildberries client
 /// (one per process, so rate limits are shared by everything in it).
 pub fn marketplaces(pool: &PgPool, metrics: &Metrics, secrets: SecretStore, args: &MarketplaceArgs) -> Marketplaces {
-    let client = WbClient::new(args.endpoints(), RateLimits::default(), args.retry());
+    let client = WbClient::new(
+        args.endpoints(),
+        RateLimits::with_divisor(args.wb_limits_divisor),
+        args.retry(),
+    );
     Marketplaces::new(pool.clone(), Arc::new(SystemClock), metrics.clone(), secrets, client)
 }
 
@@ -322,6 +326,13 @@ impl Application {
         }
         if self.args.run_worker {
             tasks.push(spawn_worker(
+                self.marketplaces.clone(),
+                &self.args.api.marketplace,
+                &shutdown,
+            ));
+        }
+        if self.args.run_ingest {
+            tasks.push(spawn_ingest(
                 self.marketplaces.clone(),
                 &self.args.api.marketplace,
                 &shutdown,

@@ -150,6 +150,16 @@ pub enum Command {
         #[command(flatten)]
         ops: OpsArgs,
     },
+    /// Run only the sales ingest: reads each Wildberries account's orders, sales, stocks and
+    /// commission reports into facts. Several may run: each account is read by one at a time.
+    Ingest {
+        #[command(flatten)]
+        marketplace: MarketplaceArgs,
+        #[command(flatten)]
+        security: SecurityArgs,
+        #[command(flatten)]
+        ops: OpsArgs,
+    },
     /// Run only the sync scheduler (one leader across replicas; standbys take over within a
     /// tick) and the process manager that drives sync runs.
     Scheduler {
@@ -377,6 +387,11 @@ pub struct ServeArgs {
     #[arg(long, env = "GOMARKET_RUN_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
     pub run_worker: bool,
 
+    /// Run the sales ingest in this process (turn off when `gomarket ingest` runs
+    /// elsewhere).
+    #[arg(long, env = "GOMARKET_RUN_INGEST", default_value_t = true, action = clap::ArgAction::Set)]
+    pub run_ingest: bool,
+
     /// Run the sync scheduler and the sync runs' process manager in this process (turn off
     /// when `gomarket scheduler` runs elsewhere).
     #[arg(long, env = "GOMARKET_RUN_SCHEDULER", default_value_t = true, action = clap::ArgAction::Set)]
@@ -395,6 +410,7 @@ impl ServeArgs {
             run_projectors: false,
             run_relay: false,
             run_worker: false,
+            run_ingest: false,
             run_scheduler: false,
             scheduler: SchedulerArgs::default(),
         }
@@ -453,6 +469,7 @@ impl Default for ServeArgs {
             run_projectors: true,
             run_relay: true,
             run_worker: true,
+            run_ingest: true,
             run_scheduler: true,
             scheduler: SchedulerArgs::default(),
         }

@@ -3,6 +3,7 @@
 
 use gomarket_infra::marketplace::wildberries::WbEndpoints;
 use gomarket_processes::push_worker::WorkerSettings;
+use gomarket_processes::sales_ingest::IngestSettings;
 use std::time::Duration;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -75,6 +76,24 @@ pub struct MarketplaceArgs {
     /// the worker tries it again; the wait doubles per failed push (jittered, up to 30 min).
     #[arg(long, env = "GOMARKET_WB_RETRY_BASE_MS", default_value_t = 30_000)]
     pub wb_retry_base_ms: u64,
+    /// Tests only: every Wildberries rate limit's interval divided by this (1 in production).
+    #[arg(long, env = "GOMARKET_WB_LIMITS_DIVISOR", default_value_t = 1, hide = true,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub wb_limits_divisor: u32,
+    /// Pause between the sales ingest's rounds (each reads at most one page of each report
+    /// whose turn has come under Wildberries' limits).
+    #[arg(long, env = "GOMARKET_INGEST_INTERVAL_MS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub ingest_interval_ms: u64,
+    /// How far back the first read of an account's reports goes (Wildberries keeps 90 days).
+    #[arg(long, env = "GOMARKET_INGEST_BACKFILL_DAYS", default_value_t = 90,
+          value_parser = clap::value_parser!(u32).range(1..=90))]
+    pub ingest_backfill_days: u32,
+    /// Once a report is read to its end, the next read starts this long before the last
+    /// change seen, so rows Wildberries adds late are not missed.
+    #[arg(long, env = "GOMARKET_INGEST_OVERLAP_MINUTES", default_value_t = 120,
+          value_parser = clap::value_parser!(u32).range(0..=10_080))]
+    pub ingest_overlap_minutes: u32,
 }
 
 impl Default for MarketplaceArgs {
@@ -93,6 +112,10 @@ impl Default for MarketplaceArgs {
             wb_attempts: 5,
             wb_backoff_ms: 500,
             wb_retry_base_ms: 30_000,
+            wb_limits_divisor: 1,
+            ingest_interval_ms: 10_000,
+            ingest_backfill_days: 90,
+            ingest_overlap_minutes: 120,
         }
     }
 }
@@ -115,6 +138,14 @@ impl MarketplaceArgs {
             attempts: self.wb_attempts,
             first_backoff: Duration::from_millis(self.wb_backoff_ms),
             ..Default::default()
+        }
+    }
+
+    pub fn ingest(&self) -> IngestSettings {
+        IngestSettings {
+            interval: Duration::from_millis(self.ingest_interval_ms),
+            backfill: chrono::Duration::days(self.ingest_backfill_days.into()),
+            overlap: chrono::Duration::minutes(self.ingest_overlap_minutes.into()),
         }
     }
 

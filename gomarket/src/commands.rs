@@ -105,6 +105,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             security,
             ops,
         } => roles::worker(&url, max_connections, marketplace, security, ops).await,
+        Command::Ingest {
+            marketplace,
+            security,
+            ops,
+        } => roles::ingest(&url, max_connections, marketplace, security, ops).await,
         Command::Scheduler {
             scheduler,
             marketplace,

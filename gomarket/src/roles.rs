@@ -16,6 +16,7 @@ use gomarket_infra::supplier::import::Importer;
 use gomarket_infra::sync::SyncService;
 use gomarket_infra::telemetry::Metrics;
 use gomarket_processes::push_worker::PushWorker;
+use gomarket_processes::sales_ingest::SalesIngester;
 use gomarket_processes::scheduler::Scheduler;
 use gomarket_processes::sync_run::SyncRunManager;
 use gomarket_processes::{Process, imports};
@@ -131,6 +132,11 @@ pub fn spawn_worker(marketplaces: Arc<Marketplaces>, args: &MarketplaceArgs, shu
     tokio::spawn(PushWorker::new(marketplaces, args.worker()).run(shutdown.clone()))
 }
 
+/// Runs the sales ingest until `shutdown` (`gomarket ingest`).
+pub fn spawn_ingest(marketplaces: Arc<Marketplaces>, args: &MarketplaceArgs, shutdown: &Shutdown) -> JoinHandle<()> {
+    tokio::spawn(SalesIngester::new(marketplaces, args.ingest()).run(shutdown.clone()))
+}
+
 /// The topics the sync run manager reads: its own context's, the marketplace's (listings) and
 /// the suppliers' (imports).
 fn sync_run_contexts() -> Vec<&'static str> {
@@ -198,6 +204,24 @@ pub async fn worker(
     let ops = OpsServer::start(ops.ops_listen, &pool, &metrics, None, &shutdown).await?;
     let worker = spawn_worker(Arc::new(marketplaces), &marketplace, &shutdown);
     drain(vec![worker], ops).await
+}
+
+/// `gomarket ingest`: the sales ingest until a signal.
+pub async fn ingest(
+    url: &str,
+    max_connections: u32,
+    marketplace: MarketplaceArgs,
+    security: SecurityArgs,
+    ops: OpsArgs,
+) -> anyhow::Result<()> {
+    let pool = app::connect_and_migrate(url, max_connections).await?;
+    let metrics = Metrics::new();
+    let secrets = app::secret_store(&pool, &security).await?;
+    let marketplaces = app::marketplaces(&pool, &metrics, secrets, &marketplace);
+    let shutdown = shutdown_on_signal();
+    let ops = OpsServer::start(ops.ops_listen, &pool, &metrics, None, &shutdown).await?;
+    let ingest = spawn_ingest(Arc::new(marketplaces), &marketplace, &shutdown);
+    drain(vec![ingest], ops).await
 }
 
 /// What the scheduler role's services are configured from.

@@ -56,6 +56,11 @@ pub const EVENT_STORE_MIGRATIONS: &[EmbeddedMigration] = &[
         "sync process manager bookkeeping",
         include_str!("../migrations/20261124000006_sync.sql"),
     ),
+    (
+        20261204000001,
+        "sales ingest bookkeeping",
+        include_str!("../migrations/20261204000001_sales_ingest.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -6,7 +6,8 @@
 //! - [`imports`]: failing imports whose process died; letting running ones finish on stop;
 //! - [`sync_run`]: the sync run manager: a run's imports, its plan, its pushes, its outcome;
 //! - [`scheduler`]: starts the runs that sync policies' schedules call for, on one leader;
-//! - [`push_worker`]: the marketplace push worker: cards, prices and stocks to Wildberries.
+//! - [`push_worker`]: the marketplace push worker: cards, prices and stocks to Wildberries;
+//! - [`sales_ingest`]: Wildberries' orders, sales, stocks and commission reports as facts.
 //!
 //! Layering (docs/decisions.md): this crate uses `domain`, `infra` and `projections`; only the
 //! binary uses it, to wire the roles.
@@ -16,6 +17,7 @@ pub mod error;
 pub mod handler;
 pub mod imports;
 pub mod push_worker;
+pub mod sales_ingest;
 pub mod scheduler;
 pub mod sync_run;
 

@@ -65,4 +65,9 @@ pub const READ_MODEL_MIGRATIONS: &[EmbeddedMigration] = &[
         "catalog search at scale",
         include_str!("../migrations/20261203000101_catalog_search.sql"),
     ),
+    (
+        20261204000101,
+        "listings matched by report rows",
+        include_str!("../migrations/20261204000101_listing_report_matching.sql"),
+    ),
 ];

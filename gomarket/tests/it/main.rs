@@ -28,6 +28,7 @@ mod read_your_writes;
 mod replay_cli;
 mod roles_sigterm;
 mod roles_split;
+mod sales_ingest;
 mod secrets_rotate;
 mod supplier_api;
 mod sync_policies;

@@ -1,7 +1,10 @@
-//! The marketplace's `listings` read model: projection and queries.
+//! The marketplace's `listings` read model: projection and queries, and matching marketplace
+//! report rows to listings and products.
 
 mod listings_projection;
 mod listings_query;
+mod report_matching;
 
 pub use listings_projection::{ListingsProjection, card_state_name, push_state_name};
 pub use listings_query::{ListingFilter, ListingPage, ListingRow, PushQueue, get_listing, push_queue, search_listings};
+pub use report_matching::{ReportMatcher, RowKeys};

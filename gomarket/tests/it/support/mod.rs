@@ -4,6 +4,7 @@
 pub mod feeds;
 pub mod marketplace;
 pub mod roles;
+pub mod sales_fake;
 pub mod sync;
 pub mod wb_fake;
 pub mod ws;

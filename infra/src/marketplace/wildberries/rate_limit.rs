@@ -114,16 +114,34 @@ impl Bucket {
 }
 
 /// The buckets of every account and group, shared by the process.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct RateLimits {
     buckets: Arc<Mutex<HashMap<(Uuid, LimitGroup), Bucket>>>,
+    /// Every interval divided by this: 1 in production; tests of long paces (a report a
+    /// minute) run the same logic faster.
+    divisor: u32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self::with_divisor(1)
+    }
 }
 
 impl RateLimits {
+    /// Limits whose every interval is divided by `divisor` (≥ 1): for tests only.
+    pub fn with_divisor(divisor: u32) -> Self {
+        Self {
+            buckets: Arc::default(),
+            divisor: divisor.max(1),
+        }
+    }
+
     /// Runs `f` on the bucket of `account` and `group` (a full one, as of `now`, when new).
     fn with_bucket<T>(&self, account: Uuid, group: LimitGroup, now: Instant, f: impl FnOnce(&mut Bucket) -> T) -> T {
         let mut buckets = self.buckets.lock().expect("rate limit lock");
         let (interval, burst) = group.rate();
+        let interval = interval / self.divisor;
         f(buckets
             .entry((account, group))
             .or_insert_with(|| Bucket::new(interval, burst, now)))

@@ -1,0 +1,276 @@
+//! The sales ingest against a scripted statistics API (small pages, the documented paging by
+//! `lastChangeDate`): every order, buyout and return becomes exactly one fact, matched to its
+//! listing and product (by vendor code, else barcode); rows that match nothing are recorded all
+//! the same; an unreadable row is kept with its reason; a second full read writes nothing; a
+//! cancellation that arrives later is one `OrderCancelled`; a 429 is waited out; each method
+//! keeps its rate (here scaled: one request per 60 s / `LIMITS_DIVISOR`).
+
+use crate::support::TestApp;
+use crate::support::marketplace::{args_for, connect, listings, map_category, products, publish};
+use crate::support::sales_fake::{ORDERS, SALES, STOCKS, SalesFake};
+use crate::support::wb_fake::WbFake;
+use chrono::{Duration as Days, Utc};
+use gomarket_infra::supplier::generate::ean13;
+use gomarket_testkit::{TestDatabase, eventually, until};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const LISTED: usize = 12;
+const DAYS: usize = 8;
+/// One minute becomes 100 ms: the limits' logic, at a pace a test can wait for.
+const LIMITS_DIVISOR: u32 = 600;
+
+/// A report time `minutes` after `base` (Moscow time, no zone, as the reports write it).
+fn at(base: chrono::NaiveDateTime, minutes: i64) -> String {
+    (base + Days::minutes(minutes)).format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+struct History {
+    orders: Vec<Value>,
+    sales: Vec<Value>,
+    stocks: Vec<Value>,
+    cancelled: usize,
+    buyouts: usize,
+    returns: usize,
+    unmatched_orders: usize,
+}
+
+/// Orders of each listed product on each of `DAYS` days (every fifth cancelled), a buyout of
+/// every other one not cancelled, one return; five orders of vendor codes nobody lists; the
+/// first product's orders name only its barcode; one order row that cannot be read.
+fn history(vendor_codes: &[String]) -> History {
+    let base = (Utc::now() - Days::days(20) + Days::hours(3)).naive_utc();
+    let (mut orders, mut sales, mut stocks) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut cancelled, mut buyouts, mut returns) = (0, 0, 0);
+    for (i, vendor_code) in vendor_codes.iter().enumerate() {
+        for day in 0..DAYS {
+            let minutes = (day * 24 * 60 + i * 7) as i64;
+            let srid = format!("srid-{i}-{day}");
+            let is_cancel = (i + day) % 5 == 0;
+            cancelled += usize::from(is_cancel);
+            orders.push(json!({
+                "date": at(base, minutes), "lastChangeDate": at(base, minutes + 30),
+                "warehouseName": "Коледино", "regionName": "Московская",
+                "supplierArticle": if i == 0 { "" } else { vendor_code.as_str() },
+                "nmId": 500_000 + i, "barcode": ean13(i as u64),
+                "totalPrice": 2000, "discountPercent": 25, "spp": 10.5,
+                "finishedPrice": 1342.87, "priceWithDisc": 1500.55,
+                "isCancel": is_cancel,
+                "cancelDate": if is_cancel { at(base, minutes + 60) } else { "0001-01-01T00:00:00".to_owned() },
+                "srid": srid,
+            }));
+            if !is_cancel && day % 2 == 0 {
+                buyouts += 1;
+                sales.push(json!({
+                    "date": at(base, minutes + 24 * 60), "lastChangeDate": at(base, minutes + 24 * 60 + 5),
+                    "warehouseName": "Коледино", "regionName": "Московская",
+                    "supplierArticle": vendor_code, "nmId": 500_000 + i, "barcode": ean13(i as u64),
+                    "totalPrice": 2000, "discountPercent": 25, "spp": 10.5,
+                    "forPay": 1284.01, "finishedPrice": 1342.87, "priceWithDisc": 1500.55,
+                    "saleID": format!("S{i}x{day}"), "srid": format!("srid-{i}-{day}"),
+                }));
+                if i == 1 && day == 2 {
+                    returns += 1;
+                    sales.push(json!({
+                        "date": at(base, minutes + 48 * 60), "lastChangeDate": at(base, minutes + 48 * 60 + 5),
+                        "warehouseName": "Коледино", "regionName": "Московская",
+                        "supplierArticle": vendor_code, "nmId": 500_001, "barcode": ean13(1),
+                        "totalPrice": 2000, "discountPercent": 25, "spp": 10.5,
+                        "forPay": -1284.01, "finishedPrice": -1342.87, "priceWithDisc": -1500.55,
+                        "saleID": format!("R{i}x{day}"), "srid": format!("srid-{i}-{day}"),
+                    }));
+                }
+            }
+        }
+        stocks.push(json!({
+            "lastChangeDate": at(base, 60 * 24 * DAYS as i64), "warehouseName": "Коледино",
+            "supplierArticle": vendor_code, "nmId": 500_000 + i, "barcode": ean13(i as u64),
+            "quantity": 10 + i, "inWayToClient": 1, "inWayFromClient": 0,
+        }));
+    }
+    for n in 0..5 {
+        orders.push(json!({
+            "date": at(base, n), "lastChangeDate": at(base, n + 1),
+            "warehouseName": "Казань", "regionName": "Татарстан",
+            "supplierArticle": format!("NOT-OURS-{n}"), "nmId": 900_000 + n, "barcode": "0000000000000",
+            "totalPrice": 999, "discountPercent": 0, "spp": 0, "finishedPrice": 999, "priceWithDisc": 999,
+            "isCancel": false, "cancelDate": "0001-01-01T00:00:00", "srid": format!("stranger-{n}"),
+        }));
+    }
+    orders.push(json!({
+        "date": at(base, 2), "lastChangeDate": at(base, 3), "nmId": 1, "srid": "broken",
+        "totalPrice": "abc", "discountPercent": 0, "spp": 0, "finishedPrice": 1, "priceWithDisc": 1,
+    }));
+    History {
+        orders,
+        sales,
+        stocks,
+        cancelled,
+        buyouts,
+        returns,
+        unmatched_orders: 5,
+    }
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&app.db.pool).await.unwrap()
+}
+
+async fn facts(app: &TestApp, event_type: &str) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM events WHERE event_type = $1")
+        .bind(event_type)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+/// Waits until every report was read to its end after `since` requests of each.
+async fn caught_up(app: &TestApp) {
+    until(Duration::from_secs(60), "every report read to its end", || async {
+        count(
+            app,
+            "SELECT count(*) FROM sales_report_cursors WHERE caught_up_at IS NOT NULL",
+        )
+        .await
+            == 3
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_reported_fact_is_recorded_once_and_a_second_read_writes_nothing() {
+    let wb = WbFake::start().await;
+    let reports = SalesFake::start(17).await;
+    let mut args = args_for(&wb);
+    args.api.marketplace.wb_statistics_url = reports.url();
+    args.api.marketplace.wb_limits_divisor = LIMITS_DIVISOR;
+    args.api.marketplace.ingest_interval_ms = 50;
+    let app = TestApp::spawn_on(TestDatabase::new(gomarket::MIGRATIONS).await, args).await;
+    map_category(&app).await;
+    let ids = products(&app, LISTED).await;
+    let account = connect(&app, "WB", "token-sales").await;
+    publish(&app, &account, &ids).await;
+    let listed = eventually(Duration::from_secs(30), "every listing in the read model", || async {
+        let listed = listings(&app, &account).await;
+        if listed.len() == LISTED {
+            Ok(listed)
+        } else {
+            Err(listed.len())
+        }
+    })
+    .await;
+    let mut vendor_codes: Vec<String> = listed
+        .iter()
+        .map(|l| l["vendorCode"].as_str().unwrap().to_owned())
+        .collect();
+    vendor_codes.sort();
+
+    // The history appears once the listings exist (the first read may already have found `[]`).
+    let history = history(&vendor_codes);
+    reports.rate_limit_next(ORDERS, 1);
+    reports.set_rows(ORDERS, history.orders.clone());
+    reports.set_rows(SALES, history.sales.clone());
+    reports.set_rows(STOCKS, history.stocks.clone());
+    let orders = (LISTED * DAYS + history.unmatched_orders) as i64;
+    let expected = (orders, history.buyouts as i64, history.returns as i64, LISTED as i64);
+    eventually(Duration::from_secs(120), "every fact recorded", || async {
+        let seen = (
+            facts(&app, "OrderPlaced").await,
+            facts(&app, "SaleRecorded").await,
+            facts(&app, "ReturnRecorded").await,
+            facts(&app, "MarketplaceStockObserved").await,
+        );
+        if seen == expected { Ok(()) } else { Err(seen) }
+    })
+    .await;
+    caught_up(&app).await;
+    assert_eq!(facts(&app, "OrderCancelled").await, history.cancelled as i64);
+    // Exactly one fact per Wildberries key.
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM (SELECT payload->'OrderPlaced'->>'srid' FROM events
+               WHERE event_type = 'OrderPlaced' GROUP BY 1 HAVING count(*) > 1) AS twice"
+        )
+        .await,
+        0
+    );
+    // Matched by vendor code, or by barcode for the product whose rows name none; the
+    // strangers' orders are recorded without a match.
+    let unmatched = count(
+        &app,
+        "SELECT count(*) FROM events WHERE event_type = 'OrderPlaced'
+           AND payload->'OrderPlaced'->'matched'->>'product_id' IS NULL",
+    )
+    .await;
+    assert_eq!(unmatched, history.unmatched_orders as i64);
+    let by_barcode = count(
+        &app,
+        "SELECT count(*) FROM events WHERE event_type = 'OrderPlaced'
+           AND payload->'OrderPlaced'->>'vendor_code' = ''
+           AND payload->'OrderPlaced'->'matched'->>'listing_id' IS NOT NULL",
+    )
+    .await;
+    assert_eq!(by_barcode, DAYS as i64);
+    // The unreadable row is kept with its reason.
+    let invalid: Vec<(String, Option<String>, String)> =
+        sqlx::query_as("SELECT report, row_key, reason FROM sales_invalid_rows")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(invalid.len(), 1, "{invalid:?}");
+    assert_eq!(invalid[0].1.as_deref(), Some("broken"));
+    assert!(invalid[0].2.contains("abc"), "{invalid:?}");
+
+    // The first read went back 90 days; the history took several full pages.
+    let first = chrono::DateTime::parse_from_rfc3339(&reports.asked(ORDERS)[0].date_from).unwrap();
+    let back = Utc::now().signed_duration_since(first.with_timezone(&Utc));
+    assert!((back - Days::days(90)).num_minutes().abs() < 10, "{back:?}");
+    assert!(reports.asked(ORDERS).iter().filter(|a| a.rows == 17).count() >= 3);
+
+    // The 429 was waited out, and each method kept its (scaled) rate.
+    let asked = reports.asked(ORDERS);
+    assert_eq!(asked.iter().filter(|a| a.status == 429).count(), 1);
+    let after_429 = asked.iter().position(|a| a.status == 429).unwrap();
+    assert!(asked[after_429 + 1].at - asked[after_429].at >= Duration::from_millis(950));
+    let interval = Duration::from_secs(60) / LIMITS_DIVISOR;
+    for path in [ORDERS, SALES, STOCKS] {
+        let asked = reports.asked(path);
+        for pair in asked.windows(2) {
+            assert!(
+                pair[1].at - pair[0].at >= interval - Duration::from_millis(5),
+                "{path}: two requests {:?} apart",
+                pair[1].at - pair[0].at
+            );
+        }
+    }
+
+    // Read again (the overlap window re-reads the recent rows): nothing new.
+    let events = count(&app, "SELECT count(*) FROM events").await;
+    let requests = reports.asked(ORDERS).len();
+    until(Duration::from_secs(30), "more reads", || async {
+        reports.asked(ORDERS).len() >= requests + 3
+    })
+    .await;
+    assert_eq!(count(&app, "SELECT count(*) FROM events").await, events);
+
+    // A cancellation reported a day later: one `OrderCancelled`.
+    let now = (Utc::now() + Days::hours(3)).naive_utc();
+    reports.edit_rows(ORDERS, |rows| {
+        let row = rows.iter_mut().find(|r| r["srid"] == "srid-3-1").unwrap();
+        row["isCancel"] = json!(true);
+        row["cancelDate"] = json!(at(now, -10));
+        row["lastChangeDate"] = json!(at(now, -5));
+    });
+    until(Duration::from_secs(30), "the late cancellation recorded", || async {
+        facts(&app, "OrderCancelled").await == history.cancelled as i64 + 1
+    })
+    .await;
+    let requests = reports.asked(ORDERS).len();
+    until(Duration::from_secs(30), "more reads", || async {
+        reports.asked(ORDERS).len() >= requests + 3
+    })
+    .await;
+    assert_eq!(facts(&app, "OrderCancelled").await, history.cancelled as i64 + 1);
+    assert_eq!(count(&app, "SELECT count(*) FROM events").await, events + 1);
+}

@@ -1,0 +1,195 @@
+//! A page's rows as facts: matched to listings and products, decided by the aggregates' own
+//! pure `decide` in memory (a batch of streams loaded in one query), appended in one statement,
+//! in the transaction that also keeps the page's invalid rows and moves the cursor.
+
+use gomarket_domain::marketplace::account::AccountId;
+use gomarket_domain::sales::order::decide as decide_order;
+use gomarket_domain::sales::order::{
+    MarketplaceOrder, MarketplaceOrderId, OrderCommand, OrderRow, ReportedOrder, ReportedSale, RowMatch, SaleRow,
+};
+use gomarket_domain::sales::stock::{
+    MarketplaceStock, MarketplaceStockId, ReportedStock, StockCommand, StockRow, decide as decide_stock,
+};
+use gomarket_infra::event_store::EventMetadata;
+use gomarket_infra::event_store::batch::{AggregateWrite, BatchError, Loaded, append_many, load_many};
+use gomarket_projections::marketplace::{ReportMatcher, RowKeys};
+use sqlx::PgConnection;
+use std::collections::HashMap;
+
+/// What the facts of a page were.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Recorded {
+    /// Facts appended (events).
+    pub facts: usize,
+    /// Rows that matched no listing or product (recorded all the same).
+    pub unmatched: usize,
+}
+
+/// One row of a page, ready to decide: the stream it goes to and the command.
+struct Decision<C> {
+    stream: String,
+    command: C,
+}
+
+/// Decides each command on its stream (streams loaded once; a stream named twice in the page
+/// sees its earlier facts), then appends every stream's new facts.
+async fn decide_all<A, C>(
+    tx: &mut PgConnection,
+    decisions: Vec<Decision<C>>,
+    decide: impl Fn(&A, C) -> Result<Vec<A::Event>, A::Error>,
+    metadata: &EventMetadata,
+) -> Result<usize, BatchError>
+where
+    A: cqrs_es::Aggregate + Default,
+    A::Event: Clone,
+{
+    let mut ids: Vec<String> = decisions.iter().map(|d| d.stream.clone()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut loaded: HashMap<String, Loaded<A>> = load_many::<A>(tx, &ids).await?;
+    let mut new: HashMap<String, (i64, Vec<A::Event>)> = HashMap::new();
+    for Decision { stream, command } in decisions {
+        let current = loaded.entry(stream.clone()).or_default();
+        let events = match decide(&current.aggregate, command) {
+            Ok(events) => events,
+            Err(refusal) => {
+                // A row naming another stream than its key is an ingester bug; it is logged and
+                // the rest of the page goes on.
+                tracing::error!(%stream, %refusal, "a report row was refused by its stream");
+                continue;
+            }
+        };
+        let entry = new.entry(stream).or_insert_with(|| (current.version, Vec::new()));
+        for event in events {
+            current.aggregate.apply(event.clone());
+            entry.1.push(event);
+        }
+    }
+    let writes: Vec<AggregateWrite<A::Event>> = new
+        .into_iter()
+        .filter(|(_, (_, events))| !events.is_empty())
+        .map(|(aggregate_id, (after_version, events))| AggregateWrite {
+            aggregate_id,
+            after_version,
+            events,
+        })
+        .collect();
+    append_many::<A>(tx, &writes, metadata).await
+}
+
+/// What each row matched, and how many matched nothing.
+async fn match_rows<T>(
+    tx: &mut PgConnection,
+    account: AccountId,
+    rows: &[T],
+    keys_of: impl Fn(&T) -> RowKeys<'_>,
+) -> Result<(Vec<RowMatch>, usize), sqlx::Error> {
+    let keys: Vec<RowKeys<'_>> = rows.iter().map(keys_of).collect();
+    let matcher = ReportMatcher::for_rows(tx, account, &keys).await?;
+    let matches: Vec<RowMatch> = keys.iter().map(|k| matcher.match_row(*k)).collect();
+    let unmatched = matches.iter().filter(|m| m.product_id.is_none()).count();
+    Ok((matches, unmatched))
+}
+
+fn order_decide(
+    order: &MarketplaceOrder,
+    command: OrderCommand,
+) -> Result<Vec<<MarketplaceOrder as cqrs_es::Aggregate>::Event>, <MarketplaceOrder as cqrs_es::Aggregate>::Error> {
+    decide_order(order, command, chrono::Utc::now())
+}
+
+fn stock_decide(
+    stock: &MarketplaceStock,
+    command: StockCommand,
+) -> Result<Vec<<MarketplaceStock as cqrs_es::Aggregate>::Event>, <MarketplaceStock as cqrs_es::Aggregate>::Error> {
+    decide_stock(stock, command, chrono::Utc::now())
+}
+
+pub async fn record_orders(
+    tx: &mut PgConnection,
+    account: AccountId,
+    orders: Vec<ReportedOrder>,
+    metadata: &EventMetadata,
+) -> Result<Recorded, BatchError> {
+    let (matches, unmatched) = match_rows(tx, account, &orders, |r| RowKeys {
+        vendor_code: &r.vendor_code,
+        barcode: &r.barcode,
+        nm_id: r.nm_id,
+    })
+    .await?;
+    let decisions = orders
+        .into_iter()
+        .zip(matches)
+        .map(|(order, matched)| Decision {
+            stream: MarketplaceOrderId::for_srid(account, &order.srid).to_string(),
+            command: OrderCommand::RecordOrderRow(Box::new(OrderRow {
+                account_id: account,
+                order,
+                matched,
+            })),
+        })
+        .collect();
+    let facts = decide_all(tx, decisions, order_decide, metadata).await?;
+    Ok(Recorded { facts, unmatched })
+}
+
+pub async fn record_sales(
+    tx: &mut PgConnection,
+    account: AccountId,
+    sales: Vec<ReportedSale>,
+    metadata: &EventMetadata,
+) -> Result<Recorded, BatchError> {
+    let (matches, unmatched) = match_rows(tx, account, &sales, |r| RowKeys {
+        vendor_code: &r.vendor_code,
+        barcode: &r.barcode,
+        nm_id: r.nm_id,
+    })
+    .await?;
+    let decisions = sales
+        .into_iter()
+        .zip(matches)
+        .map(|(sale, matched)| Decision {
+            stream: MarketplaceOrderId::for_srid(account, &sale.srid).to_string(),
+            command: OrderCommand::RecordSaleRow(Box::new(SaleRow {
+                account_id: account,
+                sale,
+                matched,
+            })),
+        })
+        .collect();
+    let facts = decide_all(tx, decisions, order_decide, metadata).await?;
+    Ok(Recorded { facts, unmatched })
+}
+
+pub async fn record_stocks(
+    tx: &mut PgConnection,
+    account: AccountId,
+    stocks: Vec<ReportedStock>,
+    metadata: &EventMetadata,
+) -> Result<Recorded, BatchError> {
+    let (matches, unmatched) = match_rows(tx, account, &stocks, |r| RowKeys {
+        vendor_code: &r.vendor_code,
+        barcode: &r.barcode,
+        nm_id: r.nm_id,
+    })
+    .await?;
+    // One command per article, its rows in report order.
+    let mut by_article: HashMap<String, Vec<StockRow>> = HashMap::new();
+    for (stock, matched) in stocks.into_iter().zip(matches) {
+        let stream = MarketplaceStockId::for_article(account, stock.nm_id).to_string();
+        by_article.entry(stream).or_default().push(StockRow {
+            account_id: account,
+            stock,
+            matched,
+        });
+    }
+    let decisions = by_article
+        .into_iter()
+        .map(|(stream, rows)| Decision {
+            stream,
+            command: StockCommand::Observe(rows),
+        })
+        .collect();
+    let facts = decide_all(tx, decisions, stock_decide, metadata).await?;
+    Ok(Recorded { facts, unmatched })
+}

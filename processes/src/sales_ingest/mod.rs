@@ -1,0 +1,256 @@
+//! The sales ingest (`gomarket ingest`, and inside `serve`): reads each Wildberries account's
+//! orders, sales and stocks reports and its commission table, and records what they say as
+//! facts of the sales context (docs/decisions.md, "Sales facts").
+//!
+//! - One ingester holds an account at a time (an advisory lock), so its report requests are
+//!   one process's: each method at most once a minute, as Wildberries allows, in the client's
+//!   shared buckets.
+//! - Each report is read page by page from a cursor per account and report: the first time
+//!   from `backfill` ago (90 days, all the reports keep), then from the last row's
+//!   `lastChangeDate`. A page's facts, its invalid rows and the moved cursor commit together:
+//!   an ingester killed mid-page reads the page again, and the facts, idempotent by
+//!   Wildberries' keys, are not written twice.
+//! - Once a report is read to its end, the next read starts `overlap` before the last change
+//!   seen, so rows that appear late (Wildberries refreshes every 30 minutes) are not missed.
+//! - A 401 marks the account `CREDENTIALS_INVALID`, as the push worker does.
+//!
+//! Files: [`facts`] (a page's rows as facts), [`bookkeeping`] (cursors, invalid rows).
+
+mod bookkeeping;
+mod facts;
+
+pub use bookkeeping::Cursor;
+pub use facts::Recorded;
+
+use crate::ProcessError;
+use chrono::{DateTime, Utc};
+use gomarket_domain::marketplace::account::{AccountCommand, AccountId, AccountState};
+use gomarket_domain::sales::values::report_time;
+use gomarket_infra::database::{LockKey, LockSession};
+use gomarket_infra::error_chain::Chain;
+use gomarket_infra::event_store::EventMetadata;
+use gomarket_infra::marketplace::Marketplaces;
+use gomarket_infra::marketplace::wildberries::statistics::{InvalidRow, Report, ReportPage};
+use gomarket_infra::marketplace::wildberries::{WbAccount, WbError};
+use gomarket_infra::shutdown::Shutdown;
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Tuning of the ingest.
+#[derive(Debug, Clone, Copy)]
+pub struct IngestSettings {
+    /// Pause between rounds (a round reads at most one page of each report of each account).
+    pub interval: Duration,
+    /// How far back the first read of an account's reports goes.
+    pub backfill: chrono::Duration,
+    /// How far before the last change seen a read that had reached the end starts again.
+    pub overlap: chrono::Duration,
+}
+
+impl Default for IngestSettings {
+    fn default() -> Self {
+        Self {
+            interval: Duration::from_secs(10),
+            backfill: chrono::Duration::days(90),
+            overlap: chrono::Duration::hours(2),
+        }
+    }
+}
+
+/// The advisory lock class of accounts being ingested ("SLIN").
+const ACCOUNT_LOCK_CLASS: i32 = 0x534c_494e;
+
+/// What one read of one report did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageOutcome {
+    pub rows: usize,
+    pub invalid: usize,
+    pub recorded: Recorded,
+    /// The report was read to its end (`[]`).
+    pub reached_end: bool,
+}
+
+pub struct SalesIngester {
+    marketplaces: Arc<Marketplaces>,
+    settings: IngestSettings,
+}
+
+fn ingest_metadata(command: &str) -> EventMetadata {
+    EventMetadata::new(Uuid::now_v7().to_string(), "system:sales-ingest", command)
+}
+
+impl SalesIngester {
+    pub fn new(marketplaces: Arc<Marketplaces>, settings: IngestSettings) -> Self {
+        Self { marketplaces, settings }
+    }
+
+    /// Rounds until `shutdown`.
+    pub async fn run(self, mut shutdown: Shutdown) {
+        tracing::info!("sales ingest started");
+        loop {
+            if let Err(error) = self.round().await {
+                tracing::warn!(error = %Chain(&error), "sales ingest round failed");
+            }
+            tokio::select! {
+                () = shutdown.triggered() => break,
+                () = tokio::time::sleep(self.settings.interval) => {}
+            }
+        }
+        tracing::info!("sales ingest stopped");
+    }
+
+    /// One round over every account that may be read (each by one ingester at a time): one
+    /// page of each report whose turn has come under Wildberries' limits.
+    pub async fn round(&self) -> Result<(), ProcessError> {
+        let mut locks = LockSession::open(self.marketplaces.pool()).await?;
+        for (account_id, account) in self.marketplaces.list_accounts().await? {
+            let Some(state) = account.state.as_ref().filter(|s| s.can_push()) else {
+                continue;
+            };
+            let lock = LockKey::entity(ACCOUNT_LOCK_CLASS, account_id.as_uuid());
+            if !locks.try_lock(lock).await? {
+                continue; // another ingester has this account
+            }
+            let outcome = self.ingest_account(account_id, state).await;
+            locks.unlock(lock).await?;
+            match outcome {
+                Ok(()) => {}
+                Err(ProcessError::Wildberries(WbError::Unauthorized { detail })) => {
+                    tracing::warn!(%account_id, %detail, "Wildberries refused the account's token; reading its reports stops");
+                    let metadata = ingest_metadata("MarkAccountCredentialsInvalid");
+                    self.marketplaces
+                        .accounts()
+                        .execute(
+                            &account_id.to_string(),
+                            AccountCommand::MarkCredentialsInvalid { reason: detail },
+                            &metadata,
+                        )
+                        .await?;
+                }
+                Err(error) => {
+                    tracing::warn!(%account_id, error = %Chain(&error), "reading the account's reports stopped for this round");
+                }
+            }
+        }
+        locks.close().await;
+        Ok(())
+    }
+
+    async fn ingest_account(&self, account_id: AccountId, state: &AccountState) -> Result<(), ProcessError> {
+        let wb = self.marketplaces.credentials(account_id, state).await?;
+        for report in Report::ALL {
+            if self.marketplaces.client().ready(&wb, report.limit_group()) {
+                self.read_page(account_id, &wb, report).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the next page of `report` (waiting for its turn under the rate limit) and
+    /// records it.
+    pub async fn read_page(
+        &self,
+        account_id: AccountId,
+        wb: &WbAccount,
+        report: Report,
+    ) -> Result<PageOutcome, ProcessError> {
+        let pool = self.marketplaces.pool();
+        let now = Utc::now();
+        let cursor = {
+            let mut conn = pool.acquire().await?;
+            bookkeeping::cursor(&mut conn, account_id, report).await?
+        };
+        let date_from = self.date_from(cursor.as_ref(), now);
+        let client = self.marketplaces.client();
+        let metadata = ingest_metadata(match report {
+            Report::Orders => "RecordOrderRow",
+            Report::Sales => "RecordSaleRow",
+            Report::Stocks => "ObserveMarketplaceStock",
+        });
+        let mut tx = pool.begin().await?;
+        let (rows, invalid, recorded, next_from) = match report {
+            Report::Orders => {
+                let page = client.orders_since(wb, &date_from).await?;
+                let (valid, invalid, next) = split(page);
+                let rows = valid.len() + invalid.len();
+                let recorded = facts::record_orders(&mut tx, account_id, valid, &metadata).await?;
+                (rows, invalid, recorded, next)
+            }
+            Report::Sales => {
+                let page = client.sales_since(wb, &date_from).await?;
+                let (valid, invalid, next) = split(page);
+                let rows = valid.len() + invalid.len();
+                let recorded = facts::record_sales(&mut tx, account_id, valid, &metadata).await?;
+                (rows, invalid, recorded, next)
+            }
+            Report::Stocks => {
+                let page = client.stocks_since(wb, &date_from).await?;
+                let (valid, invalid, next) = split(page);
+                let rows = valid.len() + invalid.len();
+                let recorded = facts::record_stocks(&mut tx, account_id, valid, &metadata).await?;
+                (rows, invalid, recorded, next)
+            }
+        };
+        let invalid_refs: Vec<&InvalidRow> = invalid.iter().collect();
+        bookkeeping::keep_invalid_rows(&mut tx, account_id, report, &invalid_refs, now).await?;
+        let reached_end = next_from.is_none();
+        let moved = match next_from {
+            // More pages may follow: the next starts at this one's last change.
+            Some(next_from) if Some(&next_from) != cursor.as_ref().map(|c| &c.next_from) => Cursor {
+                next_from,
+                caught_up_at: None,
+            },
+            // `[]`, or a page that ends where it began (every row changed at that instant): the
+            // report is read to its end; the next read starts over, `overlap` back.
+            _ => Cursor {
+                next_from: cursor.as_ref().map_or(date_from.clone(), |c| c.next_from.clone()),
+                caught_up_at: Some(now),
+            },
+        };
+        bookkeeping::save_cursor(&mut tx, account_id, report, &moved, now).await?;
+        tx.commit().await?;
+        tracing::debug!(%account_id, report = report.name(), rows, invalid = invalid.len(), facts = recorded.facts, "report page recorded");
+        Ok(PageOutcome {
+            rows,
+            invalid: invalid.len(),
+            recorded,
+            reached_end,
+        })
+    }
+
+    /// Where the next read of a report starts: `backfill` ago the first time; the cursor while
+    /// catching up; `overlap` before it once the report was read to its end.
+    fn date_from(&self, cursor: Option<&Cursor>, now: DateTime<Utc>) -> String {
+        let moscow = |at: DateTime<Utc>| {
+            (at + chrono::Duration::hours(3))
+                .naive_utc()
+                .format("%Y-%m-%dT%H:%M:%S")
+                .to_string()
+        };
+        match cursor {
+            None => moscow(now - self.settings.backfill),
+            Some(Cursor {
+                next_from,
+                caught_up_at: None,
+            }) => next_from.clone(),
+            Some(Cursor { next_from, .. }) => match report_time(next_from) {
+                Ok(at) => moscow(at - self.settings.overlap),
+                Err(_) => next_from.clone(),
+            },
+        }
+    }
+}
+
+/// A page's readable rows, its unreadable ones, and where the next page starts.
+fn split<T>(page: ReportPage<T>) -> (Vec<T>, Vec<InvalidRow>, Option<String>) {
+    let mut valid = Vec::with_capacity(page.rows.len());
+    let mut invalid = Vec::new();
+    for row in page.rows {
+        match row {
+            Ok(row) => valid.push(row),
+            Err(bad) => invalid.push(bad),
+        }
+    }
+    (valid, invalid, page.next_from)
+}
