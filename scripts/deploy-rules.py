@@ -30,6 +30,7 @@ ROLES = {
     "projector": False,
     "scheduler": False,
     "worker": False,
+    "ingest": False,
 }
 # Leader-elected roles: one leader, at least one hot standby.
 LEADER_ELECTED = {"relay", "scheduler"}
