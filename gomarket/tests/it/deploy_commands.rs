@@ -60,6 +60,7 @@ fn every_role_command_line_in_the_deployment_files_is_accepted() {
         "command-api",
         "gateway",
         "healthcheck",
+        "ingest",
         "migrate",
         "projector",
         "query-api",
