@@ -142,6 +142,7 @@ async fn every_reported_fact_is_recorded_once_and_a_second_read_writes_nothing()
     let wb = WbFake::start().await;
     let reports = SalesFake::start(17).await;
     let mut args = args_for(&wb);
+    args.run_ingest = true;
     args.api.marketplace.wb_statistics_url = reports.url();
     args.api.marketplace.wb_limits_divisor = LIMITS_DIVISOR;
     args.api.marketplace.ingest_interval_ms = 50;

@@ -29,6 +29,8 @@ impl Deployment {
             ("GOMARKET_WORKER_INTERVAL_MS", "100".to_owned()),
             ("GOMARKET_WB_BACKOFF_MS", "50".to_owned()),
             ("GOMARKET_SCHEDULER_INTERVAL_MS", "200".to_owned()),
+            // The fake has no statistics reports: the sales ingest has its own test.
+            ("GOMARKET_RUN_INGEST", "false".to_owned()),
             // The tests drive many requests from one address and one principal.
             ("GOMARKET_RATE_LIMIT_PER_SECOND", "1000000".to_owned()),
             ("GOMARKET_RATE_LIMIT_BURST", "1000000".to_owned()),
