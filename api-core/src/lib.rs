@@ -13,7 +13,7 @@
 //!   [`catalog`] (`Product`, the product filter), [`audit`] (`AuditEvent`), [`identity`]
 //!   (`User`, `ApiKey`, `Secret`, `Me`), [`supplier`] (`Supplier`, `Import`), [`marketplace`]
 //!   (`MarketplaceAccount`, `CategoryMapping`, `Listing`), [`sync`] (`SyncPolicy`, `SyncRun`),
-//!   [`operations`] (`ProjectionFailure`).
+//!   [`operations`] (`ProjectionFailure`), [`sales`] (`SalesSummary`, `UnmatchedMarketplaceRow`).
 #![forbid(unsafe_code)]
 
 pub mod access;
@@ -28,6 +28,7 @@ pub mod marketplace;
 pub mod operations;
 pub mod paging;
 pub mod payload;
+pub mod sales;
 pub mod supplier;
 pub mod sync;
 

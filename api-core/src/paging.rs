@@ -8,6 +8,7 @@ use crate::error::{ErrorCode, api_error};
 use crate::identity::{ApiKeyGql, SecretGql, UserGql};
 use crate::marketplace::ListingGql;
 use crate::operations::ProjectionFailure;
+use crate::sales::UnmatchedMarketplaceRowGql;
 use crate::supplier::{ImportGql, RejectedOffer, SupplierGql};
 use crate::sync::SyncRunGql;
 use async_graphql::{OutputType, Result, SimpleObject};
@@ -63,6 +64,7 @@ pub fn edges<N: OutputType + Clone>(nodes: &[N], cursor: impl Fn(&N) -> String) 
 #[graphql(concrete(name = "SyncRunEdge", params(SyncRunGql)))]
 #[graphql(concrete(name = "AuditEventEdge", params(AuditEvent)))]
 #[graphql(concrete(name = "ProjectionFailureEdge", params(ProjectionFailure)))]
+#[graphql(concrete(name = "UnmatchedMarketplaceRowEdge", params(UnmatchedMarketplaceRowGql)))]
 pub struct Edge<N: OutputType> {
     /// Pass as `after` to continue after this node.
     pub cursor: String,
@@ -85,6 +87,10 @@ pub struct Edge<N: OutputType> {
 #[graphql(concrete(
     name = "ProjectionFailureConnection",
     params(ProjectionFailure, ProjectionFailurePageInfo)
+))]
+#[graphql(concrete(
+    name = "UnmatchedMarketplaceRowConnection",
+    params(UnmatchedMarketplaceRowGql, ListPageInfo)
 ))]
 pub struct Connection<N: OutputType, P: OutputType>
 where

@@ -24,6 +24,7 @@ use gomarket_projections::catalog::ProductsProjection;
 use gomarket_projections::kafka_feed::KafkaProjector;
 use gomarket_projections::marketplace::ListingsProjection;
 use gomarket_projections::rebuild::{RebuildProgress, RebuildReport, rebuild};
+use gomarket_projections::sales::SalesProjection;
 use gomarket_projections::{EventConsumer, ProjectionRunner};
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -31,7 +32,11 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 /// Every projection of the platform, by name.
-pub const PROJECTIONS: &[&str] = &[ProductsProjection::NAME, ListingsProjection::NAME];
+pub const PROJECTIONS: &[&str] = &[
+    ProductsProjection::NAME,
+    ListingsProjection::NAME,
+    SalesProjection::NAME,
+];
 
 /// Runs a feed consumer (a projection, or a process manager) in-process or from Kafka, where
 /// it reads the topics of `contexts`.
@@ -88,6 +93,16 @@ pub fn spawn_projectors(
             shutdown,
         )?);
     }
+    if wanted(SalesProjection::NAME) {
+        tasks.push(spawn_consumer(
+            SalesProjection::default(),
+            &["sales"],
+            pool,
+            kafka,
+            metrics,
+            shutdown,
+        )?);
+    }
     Ok(tasks)
 }
 
@@ -123,6 +138,7 @@ pub async fn replay(pool: &PgPool, projection: &str) -> anyhow::Result<RebuildRe
     match projection {
         ProductsProjection::NAME => Ok(rebuild(&ProductsProjection::default(), &feed, &metrics, show).await?),
         ListingsProjection::NAME => Ok(rebuild(&ListingsProjection::default(), &feed, &metrics, show).await?),
+        SalesProjection::NAME => Ok(rebuild(&SalesProjection::default(), &feed, &metrics, show).await?),
         other => anyhow::bail!("unknown projection {other:?}; known: {}", PROJECTIONS.join(", ")),
     }
 }

@@ -6,8 +6,8 @@ use gomarket_command_api::{
     CatalogMutation, IdentityMutation, MarketplaceMutation, SupplierMutation, SyncPolicyMutation, SyncRunMutation,
 };
 use gomarket_query_api::{
-    AuditQuery, CatalogQuery, CatalogSubscription, IdentityQuery, MarketplaceQuery, OperationsQuery, SupplierQuery,
-    SyncQuery, SyncRunQuery, SyncSubscription,
+    AuditQuery, CatalogQuery, CatalogSubscription, IdentityQuery, MarketplaceQuery, OperationsQuery, SalesQuery,
+    SupplierQuery, SyncQuery, SyncRunQuery, SyncSubscription,
 };
 
 #[derive(MergedObject, Default)]
@@ -20,6 +20,7 @@ pub struct Query(
     MarketplaceQuery,
     SyncQuery,
     SyncRunQuery,
+    SalesQuery,
 );
 
 #[derive(MergedObject, Default)]

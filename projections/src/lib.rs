@@ -9,7 +9,8 @@
 //! - [`sequence`]: events applied in their aggregate's order, once each, gaps healed;
 //! - [`consistency`]: read-your-writes: wait until a projection has applied a token;
 //! - [`catalog`]: the `products` read model: projection, records and search queries;
-//! - [`marketplace`]: the `listings` read model, also the marketplace worker's queues.
+//! - [`marketplace`]: the `listings` read model, also the marketplace worker's queues;
+//! - [`sales`]: the sales facts and the figures per account, article and day.
 #![forbid(unsafe_code)]
 
 pub mod catalog;
@@ -21,6 +22,7 @@ pub mod marketplace;
 pub mod projection;
 mod rebalance_watch;
 pub mod rebuild;
+pub mod sales;
 pub mod sequence;
 
 pub use error::ProjectionError;
@@ -69,5 +71,10 @@ pub const READ_MODEL_MIGRATIONS: &[EmbeddedMigration] = &[
         20261204000101,
         "listings matched by report rows",
         include_str!("../migrations/20261204000101_listing_report_matching.sql"),
+    ),
+    (
+        20261204000102,
+        "sales read models",
+        include_str!("../migrations/20261204000102_sales.sql"),
     ),
 ];

@@ -8,7 +8,8 @@
 //! - [`supplier`]: `suppliers`, `supplier`, `imports`, `import` (with rejected offers);
 //! - [`marketplace`]: `marketplaceAccounts`, `categoryMappings`, `listings`, `listing`;
 //! - [`sync`]: `syncPolicies`, `syncPolicy` (with `explainPrice`), `syncRuns`, `syncRun`;
-//! - [`operations`]: `projectionFailures` (dead-lettered events).
+//! - [`operations`]: `projectionFailures` (dead-lettered events);
+//! - [`sales`]: `salesSummary`, `unmatchedMarketplaceRows`.
 #![forbid(unsafe_code)]
 
 pub mod audit;
@@ -16,6 +17,7 @@ pub mod catalog;
 pub mod identity;
 pub mod marketplace;
 pub mod operations;
+pub mod sales;
 pub mod supplier;
 pub mod sync;
 
@@ -24,5 +26,6 @@ pub use catalog::{CatalogQuery, CatalogSubscription};
 pub use identity::IdentityQuery;
 pub use marketplace::MarketplaceQuery;
 pub use operations::OperationsQuery;
+pub use sales::SalesQuery;
 pub use supplier::SupplierQuery;
 pub use sync::{SyncQuery, SyncRunQuery, SyncSubscription};

@@ -47,10 +47,12 @@ pub enum Permission {
     SyncWrite,
     /// Trigger syncs and retry their failures.
     SyncRun,
+    /// Read the sales figures and the marketplace's reports (every role).
+    AnalyticsRead,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 19] = [
         Self::CatalogRead,
         Self::CatalogWrite,
         Self::AuditRead,
@@ -69,6 +71,7 @@ impl Permission {
         Self::SyncRead,
         Self::SyncWrite,
         Self::SyncRun,
+        Self::AnalyticsRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -91,6 +94,7 @@ impl Permission {
             Self::SyncRead => "sync:read",
             Self::SyncWrite => "sync:write",
             Self::SyncRun => "sync:run",
+            Self::AnalyticsRead => "analytics:read",
         }
     }
 
@@ -104,6 +108,7 @@ impl Permission {
                 | Self::SuppliersRead
                 | Self::MarketplaceRead
                 | Self::SyncRead
+                | Self::AnalyticsRead
         )
     }
 }

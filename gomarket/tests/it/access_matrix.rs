@@ -51,6 +51,8 @@ const OPERATIONS: &[(&str, Needs)] = &[
     ("Query.syncPolicy", Needs::Permission(P::SyncRead)),
     ("Query.syncRuns", Needs::Permission(P::SyncRead)),
     ("Query.syncRun", Needs::Permission(P::SyncRead)),
+    ("Query.salesSummary", Needs::Permission(P::AnalyticsRead)),
+    ("Query.unmatchedMarketplaceRows", Needs::Permission(P::AnalyticsRead)),
     ("Query.listing", Needs::Permission(P::MarketplaceRead)),
     ("Subscription.productChanges", Needs::Permission(P::CatalogRead)),
     ("Mutation.createProduct", Needs::Permission(P::CatalogWrite)),
@@ -180,6 +182,7 @@ fn placeholder(shape: &Shape, ty: &Type) -> String {
             "Float" => "1.0".to_owned(),
             "Boolean" => "false".to_owned(),
             "DateTime" => "\"2030-01-01T00:00:00Z\"".to_owned(),
+            "Date" => "\"2030-01-01\"".to_owned(),
             other if shape.enums.contains_key(other) => shape.enums[other].clone(),
             other => {
                 let fields = shape

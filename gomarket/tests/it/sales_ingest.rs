@@ -223,6 +223,99 @@ async fn every_reported_fact_is_recorded_once_and_a_second_read_writes_nothing()
     assert_eq!(invalid[0].1.as_deref(), Some("broken"));
     assert!(invalid[0].2.contains("abc"), "{invalid:?}");
 
+    // The figures, computed apart from the fake's rows, exactly (kopecks).
+    let (ordered, revenue, payout) = (
+        (LISTED * DAYS) as i64 * 150_055 + history.unmatched_orders as i64 * 99_900,
+        (history.buyouts - history.returns) as i64 * 150_055,
+        (history.buyouts - history.returns) as i64 * 128_401,
+    );
+    let expected_totals = json!({
+        "orders": orders, "cancellations": history.cancelled, "buyouts": history.buyouts,
+        "returns": history.returns, "units": history.buyouts - history.returns,
+        "orderedKopecks": ordered, "revenueKopecks": revenue, "payoutKopecks": payout,
+    });
+    let summary = |group_by: &'static str| {
+        let app = &app;
+        let account = account.clone();
+        async move {
+            let from = (Utc::now() - Days::days(30)).date_naive().to_string();
+            let to = (Utc::now() + Days::days(1)).date_naive().to_string();
+            app.graphql(
+                "query($a: ID!, $f: Date!, $t: Date!, $g: SalesGrouping) {
+                    salesSummary(accountId: $a, from: $f, to: $t, groupBy: $g) {
+                        buckets { start orders buyouts revenueKopecks }
+                        totals { orders cancellations buyouts returns units orderedKopecks revenueKopecks payoutKopecks } } }",
+                json!({ "a": account, "f": from, "t": to, "g": group_by }),
+            )
+            .await
+        }
+    };
+    eventually(Duration::from_secs(30), "the sales figures", || async {
+        let answer = summary("DAY").await;
+        let totals = &answer["data"]["salesSummary"]["totals"];
+        if *totals == expected_totals {
+            Ok(())
+        } else {
+            Err(answer)
+        }
+    })
+    .await;
+    let by_day = summary("DAY").await;
+    let by_week = summary("WEEK").await;
+    let days = by_day["data"]["salesSummary"]["buckets"].as_array().unwrap().len();
+    let weeks = by_week["data"]["salesSummary"]["buckets"].as_array().unwrap().len();
+    assert!(days >= DAYS && weeks < days, "{days} days, {weeks} weeks");
+    assert_eq!(by_week["data"]["salesSummary"]["totals"], expected_totals);
+    let unmatched = app
+        .graphql(
+            "query($a: ID!) { unmatchedMarketplaceRows(accountId: $a, first: 3) {
+                totalCount pageInfo { hasNextPage endCursor } nodes { kind srid vendorCode nmId } } }",
+            json!({ "a": account }),
+        )
+        .await;
+    let rows = &unmatched["data"]["unmatchedMarketplaceRows"];
+    assert_eq!(rows["totalCount"], 5, "{unmatched}");
+    assert_eq!(rows["nodes"].as_array().unwrap().len(), 3);
+    assert!(
+        rows["nodes"][0]["vendorCode"]
+            .as_str()
+            .unwrap()
+            .starts_with("NOT-OURS-")
+    );
+    let rest = app
+        .graphql(
+            "query($a: ID!, $after: String) { unmatchedMarketplaceRows(accountId: $a, after: $after) {
+                pageInfo { hasNextPage } nodes { srid } } }",
+            json!({ "a": account, "after": rows["pageInfo"]["endCursor"] }),
+        )
+        .await;
+    assert_eq!(
+        rest["data"]["unmatchedMarketplaceRows"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "{rest}"
+    );
+
+    // Rebuilt from the store, the read model is the same, row for row.
+    let snapshot = |app: &TestApp| {
+        let pool = app.db.pool.clone();
+        async move {
+            let rows: Vec<(String,)> =
+                sqlx::query_as("SELECT row_to_json(d)::text FROM sales_daily d ORDER BY account_id, nm_id, day")
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
+            rows
+        }
+    };
+    let before = snapshot(&app).await;
+    gomarket::roles::replay(&app.db.pool, "sales")
+        .await
+        .expect("the sales read model rebuilds");
+    assert_eq!(snapshot(&app).await, before);
+
     // The first read went back 90 days; the history took several full pages.
     let first = chrono::DateTime::parse_from_rfc3339(&reports.asked(ORDERS)[0].date_from).unwrap();
     let back = Utc::now().signed_duration_since(first.with_timezone(&Utc));

@@ -37,7 +37,15 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// context: releases before the supplier topic published supplier events there, and it is
 /// still created and read so that what they left in it is consumed (docs/operations.md,
 /// "Upgrading: the supplier topic").
-pub const CONTEXTS: &[&str] = &["catalog", "identity", "marketplace", "sync", "supplier", LEGACY_CONTEXT];
+pub const CONTEXTS: &[&str] = &[
+    "catalog",
+    "identity",
+    "marketplace",
+    "sync",
+    "supplier",
+    "sales",
+    LEGACY_CONTEXT,
+];
 
 /// Where aggregate types no context claims go (none today), and where supplier events went
 /// before they had their topic.
@@ -54,6 +62,7 @@ pub fn bounded_context(aggregate_type: &str) -> &'static str {
         "MarketplaceAccount" | "CategoryMapping" | "Listing" => "marketplace",
         "SyncPolicy" | "SyncRun" => "sync",
         "Supplier" | "Import" => "supplier",
+        "MarketplaceOrder" | "MarketplaceStock" | "SubjectCommission" => "sales",
         _ => LEGACY_CONTEXT,
     }
 }

@@ -31,7 +31,12 @@ pub fn decide(
                 events.push(OrderEvent::OrderCancelled {
                     account_id: row.account_id,
                     srid: row.order.srid.clone(),
+                    nm_id: row.order.nm_id,
+                    barcode: row.order.barcode.clone(),
+                    vendor_code: row.order.vendor_code.clone(),
                     cancelled_at,
+                    price_with_discount: row.order.price_with_discount,
+                    matched: row.matched,
                 });
             }
             Ok(events)

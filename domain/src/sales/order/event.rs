@@ -29,7 +29,13 @@ pub enum OrderEvent {
     OrderCancelled {
         account_id: AccountId,
         srid: String,
+        nm_id: NmId,
+        barcode: String,
+        vendor_code: String,
         cancelled_at: DateTime<Utc>,
+        /// The price the cancelled order had (`priceWithDisc`).
+        price_with_discount: SignedKopecks,
+        matched: RowMatch,
     },
     /// A buyout (`S…`).
     SaleRecorded {

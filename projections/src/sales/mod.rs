@@ -1,0 +1,12 @@
+//! The sales read models, from the sales context's facts: every fact once (`sales_facts`,
+//! also the list of rows that matched nothing) and the figures per account, article and day
+//! (`sales_daily`), with the queries over them.
+
+mod sales_projection;
+mod sales_query;
+
+pub use sales_projection::SalesProjection;
+pub use sales_query::{
+    SalesBucket, SalesGrouping, SalesQueryError, UnmatchedRow, UnmatchedRowsPage, sales_summary, unmatched_rows,
+    unmatched_total,
+};

@@ -1,0 +1,306 @@
+//! Builds `sales_facts` and `sales_daily` from `MarketplaceOrder` events. Each event is one
+//! fact row, keyed by (stream, sequence), inserted only if new; the daily figures grow by what
+//! was inserted, in the same statement. So redelivered or replayed events change nothing, and
+//! order within a stream does not matter (figures are sums).
+
+use crate::rebuild::{create_table_like, swap_tables};
+use crate::{EventConsumer, Projection, ProjectionError};
+use chrono::{DateTime, NaiveDate, Utc};
+use gomarket_domain::sales::order::{OrderEvent, RowMatch};
+use gomarket_domain::sales::values::moscow_day;
+use gomarket_infra::event_store::{EventFeed, StoredEvent};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+const AGGREGATE_TYPE: &str = "MarketplaceOrder";
+
+/// The tables, live or being rebuilt.
+#[derive(Debug, Clone, Copy)]
+struct Tables {
+    /// The consumer's name: its checkpoint's key.
+    name: &'static str,
+    facts: &'static str,
+    daily: &'static str,
+}
+
+const LIVE: Tables = Tables {
+    name: "sales",
+    facts: "sales_facts",
+    daily: "sales_daily",
+};
+const SHADOW: Tables = Tables {
+    name: "sales_rebuild",
+    facts: "sales_facts_rebuild",
+    daily: "sales_daily_rebuild",
+};
+
+#[derive(Debug, Clone)]
+pub struct SalesProjection {
+    tables: Tables,
+}
+
+impl Default for SalesProjection {
+    fn default() -> Self {
+        Self { tables: LIVE }
+    }
+}
+
+impl SalesProjection {
+    pub const NAME: &'static str = LIVE.name;
+}
+
+/// One fact as a row.
+struct Fact {
+    order_id: Uuid,
+    sequence: i64,
+    account_id: Uuid,
+    kind: &'static str,
+    srid: String,
+    sale_id: Option<String>,
+    nm_id: i64,
+    vendor_code: String,
+    barcode: String,
+    matched: RowMatch,
+    at: DateTime<Utc>,
+    day: NaiveDate,
+    price_with_discount: i64,
+    for_pay: i64,
+}
+
+fn fact(stored: &StoredEvent) -> Result<Fact, ProjectionError> {
+    let event: OrderEvent =
+        serde_json::from_value(stored.payload.clone()).map_err(|e| ProjectionError::bad_payload(stored, e))?;
+    let order_id = Uuid::parse_str(&stored.aggregate_id).map_err(|e| ProjectionError::bad_payload(stored, e))?;
+    // A return counts against the day's figures whatever sign Wildberries gives its amounts.
+    let against = |kopecks: i64| -kopecks.abs();
+    let (kind, account_id, srid, sale_id, nm_id, vendor_code, barcode, matched, at, price, pay) = match event {
+        OrderEvent::OrderPlaced {
+            account_id,
+            srid,
+            nm_id,
+            barcode,
+            vendor_code,
+            ordered_at,
+            price_with_discount,
+            matched,
+            ..
+        } => (
+            "ORDER",
+            account_id,
+            srid,
+            None,
+            nm_id,
+            vendor_code,
+            barcode,
+            matched,
+            ordered_at,
+            price_with_discount.get(),
+            0,
+        ),
+        OrderEvent::OrderCancelled {
+            account_id,
+            srid,
+            nm_id,
+            barcode,
+            vendor_code,
+            cancelled_at,
+            price_with_discount,
+            matched,
+        } => (
+            "CANCEL",
+            account_id,
+            srid,
+            None,
+            nm_id,
+            vendor_code,
+            barcode,
+            matched,
+            cancelled_at,
+            price_with_discount.get(),
+            0,
+        ),
+        OrderEvent::SaleRecorded {
+            account_id,
+            sale_id,
+            srid,
+            nm_id,
+            barcode,
+            vendor_code,
+            sold_at,
+            price_with_discount,
+            for_pay,
+            matched,
+            ..
+        } => (
+            "SALE",
+            account_id,
+            srid,
+            Some(sale_id),
+            nm_id,
+            vendor_code,
+            barcode,
+            matched,
+            sold_at,
+            price_with_discount.get(),
+            for_pay.get(),
+        ),
+        OrderEvent::ReturnRecorded {
+            account_id,
+            sale_id,
+            srid,
+            nm_id,
+            barcode,
+            vendor_code,
+            returned_at,
+            price_with_discount,
+            for_pay,
+            matched,
+            ..
+        } => (
+            "RETURN",
+            account_id,
+            srid,
+            Some(sale_id),
+            nm_id,
+            vendor_code,
+            barcode,
+            matched,
+            returned_at,
+            against(price_with_discount.get()),
+            against(for_pay.get()),
+        ),
+    };
+    Ok(Fact {
+        order_id,
+        sequence: stored.sequence,
+        account_id: account_id.as_uuid(),
+        kind,
+        srid,
+        sale_id,
+        nm_id: nm_id.get() as i64,
+        vendor_code,
+        barcode,
+        matched,
+        at,
+        day: moscow_day(at),
+        price_with_discount: price,
+        for_pay: pay,
+    })
+}
+
+impl EventConsumer for SalesProjection {
+    fn name(&self) -> &'static str {
+        self.tables.name
+    }
+
+    fn aggregate_types(&self) -> Option<&'static [&'static str]> {
+        Some(&[AGGREGATE_TYPE])
+    }
+
+    async fn apply(&self, tx: &mut PgConnection, event: &StoredEvent, feed: &EventFeed) -> Result<(), ProjectionError> {
+        self.apply_all(tx, std::slice::from_ref(event), feed).await
+    }
+
+    /// The batch's facts in one statement: inserted if new, and the days they fall on grown by
+    /// what was inserted.
+    async fn apply_all(
+        &self,
+        tx: &mut PgConnection,
+        events: &[StoredEvent],
+        _feed: &EventFeed,
+    ) -> Result<(), ProjectionError> {
+        let facts = events
+            .iter()
+            .filter(|e| e.aggregate_type == AGGREGATE_TYPE)
+            .map(fact)
+            .collect::<Result<Vec<Fact>, _>>()?;
+        if facts.is_empty() {
+            return Ok(());
+        }
+        let Tables {
+            facts: facts_table,
+            daily,
+            ..
+        } = self.tables;
+        sqlx::query(&format!(
+            "WITH inserted AS (
+                INSERT INTO {facts_table} (order_id, sequence, account_id, kind, srid, sale_id, nm_id, vendor_code,
+                                           barcode, listing_id, product_id, at, day, price_with_discount, for_pay)
+                SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[],
+                                     $7::bigint[], $8::text[], $9::text[], $10::uuid[], $11::uuid[],
+                                     $12::timestamptz[], $13::date[], $14::bigint[], $15::bigint[])
+                ON CONFLICT (order_id, sequence) DO NOTHING
+                RETURNING *)
+             INSERT INTO {daily} AS d (account_id, nm_id, day, listing_id, product_id, vendor_code, orders,
+                                      cancellations, buyouts, returns, ordered_kopecks, revenue_kopecks, payout_kopecks)
+             SELECT account_id, nm_id, day,
+                    (array_agg(listing_id) FILTER (WHERE listing_id IS NOT NULL))[1],
+                    (array_agg(product_id) FILTER (WHERE product_id IS NOT NULL))[1],
+                    max(vendor_code),
+                    count(*) FILTER (WHERE kind = 'ORDER'),
+                    count(*) FILTER (WHERE kind = 'CANCEL'),
+                    count(*) FILTER (WHERE kind = 'SALE'),
+                    count(*) FILTER (WHERE kind = 'RETURN'),
+                    coalesce(sum(price_with_discount) FILTER (WHERE kind = 'ORDER'), 0),
+                    coalesce(sum(price_with_discount) FILTER (WHERE kind IN ('SALE', 'RETURN')), 0),
+                    coalesce(sum(for_pay) FILTER (WHERE kind IN ('SALE', 'RETURN')), 0)
+               FROM inserted
+              GROUP BY account_id, nm_id, day
+             ON CONFLICT (account_id, nm_id, day) DO UPDATE SET
+                listing_id = coalesce(d.listing_id, EXCLUDED.listing_id),
+                product_id = coalesce(d.product_id, EXCLUDED.product_id),
+                vendor_code = CASE WHEN d.vendor_code = '' THEN EXCLUDED.vendor_code ELSE d.vendor_code END,
+                orders = d.orders + EXCLUDED.orders,
+                cancellations = d.cancellations + EXCLUDED.cancellations,
+                buyouts = d.buyouts + EXCLUDED.buyouts,
+                returns = d.returns + EXCLUDED.returns,
+                ordered_kopecks = d.ordered_kopecks + EXCLUDED.ordered_kopecks,
+                revenue_kopecks = d.revenue_kopecks + EXCLUDED.revenue_kopecks,
+                payout_kopecks = d.payout_kopecks + EXCLUDED.payout_kopecks"
+        ))
+        .bind(facts.iter().map(|f| f.order_id).collect::<Vec<_>>())
+        .bind(facts.iter().map(|f| f.sequence).collect::<Vec<_>>())
+        .bind(facts.iter().map(|f| f.account_id).collect::<Vec<_>>())
+        .bind(facts.iter().map(|f| f.kind).collect::<Vec<_>>())
+        .bind(facts.iter().map(|f| f.srid.as_str()).collect::<Vec<_>>())
+        .bind(facts.iter().map(|f| f.sale_id.as_deref()).collect::<Vec<_>>())
+        .bind(facts.iter().map(|f| f.nm_id).collect::<Vec<_>>())
+        .bind(facts.iter().map(|f| f.vendor_code.as_str()).collect::<Vec<_>>())
+        .bind(facts.iter().map(|f| f.barcode.as_str()).collect::<Vec<_>>())
+        .bind(
+            facts
+                .iter()
+                .map(|f| f.matched.listing_id.map(|l| l.as_uuid()))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            facts
+                .iter()
+                .map(|f| f.matched.product_id.map(|p| p.as_uuid()))
+                .collect::<Vec<_>>(),
+        )
+        .bind(facts.iter().map(|f| f.at).collect::<Vec<_>>())
+        .bind(facts.iter().map(|f| f.day).collect::<Vec<_>>())
+        .bind(facts.iter().map(|f| f.price_with_discount).collect::<Vec<_>>())
+        .bind(facts.iter().map(|f| f.for_pay).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+}
+
+impl Projection for SalesProjection {
+    fn shadow(&self) -> Self {
+        Self { tables: SHADOW }
+    }
+
+    async fn create_shadow(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
+        create_table_like(tx, LIVE.facts, SHADOW.facts).await?;
+        create_table_like(tx, LIVE.daily, SHADOW.daily).await
+    }
+
+    async fn swap_shadow(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
+        swap_tables(tx, LIVE.facts, SHADOW.facts).await?;
+        swap_tables(tx, LIVE.daily, SHADOW.daily).await
+    }
+}

@@ -1,0 +1,77 @@
+use async_graphql::{Context, ID, Object, Result};
+use gomarket_api_core::access::permission;
+use gomarket_api_core::context::request_context;
+use gomarket_api_core::error::{ErrorCode, api_error, failure};
+use gomarket_api_core::ids::parse_uuid;
+use gomarket_api_core::paging::{Connection, ListPageInfo, page_size};
+use gomarket_api_core::sales::{Date, SalesBucketGql, SalesGroupingGql, SalesSummaryGql, UnmatchedMarketplaceRowGql};
+use gomarket_domain::identity::Permission;
+use gomarket_domain::marketplace::account::AccountId;
+use gomarket_projections::sales::{SalesQueryError, sales_summary, unmatched_rows, unmatched_total};
+use sqlx::PgPool;
+
+type UnmatchedConnection = Connection<UnmatchedMarketplaceRowGql, ListPageInfo>;
+
+/// A query error a client can act on is `BAD_USER_INPUT` naming its argument; the store's is
+/// classified as every failure is.
+fn refused(ctx: &Context<'_>, error: SalesQueryError) -> async_graphql::Error {
+    match error {
+        SalesQueryError::EmptyPeriod | SalesQueryError::PeriodTooLong { .. } => {
+            api_error(ErrorCode::BadUserInput, error.to_string(), Some("to"))
+        }
+        SalesQueryError::BadCursor => api_error(ErrorCode::BadUserInput, error.to_string(), Some("after")),
+        SalesQueryError::Store(_) => failure(&error, &request_context(ctx).correlation_id),
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct SalesQuery;
+
+#[Object]
+impl SalesQuery {
+    /// An account's orders, cancellations, buyouts, returns, revenue and payout from `from` to
+    /// `to` (Moscow days, both included, at most a year), by day, week or month.
+    #[graphql(guard = "permission(Permission::AnalyticsRead)")]
+    async fn sales_summary(
+        &self,
+        ctx: &Context<'_>,
+        account_id: ID,
+        from: Date,
+        to: Date,
+        #[graphql(default)] group_by: SalesGroupingGql,
+    ) -> Result<SalesSummaryGql> {
+        let account = AccountId::from(parse_uuid(&account_id, "accountId")?);
+        let pool = ctx.data::<PgPool>()?;
+        let buckets = sales_summary(pool, account, from.0, to.0, group_by.into())
+            .await
+            .map_err(|e| refused(ctx, e))?;
+        Ok(SalesSummaryGql {
+            totals: SalesBucketGql::total(from.0, &buckets),
+            buckets: buckets.iter().map(SalesBucketGql::new).collect(),
+        })
+    }
+
+    /// An account's report rows that matched no listing or product, newest first.
+    #[graphql(guard = "permission(Permission::AnalyticsRead)")]
+    async fn unmatched_marketplace_rows(
+        &self,
+        ctx: &Context<'_>,
+        account_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<UnmatchedConnection> {
+        let account = AccountId::from(parse_uuid(&account_id, "accountId")?);
+        let first = page_size(first)?;
+        let pool = ctx.data::<PgPool>()?;
+        let page = unmatched_rows(pool, account, first as i64, after.as_deref())
+            .await
+            .map_err(|e| refused(ctx, e))?;
+        let total = unmatched_total(pool, account).await.map_err(|e| refused(ctx, e))?;
+        let page_info = ListPageInfo {
+            has_next_page: page.has_next,
+            end_cursor: page.rows.last().map(|r| r.cursor()),
+        };
+        let nodes: Vec<UnmatchedMarketplaceRowGql> = page.rows.iter().map(UnmatchedMarketplaceRowGql::new).collect();
+        Ok(Connection::new(nodes, |n| n.cursor.clone(), page_info, total))
+    }
+}
