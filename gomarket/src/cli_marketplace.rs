@@ -146,6 +146,7 @@ impl MarketplaceArgs {
             interval: Duration::from_millis(self.ingest_interval_ms),
             backfill: chrono::Duration::days(self.ingest_backfill_days.into()),
             overlap: chrono::Duration::minutes(self.ingest_overlap_minutes.into()),
+            ..IngestSettings::default()
         }
     }
 

@@ -7,7 +7,7 @@
 
 use crate::support::TestApp;
 use crate::support::marketplace::{args_for, connect, listings, map_category, products, publish};
-use crate::support::sales_fake::{ORDERS, SALES, STOCKS, SalesFake};
+use crate::support::sales_fake::{COMMISSION, ORDERS, SALES, STOCKS, SalesFake};
 use crate::support::wb_fake::WbFake;
 use chrono::{Duration as Days, Utc};
 use gomarket_infra::supplier::generate::ean13;
@@ -129,7 +129,7 @@ async fn caught_up(app: &TestApp) {
     until(Duration::from_secs(60), "every report read to its end", || async {
         count(
             app,
-            "SELECT count(*) FROM sales_report_cursors WHERE caught_up_at IS NOT NULL",
+            "SELECT count(*) FROM sales_report_cursors WHERE caught_up_at IS NOT NULL AND report <> 'commission'",
         )
         .await
             == 3
@@ -144,6 +144,7 @@ async fn every_reported_fact_is_recorded_once_and_a_second_read_writes_nothing()
     let mut args = args_for(&wb);
     args.run_ingest = true;
     args.api.marketplace.wb_statistics_url = reports.url();
+    args.api.marketplace.wb_tariffs_url = reports.url();
     args.api.marketplace.wb_limits_divisor = LIMITS_DIVISOR;
     args.api.marketplace.ingest_interval_ms = 50;
     let app = TestApp::spawn_on(TestDatabase::new(gomarket::MIGRATIONS).await, args).await;
@@ -172,6 +173,16 @@ async fn every_reported_fact_is_recorded_once_and_a_second_read_writes_nothing()
     reports.set_rows(ORDERS, history.orders.clone());
     reports.set_rows(SALES, history.sales.clone());
     reports.set_rows(STOCKS, history.stocks.clone());
+    reports.set_rows(
+        COMMISSION,
+        vec![
+            json!({"kgvpMarketplace": 15.5, "kgvpSupplier": 12.5, "paidStorageKgvp": 17, "parentID": 657,
+                   "parentName": "Бытовая техника", "subjectID": 7771, "subjectName": "Чайники электрические"}),
+            json!({"kgvpMarketplace": 21, "paidStorageKgvp": 19.5, "parentID": 1,
+                   "parentName": "Одежда", "subjectID": 105, "subjectName": "Платья"}),
+            json!({"kgvpMarketplace": "много", "subjectID": 9}),
+        ],
+    );
     let orders = (LISTED * DAYS + history.unmatched_orders) as i64;
     let expected = (orders, history.buyouts as i64, history.returns as i64, LISTED as i64);
     eventually(Duration::from_secs(120), "every fact recorded", || async {
@@ -186,6 +197,19 @@ async fn every_reported_fact_is_recorded_once_and_a_second_read_writes_nothing()
     .await;
     caught_up(&app).await;
     assert_eq!(facts(&app, "OrderCancelled").await, history.cancelled as i64);
+    // The commission table: a fact per readable subject, read once a day (one request so far).
+    until(Duration::from_secs(30), "the commission recorded", || async {
+        facts(&app, "CommissionRatesObserved").await == 2
+    })
+    .await;
+    let rate: Option<String> = sqlx::query_scalar(
+        "SELECT payload->'CommissionRatesObserved'->'rates'->>'seller_warehouse' FROM events
+          WHERE event_type = 'CommissionRatesObserved' AND payload->'CommissionRatesObserved'->>'subject_id' = '7771'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(rate.as_deref(), Some("1550"));
     // Exactly one fact per Wildberries key.
     assert_eq!(
         count(
@@ -219,9 +243,14 @@ async fn every_reported_fact_is_recorded_once_and_a_second_read_writes_nothing()
             .fetch_all(&app.db.pool)
             .await
             .unwrap();
-    assert_eq!(invalid.len(), 1, "{invalid:?}");
-    assert_eq!(invalid[0].1.as_deref(), Some("broken"));
-    assert!(invalid[0].2.contains("abc"), "{invalid:?}");
+    let orders_invalid: Vec<_> = invalid.iter().filter(|r| r.0 == "orders").collect();
+    assert_eq!(orders_invalid.len(), 1, "{invalid:?}");
+    assert_eq!(orders_invalid[0].1.as_deref(), Some("broken"));
+    assert!(orders_invalid[0].2.contains("abc"), "{invalid:?}");
+    assert!(
+        invalid.iter().any(|r| r.0 == "commission" && r.2.contains("много")),
+        "{invalid:?}"
+    );
 
     // The figures, computed apart from the fake's rows, exactly (kopecks).
     let (ordered, revenue, payout) = (
@@ -367,4 +396,5 @@ async fn every_reported_fact_is_recorded_once_and_a_second_read_writes_nothing()
     .await;
     assert_eq!(facts(&app, "OrderCancelled").await, history.cancelled as i64 + 1);
     assert_eq!(count(&app, "SELECT count(*) FROM events").await, events + 1);
+    assert_eq!(reports.asked(COMMISSION).len(), 1);
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use gomarket_domain::marketplace::account::AccountId;
-use gomarket_infra::marketplace::wildberries::statistics::{InvalidRow, Report};
+use gomarket_infra::marketplace::wildberries::statistics::InvalidRow;
 use sqlx::PgConnection;
 
 /// Where a report of an account is read from next, and whether it was read to its end.
@@ -13,16 +13,12 @@ pub struct Cursor {
     pub caught_up_at: Option<DateTime<Utc>>,
 }
 
-pub async fn cursor(
-    conn: &mut PgConnection,
-    account: AccountId,
-    report: Report,
-) -> Result<Option<Cursor>, sqlx::Error> {
+pub async fn cursor(conn: &mut PgConnection, account: AccountId, report: &str) -> Result<Option<Cursor>, sqlx::Error> {
     let row: Option<(String, Option<DateTime<Utc>>)> = sqlx::query_as(
         "SELECT next_from, caught_up_at FROM sales_report_cursors WHERE account_id = $1 AND report = $2",
     )
     .bind(account.as_uuid())
-    .bind(report.name())
+    .bind(report)
     .fetch_optional(&mut *conn)
     .await?;
     Ok(row.map(|(next_from, caught_up_at)| Cursor {
@@ -34,7 +30,7 @@ pub async fn cursor(
 pub async fn save_cursor(
     conn: &mut PgConnection,
     account: AccountId,
-    report: Report,
+    report: &str,
     cursor: &Cursor,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
@@ -46,7 +42,7 @@ pub async fn save_cursor(
                 updated_at = EXCLUDED.updated_at",
     )
     .bind(account.as_uuid())
-    .bind(report.name())
+    .bind(report)
     .bind(&cursor.next_from)
     .bind(cursor.caught_up_at)
     .bind(now)
@@ -59,7 +55,7 @@ pub async fn save_cursor(
 pub async fn keep_invalid_rows(
     conn: &mut PgConnection,
     account: AccountId,
-    report: Report,
+    report: &str,
     rows: &[&InvalidRow],
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
@@ -76,7 +72,7 @@ pub async fn keep_invalid_rows(
          ON CONFLICT (account_id, report, row_hash) DO NOTHING",
     )
     .bind(account.as_uuid())
-    .bind(report.name())
+    .bind(report)
     .bind(&texts)
     .bind(&keys)
     .bind(&reasons)

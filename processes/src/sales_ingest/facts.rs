@@ -3,6 +3,9 @@
 //! in the transaction that also keeps the page's invalid rows and moves the cursor.
 
 use gomarket_domain::marketplace::account::AccountId;
+use gomarket_domain::sales::commission::{
+    CommissionCommand, ObservedRates, SubjectCommission, SubjectCommissionId, decide as decide_commission,
+};
 use gomarket_domain::sales::order::decide as decide_order;
 use gomarket_domain::sales::order::{
     MarketplaceOrder, MarketplaceOrderId, OrderCommand, OrderRow, ReportedOrder, ReportedSale, RowMatch, SaleRow,
@@ -192,4 +195,28 @@ pub async fn record_stocks(
         .collect();
     let facts = decide_all(tx, decisions, stock_decide, metadata).await?;
     Ok(Recorded { facts, unmatched })
+}
+
+fn commission_decide(
+    commission: &SubjectCommission,
+    command: CommissionCommand,
+) -> Result<Vec<<SubjectCommission as cqrs_es::Aggregate>::Event>, <SubjectCommission as cqrs_es::Aggregate>::Error> {
+    decide_commission(commission, command, chrono::Utc::now())
+}
+
+/// The commission table's rows, one stream per subject: a fact where a rate changed.
+pub async fn record_commission(
+    tx: &mut PgConnection,
+    rates: Vec<ObservedRates>,
+    metadata: &EventMetadata,
+) -> Result<Recorded, BatchError> {
+    let decisions = rates
+        .into_iter()
+        .map(|observed| Decision {
+            stream: SubjectCommissionId::for_subject(observed.marketplace, observed.subject_id).to_string(),
+            command: CommissionCommand::Observe(observed),
+        })
+        .collect();
+    let facts = decide_all(tx, decisions, commission_decide, metadata).await?;
+    Ok(Recorded { facts, unmatched: 0 })
 }

@@ -1,5 +1,5 @@
 //! The sales ingest (`gomarket ingest`, and inside `serve`): reads each Wildberries account's
-//! orders, sales and stocks reports and its commission table, and records what they say as
+//! orders, sales and stocks reports and the commission table, and records what they say as
 //! facts of the sales context (docs/decisions.md, "Sales facts").
 //!
 //! - One ingester holds an account at a time (an advisory lock), so its report requests are
@@ -12,6 +12,8 @@
 //!   Wildberries' keys, are not written twice.
 //! - Once a report is read to its end, the next read starts `overlap` before the last change
 //!   seen, so rows that appear late (Wildberries refreshes every 30 minutes) are not missed.
+//! - The commission table is read once a day (`commission_every`): a subject whose rates
+//!   changed is a `CommissionRatesObserved` fact.
 //! - A 401 marks the account `CREDENTIALS_INVALID`, as the push worker does.
 //!
 //! Files: [`facts`] (a page's rows as facts), [`bookkeeping`] (cursors, invalid rows).
@@ -31,7 +33,7 @@ use gomarket_infra::error_chain::Chain;
 use gomarket_infra::event_store::EventMetadata;
 use gomarket_infra::marketplace::Marketplaces;
 use gomarket_infra::marketplace::wildberries::statistics::{InvalidRow, Report, ReportPage};
-use gomarket_infra::marketplace::wildberries::{WbAccount, WbError};
+use gomarket_infra::marketplace::wildberries::{LimitGroup, WbAccount, WbError};
 use gomarket_infra::shutdown::Shutdown;
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,6 +48,8 @@ pub struct IngestSettings {
     pub backfill: chrono::Duration,
     /// How far before the last change seen a read that had reached the end starts again.
     pub overlap: chrono::Duration,
+    /// How often the commission table is read again.
+    pub commission_every: chrono::Duration,
 }
 
 impl Default for IngestSettings {
@@ -54,9 +58,13 @@ impl Default for IngestSettings {
             interval: Duration::from_secs(10),
             backfill: chrono::Duration::days(90),
             overlap: chrono::Duration::hours(2),
+            commission_every: chrono::Duration::hours(24),
         }
     }
 }
+
+/// The bookkeeping name of the commission table (beside the reports' names).
+const COMMISSION: &str = "commission";
 
 /// The advisory lock class of accounts being ingested ("SLIN").
 const ACCOUNT_LOCK_CLASS: i32 = 0x534c_494e;
@@ -144,7 +152,54 @@ impl SalesIngester {
                 self.read_page(account_id, &wb, report).await?;
             }
         }
+        if self.marketplaces.client().ready(&wb, LimitGroup::Tariffs) {
+            self.read_commission(account_id, &wb).await?;
+        }
         Ok(())
+    }
+
+    /// Reads the commission table when it was last read `commission_every` ago or more (it
+    /// changes a few times a year): each subject whose rates changed is a fact.
+    pub async fn read_commission(
+        &self,
+        account_id: AccountId,
+        wb: &WbAccount,
+    ) -> Result<Option<Recorded>, ProcessError> {
+        let pool = self.marketplaces.pool();
+        let now = Utc::now();
+        let last = {
+            let mut conn = pool.acquire().await?;
+            bookkeeping::cursor(&mut conn, account_id, COMMISSION).await?
+        };
+        if last
+            .and_then(|c| c.caught_up_at)
+            .is_some_and(|at| now - at < self.settings.commission_every)
+        {
+            return Ok(None);
+        }
+        let table = self.marketplaces.client().commission(wb).await?;
+        let (mut rates, mut invalid) = (Vec::new(), Vec::new());
+        for row in table {
+            match row {
+                Ok(observed) => rates.push(observed),
+                Err(bad) => invalid.push(InvalidRow {
+                    key: None,
+                    reason: bad.reason,
+                    text: bad.text,
+                }),
+            }
+        }
+        let mut tx = pool.begin().await?;
+        let recorded = facts::record_commission(&mut tx, rates, &ingest_metadata("ObserveCommissionRates")).await?;
+        let invalid: Vec<&InvalidRow> = invalid.iter().collect();
+        bookkeeping::keep_invalid_rows(&mut tx, account_id, COMMISSION, &invalid, now).await?;
+        let read = Cursor {
+            next_from: String::new(),
+            caught_up_at: Some(now),
+        };
+        bookkeeping::save_cursor(&mut tx, account_id, COMMISSION, &read, now).await?;
+        tx.commit().await?;
+        Ok(Some(recorded))
     }
 
     /// Reads the next page of `report` (waiting for its turn under the rate limit) and
@@ -159,7 +214,7 @@ impl SalesIngester {
         let now = Utc::now();
         let cursor = {
             let mut conn = pool.acquire().await?;
-            bookkeeping::cursor(&mut conn, account_id, report).await?
+            bookkeeping::cursor(&mut conn, account_id, report.name()).await?
         };
         let date_from = self.date_from(cursor.as_ref(), now);
         let client = self.marketplaces.client();
@@ -193,7 +248,7 @@ impl SalesIngester {
             }
         };
         let invalid_refs: Vec<&InvalidRow> = invalid.iter().collect();
-        bookkeeping::keep_invalid_rows(&mut tx, account_id, report, &invalid_refs, now).await?;
+        bookkeeping::keep_invalid_rows(&mut tx, account_id, report.name(), &invalid_refs, now).await?;
         let reached_end = next_from.is_none();
         let moved = match next_from {
             // More pages may follow: the next starts at this one's last change.
@@ -208,7 +263,7 @@ impl SalesIngester {
                 caught_up_at: Some(now),
             },
         };
-        bookkeeping::save_cursor(&mut tx, account_id, report, &moved, now).await?;
+        bookkeeping::save_cursor(&mut tx, account_id, report.name(), &moved, now).await?;
         tx.commit().await?;
         tracing::debug!(%account_id, report = report.name(), rows, invalid = invalid.len(), facts = recorded.facts, "report page recorded");
         Ok(PageOutcome {

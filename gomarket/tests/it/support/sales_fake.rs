@@ -42,6 +42,8 @@ pub struct SalesFake {
 pub const ORDERS: &str = "/api/v1/supplier/orders";
 pub const SALES: &str = "/api/v1/supplier/sales";
 pub const STOCKS: &str = "/api/v1/supplier/stocks";
+/// The tariffs API's commission table: its rows are answered whole, as `{"report": rows}`.
+pub const COMMISSION: &str = "/api/v1/tariffs/commission";
 
 /// A report time as the reports write it, or a `dateFrom` with a zone (the time it names in
 /// Moscow).
@@ -105,6 +107,17 @@ async fn handle(State(fake): State<SalesFake>, uri: Uri) -> Response {
             .headers_mut()
             .insert("X-Ratelimit-Retry", seconds.to_string().parse().unwrap());
         return response;
+    }
+    if path == COMMISSION {
+        let report = state.rows.get(COMMISSION).cloned().unwrap_or_default();
+        state.log.push(Asked {
+            path,
+            date_from,
+            at,
+            status: 200,
+            rows: report.len(),
+        });
+        return axum::Json(json!({ "report": report })).into_response();
     }
     let Some(from) = moscow(&date_from) else {
         state.log.push(Asked {
