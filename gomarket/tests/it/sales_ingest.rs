@@ -7,6 +7,7 @@
 
 use crate::support::TestApp;
 use crate::support::marketplace::{args_for, connect, listings, map_category, products, publish};
+use crate::support::roles::Deployment;
 use crate::support::sales_fake::{COMMISSION, ORDERS, SALES, STOCKS, SalesFake};
 use crate::support::wb_fake::WbFake;
 use chrono::{Duration as Days, Utc};
@@ -147,6 +148,17 @@ async fn every_reported_fact_is_recorded_once_and_a_second_read_writes_nothing()
     args.api.marketplace.wb_tariffs_url = reports.url();
     args.api.marketplace.wb_limits_divisor = LIMITS_DIVISOR;
     args.api.marketplace.ingest_interval_ms = 50;
+    // The commission table is read as soon as the account is connected (then once a day).
+    reports.set_rows(
+        COMMISSION,
+        vec![
+            json!({"kgvpMarketplace": 15.5, "kgvpSupplier": 12.5, "paidStorageKgvp": 17, "parentID": 657,
+                   "parentName": "Бытовая техника", "subjectID": 7771, "subjectName": "Чайники электрические"}),
+            json!({"kgvpMarketplace": 21, "paidStorageKgvp": 19.5, "parentID": 1,
+                   "parentName": "Одежда", "subjectID": 105, "subjectName": "Платья"}),
+            json!({"kgvpMarketplace": "много", "subjectID": 9}),
+        ],
+    );
     let app = TestApp::spawn_on(TestDatabase::new(gomarket::MIGRATIONS).await, args).await;
     map_category(&app).await;
     let ids = products(&app, LISTED).await;
@@ -173,16 +185,6 @@ async fn every_reported_fact_is_recorded_once_and_a_second_read_writes_nothing()
     reports.set_rows(ORDERS, history.orders.clone());
     reports.set_rows(SALES, history.sales.clone());
     reports.set_rows(STOCKS, history.stocks.clone());
-    reports.set_rows(
-        COMMISSION,
-        vec![
-            json!({"kgvpMarketplace": 15.5, "kgvpSupplier": 12.5, "paidStorageKgvp": 17, "parentID": 657,
-                   "parentName": "Бытовая техника", "subjectID": 7771, "subjectName": "Чайники электрические"}),
-            json!({"kgvpMarketplace": 21, "paidStorageKgvp": 19.5, "parentID": 1,
-                   "parentName": "Одежда", "subjectID": 105, "subjectName": "Платья"}),
-            json!({"kgvpMarketplace": "много", "subjectID": 9}),
-        ],
-    );
     let orders = (LISTED * DAYS + history.unmatched_orders) as i64;
     let expected = (orders, history.buyouts as i64, history.returns as i64, LISTED as i64);
     eventually(Duration::from_secs(120), "every fact recorded", || async {
@@ -397,4 +399,84 @@ async fn every_reported_fact_is_recorded_once_and_a_second_read_writes_nothing()
     assert_eq!(facts(&app, "OrderCancelled").await, history.cancelled as i64 + 1);
     assert_eq!(count(&app, "SELECT count(*) FROM events").await, events + 1);
     assert_eq!(reports.asked(COMMISSION).len(), 1);
+}
+
+/// `gomarket ingest` killed (SIGKILL) again and again while it reads and records pages: a
+/// page's facts commit whole or not at all, and once it is let finish every order is one fact.
+#[tokio::test]
+async fn an_ingester_killed_mid_page_loses_and_doubles_nothing() {
+    const ROWS: usize = 12_000;
+    const PAGE: usize = 3_000;
+    let wb = WbFake::start().await;
+    let reports = SalesFake::start(PAGE).await;
+    let app = TestApp::spawn_on(TestDatabase::new(gomarket::MIGRATIONS).await, args_for(&wb)).await;
+    connect(&app, "WB", "token-kill").await;
+    let base = (Utc::now() - Days::days(30) + Days::hours(3)).naive_utc();
+    let orders: Vec<Value> = (0..ROWS)
+        .map(|n| {
+            let minutes = n as i64;
+            json!({
+                "date": at(base, minutes), "lastChangeDate": at(base, minutes + 1),
+                "warehouseName": "Коледино", "regionName": "Московская", "supplierArticle": format!("X-{n}"),
+                "nmId": 700_000 + n % 50, "barcode": "", "totalPrice": 1000, "discountPercent": 0, "spp": 0,
+                "finishedPrice": 1000, "priceWithDisc": 1000.5, "isCancel": false,
+                "cancelDate": "0001-01-01T00:00:00", "srid": format!("kill-{n}"),
+            })
+        })
+        .collect();
+    reports.set_rows(ORDERS, orders);
+    let deployment = Deployment::new(&app.db.url, &wb, None);
+    let env = [
+        ("GOMARKET_WB_STATISTICS_URL", reports.url()),
+        ("GOMARKET_WB_TARIFFS_URL", reports.url()),
+        ("GOMARKET_WB_LIMITS_DIVISOR", LIMITS_DIVISOR.to_string()),
+        ("GOMARKET_INGEST_INTERVAL_MS", "20".to_owned()),
+    ];
+    let placed = || facts(&app, "OrderPlaced");
+    for delay_ms in [0_u64, 40, 120] {
+        let served = reports.asked(ORDERS).iter().filter(|a| a.rows > 0).count();
+        let mut ingester = deployment.spawn(&["ingest"], &env);
+        until(Duration::from_secs(60), "the next page served", || async {
+            reports.asked(ORDERS).iter().filter(|a| a.rows > 0).count() > served
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        ingester.start_kill().unwrap();
+        ingester.wait().await.unwrap();
+        // Never part of a page: whole pages are recorded. The first page holds PAGE new orders;
+        // each next one starts at its predecessor's last change, so it repeats that row (the
+        // same fact) and adds PAGE - 1.
+        let recorded = placed().await as usize;
+        let whole_pages = recorded == 0 || (recorded >= PAGE && (recorded - PAGE).is_multiple_of(PAGE - 1));
+        assert!(whole_pages || recorded == ROWS, "{recorded} facts after a kill");
+    }
+    let mut ingester = deployment.spawn(&["ingest"], &env);
+    until(Duration::from_secs(120), "every order recorded", || async {
+        placed().await as usize == ROWS
+    })
+    .await;
+    caught_up_orders(&app).await;
+    ingester.start_kill().unwrap();
+    ingester.wait().await.unwrap();
+    assert_eq!(placed().await as usize, ROWS);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(DISTINCT payload->'OrderPlaced'->>'srid') FROM events WHERE event_type = 'OrderPlaced'"
+        )
+        .await as usize,
+        ROWS
+    );
+}
+
+async fn caught_up_orders(app: &TestApp) {
+    until(Duration::from_secs(60), "the orders read to their end", || async {
+        count(
+            app,
+            "SELECT count(*) FROM sales_report_cursors WHERE report = 'orders' AND caught_up_at IS NOT NULL",
+        )
+        .await
+            == 1
+    })
+    .await;
 }
