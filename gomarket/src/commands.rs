@@ -104,12 +104,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             marketplace,
             security,
             ops,
-        } => roles::worker(&url, max_connections, marketplace, security, ops).await,
+        } => roles::account_role(&url, max_connections, marketplace, security, ops, roles::spawn_worker).await,
         Command::Ingest {
             marketplace,
             security,
             ops,
-        } => roles::ingest(&url, max_connections, marketplace, security, ops).await,
+        } => roles::account_role(&url, max_connections, marketplace, security, ops, roles::spawn_ingest).await,
         Command::Scheduler {
             scheduler,
             marketplace,

@@ -204,31 +204,18 @@ pub async fn relay(url: &str, max_connections: u32, kafka: KafkaConfig, ops: Ops
     drain(vec![relay], ops).await
 }
 
-/// `gomarket worker`: the marketplace push worker until a signal.
-pub async fn worker(
-    url: &str,
-    max_connections: u32,
-    marketplace: MarketplaceArgs,
-    security: SecurityArgs,
-    ops: OpsArgs,
-) -> anyhow::Result<()> {
-    let pool = app::connect_and_migrate(url, max_connections).await?;
-    let metrics = Metrics::new();
-    let secrets = app::secret_store(&pool, &security).await?;
-    let marketplaces = app::marketplaces(&pool, &metrics, secrets, &marketplace);
-    let shutdown = shutdown_on_signal();
-    let ops = OpsServer::start(ops.ops_listen, &pool, &metrics, None, &shutdown).await?;
-    let worker = spawn_worker(Arc::new(marketplaces), &marketplace, &shutdown);
-    drain(vec![worker], ops).await
-}
+/// How a role that works on marketplace accounts is started.
+type AccountRole = fn(Arc<Marketplaces>, &MarketplaceArgs, &Shutdown) -> JoinHandle<()>;
 
-/// `gomarket ingest`: the sales ingest until a signal.
-pub async fn ingest(
+/// `gomarket worker` (the marketplace push worker, `spawn_worker`) or `gomarket ingest` (the
+/// sales ingest, `spawn_ingest`) until a signal.
+pub async fn account_role(
     url: &str,
     max_connections: u32,
     marketplace: MarketplaceArgs,
     security: SecurityArgs,
     ops: OpsArgs,
+    spawn: AccountRole,
 ) -> anyhow::Result<()> {
     let pool = app::connect_and_migrate(url, max_connections).await?;
     let metrics = Metrics::new();
@@ -236,8 +223,8 @@ pub async fn ingest(
     let marketplaces = app::marketplaces(&pool, &metrics, secrets, &marketplace);
     let shutdown = shutdown_on_signal();
     let ops = OpsServer::start(ops.ops_listen, &pool, &metrics, None, &shutdown).await?;
-    let ingest = spawn_ingest(Arc::new(marketplaces), &marketplace, &shutdown);
-    drain(vec![ingest], ops).await
+    let role = spawn(Arc::new(marketplaces), &marketplace, &shutdown);
+    drain(vec![role], ops).await
 }
 
 /// What the scheduler role's services are configured from.

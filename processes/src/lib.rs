@@ -3,6 +3,7 @@
 //!
 //! - [`handler`]: the [`ProcessManager`] trait — typed domain events in, commands out — and
 //!   [`Process`], which runs one where the projectors run (from the store or from Kafka);
+//! - [`account_rounds`]: a round over the marketplace accounts, one process per account;
 //! - [`imports`]: failing imports whose process died; letting running ones finish on stop;
 //! - [`sync_run`]: the sync run manager: a run's imports, its plan, its pushes, its outcome;
 //! - [`scheduler`]: starts the runs that sync policies' schedules call for, on one leader;
@@ -13,6 +14,7 @@
 //! binary uses it, to wire the roles.
 #![forbid(unsafe_code)]
 
+pub mod account_rounds;
 pub mod error;
 pub mod handler;
 pub mod imports;

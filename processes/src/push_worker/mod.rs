@@ -19,14 +19,14 @@ mod prices;
 mod stocks;
 
 use crate::ProcessError;
-use gomarket_domain::marketplace::account::{AccountCommand, AccountId, AccountState};
+use crate::account_rounds::Rounds;
+use gomarket_domain::marketplace::account::{AccountId, AccountState};
 use gomarket_domain::marketplace::listing::{Listing, ListingCommand, ListingId, PushArea};
-use gomarket_infra::database::{LockKey, LockSession};
 use gomarket_infra::error_chain::Chain;
 use gomarket_infra::event_store::batch::load_many;
 use gomarket_infra::event_store::{CommandError, EventMetadata};
 use gomarket_infra::marketplace::Marketplaces;
-use gomarket_infra::marketplace::wildberries::{WbAccount, WbError};
+use gomarket_infra::marketplace::wildberries::WbAccount;
 use gomarket_infra::shutdown::Shutdown;
 use gomarket_projections::marketplace::{PushQueue, push_queue};
 use std::sync::Arc;
@@ -77,8 +77,12 @@ pub(crate) struct Round<'a> {
     pub recording: tokio::sync::Mutex<()>,
 }
 
-/// The advisory lock class of accounts being pushed ("WBAC").
-const ACCOUNT_LOCK_CLASS: i32 = 0x5742_4143;
+/// Accounts being pushed: advisory lock class "WBAC".
+const ROUNDS: Rounds = Rounds {
+    lock_class: 0x5742_4143,
+    actor: "marketplace-worker",
+    doing: "pushing",
+};
 
 /// Logs why a round failed, with its causes.
 fn log_failed_round(error: &ProcessError) {
@@ -108,38 +112,11 @@ impl PushWorker {
     /// One round over every account that may push (each account is pushed by one worker
     /// at a time: the one holding its lock).
     pub async fn round(&self) -> Result<(), ProcessError> {
-        let mut locks = LockSession::open(self.marketplaces.pool()).await?;
-        for (account_id, account) in self.marketplaces.list_accounts().await? {
-            let Some(state) = account.state.as_ref().filter(|s| s.can_push()) else {
-                continue;
-            };
-            let lock = LockKey::entity(ACCOUNT_LOCK_CLASS, account_id.as_uuid());
-            if !locks.try_lock(lock).await? {
-                continue; // another worker has this account
-            }
-            let outcome = self.push_account(account_id, state).await;
-            locks.unlock(lock).await?;
-            match outcome {
-                Ok(()) => {}
-                Err(ProcessError::Wildberries(WbError::Unauthorized { detail })) => {
-                    tracing::warn!(%account_id, %detail, "Wildberries refused the account's token; its pushes stop");
-                    let metadata = worker_metadata("MarkAccountCredentialsInvalid");
-                    self.marketplaces
-                        .accounts()
-                        .execute(
-                            &account_id.to_string(),
-                            AccountCommand::MarkCredentialsInvalid { reason: detail },
-                            &metadata,
-                        )
-                        .await?;
-                }
-                Err(error) => {
-                    tracing::warn!(%account_id, error = %Chain(&error), "pushing to the account stopped for this round");
-                }
-            }
-        }
-        locks.close().await;
-        Ok(())
+        ROUNDS
+            .round(&self.marketplaces, |account_id, state| async move {
+                self.push_account(account_id, &state).await
+            })
+            .await
     }
 
     async fn push_account(&self, account_id: AccountId, account: &AccountState) -> Result<(), ProcessError> {
@@ -281,5 +258,5 @@ impl PushWorker {
 }
 
 fn worker_metadata(command: &str) -> EventMetadata {
-    EventMetadata::new(Uuid::now_v7().to_string(), "system:marketplace-worker", command)
+    ROUNDS.metadata(command)
 }

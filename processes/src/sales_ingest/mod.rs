@@ -25,19 +25,18 @@ pub use bookkeeping::Cursor;
 pub use facts::Recorded;
 
 use crate::ProcessError;
+use crate::account_rounds::Rounds;
 use chrono::{DateTime, Utc};
-use gomarket_domain::marketplace::account::{AccountCommand, AccountId, AccountState};
+use gomarket_domain::marketplace::account::{AccountId, AccountState};
 use gomarket_domain::sales::values::report_time;
-use gomarket_infra::database::{LockKey, LockSession};
 use gomarket_infra::error_chain::Chain;
 use gomarket_infra::event_store::EventMetadata;
 use gomarket_infra::marketplace::Marketplaces;
 use gomarket_infra::marketplace::wildberries::statistics::{InvalidRow, Report, ReportPage};
-use gomarket_infra::marketplace::wildberries::{LimitGroup, WbAccount, WbError};
+use gomarket_infra::marketplace::wildberries::{LimitGroup, WbAccount};
 use gomarket_infra::shutdown::Shutdown;
 use std::sync::Arc;
 use std::time::Duration;
-use uuid::Uuid;
 
 /// Tuning of the ingest.
 #[derive(Debug, Clone, Copy)]
@@ -66,8 +65,12 @@ impl Default for IngestSettings {
 /// The bookkeeping name of the commission table (beside the reports' names).
 const COMMISSION: &str = "commission";
 
-/// The advisory lock class of accounts being ingested ("SLIN").
-const ACCOUNT_LOCK_CLASS: i32 = 0x534c_494e;
+/// Accounts being read: advisory lock class "SLIN".
+const ROUNDS: Rounds = Rounds {
+    lock_class: 0x534c_494e,
+    actor: "sales-ingest",
+    doing: "reading reports",
+};
 
 /// What one read of one report did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,7 +88,7 @@ pub struct SalesIngester {
 }
 
 fn ingest_metadata(command: &str) -> EventMetadata {
-    EventMetadata::new(Uuid::now_v7().to_string(), "system:sales-ingest", command)
+    ROUNDS.metadata(command)
 }
 
 impl SalesIngester {
@@ -111,38 +114,11 @@ impl SalesIngester {
     /// One round over every account that may be read (each by one ingester at a time): one
     /// page of each report whose turn has come under Wildberries' limits.
     pub async fn round(&self) -> Result<(), ProcessError> {
-        let mut locks = LockSession::open(self.marketplaces.pool()).await?;
-        for (account_id, account) in self.marketplaces.list_accounts().await? {
-            let Some(state) = account.state.as_ref().filter(|s| s.can_push()) else {
-                continue;
-            };
-            let lock = LockKey::entity(ACCOUNT_LOCK_CLASS, account_id.as_uuid());
-            if !locks.try_lock(lock).await? {
-                continue; // another ingester has this account
-            }
-            let outcome = self.ingest_account(account_id, state).await;
-            locks.unlock(lock).await?;
-            match outcome {
-                Ok(()) => {}
-                Err(ProcessError::Wildberries(WbError::Unauthorized { detail })) => {
-                    tracing::warn!(%account_id, %detail, "Wildberries refused the account's token; reading its reports stops");
-                    let metadata = ingest_metadata("MarkAccountCredentialsInvalid");
-                    self.marketplaces
-                        .accounts()
-                        .execute(
-                            &account_id.to_string(),
-                            AccountCommand::MarkCredentialsInvalid { reason: detail },
-                            &metadata,
-                        )
-                        .await?;
-                }
-                Err(error) => {
-                    tracing::warn!(%account_id, error = %Chain(&error), "reading the account's reports stopped for this round");
-                }
-            }
-        }
-        locks.close().await;
-        Ok(())
+        ROUNDS
+            .round(&self.marketplaces, |account_id, state| async move {
+                self.ingest_account(account_id, &state).await
+            })
+            .await
     }
 
     async fn ingest_account(&self, account_id: AccountId, state: &AccountState) -> Result<(), ProcessError> {
