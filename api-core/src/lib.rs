@@ -4,6 +4,7 @@
 //! - [`error`]: `extensions.code` values, how errors are built, and [`error::failure`] /
 //!   [`OrInternal`]: a failure below the API classified once (database away →
 //!   `UPSTREAM_UNAVAILABLE`, else `INTERNAL`), logged with its causes;
+//! - [`consistency`]: `consistentWith` (read-your-writes) for any read model;
 //! - [`context`]: who is asking and in which request; API settings;
 //! - [`access`]: the guards every operation declares (public, authenticated, a permission);
 //! - [`command`]: running a command from a resolver; [`payload`]: how mutations report
@@ -20,6 +21,7 @@ pub mod access;
 pub mod audit;
 pub mod catalog;
 pub mod command;
+pub mod consistency;
 pub mod context;
 pub mod error;
 pub mod identity;

@@ -329,6 +329,35 @@ async fn every_reported_fact_is_recorded_once_and_a_second_read_writes_nothing()
         "{rest}"
     );
 
+    // Read-your-writes: a write's token makes the query wait for the sales read model; a
+    // token that is none is refused.
+    let created = app.create_product(crate::support::product_input("AFTER-1")).await;
+    let token = created["data"]["createProduct"]["consistencyToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let consistent = |token: String| {
+        let app = &app;
+        let account = account.clone();
+        async move {
+            app.graphql(
+                "query($a: ID!, $t: String) { salesSummary(accountId: $a, from: \"2026-01-01\", to: \"2026-12-31\",
+                    consistentWith: $t) { totals { orders } }
+                  unmatchedMarketplaceRows(accountId: $a, consistentWith: $t) { totalCount } }",
+                json!({ "a": account, "t": token }),
+            )
+            .await
+        }
+    };
+    let answer = consistent(token).await;
+    assert!(answer["errors"].is_null(), "{answer}");
+    assert_eq!(answer["data"]["unmatchedMarketplaceRows"]["totalCount"], 5);
+    let refused = consistent("not-a-token".to_owned()).await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{refused}"
+    );
+
     // Rebuilt from the store, the read model is the same, row for row.
     let snapshot = |app: &TestApp| {
         let pool = app.db.pool.clone();

@@ -3,44 +3,21 @@ use super::{PageInfo, ProductConnection, ProductEdge};
 use async_graphql::{Context, ID, Object, Result};
 use gomarket_api_core::access::permission;
 use gomarket_api_core::catalog::{Product, ProductFilterInput, ProductSortGql};
-use gomarket_api_core::context::{ApiSettings, request_context};
+use gomarket_api_core::consistency::wait_consistent;
+use gomarket_api_core::context::request_context;
 use gomarket_api_core::error::{ErrorCode, api_error, failure};
 use gomarket_api_core::ids::parse_uuid;
 use gomarket_domain::identity::Permission;
-use gomarket_infra::event_store::ConsistencyToken;
 use gomarket_projections::catalog::{
     ProductFilter, ProductQuery, ProductQueryError, ProductSort, ProductsProjection, get_product,
 };
-use gomarket_projections::consistency::{ConsistencyError, wait_for};
 use sqlx::PgPool;
 
 const DEFAULT_PAGE_SIZE: i32 = 20;
 
 /// Waits, bounded, until the products read model has applied the write behind `token`.
 async fn wait_for_products(ctx: &Context<'_>, token: Option<&str>) -> Result<()> {
-    let Some(token) = token else { return Ok(()) };
-    let token = ConsistencyToken::decode(token).map_err(|e| {
-        api_error(
-            ErrorCode::BadUserInput,
-            format!("consistentWith: {e}"),
-            Some("consistentWith"),
-        )
-    })?;
-    let pool = ctx.data::<PgPool>()?;
-    let timeout = ctx
-        .data_opt::<ApiSettings>()
-        .copied()
-        .unwrap_or_default()
-        .consistency_timeout;
-    match wait_for(pool, ProductsProjection::NAME, &token, timeout).await {
-        Ok(()) => Ok(()),
-        Err(ConsistencyError::Timeout(_)) => Err(api_error(
-            ErrorCode::UpstreamUnavailable,
-            format!("the catalog read model has not applied this write within {timeout:?}; retry shortly"),
-            Some("consistentWith"),
-        )),
-        Err(ConsistencyError::Database(e)) => Err(failure(&e, &request_context(ctx).correlation_id)),
-    }
+    wait_consistent(ctx, ProductsProjection::NAME, "catalog", token).await
 }
 
 /// Catalog queries.

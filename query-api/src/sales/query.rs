@@ -1,5 +1,6 @@
 use async_graphql::{Context, ID, Object, Result};
 use gomarket_api_core::access::permission;
+use gomarket_api_core::consistency::wait_consistent;
 use gomarket_api_core::context::request_context;
 use gomarket_api_core::error::{ErrorCode, api_error, failure};
 use gomarket_api_core::ids::parse_uuid;
@@ -7,7 +8,7 @@ use gomarket_api_core::paging::{Connection, ListPageInfo, page_size};
 use gomarket_api_core::sales::{Date, SalesBucketGql, SalesGroupingGql, SalesSummaryGql, UnmatchedMarketplaceRowGql};
 use gomarket_domain::identity::Permission;
 use gomarket_domain::marketplace::account::AccountId;
-use gomarket_projections::sales::{SalesQueryError, sales_summary, unmatched_rows, unmatched_total};
+use gomarket_projections::sales::{SalesProjection, SalesQueryError, sales_summary, unmatched_rows, unmatched_total};
 use sqlx::PgPool;
 
 type UnmatchedConnection = Connection<UnmatchedMarketplaceRowGql, ListPageInfo>;
@@ -31,6 +32,8 @@ pub struct SalesQuery;
 impl SalesQuery {
     /// An account's orders, cancellations, buyouts, returns, revenue and payout from `from` to
     /// `to` (Moscow days, both included, at most a year), by day, week or month.
+    /// `consistentWith`: a `consistencyToken`; the query then waits (bounded) until the sales
+    /// read model has applied that write.
     #[graphql(guard = "permission(Permission::AnalyticsRead)")]
     async fn sales_summary(
         &self,
@@ -39,8 +42,10 @@ impl SalesQuery {
         from: Date,
         to: Date,
         #[graphql(default)] group_by: SalesGroupingGql,
+        consistent_with: Option<String>,
     ) -> Result<SalesSummaryGql> {
         let account = AccountId::from(parse_uuid(&account_id, "accountId")?);
+        wait_consistent(ctx, SalesProjection::NAME, "sales", consistent_with.as_deref()).await?;
         let pool = ctx.data::<PgPool>()?;
         let buckets = sales_summary(pool, account, from.0, to.0, group_by.into())
             .await
@@ -52,6 +57,7 @@ impl SalesQuery {
     }
 
     /// An account's report rows that matched no listing or product, newest first.
+    /// `consistentWith` as for `salesSummary`.
     #[graphql(guard = "permission(Permission::AnalyticsRead)")]
     async fn unmatched_marketplace_rows(
         &self,
@@ -59,8 +65,10 @@ impl SalesQuery {
         account_id: ID,
         first: Option<i32>,
         after: Option<String>,
+        consistent_with: Option<String>,
     ) -> Result<UnmatchedConnection> {
         let account = AccountId::from(parse_uuid(&account_id, "accountId")?);
+        wait_consistent(ctx, SalesProjection::NAME, "sales", consistent_with.as_deref()).await?;
         let first = page_size(first)?;
         let pool = ctx.data::<PgPool>()?;
         let page = unmatched_rows(pool, account, first as i64, after.as_deref())
