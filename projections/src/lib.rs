@@ -77,4 +77,9 @@ pub const READ_MODEL_MIGRATIONS: &[EmbeddedMigration] = &[
         "sales read models",
         include_str!("../migrations/20261204000102_sales.sql"),
     ),
+    (
+        20261204000103,
+        "sales figures per account and day",
+        include_str!("../migrations/20261204000103_sales_account_daily.sql"),
+    ),
 ];

@@ -362,11 +362,13 @@ async fn every_reported_fact_is_recorded_once_and_a_second_read_writes_nothing()
     let snapshot = |app: &TestApp| {
         let pool = app.db.pool.clone();
         async move {
-            let rows: Vec<(String,)> =
-                sqlx::query_as("SELECT row_to_json(d)::text FROM sales_daily d ORDER BY account_id, nm_id, day")
-                    .fetch_all(&pool)
-                    .await
-                    .unwrap();
+            let rows: Vec<(String,)> = sqlx::query_as(
+                "SELECT row_to_json(d)::text FROM sales_daily d
+                 UNION ALL SELECT row_to_json(a)::text FROM sales_account_daily a ORDER BY 1",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap();
             rows
         }
     };

@@ -2,16 +2,17 @@
 //! pure `decide` in memory (a batch of streams loaded in one query), appended in one statement,
 //! in the transaction that also keeps the page's invalid rows and moves the cursor.
 
+use chrono::{DateTime, Utc};
 use gomarket_domain::marketplace::account::AccountId;
 use gomarket_domain::sales::commission::{
-    CommissionCommand, ObservedRates, SubjectCommission, SubjectCommissionId, decide as decide_commission,
+    CommissionCommand, ObservedRates, SubjectCommissionId, decide as decide_commission,
 };
 use gomarket_domain::sales::order::decide as decide_order;
 use gomarket_domain::sales::order::{
-    MarketplaceOrder, MarketplaceOrderId, OrderCommand, OrderRow, ReportedOrder, ReportedSale, RowMatch, SaleRow,
+    MarketplaceOrderId, OrderCommand, OrderRow, ReportedOrder, ReportedSale, RowMatch, SaleRow,
 };
 use gomarket_domain::sales::stock::{
-    MarketplaceStock, MarketplaceStockId, ReportedStock, StockCommand, StockRow, decide as decide_stock,
+    MarketplaceStockId, ReportedStock, StockCommand, StockRow, decide as decide_stock,
 };
 use gomarket_infra::event_store::EventMetadata;
 use gomarket_infra::event_store::batch::{AggregateWrite, BatchError, Loaded, append_many, load_many};
@@ -39,7 +40,7 @@ struct Decision<C> {
 async fn decide_all<A, C>(
     tx: &mut PgConnection,
     decisions: Vec<Decision<C>>,
-    decide: impl Fn(&A, C) -> Result<Vec<A::Event>, A::Error>,
+    decide: impl Fn(&A, C, DateTime<Utc>) -> Result<Vec<A::Event>, A::Error>,
     metadata: &EventMetadata,
 ) -> Result<usize, BatchError>
 where
@@ -51,9 +52,10 @@ where
     ids.dedup();
     let mut loaded: HashMap<String, Loaded<A>> = load_many::<A>(tx, &ids).await?;
     let mut new: HashMap<String, (i64, Vec<A::Event>)> = HashMap::new();
+    let now = Utc::now();
     for Decision { stream, command } in decisions {
         let current = loaded.entry(stream.clone()).or_default();
-        let events = match decide(&current.aggregate, command) {
+        let events = match decide(&current.aggregate, command, now) {
             Ok(events) => events,
             Err(refusal) => {
                 // A row naming another stream than its key is an ingester bug; it is logged and
@@ -94,20 +96,6 @@ async fn match_rows<T>(
     Ok((matches, unmatched))
 }
 
-fn order_decide(
-    order: &MarketplaceOrder,
-    command: OrderCommand,
-) -> Result<Vec<<MarketplaceOrder as cqrs_es::Aggregate>::Event>, <MarketplaceOrder as cqrs_es::Aggregate>::Error> {
-    decide_order(order, command, chrono::Utc::now())
-}
-
-fn stock_decide(
-    stock: &MarketplaceStock,
-    command: StockCommand,
-) -> Result<Vec<<MarketplaceStock as cqrs_es::Aggregate>::Event>, <MarketplaceStock as cqrs_es::Aggregate>::Error> {
-    decide_stock(stock, command, chrono::Utc::now())
-}
-
 pub async fn record_orders(
     tx: &mut PgConnection,
     account: AccountId,
@@ -132,7 +120,7 @@ pub async fn record_orders(
             })),
         })
         .collect();
-    let facts = decide_all(tx, decisions, order_decide, metadata).await?;
+    let facts = decide_all(tx, decisions, decide_order, metadata).await?;
     Ok(Recorded { facts, unmatched })
 }
 
@@ -160,7 +148,7 @@ pub async fn record_sales(
             })),
         })
         .collect();
-    let facts = decide_all(tx, decisions, order_decide, metadata).await?;
+    let facts = decide_all(tx, decisions, decide_order, metadata).await?;
     Ok(Recorded { facts, unmatched })
 }
 
@@ -193,15 +181,8 @@ pub async fn record_stocks(
             command: StockCommand::Observe(rows),
         })
         .collect();
-    let facts = decide_all(tx, decisions, stock_decide, metadata).await?;
+    let facts = decide_all(tx, decisions, decide_stock, metadata).await?;
     Ok(Recorded { facts, unmatched })
-}
-
-fn commission_decide(
-    commission: &SubjectCommission,
-    command: CommissionCommand,
-) -> Result<Vec<<SubjectCommission as cqrs_es::Aggregate>::Event>, <SubjectCommission as cqrs_es::Aggregate>::Error> {
-    decide_commission(commission, command, chrono::Utc::now())
 }
 
 /// The commission table's rows, one stream per subject: a fact where a rate changed.
@@ -217,6 +198,6 @@ pub async fn record_commission(
             command: CommissionCommand::Observe(observed),
         })
         .collect();
-    let facts = decide_all(tx, decisions, commission_decide, metadata).await?;
+    let facts = decide_all(tx, decisions, decide_commission, metadata).await?;
     Ok(Recorded { facts, unmatched: 0 })
 }

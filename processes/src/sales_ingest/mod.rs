@@ -28,6 +28,8 @@ use crate::ProcessError;
 use crate::account_rounds::Rounds;
 use chrono::{DateTime, Utc};
 use gomarket_domain::marketplace::account::{AccountId, AccountState};
+use gomarket_domain::sales::order::{ReportedOrder, ReportedSale};
+use gomarket_domain::sales::stock::ReportedStock;
 use gomarket_domain::sales::values::report_time;
 use gomarket_infra::error_chain::Chain;
 use gomarket_infra::event_store::EventMetadata;
@@ -154,17 +156,9 @@ impl SalesIngester {
             return Ok(None);
         }
         let table = self.marketplaces.client().commission(wb).await?;
-        let (mut rates, mut invalid) = (Vec::new(), Vec::new());
-        for row in table {
-            match row {
-                Ok(observed) => rates.push(observed),
-                Err(bad) => invalid.push(InvalidRow {
-                    key: None,
-                    reason: bad.reason,
-                    text: bad.text,
-                }),
-            }
-        }
+        let (rates, invalid): (Vec<_>, Vec<_>) = table.into_iter().partition(Result::is_ok);
+        let rates = rates.into_iter().filter_map(Result::ok).collect();
+        let invalid: Vec<InvalidRow> = invalid.into_iter().filter_map(Result::err).collect();
         let mut tx = pool.begin().await?;
         let recorded = facts::record_commission(&mut tx, rates, &ingest_metadata("ObserveCommissionRates")).await?;
         let invalid: Vec<&InvalidRow> = invalid.iter().collect();
@@ -199,29 +193,19 @@ impl SalesIngester {
             Report::Sales => "RecordSaleRow",
             Report::Stocks => "ObserveMarketplaceStock",
         });
+        // The page is fetched before the transaction begins: no connection is held while
+        // Wildberries answers (or asks to wait).
+        let (valid, invalid, next_from) = match report {
+            Report::Orders => split(client.orders_since(wb, &date_from).await?, Valid::Orders),
+            Report::Sales => split(client.sales_since(wb, &date_from).await?, Valid::Sales),
+            Report::Stocks => split(client.stocks_since(wb, &date_from).await?, Valid::Stocks),
+        };
+        let rows = valid.len() + invalid.len();
         let mut tx = pool.begin().await?;
-        let (rows, invalid, recorded, next_from) = match report {
-            Report::Orders => {
-                let page = client.orders_since(wb, &date_from).await?;
-                let (valid, invalid, next) = split(page);
-                let rows = valid.len() + invalid.len();
-                let recorded = facts::record_orders(&mut tx, account_id, valid, &metadata).await?;
-                (rows, invalid, recorded, next)
-            }
-            Report::Sales => {
-                let page = client.sales_since(wb, &date_from).await?;
-                let (valid, invalid, next) = split(page);
-                let rows = valid.len() + invalid.len();
-                let recorded = facts::record_sales(&mut tx, account_id, valid, &metadata).await?;
-                (rows, invalid, recorded, next)
-            }
-            Report::Stocks => {
-                let page = client.stocks_since(wb, &date_from).await?;
-                let (valid, invalid, next) = split(page);
-                let rows = valid.len() + invalid.len();
-                let recorded = facts::record_stocks(&mut tx, account_id, valid, &metadata).await?;
-                (rows, invalid, recorded, next)
-            }
+        let recorded = match valid {
+            Valid::Orders(orders) => facts::record_orders(&mut tx, account_id, orders, &metadata).await?,
+            Valid::Sales(sales) => facts::record_sales(&mut tx, account_id, sales, &metadata).await?,
+            Valid::Stocks(stocks) => facts::record_stocks(&mut tx, account_id, stocks, &metadata).await?,
         };
         let invalid_refs: Vec<&InvalidRow> = invalid.iter().collect();
         bookkeeping::keep_invalid_rows(&mut tx, account_id, report.name(), &invalid_refs, now).await?;
@@ -273,15 +257,27 @@ impl SalesIngester {
     }
 }
 
-/// A page's readable rows, its unreadable ones, and where the next page starts.
-fn split<T>(page: ReportPage<T>) -> (Vec<T>, Vec<InvalidRow>, Option<String>) {
-    let mut valid = Vec::with_capacity(page.rows.len());
-    let mut invalid = Vec::new();
-    for row in page.rows {
-        match row {
-            Ok(row) => valid.push(row),
-            Err(bad) => invalid.push(bad),
+/// The readable rows of a page, by report.
+enum Valid {
+    Orders(Vec<ReportedOrder>),
+    Sales(Vec<ReportedSale>),
+    Stocks(Vec<ReportedStock>),
+}
+
+impl Valid {
+    fn len(&self) -> usize {
+        match self {
+            Self::Orders(rows) => rows.len(),
+            Self::Sales(rows) => rows.len(),
+            Self::Stocks(rows) => rows.len(),
         }
     }
-    (valid, invalid, page.next_from)
+}
+
+/// A page's readable rows (as `valid`), its unreadable ones, and where the next page starts.
+fn split<T>(page: ReportPage<T>, valid: fn(Vec<T>) -> Valid) -> (Valid, Vec<InvalidRow>, Option<String>) {
+    let (readable, invalid): (Vec<_>, Vec<_>) = page.rows.into_iter().partition(Result::is_ok);
+    let readable = readable.into_iter().filter_map(Result::ok).collect();
+    let invalid = invalid.into_iter().filter_map(Result::err).collect();
+    (valid(readable), invalid, page.next_from)
 }

@@ -1,6 +1,7 @@
 //! The sales read models, from the sales context's facts: every fact once (`sales_facts`,
-//! also the list of rows that matched nothing) and the figures per account, article and day
-//! (`sales_daily`), with the queries over them.
+//! also the list of rows that matched nothing), the figures per account, article and day
+//! (`sales_daily`) and per account and day (`sales_account_daily`, what summaries read), with
+//! the queries over them.
 
 mod sales_projection;
 mod sales_query;

@@ -1,4 +1,5 @@
-//! Builds `sales_facts` and `sales_daily` from `MarketplaceOrder` events. Each event is one
+//! Builds `sales_facts`, `sales_daily` and `sales_account_daily` from `MarketplaceOrder`
+//! events. Each event is one
 //! fact row, keyed by (stream, sequence), inserted only if new; the daily figures grow by what
 //! was inserted, in the same statement. So redelivered or replayed events change nothing, and
 //! order within a stream does not matter (figures are sums).
@@ -21,17 +22,20 @@ struct Tables {
     name: &'static str,
     facts: &'static str,
     daily: &'static str,
+    account_daily: &'static str,
 }
 
 const LIVE: Tables = Tables {
     name: "sales",
     facts: "sales_facts",
     daily: "sales_daily",
+    account_daily: "sales_account_daily",
 };
 const SHADOW: Tables = Tables {
     name: "sales_rebuild",
     facts: "sales_facts_rebuild",
     daily: "sales_daily_rebuild",
+    account_daily: "sales_account_daily_rebuild",
 };
 
 #[derive(Debug, Clone)]
@@ -220,6 +224,7 @@ impl EventConsumer for SalesProjection {
         let Tables {
             facts: facts_table,
             daily,
+            account_daily,
             ..
         } = self.tables;
         sqlx::query(&format!(
@@ -230,22 +235,41 @@ impl EventConsumer for SalesProjection {
                                      $7::bigint[], $8::text[], $9::text[], $10::uuid[], $11::uuid[],
                                      $12::timestamptz[], $13::date[], $14::bigint[], $15::bigint[])
                 ON CONFLICT (order_id, sequence) DO NOTHING
-                RETURNING *)
+                RETURNING *),
+             figures AS (
+                SELECT account_id, nm_id, day,
+                       (array_agg(listing_id) FILTER (WHERE listing_id IS NOT NULL))[1] AS listing_id,
+                       (array_agg(product_id) FILTER (WHERE product_id IS NOT NULL))[1] AS product_id,
+                       max(vendor_code) AS vendor_code,
+                       count(*) FILTER (WHERE kind = 'ORDER') AS orders,
+                       count(*) FILTER (WHERE kind = 'CANCEL') AS cancellations,
+                       count(*) FILTER (WHERE kind = 'SALE') AS buyouts,
+                       count(*) FILTER (WHERE kind = 'RETURN') AS returns,
+                       coalesce(sum(price_with_discount) FILTER (WHERE kind = 'ORDER'), 0) AS ordered,
+                       coalesce(sum(price_with_discount) FILTER (WHERE kind IN ('SALE', 'RETURN')), 0) AS revenue,
+                       coalesce(sum(for_pay) FILTER (WHERE kind IN ('SALE', 'RETURN')), 0) AS payout
+                  FROM inserted
+                 GROUP BY account_id, nm_id, day),
+             per_account AS (
+                INSERT INTO {account_daily} AS a (account_id, day, orders, cancellations, buyouts, returns,
+                                                  ordered_kopecks, revenue_kopecks, payout_kopecks)
+                SELECT account_id, day, sum(orders), sum(cancellations), sum(buyouts), sum(returns),
+                       sum(ordered), sum(revenue), sum(payout)
+                  FROM figures
+                 GROUP BY account_id, day
+                ON CONFLICT (account_id, day) DO UPDATE SET
+                   orders = a.orders + EXCLUDED.orders,
+                   cancellations = a.cancellations + EXCLUDED.cancellations,
+                   buyouts = a.buyouts + EXCLUDED.buyouts,
+                   returns = a.returns + EXCLUDED.returns,
+                   ordered_kopecks = a.ordered_kopecks + EXCLUDED.ordered_kopecks,
+                   revenue_kopecks = a.revenue_kopecks + EXCLUDED.revenue_kopecks,
+                   payout_kopecks = a.payout_kopecks + EXCLUDED.payout_kopecks)
              INSERT INTO {daily} AS d (account_id, nm_id, day, listing_id, product_id, vendor_code, orders,
                                       cancellations, buyouts, returns, ordered_kopecks, revenue_kopecks, payout_kopecks)
-             SELECT account_id, nm_id, day,
-                    (array_agg(listing_id) FILTER (WHERE listing_id IS NOT NULL))[1],
-                    (array_agg(product_id) FILTER (WHERE product_id IS NOT NULL))[1],
-                    max(vendor_code),
-                    count(*) FILTER (WHERE kind = 'ORDER'),
-                    count(*) FILTER (WHERE kind = 'CANCEL'),
-                    count(*) FILTER (WHERE kind = 'SALE'),
-                    count(*) FILTER (WHERE kind = 'RETURN'),
-                    coalesce(sum(price_with_discount) FILTER (WHERE kind = 'ORDER'), 0),
-                    coalesce(sum(price_with_discount) FILTER (WHERE kind IN ('SALE', 'RETURN')), 0),
-                    coalesce(sum(for_pay) FILTER (WHERE kind IN ('SALE', 'RETURN')), 0)
-               FROM inserted
-              GROUP BY account_id, nm_id, day
+             SELECT account_id, nm_id, day, listing_id, product_id, vendor_code, orders, cancellations, buyouts,
+                    returns, ordered, revenue, payout
+               FROM figures
              ON CONFLICT (account_id, nm_id, day) DO UPDATE SET
                 listing_id = coalesce(d.listing_id, EXCLUDED.listing_id),
                 product_id = coalesce(d.product_id, EXCLUDED.product_id),
@@ -296,11 +320,13 @@ impl Projection for SalesProjection {
 
     async fn create_shadow(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
         create_table_like(tx, LIVE.facts, SHADOW.facts).await?;
-        create_table_like(tx, LIVE.daily, SHADOW.daily).await
+        create_table_like(tx, LIVE.daily, SHADOW.daily).await?;
+        create_table_like(tx, LIVE.account_daily, SHADOW.account_daily).await
     }
 
     async fn swap_shadow(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
         swap_tables(tx, LIVE.facts, SHADOW.facts).await?;
-        swap_tables(tx, LIVE.daily, SHADOW.daily).await
+        swap_tables(tx, LIVE.daily, SHADOW.daily).await?;
+        swap_tables(tx, LIVE.account_daily, SHADOW.account_daily).await
     }
 }

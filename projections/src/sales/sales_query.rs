@@ -74,7 +74,7 @@ pub async fn sales_summary(
         "SELECT date_trunc($4, day)::date AS start,
                 sum(orders)::bigint, sum(cancellations)::bigint, sum(buyouts)::bigint, sum(returns)::bigint,
                 sum(ordered_kopecks)::bigint, sum(revenue_kopecks)::bigint, sum(payout_kopecks)::bigint
-           FROM sales_daily
+           FROM sales_account_daily
           WHERE account_id = $1 AND day BETWEEN $2 AND $3
           GROUP BY 1 ORDER BY 1",
     )

@@ -136,7 +136,7 @@ impl WbClient {
                 Ok(row) => row,
                 Err(e) => {
                     page.rows
-                        .push(Err(invalid(None, format!("not a report row: {e}"), text)));
+                        .push(Err(InvalidRow::new(None, format!("not a report row: {e}"), text)));
                     continue;
                 }
             };
@@ -144,7 +144,7 @@ impl WbClient {
                 page.next_from = Some(changed.clone());
             }
             page.rows
-                .push(read(&row).map_err(|e| invalid(row.key(report), e.to_string(), text)));
+                .push(read(&row).map_err(|e| InvalidRow::new(row.key(report), e.to_string(), text)));
         }
         if page.next_from.is_none() && !page.rows.is_empty() {
             // Rows without any `lastChangeDate` cannot be paged past: the report is broken.
@@ -182,11 +182,14 @@ fn query_value(value: &str) -> String {
     out
 }
 
-fn invalid(key: Option<String>, reason: String, text: &str) -> InvalidRow {
-    InvalidRow {
-        key,
-        reason,
-        text: text.chars().take(MAX_INVALID_ROW_CHARS).collect(),
+impl InvalidRow {
+    /// A row that could not be read: its key if it had one, why, and its text (bounded).
+    pub fn new(key: Option<String>, reason: String, text: &str) -> Self {
+        Self {
+            key,
+            reason,
+            text: text.chars().take(MAX_INVALID_ROW_CHARS).collect(),
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::client::{WbAccount, WbApi, WbClient, WbError};
 use super::rate_limit::LimitGroup;
+use super::statistics::InvalidRow;
 use gomarket_domain::marketplace::values::{Marketplace, SubjectId};
 use gomarket_domain::sales::commission::{CommissionRates, ObservedRates};
 use gomarket_domain::sales::values::{BasisPoints, ReportValueError};
@@ -38,20 +39,10 @@ struct RawTable<'a> {
     report: Vec<&'a RawValue>,
 }
 
-/// A row of the commission table that could not be read, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidCommission {
-    pub text: String,
-    pub reason: String,
-}
-
 impl WbClient {
     /// The commission table in Russian (`locale=ru`): every subject's rates, or why a row could
     /// not be read.
-    pub async fn commission(
-        &self,
-        account: &WbAccount,
-    ) -> Result<Vec<Result<ObservedRates, InvalidCommission>>, WbError> {
+    pub async fn commission(&self, account: &WbAccount) -> Result<Vec<Result<ObservedRates, InvalidRow>>, WbError> {
         let (_, bytes) = self
             .send_raw(
                 account,
@@ -69,12 +60,10 @@ impl WbClient {
             .report
             .into_iter()
             .map(|raw| {
-                let invalid = |reason: String| InvalidCommission {
-                    text: raw.get().chars().take(500).collect(),
-                    reason,
-                };
-                let row: RawCommission<'_> = serde_json::from_str(raw.get()).map_err(|e| invalid(e.to_string()))?;
-                read_rates(&row).map_err(|e| invalid(e.to_string()))
+                let row: RawCommission<'_> =
+                    serde_json::from_str(raw.get()).map_err(|e| InvalidRow::new(None, e.to_string(), raw.get()))?;
+                let key = row.subject_id.map(|id| id.get().to_owned());
+                read_rates(&row).map_err(|e| InvalidRow::new(key, e.to_string(), raw.get()))
             })
             .collect())
     }
