@@ -1,7 +1,7 @@
 //! Matching marketplace report rows to listings and catalog products: by the seller's vendor
 //! code, else by barcode (a catalog product, and its listing on the account if it has one),
-//! else by the marketplace's article id. One page of rows costs three index lookups, whatever
-//! its size.
+//! else by the marketplace's article id. A page of rows costs one index walk for the listings
+//! and, for the rows no vendor code matched, barcode lookups in chunks.
 
 use gomarket_domain::catalog::ProductId;
 use gomarket_domain::marketplace::account::AccountId;
@@ -11,6 +11,9 @@ use gomarket_domain::sales::order::RowMatch;
 use sqlx::PgConnection;
 use std::collections::HashMap;
 use uuid::Uuid;
+
+/// Barcodes per product lookup (see [`ReportMatcher::for_rows`]).
+const BARCODE_CHUNK: usize = 1_000;
 
 /// What one row names, to be matched.
 #[derive(Debug, Clone, Copy)]
@@ -48,10 +51,6 @@ impl ReportMatcher {
         let mut nm_ids: Vec<i64> = rows.iter().map(|r| r.nm_id.get() as i64).collect();
         nm_ids.sort_unstable();
         nm_ids.dedup();
-        let mut barcodes: Vec<&str> = rows.iter().map(|r| r.barcode).filter(|b| !b.is_empty()).collect();
-        barcodes.sort_unstable();
-        barcodes.dedup();
-
         let mut matcher = Self::default();
         let listings: Vec<(Uuid, Uuid, String, Option<i64>)> = sqlx::query_as(
             "SELECT id, product_id, vendor_code, nm_id FROM listings
@@ -68,26 +67,37 @@ impl ReportMatcher {
                 matcher.by_nm_id.insert(nm_id as u64, matched(listing, product));
             }
         }
-        if barcodes.is_empty() {
-            return Ok(matcher);
-        }
-        let products: Vec<(Uuid, Vec<String>, Option<Uuid>)> = sqlx::query_as(
-            "SELECT p.id, p.barcodes, l.id FROM products p
-               LEFT JOIN listings l ON l.product_id = p.id AND l.account_id = $2
-              WHERE p.barcodes && $1::text[]",
-        )
-        .bind(&barcodes)
-        .bind(account.as_uuid())
-        .fetch_all(&mut *conn)
-        .await?;
-        for (product, product_barcodes, listing) in products {
-            for barcode in product_barcodes {
-                if barcodes.binary_search(&barcode.as_str()).is_ok() {
-                    let found = RowMatch {
-                        listing_id: listing.map(ListingId::from),
-                        product_id: Some(ProductId::from(product)),
-                    };
-                    matcher.by_barcode.insert(barcode, found);
+        // Barcodes only of the rows their vendor code did not match (most rows are the seller's
+        // own listings), looked up BARCODE_CHUNK at a time: the GIN index's `&&` costs grow with
+        // the square of the array (1 000 barcodes 10 ms, 4 000 100 ms, 80 000 71 s over a
+        // million products).
+        let mut barcodes: Vec<&str> = rows
+            .iter()
+            .filter(|r| !matcher.by_vendor_code.contains_key(r.vendor_code))
+            .map(|r| r.barcode)
+            .filter(|b| !b.is_empty())
+            .collect();
+        barcodes.sort_unstable();
+        barcodes.dedup();
+        for chunk in barcodes.chunks(BARCODE_CHUNK) {
+            let products: Vec<(Uuid, Vec<String>, Option<Uuid>)> = sqlx::query_as(
+                "SELECT p.id, p.barcodes, l.id FROM products p
+                   LEFT JOIN listings l ON l.product_id = p.id AND l.account_id = $2
+                  WHERE p.barcodes && $1::text[]",
+            )
+            .bind(chunk)
+            .bind(account.as_uuid())
+            .fetch_all(&mut *conn)
+            .await?;
+            for (product, product_barcodes, listing) in products {
+                for barcode in product_barcodes {
+                    if chunk.binary_search(&barcode.as_str()).is_ok() {
+                        let found = RowMatch {
+                            listing_id: listing.map(ListingId::from),
+                            product_id: Some(ProductId::from(product)),
+                        };
+                        matcher.by_barcode.insert(barcode, found);
+                    }
                 }
             }
         }
