@@ -14,7 +14,8 @@
 //!   [`catalog`] (`Product`, the product filter), [`audit`] (`AuditEvent`), [`identity`]
 //!   (`User`, `ApiKey`, `Secret`, `Me`), [`supplier`] (`Supplier`, `Import`), [`marketplace`]
 //!   (`MarketplaceAccount`, `CategoryMapping`, `Listing`), [`sync`] (`SyncPolicy`, `SyncRun`),
-//!   [`operations`] (`ProjectionFailure`), [`sales`] (`SalesSummary`, `UnmatchedMarketplaceRow`).
+//!   [`operations`] (`ProjectionFailure`), [`sales`] (`SalesSummary`, `UnmatchedMarketplaceRow`), [`performance`]
+//!   (`ProductPerformance`).
 #![forbid(unsafe_code)]
 
 pub mod access;
@@ -26,10 +27,12 @@ pub mod context;
 pub mod error;
 pub mod identity;
 pub mod ids;
+pub mod listing_analytics;
 pub mod marketplace;
 pub mod operations;
 pub mod paging;
 pub mod payload;
+pub mod performance;
 pub mod sales;
 pub mod supplier;
 pub mod sync;

@@ -1,10 +1,15 @@
 //! GraphQL types of the marketplace context.
 
+use crate::access::permission;
 use crate::audit::AuditEvent;
 use crate::catalog::Product;
 use crate::error::OrInternal;
+use crate::listing_analytics::{self, ListingKeys, PriceChangeGql, StockCoverGql, UnitEconomicsGql};
+use crate::paging::page_size;
+use crate::performance::{PerformancePeriodGql, ProductPerformanceGql};
 use async_graphql::{ComplexObject, Context, Enum, ID, Result, SimpleObject};
 use chrono::{DateTime, Utc};
+use gomarket_domain::identity::Permission;
 use gomarket_domain::marketplace::account::{AccountId, AccountState, AccountStatus};
 use gomarket_domain::marketplace::category_mapping::CategoryMappingState;
 use gomarket_domain::marketplace::listing::{CardState, ListingState, PushArea, PushState};
@@ -234,6 +239,9 @@ pub struct ListingGql {
     pub published_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// The marketplace subject of the card (for its commission).
+    #[graphql(skip)]
+    pub subject_id: Option<i64>,
 }
 
 impl ListingGql {
@@ -295,6 +303,23 @@ impl ListingGql {
             published_at: s.published_at,
             updated_at: s.updated_at,
             version,
+            subject_id: s.draft.as_ref().map(|d| d.subject_id.get() as i64),
+        }
+    }
+
+    /// What the analytics fields need of it.
+    fn keys(&self) -> ListingKeys {
+        let uuid = |id: &ID| uuid::Uuid::parse_str(id).unwrap_or_default();
+        ListingKeys {
+            id: uuid(&self.id),
+            account_id: uuid(&self.account_id),
+            product_id: uuid(&self.product_id),
+            nm_id: self.nm_id,
+            subject_id: self.subject_id,
+            pushed_price_kopecks: self
+                .price
+                .as_ref()
+                .map(|p| p.value * (100 - i64::from(p.discount_percent)) / 100),
         }
     }
 }
@@ -306,6 +331,40 @@ impl ListingGql {
         let pool = ctx.data::<PgPool>()?;
         let id = uuid::Uuid::parse_str(&self.product_id).unwrap_or_default();
         get_product(pool, id).await.map(|p| p.map(Product)).or_internal(ctx)
+    }
+
+    /// The listing's article's figures over a window of days ending today (null: the
+    /// marketplace reported nothing of it).
+    #[graphql(guard = "permission(Permission::AnalyticsRead)")]
+    async fn sales(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] period: PerformancePeriodGql,
+    ) -> Result<Option<ProductPerformanceGql>> {
+        listing_analytics::sales(ctx, &self.keys(), period.days()).await
+    }
+
+    /// One unit's economics at the live price: purchase price, the subject's commission,
+    /// planned margin; and the margin realized over the last 7 and 30 days.
+    #[graphql(guard = "permission(Permission::AnalyticsRead)")]
+    async fn unit_economics(&self, ctx: &Context<'_>) -> Result<UnitEconomicsGql> {
+        listing_analytics::unit_economics(ctx, &self.keys()).await
+    }
+
+    /// The stock in the seller's and the marketplace's warehouses, how long it lasts, and what
+    /// running out cost over the last 30 days.
+    #[graphql(guard = "permission(Permission::AnalyticsRead)")]
+    async fn stock_cover(&self, ctx: &Context<'_>) -> Result<StockCoverGql> {
+        let seller_stock = self.stock.as_ref().map(|s| i64::from(s.value));
+        listing_analytics::stock_cover(ctx, &self.keys(), seller_stock).await
+    }
+
+    /// The prices the marketplace applied, newest first (at most `first`, 1–100), each with
+    /// the sales of the 7 days before and after it.
+    #[graphql(guard = "permission(Permission::AnalyticsRead)")]
+    async fn price_history(&self, ctx: &Context<'_>, first: Option<i32>) -> Result<Vec<PriceChangeGql>> {
+        let first = page_size(first)?;
+        listing_analytics::price_changes(ctx, &self.keys(), first as i64).await
     }
 
     /// Every event of the listing, oldest first: each state change, with who caused it and

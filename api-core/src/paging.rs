@@ -8,6 +8,7 @@ use crate::error::{ErrorCode, api_error};
 use crate::identity::{ApiKeyGql, SecretGql, UserGql};
 use crate::marketplace::ListingGql;
 use crate::operations::ProjectionFailure;
+use crate::performance::{PerformancePageInfo, ProductPerformanceGql};
 use crate::sales::UnmatchedMarketplaceRowGql;
 use crate::supplier::{ImportGql, RejectedOffer, SupplierGql};
 use crate::sync::SyncRunGql;
@@ -65,6 +66,7 @@ pub fn edges<N: OutputType + Clone>(nodes: &[N], cursor: impl Fn(&N) -> String) 
 #[graphql(concrete(name = "AuditEventEdge", params(AuditEvent)))]
 #[graphql(concrete(name = "ProjectionFailureEdge", params(ProjectionFailure)))]
 #[graphql(concrete(name = "UnmatchedMarketplaceRowEdge", params(UnmatchedMarketplaceRowGql)))]
+#[graphql(concrete(name = "ProductPerformanceEdge", params(ProductPerformanceGql)))]
 pub struct Edge<N: OutputType> {
     /// Pass as `after` to continue after this node.
     pub cursor: String,
@@ -91,6 +93,10 @@ pub struct Edge<N: OutputType> {
 #[graphql(concrete(
     name = "UnmatchedMarketplaceRowConnection",
     params(UnmatchedMarketplaceRowGql, ListPageInfo)
+))]
+#[graphql(concrete(
+    name = "ProductPerformanceConnection",
+    params(ProductPerformanceGql, PerformancePageInfo)
 ))]
 pub struct Connection<N: OutputType, P: OutputType>
 where

@@ -24,7 +24,7 @@ use gomarket_projections::catalog::ProductsProjection;
 use gomarket_projections::kafka_feed::KafkaProjector;
 use gomarket_projections::marketplace::ListingsProjection;
 use gomarket_projections::rebuild::{RebuildProgress, RebuildReport, rebuild};
-use gomarket_projections::sales::SalesProjection;
+use gomarket_projections::sales::{SalesProjection, roll_windows};
 use gomarket_projections::{EventConsumer, ProjectionRunner};
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -37,6 +37,9 @@ pub const PROJECTIONS: &[&str] = &[
     ListingsProjection::NAME,
     SalesProjection::NAME,
 ];
+
+/// How often the sales performance windows are checked for a new Moscow day.
+const WINDOW_ROLL_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Runs a feed consumer (a projection, or a process manager) in-process or from Kafka, where
 /// it reads the topics of `contexts`.
@@ -102,6 +105,11 @@ pub fn spawn_projectors(
             metrics,
             shutdown,
         )?);
+        tasks.push(tokio::spawn(roll_windows(
+            pool.clone(),
+            WINDOW_ROLL_EVERY,
+            shutdown.clone(),
+        )));
     }
     Ok(tasks)
 }

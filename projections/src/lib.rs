@@ -82,4 +82,19 @@ pub const READ_MODEL_MIGRATIONS: &[EmbeddedMigration] = &[
         "sales figures per account and day",
         include_str!("../migrations/20261204000103_sales_account_daily.sql"),
     ),
+    (
+        20261204000104,
+        "stock cover and product performance",
+        include_str!("../migrations/20261204000104_sales_performance.sql"),
+    ),
+    (
+        20261204000105,
+        "listing price history",
+        include_str!("../migrations/20261204000105_listing_price_history.sql"),
+    ),
+    (
+        20261204000106,
+        "subject commissions",
+        include_str!("../migrations/20261204000106_subject_commissions.sql"),
+    ),
 ];

@@ -1,11 +1,14 @@
 //! GraphQL shapes of sync policies and their rules.
 
-use async_graphql::{ComplexObject, ID, SimpleObject};
+use crate::error::OrInternal;
+use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use chrono::{DateTime, Utc};
 use gomarket_domain::catalog::Kopecks;
 use gomarket_domain::sync::policy::PolicyState;
-use gomarket_domain::sync::pricing::{PriceExplanation, PricingRule};
+use gomarket_domain::sync::pricing::{CommissionWarning, PriceExplanation, PricingRule};
 use gomarket_domain::sync::{Exclusions, StockRule, SyncPolicyId};
+use gomarket_projections::sales::subject_rates;
+use sqlx::PgPool;
 
 /// Purchase prices up to `upToKopecks` (inclusive; none = no upper bound) get `marginPercent`.
 #[derive(Debug, Clone, SimpleObject)]
@@ -84,6 +87,8 @@ pub struct StockRuleGql {
     pub cap: Option<i64>,
     /// Supplier warehouses that count; empty = all.
     pub warehouses: Vec<String>,
+    /// At most this many days of sales are listed (null: no such cap).
+    pub max_days_of_cover: Option<i64>,
 }
 
 impl From<&StockRule> for StockRuleGql {
@@ -92,6 +97,7 @@ impl From<&StockRule> for StockRuleGql {
             reserve: i64::from(rule.reserve),
             min_to_list: i64::from(rule.min_to_list),
             cap: rule.cap.map(i64::from),
+            max_days_of_cover: rule.max_days_of_cover.map(i64::from),
             warehouses: rule.warehouses.iter().cloned().collect(),
         }
     }
@@ -150,6 +156,38 @@ pub struct PriceExplanationGql {
     pub price_before_discount_kopecks: i64,
     pub discount_percent: i32,
     pub steps: Vec<PriceStepGql>,
+    /// Set when Wildberries reports another commission for the product's subject than the
+    /// rule assumes: a warning; the price is the rule's all the same.
+    pub commission_warning: Option<CommissionWarningGql>,
+}
+
+/// The commission Wildberries reported for a subject, beside the one the pricing rule assumes.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(name = "CommissionWarning")]
+pub struct CommissionWarningGql {
+    pub subject_id: i64,
+    /// Hundredths of a percent.
+    pub assumed_basis_points: i64,
+    pub reported_basis_points: i64,
+    /// In words, for people.
+    pub message: String,
+}
+
+impl From<&CommissionWarning> for CommissionWarningGql {
+    fn from(w: &CommissionWarning) -> Self {
+        let percent = |bp: i64| format!("{}.{:02} %", bp / 100, bp % 100);
+        Self {
+            subject_id: w.subject_id,
+            assumed_basis_points: w.assumed_basis_points,
+            reported_basis_points: w.reported_basis_points,
+            message: format!(
+                "Wildberries reports a {} commission for subject {}; the pricing rule assumes {}",
+                percent(w.reported_basis_points),
+                w.subject_id,
+                percent(w.assumed_basis_points)
+            ),
+        }
+    }
 }
 
 impl From<&PriceExplanation> for PriceExplanationGql {
@@ -167,6 +205,7 @@ impl From<&PriceExplanation> for PriceExplanationGql {
                     amount_kopecks: s.amount.get(),
                 })
                 .collect(),
+            commission_warning: e.commission_warning.as_ref().map(CommissionWarningGql::from),
         }
     }
 }
@@ -203,8 +242,15 @@ pub struct SyncPolicyGql {
 
 #[ComplexObject]
 impl SyncPolicyGql {
-    /// What this policy's pricing rule makes of a purchase price, step by step.
-    async fn explain_price(&self, purchase_kopecks: i64) -> async_graphql::Result<PriceExplanationGql> {
+    /// What this policy's pricing rule makes of a purchase price, step by step. With
+    /// `subjectId` (a Wildberries subject), the explanation warns when Wildberries reported
+    /// another commission for it than the rule assumes.
+    async fn explain_price(
+        &self,
+        ctx: &Context<'_>,
+        purchase_kopecks: i64,
+        subject_id: Option<i64>,
+    ) -> async_graphql::Result<PriceExplanationGql> {
         let purchase = Kopecks::new(purchase_kopecks).map_err(|e| {
             crate::error::api_error(
                 crate::error::ErrorCode::BadUserInput,
@@ -212,13 +258,20 @@ impl SyncPolicyGql {
                 Some("purchaseKopecks"),
             )
         })?;
-        let explained = self.rule.price(purchase).map_err(|e| {
+        let mut explained = self.rule.price(purchase).map_err(|e| {
             crate::error::api_error(
                 crate::error::ErrorCode::BadUserInput,
                 e.to_string(),
                 Some("purchaseKopecks"),
             )
         })?;
+        if let Some(subject) = subject_id {
+            let pool = ctx.data::<PgPool>()?;
+            let rates = subject_rates(pool, "WILDBERRIES", subject).await.or_internal(ctx)?;
+            if let Some(reported) = rates.and_then(|r| r.seller_warehouse.or(r.marketplace_warehouse)) {
+                explained.compare_commission(&self.rule, subject, reported);
+            }
+        }
         Ok(PriceExplanationGql::from(&explained))
     }
 }

@@ -64,6 +64,9 @@ pub struct StockRuleInput {
     /// Supplier warehouses that count; empty = all.
     #[graphql(default)]
     pub warehouses: Vec<String>,
+    /// At most this many days of sales are listed, at the listing's sales velocity over the
+    /// last 30 days (days in stock); no cap until something sold.
+    pub max_days_of_cover: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, InputObject)]
@@ -122,6 +125,14 @@ fn percent(raw: f64, field: &str) -> Result<Percent, UserError> {
 
 fn units(raw: i64, field: &str) -> Result<u32, UserError> {
     u32::try_from(raw).map_err(|_| bad(field, "must be between 0 and 4294967295"))
+}
+
+/// A cover cap: at least a day, at most a year (Wildberries keeps 90 days of sales).
+fn days_of_cover(raw: i64, field: &str) -> Result<u32, UserError> {
+    match u32::try_from(raw) {
+        Ok(days @ 1..=365) => Ok(days),
+        _ => Err(bad(field, "must be between 1 and 365 days")),
+    }
 }
 
 impl PricingRuleInput {
@@ -183,6 +194,10 @@ impl StockRuleInput {
             reserve: units(self.reserve, "stock.reserve")?,
             min_to_list: units(self.min_to_list, "stock.minToList")?,
             cap: self.cap.map(|c| units(c, "stock.cap")).transpose()?,
+            max_days_of_cover: self
+                .max_days_of_cover
+                .map(|d| days_of_cover(d, "stock.maxDaysOfCover"))
+                .transpose()?,
             warehouses: self
                 .warehouses
                 .iter()

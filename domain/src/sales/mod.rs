@@ -9,9 +9,11 @@
 //!   out, returned);
 //! - [`stock`]: the `MarketplaceStock` aggregate (one per article: figures per size and
 //!   marketplace warehouse);
-//! - [`commission`]: the `SubjectCommission` aggregate (one per marketplace subject).
+//! - [`commission`]: the `SubjectCommission` aggregate (one per marketplace subject);
+//! - [`economics`]: a unit's planned margin at the live price.
 
 pub mod commission;
+pub mod economics;
 pub mod order;
 pub mod stock;
 pub mod values;

@@ -4,7 +4,7 @@
 use super::policy::PolicySettings;
 use super::pricing::PriceExplanation;
 use super::run::{ItemAction, ItemOutcome};
-use super::stock::StockExplanation;
+use super::stock::{Demand, StockExplanation};
 use crate::catalog::ProductState;
 use crate::marketplace::listing::{CardState, ListingState, ListingTarget, PushState};
 use crate::marketplace::values::{DiscountPercent, ListedStock, WholeRoubles};
@@ -21,14 +21,29 @@ pub struct Decision {
     pub stock: Option<StockExplanation>,
 }
 
+/// What the marketplace reported back about a listing, for the rules that use it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MarketFeedback {
+    /// The listing's recent demand (the last 30 days), for the stock rule's cover cap.
+    pub demand: Option<Demand>,
+    /// The commission reported for the listing's subject: (subject, hundredths of a percent),
+    /// compared with the pricing rule's.
+    pub reported_commission: Option<(i64, i64)>,
+}
+
 /// The buyer's price of a target (after the discount), in kopecks.
 fn paid(value: WholeRoubles, discount: DiscountPercent) -> i64 {
     value.get() as i64 * 100 * (100 - i64::from(discount.get())) / 100
 }
 
 /// Decides one product. `product` is `None` when it no longer exists; `listing` when it was
-/// never listed on the policy's account.
-pub fn evaluate(policy: &PolicySettings, product: Option<&ProductState>, listing: Option<&ListingState>) -> Decision {
+/// never listed on the policy's account; `feedback` what the marketplace reported of it.
+pub fn evaluate(
+    policy: &PolicySettings,
+    product: Option<&ProductState>,
+    listing: Option<&ListingState>,
+    feedback: MarketFeedback,
+) -> Decision {
     let unchanged = |action, outcome| Decision {
         action,
         outcome,
@@ -81,7 +96,7 @@ pub fn evaluate(policy: &PolicySettings, product: Option<&ProductState>, listing
         .map(|(w, q)| (w.clone(), q.get()))
         .collect();
     let total = if product.available { product.stock.get() } else { 0 };
-    let mut stock = policy.stock.units(&by_warehouse, total);
+    let mut stock = policy.stock.units(&by_warehouse, total, feedback.demand);
     if !product.available {
         stock = StockExplanation {
             units: 0,
@@ -90,7 +105,12 @@ pub fn evaluate(policy: &PolicySettings, product: Option<&ProductState>, listing
     }
     let units = ListedStock::new(i64::from(stock.units.min(ListedStock::MAX))).expect("bounded above");
     let price = match policy.pricing.price(product.price) {
-        Ok(price) => price,
+        Ok(mut price) => {
+            if let Some((subject, reported)) = feedback.reported_commission {
+                price.compare_commission(&policy.pricing, subject, reported);
+            }
+            price
+        }
         Err(e) => {
             return unchanged(ItemAction::None, ItemOutcome::Failed { reason: e.to_string() });
         }

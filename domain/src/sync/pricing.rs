@@ -87,6 +87,32 @@ pub struct PriceExplanation {
     pub price_before_discount: Kopecks,
     pub discount_percent: u8,
     pub steps: Vec<PriceStep>,
+    /// Set when the marketplace reports another commission for the product's subject than
+    /// the rule assumes: a warning, the price is the rule's all the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commission_warning: Option<CommissionWarning>,
+}
+
+/// The commission the marketplace reported for a subject, beside the one a pricing rule
+/// assumes (hundredths of a percent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommissionWarning {
+    pub subject_id: i64,
+    pub assumed_basis_points: i64,
+    pub reported_basis_points: i64,
+}
+
+impl PriceExplanation {
+    /// Notes the commission the marketplace reported for `subject_id` when it differs from
+    /// what `rule` assumes.
+    pub fn compare_commission(&mut self, rule: &PricingRule, subject_id: i64, reported_basis_points: i64) {
+        let assumed_basis_points = i64::from(rule.commission.basis_points());
+        self.commission_warning = (assumed_basis_points != reported_basis_points).then_some(CommissionWarning {
+            subject_id,
+            assumed_basis_points,
+            reported_basis_points,
+        });
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -280,6 +306,7 @@ impl PricingRule {
             price_before_discount: as_kopecks(before),
             discount_percent: self.discount_percent,
             steps,
+            commission_warning: None,
         })
     }
 }

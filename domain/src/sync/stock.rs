@@ -13,6 +13,18 @@ pub struct StockRule {
     pub cap: Option<u32>,
     /// The supplier warehouses that count; empty = all.
     pub warehouses: BTreeSet<String>,
+    /// At most this many days of sales are offered, at the listing's recent sales velocity
+    /// (no cap while nothing has sold). Policies from before it existed read as none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_days_of_cover: Option<u32>,
+}
+
+/// A listing's recent demand: `units` sold (orders less cancellations) over `days` it was in
+/// stock. The rate is kept as the two counts so the cap is exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Demand {
+    pub units: i64,
+    pub days: i64,
 }
 
 /// The units to offer, and how they were found.
@@ -24,8 +36,9 @@ pub struct StockExplanation {
 
 impl StockRule {
     /// The units to offer from a product's stock per supplier warehouse (`total` when the
-    /// product has no per-warehouse figures, as the seller's own products).
-    pub fn units(&self, by_warehouse: &BTreeMap<String, i64>, total: i64) -> StockExplanation {
+    /// product has no per-warehouse figures, as the seller's own products), given the
+    /// listing's recent `demand` where known.
+    pub fn units(&self, by_warehouse: &BTreeMap<String, i64>, total: i64, demand: Option<Demand>) -> StockExplanation {
         let (counted, source) = if by_warehouse.is_empty() || self.warehouses.is_empty() {
             let all = if by_warehouse.is_empty() {
                 total
@@ -65,6 +78,22 @@ impl StockRule {
             detail.push_str(&format!(", capped at {cap}"));
             units = i64::from(cap);
         }
+        if let Some(days) = self.max_days_of_cover {
+            match demand.filter(|d| d.units > 0 && d.days > 0) {
+                Some(d) => {
+                    // ceil(units a day × days): enough for the whole cover.
+                    let cover = (d.units * i64::from(days) + d.days - 1) / d.days;
+                    if units > cover {
+                        detail.push_str(&format!(
+                            ", capped at {days} days of cover ({} sold in {} days) = {cover}",
+                            d.units, d.days
+                        ));
+                        units = cover;
+                    }
+                }
+                None => detail.push_str(&format!(", no sales yet: the {days}-day cover cap waits")),
+            }
+        }
         StockExplanation {
             units: u32::try_from(units).unwrap_or(u32::MAX),
             detail,
@@ -87,13 +116,14 @@ mod tests {
             min_to_list: 3,
             cap: Some(50),
             warehouses: BTreeSet::new(),
+            max_days_of_cover: None,
         };
-        assert_eq!(rule.units(&BTreeMap::new(), 10).units, 8);
-        let few = rule.units(&BTreeMap::new(), 4);
+        assert_eq!(rule.units(&BTreeMap::new(), 10, None).units, 8);
+        let few = rule.units(&BTreeMap::new(), 4, None);
         assert_eq!(few.units, 0);
         assert_eq!(few.detail, "stock 4 − reserve 2 = 2, below the minimum 3 to list → 0");
-        assert_eq!(rule.units(&BTreeMap::new(), 1).units, 0, "never negative");
-        let many = rule.units(&stocks(&[("msk", 70), ("spb", 30)]), 100);
+        assert_eq!(rule.units(&BTreeMap::new(), 1, None).units, 0, "never negative");
+        let many = rule.units(&stocks(&[("msk", 70), ("spb", 30)]), 100, None);
         assert_eq!(
             (many.units, many.detail.as_str()),
             (50, "stock 100 − reserve 2 = 98, capped at 50")
@@ -106,13 +136,60 @@ mod tests {
             warehouses: ["msk".to_owned()].into(),
             ..StockRule::default()
         };
-        let units = rule.units(&stocks(&[("msk", 7), ("spb", 30)]), 37);
+        let units = rule.units(&stocks(&[("msk", 7), ("spb", 30)]), 37, None);
         assert_eq!(
             (units.units, units.detail.as_str()),
             (7, "stock in msk 7 − reserve 0 = 7")
         );
-        assert_eq!(rule.units(&stocks(&[("spb", 30)]), 30).units, 0);
+        assert_eq!(rule.units(&stocks(&[("spb", 30)]), 30, None).units, 0);
         // Own products have no warehouses: their stock counts as it is.
-        assert_eq!(rule.units(&BTreeMap::new(), 5).units, 5);
+        assert_eq!(rule.units(&BTreeMap::new(), 5, None).units, 5);
+    }
+
+    #[test]
+    fn days_of_cover_cap_what_is_listed_at_the_recent_velocity() {
+        let rule = StockRule {
+            max_days_of_cover: Some(14),
+            ..StockRule::default()
+        };
+        // 10 sold in 28 days in stock: 14 days' worth is 5 units.
+        let capped = rule.units(&BTreeMap::new(), 100, Some(Demand { units: 10, days: 28 }));
+        assert_eq!(
+            (capped.units, capped.detail.as_str()),
+            (
+                5,
+                "stock 100 − reserve 0 = 100, capped at 14 days of cover (10 sold in 28 days) = 5"
+            )
+        );
+        // 11 sold in 28 days: 5.5 → 6, rounded up to cover the whole period.
+        let up = rule.units(&BTreeMap::new(), 100, Some(Demand { units: 11, days: 28 }));
+        assert_eq!(up.units, 6);
+        // Less stock than the cover: no cap.
+        assert_eq!(
+            rule.units(&BTreeMap::new(), 3, Some(Demand { units: 10, days: 28 }))
+                .units,
+            3
+        );
+        // Nothing sold yet: no cap, said so.
+        let fresh = rule.units(&BTreeMap::new(), 100, None);
+        assert_eq!(fresh.units, 100);
+        assert!(
+            fresh.detail.ends_with("no sales yet: the 14-day cover cap waits"),
+            "{}",
+            fresh.detail
+        );
+        assert_eq!(
+            rule.units(&BTreeMap::new(), 100, Some(Demand { units: 0, days: 30 }))
+                .units,
+            100
+        );
+    }
+
+    #[test]
+    fn a_rule_stored_before_the_cover_cap_reads_as_none() {
+        let old = r#"{"reserve":1,"min_to_list":0,"cap":null,"warehouses":[]}"#;
+        let rule: StockRule = serde_json::from_str(old).unwrap();
+        assert_eq!(rule.max_days_of_cover, None);
+        assert!(!serde_json::to_string(&rule).unwrap().contains("max_days_of_cover"));
     }
 }

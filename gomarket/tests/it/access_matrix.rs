@@ -53,6 +53,7 @@ const OPERATIONS: &[(&str, Needs)] = &[
     ("Query.syncRun", Needs::Permission(P::SyncRead)),
     ("Query.salesSummary", Needs::Permission(P::AnalyticsRead)),
     ("Query.unmatchedMarketplaceRows", Needs::Permission(P::AnalyticsRead)),
+    ("Query.productPerformance", Needs::Permission(P::AnalyticsRead)),
     ("Query.listing", Needs::Permission(P::MarketplaceRead)),
     ("Subscription.productChanges", Needs::Permission(P::CatalogRead)),
     ("Mutation.createProduct", Needs::Permission(P::CatalogWrite)),

@@ -29,6 +29,7 @@ mod replay_cli;
 mod roles_sigterm;
 mod roles_split;
 mod sales_ingest;
+mod sales_performance;
 mod secrets_rotate;
 mod supplier_api;
 mod sync_policies;

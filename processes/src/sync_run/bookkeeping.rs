@@ -2,7 +2,9 @@
 //! which run an import belongs to (`sync_run_imports`), and which listings a run waits on
 //! (`sync_pending`).
 
+use gomarket_domain::sync::stock::Demand;
 use sqlx::PgConnection;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Records that `import_id` is one of `run_id`'s imports.
@@ -94,4 +96,50 @@ pub(super) async fn products_of_suppliers(tx: &mut PgConnection, suppliers: &[Uu
         .bind(suppliers)
         .fetch_all(tx)
         .await
+}
+
+/// The listings' demand over the last 30 days (units, days in stock), from the sales read
+/// model; listings the marketplace reported nothing of are absent.
+pub(super) async fn demand_of_listings(
+    tx: &mut PgConnection,
+    listings: &[Uuid],
+) -> Result<HashMap<Uuid, Demand>, sqlx::Error> {
+    let rows: Vec<(Uuid, i32, i32)> = sqlx::query_as(
+        "SELECT listing_id, units, period_days - out_of_stock_days
+           FROM sales_performance
+          WHERE listing_id = ANY($1) AND period_days = 30",
+    )
+    .bind(listings)
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(listing, units, days)| {
+            (
+                listing,
+                Demand {
+                    units: units.into(),
+                    days: days.into(),
+                },
+            )
+        })
+        .collect())
+}
+
+/// The commission Wildberries reported per subject (hundredths of a percent; the FBS rate,
+/// else the FBW one), for the subjects asked that it reported.
+pub(super) async fn reported_commissions(
+    tx: &mut PgConnection,
+    subjects: &[i64],
+) -> Result<HashMap<i64, i64>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT subject_id, coalesce(seller_warehouse, marketplace_warehouse)
+           FROM subject_commissions
+          WHERE marketplace = 'WILDBERRIES' AND subject_id = ANY($1)
+            AND coalesce(seller_warehouse, marketplace_warehouse) IS NOT NULL",
+    )
+    .bind(subjects)
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows.into_iter().collect())
 }

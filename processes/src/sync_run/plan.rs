@@ -7,7 +7,7 @@ use crate::ProcessError;
 use gomarket_domain::catalog::{Product, ProductId};
 use gomarket_domain::marketplace::account::AccountId;
 use gomarket_domain::marketplace::listing::{Listing, ListingCommand, ListingId};
-use gomarket_domain::sync::evaluate::evaluate;
+use gomarket_domain::sync::evaluate::{MarketFeedback, evaluate};
 use gomarket_domain::sync::policy::PolicySettings;
 use gomarket_domain::sync::run::{ItemAction, ItemOutcome, PlannedItem, RunCommand, RunStatus, SyncRun};
 use gomarket_infra::event_store::batch::load_many;
@@ -51,6 +51,22 @@ impl SyncRunManager {
             .collect();
         let listing_keys: Vec<String> = listing_ids.iter().map(ListingId::to_string).collect();
         let mut listings = load_many::<Listing>(&mut *tx, &listing_keys).await?;
+        let all_listings: Vec<Uuid> = listing_ids.iter().map(|l| l.as_uuid()).collect();
+        let demand = bookkeeping::demand_of_listings(tx, &all_listings).await?;
+        let mut subjects: Vec<i64> = listings
+            .values()
+            .filter_map(|l| {
+                l.aggregate
+                    .state
+                    .as_ref()?
+                    .draft
+                    .as_ref()
+                    .map(|d| d.subject_id.get() as i64)
+            })
+            .collect();
+        subjects.sort_unstable();
+        subjects.dedup();
+        let commissions = bookkeeping::reported_commissions(tx, &subjects).await?;
 
         let mut planned = Vec::with_capacity(product_ids.len());
         let mut to_publish = Vec::new();
@@ -58,10 +74,19 @@ impl SyncRunManager {
         for (product_id, listing_id) in product_ids.iter().zip(&listing_ids) {
             let product = products.remove(&product_id.to_string()).map(|l| l.aggregate);
             let listing = listings.remove(&listing_id.to_string()).map(|l| l.aggregate);
+            let listing_state = listing.as_ref().and_then(|l| l.state.as_ref());
+            let subject = listing_state
+                .and_then(|l| l.draft.as_ref())
+                .map(|d| d.subject_id.get() as i64);
+            let feedback = MarketFeedback {
+                demand: demand.get(&listing_id.as_uuid()).copied(),
+                reported_commission: subject.and_then(|s| Some((s, *commissions.get(&s)?))),
+            };
             let decision = evaluate(
                 policy,
                 product.as_ref().and_then(|p| p.state.as_ref()),
-                listing.as_ref().and_then(|l| l.state.as_ref()),
+                listing_state,
+                feedback,
             );
             let held = matches!(decision.outcome, ItemOutcome::Held { .. });
             match (decision.action, decision.target) {

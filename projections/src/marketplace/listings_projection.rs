@@ -15,17 +15,27 @@ use uuid::Uuid;
 const AGGREGATE_TYPE: &str = "Listing";
 const LIVE_TABLE: &str = "listings";
 const SHADOW_TABLE: &str = "listings_rebuild";
+const LIVE_PRICES: &str = "listing_price_history";
+const SHADOW_PRICES: &str = "listing_price_history_rebuild";
 
 #[derive(Debug, Clone)]
 pub struct ListingsProjection {
     table: &'static str,
+    /// Every price the marketplace applied, per listing.
+    prices: &'static str,
 }
 
 impl Default for ListingsProjection {
     fn default() -> Self {
-        Self { table: LIVE_TABLE }
+        Self {
+            table: LIVE_TABLE,
+            prices: LIVE_PRICES,
+        }
     }
 }
+
+/// A price the marketplace applied: (listing, the event's sequence, when, price, discount).
+type AppliedPrice = (Uuid, i64, chrono::DateTime<chrono::Utc>, i64, i16);
 
 impl ListingsProjection {
     pub const NAME: &'static str = LIVE_TABLE;
@@ -99,6 +109,7 @@ impl EventConsumer for ListingsProjection {
             .collect();
         let mut listings: HashMap<Uuid, Listing> = HashMap::with_capacity(order.len());
         let mut changed: Vec<Uuid> = Vec::new();
+        let mut applied: Vec<AppliedPrice> = Vec::new();
         for event in ours {
             let id = Uuid::parse_str(&event.aggregate_id).map_err(|e| ProjectionError::bad_payload(event, e))?;
             let listing = match listings.entry(id) {
@@ -115,7 +126,19 @@ impl EventConsumer for ListingsProjection {
                 continue;
             };
             for earlier in missing.iter().chain([event]) {
-                listing.apply_event(decode(earlier)?);
+                let decoded = decode(earlier)?;
+                let at = decoded.at();
+                let is_applied = matches!(decoded, ListingEvent::PriceApplied { .. });
+                listing.apply_event(decoded);
+                if let (true, Some(price)) = (is_applied, listing.state.as_ref().and_then(|s| s.price.as_ref())) {
+                    applied.push((
+                        id,
+                        earlier.sequence,
+                        at,
+                        price.value.to_kopecks(),
+                        price.discount.get().into(),
+                    ));
+                }
             }
             listing.version = event.sequence as u64;
             if !changed.contains(&id) {
@@ -130,25 +153,52 @@ impl EventConsumer for ListingsProjection {
                 Some((*id, listing.state.as_ref()?, listing.version as i64))
             })
             .collect();
-        self.upsert(tx, &rows).await.map_err(Into::into)
+        self.upsert(tx, &rows).await?;
+        self.record_prices(tx, &applied).await.map_err(Into::into)
     }
 }
 
 impl Projection for ListingsProjection {
     fn shadow(&self) -> Self {
-        Self { table: SHADOW_TABLE }
+        Self {
+            table: SHADOW_TABLE,
+            prices: SHADOW_PRICES,
+        }
     }
 
     async fn create_shadow(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
-        create_table_like(tx, LIVE_TABLE, SHADOW_TABLE).await
+        create_table_like(tx, LIVE_TABLE, SHADOW_TABLE).await?;
+        create_table_like(tx, LIVE_PRICES, SHADOW_PRICES).await
     }
 
     async fn swap_shadow(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
-        swap_tables(tx, LIVE_TABLE, SHADOW_TABLE).await
+        swap_tables(tx, LIVE_TABLE, SHADOW_TABLE).await?;
+        swap_tables(tx, LIVE_PRICES, SHADOW_PRICES).await
     }
 }
 
 impl ListingsProjection {
+    /// Records the prices applied (once each: keyed by the event).
+    async fn record_prices(&self, tx: &mut PgConnection, applied: &[AppliedPrice]) -> Result<(), sqlx::Error> {
+        if applied.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(&format!(
+            "INSERT INTO {} (listing_id, sequence, applied_at, price_kopecks, discount_percent)
+             SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::timestamptz[], $4::bigint[], $5::smallint[])
+             ON CONFLICT (listing_id, sequence) DO NOTHING",
+            self.prices
+        ))
+        .bind(applied.iter().map(|a| a.0).collect::<Vec<_>>())
+        .bind(applied.iter().map(|a| a.1).collect::<Vec<_>>())
+        .bind(applied.iter().map(|a| a.2).collect::<Vec<_>>())
+        .bind(applied.iter().map(|a| a.3).collect::<Vec<_>>())
+        .bind(applied.iter().map(|a| a.4).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await
+        .map(drop)
+    }
+
     /// Writes listings (id, state, version) in one statement.
     async fn upsert(&self, tx: &mut PgConnection, rows: &[(Uuid, &ListingState, i64)]) -> Result<(), sqlx::Error> {
         if rows.is_empty() {

@@ -1,10 +1,14 @@
-//! Builds `sales_facts`, `sales_daily` and `sales_account_daily` from `MarketplaceOrder`
-//! events. Each event is one
-//! fact row, keyed by (stream, sequence), inserted only if new; the daily figures grow by what
-//! was inserted, in the same statement. So redelivered or replayed events change nothing, and
-//! order within a stream does not matter (figures are sums).
+//! Builds the sales read model from `MarketplaceOrder` and `MarketplaceStock` events. Each
+//! order fact is one row of `sales_facts`, keyed by (stream, sequence), inserted only if new;
+//! the daily figures and the performance windows grow by what was inserted, in the same
+//! statement. So redelivered or replayed events change nothing, and order within a stream does
+//! not matter (figures are sums). Stock facts keep the warehouses' levels and outages
+//! ([`stock_levels`]); both then read the touched articles' other inputs again
+//! ([`performance`]).
 
-use crate::rebuild::{create_table_like, swap_tables};
+use super::performance::{self, ArticleKey, PERIODS};
+use super::tables::{self, LIVE, SHADOW, Tables};
+use super::{commissions, stock_levels};
 use crate::{EventConsumer, Projection, ProjectionError};
 use chrono::{DateTime, NaiveDate, Utc};
 use gomarket_domain::sales::order::{OrderEvent, RowMatch};
@@ -14,29 +18,6 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 const AGGREGATE_TYPE: &str = "MarketplaceOrder";
-
-/// The tables, live or being rebuilt.
-#[derive(Debug, Clone, Copy)]
-struct Tables {
-    /// The consumer's name: its checkpoint's key.
-    name: &'static str,
-    facts: &'static str,
-    daily: &'static str,
-    account_daily: &'static str,
-}
-
-const LIVE: Tables = Tables {
-    name: "sales",
-    facts: "sales_facts",
-    daily: "sales_daily",
-    account_daily: "sales_account_daily",
-};
-const SHADOW: Tables = Tables {
-    name: "sales_rebuild",
-    facts: "sales_facts_rebuild",
-    daily: "sales_daily_rebuild",
-    account_daily: "sales_account_daily_rebuild",
-};
 
 #[derive(Debug, Clone)]
 pub struct SalesProjection {
@@ -198,15 +179,19 @@ impl EventConsumer for SalesProjection {
     }
 
     fn aggregate_types(&self) -> Option<&'static [&'static str]> {
-        Some(&[AGGREGATE_TYPE])
+        Some(&[
+            AGGREGATE_TYPE,
+            stock_levels::AGGREGATE_TYPE,
+            commissions::AGGREGATE_TYPE,
+        ])
     }
 
     async fn apply(&self, tx: &mut PgConnection, event: &StoredEvent, feed: &EventFeed) -> Result<(), ProjectionError> {
         self.apply_all(tx, std::slice::from_ref(event), feed).await
     }
 
-    /// The batch's facts in one statement: inserted if new, and the days they fall on grown by
-    /// what was inserted.
+    /// The batch's order facts in one statement, its stock facts, then the touched articles'
+    /// inputs; the accounts' windows moved to today first.
     async fn apply_all(
         &self,
         tx: &mut PgConnection,
@@ -218,13 +203,41 @@ impl EventConsumer for SalesProjection {
             .filter(|e| e.aggregate_type == AGGREGATE_TYPE)
             .map(fact)
             .collect::<Result<Vec<Fact>, _>>()?;
-        if facts.is_empty() {
+        commissions::apply(tx, &self.tables, events).await?;
+        let observations = stock_levels::observations(events)?;
+        if facts.is_empty() && observations.is_empty() {
             return Ok(());
+        }
+        let accounts: Vec<Uuid> = facts
+            .iter()
+            .map(|f| f.account_id)
+            .chain(observations.iter().map(|o| o.account_id))
+            .collect();
+        performance::roll_accounts(tx, &self.tables, &accounts, performance::today()).await?;
+        let mut touched = self.record_facts(tx, &facts).await?;
+        touched.extend(stock_levels::apply(tx, &self.tables, &observations).await?);
+        touched.sort_by(|a, b| {
+            (a.account_id, a.nm_id, a.product_id.is_none()).cmp(&(b.account_id, b.nm_id, b.product_id.is_none()))
+        });
+        touched.dedup_by(|a, b| a.account_id == b.account_id && a.nm_id == b.nm_id);
+        performance::refresh_inputs(tx, &self.tables, &touched).await?;
+        Ok(())
+    }
+}
+
+impl SalesProjection {
+    /// Inserts the facts not yet recorded and grows the figures they count in; answers the
+    /// articles they touched.
+    async fn record_facts(&self, tx: &mut PgConnection, facts: &[Fact]) -> Result<Vec<ArticleKey>, ProjectionError> {
+        if facts.is_empty() {
+            return Ok(Vec::new());
         }
         let Tables {
             facts: facts_table,
             daily,
             account_daily,
+            as_of,
+            performance,
             ..
         } = self.tables;
         sqlx::query(&format!(
@@ -264,7 +277,32 @@ impl EventConsumer for SalesProjection {
                    returns = a.returns + EXCLUDED.returns,
                    ordered_kopecks = a.ordered_kopecks + EXCLUDED.ordered_kopecks,
                    revenue_kopecks = a.revenue_kopecks + EXCLUDED.revenue_kopecks,
-                   payout_kopecks = a.payout_kopecks + EXCLUDED.payout_kopecks)
+                   payout_kopecks = a.payout_kopecks + EXCLUDED.payout_kopecks),
+             per_window AS (
+                INSERT INTO {performance} AS p (account_id, period_days, nm_id, listing_id, product_id, vendor_code,
+                                                orders, cancellations, buyouts, returns, ordered_kopecks,
+                                                revenue_kopecks, payout_kopecks)
+                SELECT f.account_id, w.days, f.nm_id,
+                       (array_agg(f.listing_id) FILTER (WHERE f.listing_id IS NOT NULL))[1],
+                       (array_agg(f.product_id) FILTER (WHERE f.product_id IS NOT NULL))[1],
+                       max(f.vendor_code), sum(f.orders), sum(f.cancellations), sum(f.buyouts), sum(f.returns),
+                       sum(f.ordered), sum(f.revenue), sum(f.payout)
+                  FROM figures f
+                  JOIN {as_of} a ON a.account_id = f.account_id
+                 CROSS JOIN UNNEST($16::smallint[]) AS w(days)
+                 WHERE f.day > a.as_of - w.days::int AND f.day <= a.as_of
+                 GROUP BY f.account_id, w.days, f.nm_id
+                ON CONFLICT (account_id, period_days, nm_id) DO UPDATE SET
+                   listing_id = coalesce(p.listing_id, EXCLUDED.listing_id),
+                   product_id = coalesce(p.product_id, EXCLUDED.product_id),
+                   vendor_code = CASE WHEN p.vendor_code = '' THEN EXCLUDED.vendor_code ELSE p.vendor_code END,
+                   orders = p.orders + EXCLUDED.orders,
+                   cancellations = p.cancellations + EXCLUDED.cancellations,
+                   buyouts = p.buyouts + EXCLUDED.buyouts,
+                   returns = p.returns + EXCLUDED.returns,
+                   ordered_kopecks = p.ordered_kopecks + EXCLUDED.ordered_kopecks,
+                   revenue_kopecks = p.revenue_kopecks + EXCLUDED.revenue_kopecks,
+                   payout_kopecks = p.payout_kopecks + EXCLUDED.payout_kopecks)
              INSERT INTO {daily} AS d (account_id, nm_id, day, listing_id, product_id, vendor_code, orders,
                                       cancellations, buyouts, returns, ordered_kopecks, revenue_kopecks, payout_kopecks)
              SELECT account_id, nm_id, day, listing_id, product_id, vendor_code, orders, cancellations, buyouts,
@@ -307,9 +345,19 @@ impl EventConsumer for SalesProjection {
         .bind(facts.iter().map(|f| f.day).collect::<Vec<_>>())
         .bind(facts.iter().map(|f| f.price_with_discount).collect::<Vec<_>>())
         .bind(facts.iter().map(|f| f.for_pay).collect::<Vec<_>>())
+        .bind(PERIODS.as_slice())
         .execute(&mut *tx)
         .await?;
-        Ok(())
+        Ok(facts
+            .iter()
+            .map(|f| ArticleKey {
+                account_id: f.account_id,
+                nm_id: f.nm_id,
+                vendor_code: f.vendor_code.clone(),
+                listing_id: f.matched.listing_id.map(|l| l.as_uuid()),
+                product_id: f.matched.product_id.map(|p| p.as_uuid()),
+            })
+            .collect())
     }
 }
 
@@ -319,14 +367,10 @@ impl Projection for SalesProjection {
     }
 
     async fn create_shadow(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
-        create_table_like(tx, LIVE.facts, SHADOW.facts).await?;
-        create_table_like(tx, LIVE.daily, SHADOW.daily).await?;
-        create_table_like(tx, LIVE.account_daily, SHADOW.account_daily).await
+        tables::create_shadow(tx).await
     }
 
     async fn swap_shadow(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
-        swap_tables(tx, LIVE.facts, SHADOW.facts).await?;
-        swap_tables(tx, LIVE.daily, SHADOW.daily).await?;
-        swap_tables(tx, LIVE.account_daily, SHADOW.account_daily).await
+        tables::swap_shadow(tx).await
     }
 }

@@ -5,13 +5,19 @@ use gomarket_api_core::context::request_context;
 use gomarket_api_core::error::{ErrorCode, api_error, failure};
 use gomarket_api_core::ids::parse_uuid;
 use gomarket_api_core::paging::{Connection, ListPageInfo, page_size};
+use gomarket_api_core::performance::{
+    PerformanceFilterInput, PerformancePageInfo, PerformancePeriodGql, PerformanceSortGql, ProductPerformanceGql,
+};
 use gomarket_api_core::sales::{Date, SalesBucketGql, SalesGroupingGql, SalesSummaryGql, UnmatchedMarketplaceRowGql};
 use gomarket_domain::identity::Permission;
 use gomarket_domain::marketplace::account::AccountId;
-use gomarket_projections::sales::{SalesProjection, SalesQueryError, sales_summary, unmatched_rows, unmatched_total};
+use gomarket_projections::sales::{
+    SalesProjection, SalesQueryError, product_performance, sales_summary, unmatched_rows, unmatched_total,
+};
 use sqlx::PgPool;
 
 type UnmatchedConnection = Connection<UnmatchedMarketplaceRowGql, ListPageInfo>;
+type PerformanceConnection = Connection<ProductPerformanceGql, PerformancePageInfo>;
 
 /// A query error a client can act on is `BAD_USER_INPUT` naming its argument; the store's is
 /// classified as every failure is.
@@ -81,5 +87,47 @@ impl SalesQuery {
         };
         let nodes: Vec<UnmatchedMarketplaceRowGql> = page.rows.iter().map(UnmatchedMarketplaceRowGql::new).collect();
         Ok(Connection::new(nodes, |n| n.cursor.clone(), page_info, total))
+    }
+
+    /// An account's marketplace articles over a window of days ending today, in the order
+    /// asked: units, revenue, payout, margin, velocity, stock, days of cover, days out of
+    /// stock and the revenue they cost. Windows move at Moscow midnight (`pageInfo.asOf`).
+    /// `consistentWith` as for `salesSummary`.
+    #[graphql(guard = "permission(Permission::AnalyticsRead)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn product_performance(
+        &self,
+        ctx: &Context<'_>,
+        account_id: ID,
+        #[graphql(default)] period: PerformancePeriodGql,
+        filter: Option<PerformanceFilterInput>,
+        #[graphql(default)] sort: PerformanceSortGql,
+        first: Option<i32>,
+        after: Option<String>,
+        consistent_with: Option<String>,
+    ) -> Result<PerformanceConnection> {
+        let account = AccountId::from(parse_uuid(&account_id, "accountId")?);
+        let filter = filter.unwrap_or_default().parse()?;
+        let first = page_size(first)?;
+        wait_consistent(ctx, SalesProjection::NAME, "sales", consistent_with.as_deref()).await?;
+        let pool = ctx.data::<PgPool>()?;
+        let page = product_performance(
+            pool,
+            account,
+            period.days(),
+            &filter,
+            sort.into(),
+            first as i64,
+            after.as_deref(),
+        )
+        .await
+        .map_err(|e| refused(ctx, e))?;
+        let page_info = PerformancePageInfo {
+            has_next_page: page.has_next,
+            end_cursor: page.rows.last().map(|r| r.cursor.clone()),
+            as_of: page.as_of.map(Date),
+        };
+        let nodes: Vec<ProductPerformanceGql> = page.rows.iter().map(ProductPerformanceGql::new).collect();
+        Ok(Connection::new(nodes, |n| n.cursor.clone(), page_info, page.total))
     }
 }

@@ -5,6 +5,7 @@ pub mod feeds;
 pub mod marketplace;
 pub mod roles;
 pub mod sales_fake;
+pub mod sales_history;
 pub mod sync;
 pub mod wb_fake;
 pub mod ws;
