@@ -4,14 +4,15 @@
 
 use crate::error::OrInternal;
 use crate::performance::ProductPerformanceGql;
+use crate::sales::Date;
 use async_graphql::{Context, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use gomarket_domain::sales::economics::planned_margin;
 use gomarket_domain::sales::values::BasisPoints;
 use gomarket_projections::catalog::get_product;
 use gomarket_projections::sales::{
-    PerformanceRow, PriceChange, SubjectRates, WarehouseStock, WindowFigures, listing_window, price_history,
-    subject_rates, warehouse_stock,
+    PerformanceRow, PriceChange, ReportedLostSales, SubjectRates, WarehouseStock, WindowFigures, listing_window,
+    price_history, reported_lost_sales, subject_rates, warehouse_stock,
 };
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -140,6 +141,40 @@ pub struct StockCoverGql {
     pub out_of_stock_days_30: i64,
     /// Estimated revenue lost to those days: ordered value per day in stock × days out.
     pub lost_revenue_30_days_kopecks: Option<i64>,
+    /// Wildberries' own count, from its stock history report (read daily; null until read).
+    pub reported: Option<MarketplaceLostSalesGql>,
+}
+
+/// What Wildberries' stock history report says the article lost to being out of stock over its
+/// period (the last 30 days when read); null figures were not computed by Wildberries.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(name = "MarketplaceLostSales")]
+pub struct MarketplaceLostSalesGql {
+    pub period_start: Date,
+    pub period_end: Date,
+    /// Orders lost (`lostOrdersCount`; Wildberries counts fractions).
+    pub lost_orders: Option<f64>,
+    /// The same in hundredths, exactly.
+    pub lost_orders_hundredths: Option<i64>,
+    /// What they were worth (`lostOrdersSum`).
+    pub lost_orders_kopecks: Option<i64>,
+    /// Hours missing from the warehouses (`officeMissingTime`).
+    pub out_of_stock_hours: Option<i64>,
+    pub reported_at: DateTime<Utc>,
+}
+
+impl MarketplaceLostSalesGql {
+    fn new(r: &ReportedLostSales) -> Self {
+        Self {
+            period_start: Date(r.period_start),
+            period_end: Date(r.period_end),
+            lost_orders: r.lost_orders_hundredths.map(|h| h as f64 / 100.0),
+            lost_orders_hundredths: r.lost_orders_hundredths,
+            lost_orders_kopecks: r.lost_orders_kopecks,
+            out_of_stock_hours: r.missing_hours,
+            reported_at: r.reported_at,
+        }
+    }
 }
 
 /// An article's sales over some days.
@@ -248,11 +283,16 @@ pub async fn stock_cover(ctx: &Context<'_>, listing: &ListingKeys, seller_stock:
     let week = listing_window(pool, listing.id, 7).await.or_internal(ctx)?;
     let month = listing_window(pool, listing.id, 30).await.or_internal(ctx)?;
     let nm_id = listing.nm_id.or(month.as_ref().map(|m| m.nm_id));
-    let warehouses = match nm_id {
-        Some(nm_id) => warehouse_stock(pool, listing.account_id, nm_id)
-            .await
-            .or_internal(ctx)?,
-        None => Vec::new(),
+    let (warehouses, reported) = match nm_id {
+        Some(nm_id) => (
+            warehouse_stock(pool, listing.account_id, nm_id)
+                .await
+                .or_internal(ctx)?,
+            reported_lost_sales(pool, listing.account_id, nm_id)
+                .await
+                .or_internal(ctx)?,
+        ),
+        None => (Vec::new(), None),
     };
     Ok(StockCoverGql {
         seller_stock: month.as_ref().and_then(|m| m.seller_stock).or(seller_stock),
@@ -263,6 +303,7 @@ pub async fn stock_cover(ctx: &Context<'_>, listing: &ListingKeys, seller_stock:
         days_of_cover: month.as_ref().and_then(|m| m.days_of_cover),
         out_of_stock_days_30: month.as_ref().map_or(0, |m| m.out_of_stock_days),
         lost_revenue_30_days_kopecks: month.as_ref().and_then(|m| m.lost_revenue_kopecks),
+        reported: reported.as_ref().map(MarketplaceLostSalesGql::new),
     })
 }
 

@@ -97,4 +97,9 @@ pub const READ_MODEL_MIGRATIONS: &[EmbeddedMigration] = &[
         "subject commissions",
         include_str!("../migrations/20261204000106_subject_commissions.sql"),
     ),
+    (
+        20261204000107,
+        "marketplace lost sales",
+        include_str!("../migrations/20261204000107_marketplace_lost_sales.sql"),
+    ),
 ];

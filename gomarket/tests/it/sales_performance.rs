@@ -7,7 +7,7 @@
 
 use crate::support::TestApp;
 use crate::support::marketplace::{args_for, connect, fully_pushed, map_category, products, publish, wait_for_within};
-use crate::support::sales_fake::{COMMISSION, ORDERS, SALES, STOCKS, SalesFake};
+use crate::support::sales_fake::{COMMISSION, ORDERS, SALES, STOCK_HISTORY, STOCKS, SalesFake};
 use crate::support::sales_history::{Article, Expected, NODE, SalesHistory, moscow_now};
 use crate::support::wb_fake::WbFake;
 use chrono::{Duration as Days, NaiveDate};
@@ -107,6 +107,7 @@ async fn product_performance_equals_the_figures_computed_from_the_reports() {
     args.run_ingest = true;
     args.api.marketplace.wb_statistics_url = reports.url();
     args.api.marketplace.wb_tariffs_url = reports.url();
+    args.api.marketplace.wb_analytics_url = reports.url();
     args.api.marketplace.wb_limits_divisor = LIMITS_DIVISOR;
     args.api.marketplace.ingest_interval_ms = 50;
     reports.set_rows(
@@ -152,6 +153,36 @@ async fn product_performance_equals_the_figures_computed_from_the_reports() {
     articles.sort_by_key(|a| a.nm_id);
 
     let history = SalesHistory::new(&articles);
+    // Wildberries' own count of what running out cost, for every article (special values too).
+    let lost: Vec<Value> = articles
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            json!({ "nmID": a.nm_id, "vendorCode": a.vendor_code, "isDeleted": false,
+                    "metrics": { "lostOrdersCount": if i == 1 { json!(-3) } else { json!(i as f64 + 0.25) },
+                                 "lostOrdersSum": i as f64 * 1000.5,
+                                 "officeMissingTime": { "days": i % 3, "hours": 5 } } })
+        })
+        .collect();
+    reports.set_rows(STOCK_HISTORY, lost);
+    // It was read (empty) when the account connected; a day passes and it is due again.
+    until(Duration::from_secs(30), "the first stock history read", || async {
+        let read: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM sales_report_cursors WHERE report = 'stock_history' AND caught_up_at IS NOT NULL",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        read == 1
+    })
+    .await;
+    sqlx::query(
+        "UPDATE sales_report_cursors SET caught_up_at = caught_up_at - interval '25 hours'
+          WHERE report = 'stock_history'",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
     reports.set_rows(ORDERS, history.orders.clone());
     reports.set_rows(SALES, history.sales.clone());
     reports.set_rows(STOCKS, history.stocks.clone());
@@ -170,6 +201,13 @@ async fn product_performance_equals_the_figures_computed_from_the_reports() {
     until(Duration::from_secs(60), "every stock observed", || async {
         facts(&app, "MarketplaceStockObserved").await == LISTED as i64
     })
+    .await;
+    // The stock history report is read once a day, in pages of 1 000 (all of it here).
+    until(
+        Duration::from_secs(60),
+        "every article's lost sales reported",
+        || async { facts(&app, "LostSalesReported").await == LISTED as i64 },
+    )
     .await;
 
     // Every article, every window, every order: the figures computed from the rows.
@@ -259,7 +297,9 @@ async fn product_performance_equals_the_figures_computed_from_the_reports() {
                                 plannedMarginKopecks plannedMarginBasisPoints realizedMargin7DaysKopecks
                                 realizedMargin30DaysKopecks commission { subjectId subjectName } }
                 stockCover { sellerStock marketplaceStock warehouses { warehouse quantity inWayToClient }
-                             velocity7Days velocity30Days daysOfCover outOfStockDays30 lost: lostRevenue30DaysKopecks }
+                             velocity7Days velocity30Days daysOfCover outOfStockDays30 lost: lostRevenue30DaysKopecks
+                             reported { periodStart periodEnd lostOrders lostOrdersHundredths lostOrdersKopecks
+                                        outOfStockHours } }
                 priceHistory { appliedAt priceKopecks discountedPriceKopecks before { days units } after { days units } } } }",
             json!({ "id": listing_id }),
         )
@@ -310,6 +350,13 @@ async fn product_performance_equals_the_figures_computed_from_the_reports() {
     assert!(same(&cover["daysOfCover"], &json!(month.days_of_cover)), "{own}");
     assert_eq!(cover["outOfStockDays30"], month.out_of_stock_days);
     assert_eq!(cover["lost"], json!(month.lost_revenue_kopecks));
+    // Wildberries' own figures beside the estimate (article 3: 3.25 orders, 3 001.50 ₽, 5 h).
+    assert_eq!(
+        cover["reported"],
+        json!({ "periodStart": (as_of - Days::days(29)).to_string(), "periodEnd": as_of.to_string(),
+                "lostOrders": 3.25, "lostOrdersHundredths": 325, "lostOrdersKopecks": 300_150,
+                "outOfStockHours": 5 })
+    );
     // The publication's price, applied today: the week before it and today's sales.
     let changes = l["priceHistory"].as_array().unwrap();
     assert_eq!(changes.len(), 1, "{own}");

@@ -1,8 +1,8 @@
 //! The reports the sales ingest reads, against Prism validating mocks of Wildberries' own
-//! specs (`reports-openapi.yaml`, `tariffs-openapi.yaml`, `--errors`): the orders, sales and
-//! stocks reports and the commission table are asked as the specs say (Prism logs any request
-//! that breaks them), and what comes back is read (the rows Prism makes up are kept as invalid
-//! rows saying why).
+//! specs (`reports-openapi.yaml`, `tariffs-openapi.yaml`, `analytics-openapi.yaml`,
+//! `--errors`): the orders, sales and stocks reports, the commission table and the stock
+//! history report are asked as the specs say (Prism logs any request that breaks them), and
+//! what comes back is read (the rows Prism makes up are kept as invalid rows saying why).
 
 use gomarket_infra::marketplace::wildberries::{RateLimits, RetryPolicy, WbAccount, WbClient, WbEndpoints, WbError};
 use gomarket_testkit::prism::{PrismMock, WbSpec};
@@ -11,10 +11,12 @@ use gomarket_testkit::prism::{PrismMock, WbSpec};
 async fn the_reports_and_the_commission_are_asked_as_the_specs_say() {
     let reports = PrismMock::start(WbSpec::Reports).await;
     let tariffs = PrismMock::start(WbSpec::Tariffs).await;
+    let analytics = PrismMock::start(WbSpec::Analytics).await;
     let client = WbClient::new(
         WbEndpoints {
             statistics: reports.url.clone(),
             tariffs: tariffs.url.clone(),
+            analytics: analytics.url.clone(),
             ..WbEndpoints::default()
         },
         RateLimits::default(),
@@ -80,9 +82,25 @@ async fn the_reports_and_the_commission_are_asked_as_the_specs_say() {
     let commission = once.commission(&account).await;
     assert!(matches!(commission, Err(WbError::Unavailable { .. })), "{commission:?}");
 
+    // The stock history report: Prism answers the spec's example article, read exactly.
+    let end = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+    let history = client
+        .stock_history(&account, end - chrono::Duration::days(29), end, 0)
+        .await
+        .expect("stock history");
+    assert_eq!(history.rows.len(), 1, "{history:?}");
+    let article = history.rows[0].as_ref().expect("the example reads");
+    assert_eq!(article.nm_id.get(), 123_456_789);
+    assert_eq!(article.figures.lost_orders_hundredths, Some(155_052));
+    assert!(history.is_last);
+
     assert_eq!(reports.violations(), Vec::<String>::new());
     assert_eq!(tariffs.violations(), Vec::<String>::new());
-    assert_eq!((reports.requests(), tariffs.requests()), (3, 1));
+    assert_eq!(analytics.violations(), Vec::<String>::new());
+    assert_eq!(
+        (reports.requests(), tariffs.requests(), analytics.requests()),
+        (3, 1, 1)
+    );
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use gomarket_domain::sales::order::{
     MarketplaceOrderId, OrderCommand, OrderRow, ReportedOrder, ReportedSale, RowMatch, SaleRow,
 };
 use gomarket_domain::sales::stock::{
-    MarketplaceStockId, ReportedStock, StockCommand, StockRow, decide as decide_stock,
+    MarketplaceStockId, ReportedLostSales, ReportedStock, StockCommand, StockRow, decide as decide_stock,
 };
 use gomarket_infra::event_store::EventMetadata;
 use gomarket_infra::event_store::batch::{AggregateWrite, BatchError, Loaded, append_many, load_many};
@@ -179,6 +179,36 @@ pub async fn record_stocks(
         .map(|(stream, rows)| Decision {
             stream,
             command: StockCommand::Observe(rows),
+        })
+        .collect();
+    let facts = decide_all(tx, decisions, decide_stock, metadata).await?;
+    Ok(Recorded { facts, unmatched })
+}
+
+/// The stock history report's rows, each on its article's stock stream: a fact where the
+/// figures changed.
+pub async fn record_lost_sales(
+    tx: &mut PgConnection,
+    account: AccountId,
+    rows: Vec<ReportedLostSales>,
+    metadata: &EventMetadata,
+) -> Result<Recorded, BatchError> {
+    let (matches, unmatched) = match_rows(tx, account, &rows, |r| RowKeys {
+        vendor_code: &r.vendor_code,
+        barcode: "",
+        nm_id: r.nm_id,
+    })
+    .await?;
+    let decisions = rows
+        .into_iter()
+        .zip(matches)
+        .map(|(report, matched)| Decision {
+            stream: MarketplaceStockId::for_article(account, report.nm_id).to_string(),
+            command: StockCommand::ReportLostSales {
+                account_id: account,
+                report,
+                matched,
+            },
         })
         .collect();
     let facts = decide_all(tx, decisions, decide_stock, metadata).await?;

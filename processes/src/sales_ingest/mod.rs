@@ -14,6 +14,9 @@
 //!   seen, so rows that appear late (Wildberries refreshes every 30 minutes) are not missed.
 //! - The commission table is read once a day (`commission_every`): a subject whose rates
 //!   changed is a `CommissionRatesObserved` fact.
+//! - The analytics stock history report (Wildberries' own count of orders lost to empty
+//!   warehouses, over the last 30 days) is read once a day (`stock_history_every`), a page of
+//!   1 000 articles a round: an article whose figures changed is a `LostSalesReported` fact.
 //! - A 401 marks the account `CREDENTIALS_INVALID`, as the push worker does.
 //!
 //! Files: [`facts`] (a page's rows as facts), [`bookkeeping`] (cursors, invalid rows).
@@ -29,8 +32,8 @@ use crate::account_rounds::Rounds;
 use chrono::{DateTime, Utc};
 use gomarket_domain::marketplace::account::{AccountId, AccountState};
 use gomarket_domain::sales::order::{ReportedOrder, ReportedSale};
-use gomarket_domain::sales::stock::ReportedStock;
-use gomarket_domain::sales::values::report_time;
+use gomarket_domain::sales::stock::{ReportedLostSales, ReportedStock};
+use gomarket_domain::sales::values::{moscow_day, report_time};
 use gomarket_infra::error_chain::Chain;
 use gomarket_infra::event_store::EventMetadata;
 use gomarket_infra::marketplace::Marketplaces;
@@ -51,6 +54,8 @@ pub struct IngestSettings {
     pub overlap: chrono::Duration,
     /// How often the commission table is read again.
     pub commission_every: chrono::Duration,
+    /// How often the stock history report is read again.
+    pub stock_history_every: chrono::Duration,
 }
 
 impl Default for IngestSettings {
@@ -60,12 +65,17 @@ impl Default for IngestSettings {
             backfill: chrono::Duration::days(90),
             overlap: chrono::Duration::hours(2),
             commission_every: chrono::Duration::hours(24),
+            stock_history_every: chrono::Duration::hours(24),
         }
     }
 }
 
 /// The bookkeeping name of the commission table (beside the reports' names).
 const COMMISSION: &str = "commission";
+/// The bookkeeping name of the stock history report; its cursor is the next page's offset.
+const STOCK_HISTORY: &str = "stock_history";
+/// The days the stock history report covers, today included.
+const STOCK_HISTORY_DAYS: i64 = 30;
 
 /// Accounts being read: advisory lock class "SLIN".
 const ROUNDS: Rounds = Rounds {
@@ -133,7 +143,61 @@ impl SalesIngester {
         if self.marketplaces.client().ready(&wb, LimitGroup::Tariffs) {
             self.read_commission(account_id, &wb).await?;
         }
+        if self.marketplaces.client().ready(&wb, LimitGroup::Analytics) {
+            self.read_stock_history(account_id, &wb).await?;
+        }
         Ok(())
+    }
+
+    /// Reads the next page of the stock history report when a day has passed since it was
+    /// last read to its end (its figures are daily): each article whose figures changed is a
+    /// fact. A page, its invalid rows and the next offset commit together.
+    pub async fn read_stock_history(
+        &self,
+        account_id: AccountId,
+        wb: &WbAccount,
+    ) -> Result<Option<Recorded>, ProcessError> {
+        let pool = self.marketplaces.pool();
+        let now = Utc::now();
+        let last = {
+            let mut conn = pool.acquire().await?;
+            bookkeeping::cursor(&mut conn, account_id, STOCK_HISTORY).await?
+        };
+        let offset = match &last {
+            Some(Cursor {
+                caught_up_at: Some(at), ..
+            }) if now - *at < self.settings.stock_history_every => return Ok(None),
+            Some(Cursor {
+                next_from,
+                caught_up_at: None,
+            }) => next_from.parse().unwrap_or(0),
+            _ => 0,
+        };
+        let end = moscow_day(now);
+        let start = end - chrono::Duration::days(STOCK_HISTORY_DAYS - 1);
+        let page = self.marketplaces.client().stock_history(wb, start, end, offset).await?;
+        let (rows, invalid): (Vec<_>, Vec<_>) = page.rows.into_iter().partition(Result::is_ok);
+        let rows: Vec<ReportedLostSales> = rows.into_iter().filter_map(Result::ok).collect();
+        let invalid: Vec<InvalidRow> = invalid.into_iter().filter_map(Result::err).collect();
+        let read = rows.len() + invalid.len();
+        let mut tx = pool.begin().await?;
+        let recorded = facts::record_lost_sales(&mut tx, account_id, rows, &ingest_metadata("ReportLostSales")).await?;
+        let invalid: Vec<&InvalidRow> = invalid.iter().collect();
+        bookkeeping::keep_invalid_rows(&mut tx, account_id, STOCK_HISTORY, &invalid, now).await?;
+        let next = if page.is_last {
+            Cursor {
+                next_from: "0".to_owned(),
+                caught_up_at: Some(now),
+            }
+        } else {
+            Cursor {
+                next_from: (offset as usize + read).to_string(),
+                caught_up_at: None,
+            }
+        };
+        bookkeeping::save_cursor(&mut tx, account_id, STOCK_HISTORY, &next, now).await?;
+        tx.commit().await?;
+        Ok(Some(recorded))
     }
 
     /// Reads the commission table when it was last read `commission_every` ago or more (it

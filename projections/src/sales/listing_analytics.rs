@@ -218,3 +218,50 @@ async fn figures(
         payout_kopecks: payout,
     })
 }
+
+/// What the marketplace's stock history report last said an article lost to being out of stock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportedLostSales {
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub lost_orders_hundredths: Option<i64>,
+    pub lost_orders_kopecks: Option<i64>,
+    pub missing_hours: Option<i64>,
+    pub reported_at: DateTime<Utc>,
+}
+
+/// The article's last stock history figures (none: never reported).
+pub async fn reported_lost_sales(
+    pool: &PgPool,
+    account: Uuid,
+    nm_id: i64,
+) -> Result<Option<ReportedLostSales>, SalesQueryError> {
+    type Row = (
+        NaiveDate,
+        NaiveDate,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        DateTime<Utc>,
+    );
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT period_start, period_end, lost_orders_hundredths, lost_orders_kopecks, missing_hours, reported_at
+           FROM marketplace_lost_sales WHERE account_id = $1 AND nm_id = $2",
+    )
+    .bind(account)
+    .bind(nm_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(
+        |(period_start, period_end, lost_orders_hundredths, lost_orders_kopecks, missing_hours, reported_at)| {
+            ReportedLostSales {
+                period_start,
+                period_end,
+                lost_orders_hundredths,
+                lost_orders_kopecks,
+                missing_hours,
+                reported_at,
+            }
+        },
+    ))
+}

@@ -6,6 +6,7 @@
 
 mod commissions;
 mod listing_analytics;
+mod lost_sales;
 mod performance;
 mod performance_query;
 mod sales_projection;
@@ -14,8 +15,8 @@ mod stock_levels;
 mod tables;
 
 pub use listing_analytics::{
-    PriceChange, SubjectRates, WarehouseStock, WindowFigures, listing_window, price_history, subject_rates,
-    warehouse_stock,
+    PriceChange, ReportedLostSales, SubjectRates, WarehouseStock, WindowFigures, listing_window, price_history,
+    reported_lost_sales, subject_rates, warehouse_stock,
 };
 pub use performance::{PERIODS, roll_stale, roll_windows};
 pub use performance_query::{

@@ -8,7 +8,7 @@
 
 use super::performance::{self, ArticleKey, PERIODS};
 use super::tables::{self, LIVE, SHADOW, Tables};
-use super::{commissions, stock_levels};
+use super::{commissions, lost_sales, stock_levels};
 use crate::{EventConsumer, Projection, ProjectionError};
 use chrono::{DateTime, NaiveDate, Utc};
 use gomarket_domain::sales::order::{OrderEvent, RowMatch};
@@ -204,6 +204,7 @@ impl EventConsumer for SalesProjection {
             .map(fact)
             .collect::<Result<Vec<Fact>, _>>()?;
         commissions::apply(tx, &self.tables, events).await?;
+        lost_sales::apply(tx, &self.tables, events).await?;
         let observations = stock_levels::observations(events)?;
         if facts.is_empty() && observations.is_empty() {
             return Ok(());

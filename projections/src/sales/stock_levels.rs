@@ -35,7 +35,8 @@ pub(super) struct Observation {
     product_id: Option<Uuid>,
 }
 
-fn observation(stored: &StoredEvent) -> Result<Observation, ProjectionError> {
+/// The observation a stock fact states (`None`: another kind of stock fact).
+fn observation(stored: &StoredEvent) -> Result<Option<Observation>, ProjectionError> {
     let event: StockEvent =
         serde_json::from_value(stored.payload.clone()).map_err(|e| ProjectionError::bad_payload(stored, e))?;
     let StockEvent::MarketplaceStockObserved {
@@ -48,8 +49,11 @@ fn observation(stored: &StoredEvent) -> Result<Observation, ProjectionError> {
         changed_at,
         matched,
         ..
-    } = event;
-    Ok(Observation {
+    } = event
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Observation {
         sequence: stored.sequence,
         account_id: account_id.as_uuid(),
         nm_id: nm_id.get() as i64,
@@ -62,7 +66,7 @@ fn observation(stored: &StoredEvent) -> Result<Observation, ProjectionError> {
         changed_at,
         listing_id: matched.listing_id.map(|l| l.as_uuid()),
         product_id: matched.product_id.map(|p| p.as_uuid()),
-    })
+    }))
 }
 
 /// An article as stored: the last sequence applied and its sizes' quantities.
@@ -120,11 +124,11 @@ impl OutageChanges {
 
 /// The batch's stock facts, read.
 pub(super) fn observations(events: &[StoredEvent]) -> Result<Vec<Observation>, ProjectionError> {
-    events
-        .iter()
-        .filter(|e| e.aggregate_type == AGGREGATE_TYPE)
-        .map(observation)
-        .collect()
+    let mut observations = Vec::new();
+    for stored in events.iter().filter(|e| e.aggregate_type == AGGREGATE_TYPE) {
+        observations.extend(observation(stored)?);
+    }
+    Ok(observations)
 }
 
 /// Applies the batch's stock facts; answers the articles they touched.

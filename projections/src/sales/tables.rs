@@ -17,6 +17,7 @@ pub(super) struct Tables {
     pub as_of: &'static str,
     pub performance: &'static str,
     pub commissions: &'static str,
+    pub lost_sales: &'static str,
 }
 
 pub(super) const LIVE: Tables = Tables {
@@ -30,6 +31,7 @@ pub(super) const LIVE: Tables = Tables {
     as_of: "sales_performance_as_of",
     performance: "sales_performance",
     commissions: "subject_commissions",
+    lost_sales: "marketplace_lost_sales",
 };
 
 pub(super) const SHADOW: Tables = Tables {
@@ -43,10 +45,11 @@ pub(super) const SHADOW: Tables = Tables {
     as_of: "sales_performance_as_of_rebuild",
     performance: "sales_performance_rebuild",
     commissions: "subject_commissions_rebuild",
+    lost_sales: "marketplace_lost_sales_rebuild",
 };
 
 impl Tables {
-    fn names(&self) -> [&'static str; 9] {
+    fn names(&self) -> [&'static str; 10] {
         [
             self.facts,
             self.daily,
@@ -57,6 +60,7 @@ impl Tables {
             self.as_of,
             self.performance,
             self.commissions,
+            self.lost_sales,
         ]
     }
 }

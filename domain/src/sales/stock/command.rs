@@ -1,7 +1,7 @@
 use crate::marketplace::account::AccountId;
 use crate::marketplace::values::NmId;
 use crate::sales::order::RowMatch;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The figures of one size in one marketplace warehouse.
@@ -37,14 +37,46 @@ pub struct StockRow {
     pub matched: RowMatch,
 }
 
+/// What the marketplace's own stock history report (Wildberries analytics,
+/// `POST /api/v2/stocks-report/products/products`) says an article lost to being out of stock
+/// over a period. A figure the report does not compute is `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LostSales {
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    /// Orders lost, in hundredths (`lostOrdersCount` 12.5 → 1 250).
+    pub lost_orders_hundredths: Option<i64>,
+    /// What they were worth (`lostOrdersSum`), in kopecks.
+    pub lost_orders_kopecks: Option<i64>,
+    /// Hours the article was missing from the warehouses (`officeMissingTime`).
+    pub missing_hours: Option<i64>,
+}
+
+/// An article's row of the stock history report, read and checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportedLostSales {
+    pub nm_id: NmId,
+    pub vendor_code: String,
+    pub figures: LostSales,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StockCommand {
     /// Rows of this article, in report order (a later row of the same size and warehouse wins).
     Observe(Vec<StockRow>),
+    /// The article's row of the stock history report.
+    ReportLostSales {
+        account_id: AccountId,
+        report: ReportedLostSales,
+        matched: RowMatch,
+    },
 }
 
 impl StockCommand {
     pub fn name(&self) -> &'static str {
-        "ObserveMarketplaceStock"
+        match self {
+            Self::Observe(_) => "ObserveMarketplaceStock",
+            Self::ReportLostSales { .. } => "ReportLostSales",
+        }
     }
 }

@@ -3,13 +3,41 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 /// One `MarketplaceStockObserved` per size and warehouse whose figures differ from the last
-/// ones known (a later row of the batch for the same place wins over an earlier one).
+/// ones known (a later row of the batch for the same place wins over an earlier one); one
+/// `LostSalesReported` when the stock history figures differ from the last reported.
 pub fn decide(
     stock: &MarketplaceStock,
     command: StockCommand,
-    _now: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Result<Vec<StockEvent>, StockRefusal> {
-    let StockCommand::Observe(rows) = command;
+    let rows = match command {
+        StockCommand::Observe(rows) => rows,
+        StockCommand::ReportLostSales {
+            account_id,
+            report,
+            matched,
+        } => {
+            if stock
+                .state
+                .as_ref()
+                .is_some_and(|s| s.account_id != account_id || s.nm_id != report.nm_id)
+            {
+                return Err(StockRefusal::Mismatch);
+            }
+            let known = stock.state.as_ref().and_then(|s| s.lost_sales);
+            return Ok((known != Some(report.figures))
+                .then_some(StockEvent::LostSalesReported {
+                    account_id,
+                    nm_id: report.nm_id,
+                    vendor_code: report.vendor_code,
+                    figures: report.figures,
+                    at: now,
+                    matched,
+                })
+                .into_iter()
+                .collect());
+        }
+    };
     let Some(first) = rows.first() else {
         return Ok(vec![]);
     };

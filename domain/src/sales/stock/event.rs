@@ -1,4 +1,4 @@
-use super::StockLevel;
+use super::{LostSales, StockLevel};
 use crate::macros::domain_event;
 use crate::marketplace::account::AccountId;
 use crate::marketplace::values::NmId;
@@ -21,6 +21,16 @@ pub enum StockEvent {
         changed_at: DateTime<Utc>,
         matched: RowMatch,
     },
+    /// The marketplace's own figure of what the article lost to being out of stock over a
+    /// period changed (or was reported the first time).
+    LostSalesReported {
+        account_id: AccountId,
+        nm_id: NmId,
+        vendor_code: String,
+        figures: LostSales,
+        at: DateTime<Utc>,
+        matched: RowMatch,
+    },
 }
 
-domain_event!(StockEvent: MarketplaceStockObserved);
+domain_event!(StockEvent: MarketplaceStockObserved, LostSalesReported);

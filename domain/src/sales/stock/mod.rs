@@ -4,7 +4,8 @@
 //! writes nothing while nothing moves.
 //!
 //! - [`command`]: the report rows, typed;
-//! - [`event`]: the fact `MarketplaceStockObserved`;
+//! - [`event`]: the facts `MarketplaceStockObserved` and `LostSalesReported` (the
+//!   marketplace's own stock history figures);
 //! - [`state`]: the last figures per (barcode, warehouse);
 //! - [`decide`]: which rows are news.
 
@@ -14,7 +15,7 @@ mod event;
 mod refusal;
 mod state;
 
-pub use command::{ReportedStock, StockCommand, StockLevel, StockRow};
+pub use command::{LostSales, ReportedLostSales, ReportedStock, StockCommand, StockLevel, StockRow};
 pub use decide::decide;
 pub use event::StockEvent;
 pub use refusal::StockRefusal;

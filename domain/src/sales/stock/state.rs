@@ -1,4 +1,4 @@
-use super::{StockEvent, StockLevel};
+use super::{LostSales, StockEvent, StockLevel};
 use crate::marketplace::account::AccountId;
 use crate::marketplace::values::NmId;
 use serde::{Deserialize, Serialize};
@@ -12,6 +12,9 @@ pub struct StockState {
     /// By (barcode, warehouse). Serialized as a list: JSON maps want string keys.
     #[serde(with = "levels")]
     pub levels: BTreeMap<(String, String), StockLevel>,
+    /// The last stock history figures reported.
+    #[serde(default)]
+    pub lost_sales: Option<LostSales>,
 }
 
 /// The `MarketplaceStock` aggregate: `None` until a report row names the article.
@@ -24,20 +27,34 @@ pub struct MarketplaceStock {
 impl MarketplaceStock {
     pub fn apply_event(&mut self, event: StockEvent) {
         self.version += 1;
-        let StockEvent::MarketplaceStockObserved {
-            account_id,
-            nm_id,
-            barcode,
-            warehouse,
-            level,
-            ..
-        } = event;
-        let state = self.state.get_or_insert_with(|| StockState {
+        let fresh = |account_id, nm_id| StockState {
             account_id,
             nm_id,
             levels: BTreeMap::new(),
-        });
-        state.levels.insert((barcode, warehouse), level);
+            lost_sales: None,
+        };
+        match event {
+            StockEvent::MarketplaceStockObserved {
+                account_id,
+                nm_id,
+                barcode,
+                warehouse,
+                level,
+                ..
+            } => {
+                let state = self.state.get_or_insert_with(|| fresh(account_id, nm_id));
+                state.levels.insert((barcode, warehouse), level);
+            }
+            StockEvent::LostSalesReported {
+                account_id,
+                nm_id,
+                figures,
+                ..
+            } => {
+                let state = self.state.get_or_insert_with(|| fresh(account_id, nm_id));
+                state.lost_sales = Some(figures);
+            }
+        }
     }
 }
 

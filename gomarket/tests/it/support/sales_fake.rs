@@ -44,6 +44,9 @@ pub const SALES: &str = "/api/v1/supplier/sales";
 pub const STOCKS: &str = "/api/v1/supplier/stocks";
 /// The tariffs API's commission table: its rows are answered whole, as `{"report": rows}`.
 pub const COMMISSION: &str = "/api/v1/tariffs/commission";
+/// The analytics API's stock history report (POST): its rows are answered by the body's
+/// `offset` and `limit`, as `{"data": {"items": rows}}`.
+pub const STOCK_HISTORY: &str = "/api/v2/stocks-report/products/products";
 
 /// A report time as the reports write it, or a `dateFrom` with a zone (the time it names in
 /// Moscow).
@@ -79,7 +82,7 @@ fn percent_decoded(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-async fn handle(State(fake): State<SalesFake>, uri: Uri) -> Response {
+async fn handle(State(fake): State<SalesFake>, uri: Uri, body: axum::body::Bytes) -> Response {
     let at = Instant::now();
     let path = uri.path().to_owned();
     let date_from = uri
@@ -107,6 +110,24 @@ async fn handle(State(fake): State<SalesFake>, uri: Uri) -> Response {
             .headers_mut()
             .insert("X-Ratelimit-Retry", seconds.to_string().parse().unwrap());
         return response;
+    }
+    if path == STOCK_HISTORY {
+        let asked: Value = serde_json::from_slice(&body).unwrap_or_default();
+        let offset = asked["offset"].as_u64().unwrap_or(0) as usize;
+        let limit = asked["limit"].as_u64().unwrap_or(100) as usize;
+        let items: Vec<Value> = state
+            .rows
+            .get(STOCK_HISTORY)
+            .map(|rows| rows.iter().skip(offset).take(limit).cloned().collect())
+            .unwrap_or_default();
+        state.log.push(Asked {
+            path,
+            date_from: asked["currentPeriod"]["start"].as_str().unwrap_or_default().to_owned(),
+            at,
+            status: 200,
+            rows: items.len(),
+        });
+        return axum::Json(json!({ "data": { "items": items } })).into_response();
     }
     if path == COMMISSION {
         let report = state.rows.get(COMMISSION).cloned().unwrap_or_default();

@@ -6,8 +6,10 @@
 //! - [`prices`]: price tasks and their per-item outcome;
 //! - [`stocks`]: stocks by `chrtId`, and the token check (`/ping`);
 //! - [`statistics`]: the orders, sales and stocks reports, read exactly;
-//! - [`tariffs`]: the commission by subject.
+//! - [`tariffs`]: the commission by subject;
+//! - [`analytics`]: the stock history report (what running out cost, by Wildberries' count).
 
+pub mod analytics;
 pub mod client;
 pub mod content;
 pub mod prices;
