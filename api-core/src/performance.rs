@@ -1,11 +1,13 @@
 //! `productPerformance` as GraphQL types: the window, the orders, the filter and the row.
 
+use crate::access::permission;
 use crate::catalog::Product;
 use crate::error::OrInternal;
 use crate::ids::parse_uuid;
 use crate::marketplace::ListingGql;
 use crate::sales::Date;
 use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Result, SimpleObject};
+use gomarket_domain::identity::Permission;
 use gomarket_projections::catalog::get_product;
 use gomarket_projections::marketplace::get_listing;
 use gomarket_projections::sales::{PerformanceFilter, PerformanceRow, PerformanceSort};
@@ -171,6 +173,7 @@ impl ProductPerformanceGql {
 #[ComplexObject]
 impl ProductPerformanceGql {
     /// The listing the article belongs to, as it is now.
+    #[graphql(guard = "permission(Permission::MarketplaceRead)")]
     async fn listing(&self, ctx: &Context<'_>) -> Result<Option<ListingGql>> {
         let Some(id) = &self.listing_id else { return Ok(None) };
         let pool = ctx.data::<PgPool>()?;
@@ -181,6 +184,7 @@ impl ProductPerformanceGql {
     }
 
     /// The catalog product, as it is now.
+    #[graphql(guard = "permission(Permission::CatalogRead)")]
     async fn product(&self, ctx: &Context<'_>) -> Result<Option<Product>> {
         let Some(id) = &self.product_id else { return Ok(None) };
         let pool = ctx.data::<PgPool>()?;

@@ -12,32 +12,23 @@
 //! - stocks: 10 requests of 1 000 fit in the marketplace group's burst of 20 → 0 s;
 //!   the two groups run side by side, so the floor is 9.0 s.
 
+#[path = "common/listed.rs"]
+mod listed;
 #[allow(dead_code)]
 #[path = "../tests/it/support/wb_fake.rs"]
 mod wb_fake;
 
-use gomarket::app::marketplaces;
-use gomarket::cli::{MarketplaceArgs, SecurityArgs};
+use gomarket::cli::MarketplaceArgs;
 use gomarket::roles::spawn_projectors;
-use gomarket_domain::catalog::{Kopecks, ProductId};
-use gomarket_domain::marketplace::account::AccountSettings;
-use gomarket_domain::marketplace::card::CardRules;
-use gomarket_domain::marketplace::listing::{ListingCommand, ListingId, ListingTarget};
-use gomarket_domain::marketplace::values::{
-    AccountName, DiscountPercent, ListedStock, Marketplace, VendorCode, WarehouseId,
-};
 use gomarket_infra::event_store::EventMetadata;
-use gomarket_infra::secrets::{SecretId, SecretStore};
 use gomarket_infra::shutdown;
 use gomarket_infra::telemetry::Metrics;
 use gomarket_processes::push_worker::PushWorker;
 use gomarket_testkit::TestDatabase;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wb_fake::WbFake;
 
 const LISTINGS: usize = 10_000;
-const TOKEN: &str = "wb-bench-token.eyJiZW5jaCI6dHJ1ZX0";
 /// Wildberries' own floor for this work (see the top of this file).
 const FLOOR: Duration = Duration::from_millis(9_000);
 
@@ -66,56 +57,16 @@ async fn main() {
         wb_common_url: fake.url(),
         ..MarketplaceArgs::default()
     };
-    let keys = gomarket::keys::secret_keys(&SecurityArgs::default(), &db.pool)
-        .await
-        .unwrap();
-    let service = Arc::new(marketplaces(
-        &db.pool,
-        &metrics,
-        SecretStore::new(db.pool.clone(), keys),
-        &args,
-    ));
+    let service = listed::service(&db, &metrics, &args).await;
     let metadata = EventMetadata::new("bench", "system:bench", "Bench");
-    let settings = |secret: SecretId| AccountSettings {
-        name: AccountName::parse("Bench").unwrap(),
-        marketplace: Marketplace::Wildberries,
-        token_secret_id: secret.0,
-        warehouse_ids: vec![WarehouseId::new(507).unwrap()],
-        card_rules: CardRules::default(),
-    };
-    let (account, _) = service.connect(settings, TOKEN, &metadata).await.unwrap();
+    let account = listed::connect(&service, &metadata).await;
     let (stop, signal) = shutdown::channel();
     spawn_projectors(&db.pool, None, None, &metrics, &signal).unwrap();
 
     // 10 000 listings with their cards created on Wildberries, each wanting a price and a
     // stock that were never pushed.
     let started = Instant::now();
-    for chunk in 0..LISTINGS / 1000 {
-        let steps: Vec<(String, Vec<ListingCommand>)> = (chunk * 1000..(chunk + 1) * 1000)
-            .map(|i| {
-                let product_id = ProductId::from(uuid::Uuid::from_u128(i as u128 + 1));
-                let id = ListingId::for_product(account, product_id);
-                let target = ListingTarget {
-                    price: Kopecks::new(150_050 + i as i64 * 100).unwrap(),
-                    discount: DiscountPercent::new((i % 30) as i64).unwrap(),
-                    stock: ListedStock::new((i % 40) as i64).unwrap(),
-                };
-                let publish = ListingCommand::Publish {
-                    account_id: account,
-                    product_id,
-                    vendor_code: VendorCode::parse(&format!("GM-{i:05}")).unwrap(),
-                    target,
-                    refusal: None,
-                };
-                let created = ListingCommand::ConfirmCard {
-                    nm_id: 200_000_000 + i as u64,
-                    chrt_ids: vec![600_000_000 + i as u64],
-                };
-                (id.to_string(), vec![publish, created])
-            })
-            .collect();
-        service.listings().execute_many(&steps, &metadata).await.unwrap();
-    }
+    listed::publish_with_cards(&service, account, LISTINGS, &metadata).await;
     wait_until(&db, "card_state = 'CREATED' AND price_due AND stock_due").await;
     println!(
         "setup: {LISTINGS} listings with cards, prices and stocks due, in the read model after {:.1} s",

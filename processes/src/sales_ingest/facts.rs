@@ -29,6 +29,28 @@ pub struct Recorded {
     pub unmatched: usize,
 }
 
+impl std::ops::AddAssign for Recorded {
+    fn add_assign(&mut self, other: Self) {
+        self.facts += other.facts;
+        self.unmatched += other.unmatched;
+    }
+}
+
+/// Rows decided and appended at a time. A page (up to 80 000 rows) is recorded slice by slice
+/// in its one transaction, so memory holds one slice's commands and events, not the page's; a
+/// stream named in two slices sees the first slice's facts (the same transaction).
+const SLICE: usize = 5_000;
+
+/// `rows` in slices of [`SLICE`], moved, in order.
+fn slices<T>(rows: Vec<T>) -> Vec<Vec<T>> {
+    let mut rows = rows.into_iter().peekable();
+    let mut slices = Vec::new();
+    while rows.peek().is_some() {
+        slices.push(rows.by_ref().take(SLICE).collect());
+    }
+    slices
+}
+
 /// One row of a page, ready to decide: the stream it goes to and the command.
 struct Decision<C> {
     stream: String,
@@ -102,6 +124,19 @@ pub async fn record_orders(
     orders: Vec<ReportedOrder>,
     metadata: &EventMetadata,
 ) -> Result<Recorded, BatchError> {
+    let mut recorded = Recorded::default();
+    for slice in slices(orders) {
+        recorded += record_order_slice(tx, account, slice, metadata).await?;
+    }
+    Ok(recorded)
+}
+
+async fn record_order_slice(
+    tx: &mut PgConnection,
+    account: AccountId,
+    orders: Vec<ReportedOrder>,
+    metadata: &EventMetadata,
+) -> Result<Recorded, BatchError> {
     let (matches, unmatched) = match_rows(tx, account, &orders, |r| RowKeys {
         vendor_code: &r.vendor_code,
         barcode: &r.barcode,
@@ -130,6 +165,19 @@ pub async fn record_sales(
     sales: Vec<ReportedSale>,
     metadata: &EventMetadata,
 ) -> Result<Recorded, BatchError> {
+    let mut recorded = Recorded::default();
+    for slice in slices(sales) {
+        recorded += record_sale_slice(tx, account, slice, metadata).await?;
+    }
+    Ok(recorded)
+}
+
+async fn record_sale_slice(
+    tx: &mut PgConnection,
+    account: AccountId,
+    sales: Vec<ReportedSale>,
+    metadata: &EventMetadata,
+) -> Result<Recorded, BatchError> {
     let (matches, unmatched) = match_rows(tx, account, &sales, |r| RowKeys {
         vendor_code: &r.vendor_code,
         barcode: &r.barcode,
@@ -153,6 +201,19 @@ pub async fn record_sales(
 }
 
 pub async fn record_stocks(
+    tx: &mut PgConnection,
+    account: AccountId,
+    stocks: Vec<ReportedStock>,
+    metadata: &EventMetadata,
+) -> Result<Recorded, BatchError> {
+    let mut recorded = Recorded::default();
+    for slice in slices(stocks) {
+        recorded += record_stock_slice(tx, account, slice, metadata).await?;
+    }
+    Ok(recorded)
+}
+
+async fn record_stock_slice(
     tx: &mut PgConnection,
     account: AccountId,
     stocks: Vec<ReportedStock>,
@@ -230,4 +291,17 @@ pub async fn record_commission(
         .collect();
     let facts = decide_all(tx, decisions, decide_commission, metadata).await?;
     Ok(Recorded { facts, unmatched: 0 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_is_cut_into_slices_in_order_and_nothing_is_lost() {
+        let cut = slices((0..SLICE * 2 + 3).collect::<Vec<_>>());
+        assert_eq!(cut.iter().map(Vec::len).collect::<Vec<_>>(), vec![SLICE, SLICE, 3]);
+        assert_eq!(cut.concat(), (0..SLICE * 2 + 3).collect::<Vec<_>>());
+        assert!(slices(Vec::<u8>::new()).is_empty());
+    }
 }

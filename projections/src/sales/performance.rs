@@ -15,6 +15,7 @@ use gomarket_domain::sales::values::moscow_day;
 use gomarket_infra::error_chain::Chain;
 use gomarket_infra::shutdown::Shutdown;
 use sqlx::{PgConnection, PgPool};
+use std::collections::HashSet;
 use uuid::Uuid;
 
 /// The windows kept, in days.
@@ -171,13 +172,59 @@ async fn recompute_account(
             product_id: None,
         })
         .collect();
+    ensure_rows(tx, t, &keys).await?;
     refresh_inputs(tx, t, &keys).await
 }
 
-/// Makes sure the articles have a row in every window, and reads their inputs again: the
-/// listing and product they match (for rows that had none), the purchase price, the stock in
-/// the marketplace's warehouses and what was listed from the seller's, and the days out of
-/// stock in each window.
+/// Makes sure the articles have a row in every window; answers those that had none (their
+/// inputs are still to be read). Rows that exist are left as they are: a batch of facts
+/// touching thousands of articles writes only the sums it adds.
+pub(super) async fn ensure_rows(
+    tx: &mut PgConnection,
+    t: &Tables,
+    keys: &[ArticleKey],
+) -> Result<Vec<ArticleKey>, sqlx::Error> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let accounts: Vec<Uuid> = keys.iter().map(|k| k.account_id).collect();
+    let nm_ids: Vec<i64> = keys.iter().map(|k| k.nm_id).collect();
+    let vendor_codes: Vec<&str> = keys.iter().map(|k| k.vendor_code.as_str()).collect();
+    let listings: Vec<Option<Uuid>> = keys.iter().map(|k| k.listing_id).collect();
+    let products: Vec<Option<Uuid>> = keys.iter().map(|k| k.product_id).collect();
+    let created: HashSet<(Uuid, i64)> = sqlx::query_as(&format!(
+        "INSERT INTO {} (account_id, period_days, nm_id, vendor_code, listing_id, product_id, orders, cancellations,
+                         buyouts, returns, ordered_kopecks, revenue_kopecks, payout_kopecks)
+         SELECT DISTINCT ON (k.account_id, w.days, k.nm_id)
+                k.account_id, w.days, k.nm_id, k.vendor_code, k.listing_id, k.product_id, 0, 0, 0, 0, 0, 0, 0
+           FROM UNNEST($1::uuid[], $2::bigint[], $3::text[], $4::uuid[], $5::uuid[])
+                AS k(account_id, nm_id, vendor_code, listing_id, product_id)
+          CROSS JOIN UNNEST($6::smallint[]) AS w(days)
+          ORDER BY k.account_id, w.days, k.nm_id, k.product_id NULLS LAST
+         ON CONFLICT (account_id, period_days, nm_id) DO NOTHING
+         RETURNING account_id, nm_id",
+        t.performance
+    ))
+    .bind(&accounts)
+    .bind(&nm_ids)
+    .bind(&vendor_codes)
+    .bind(&listings)
+    .bind(&products)
+    .bind(PERIODS.as_slice())
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+    Ok(keys
+        .iter()
+        .filter(|k| created.contains(&(k.account_id, k.nm_id)))
+        .cloned()
+        .collect())
+}
+
+/// Reads the articles' inputs again: the listing and product they match (for rows that had
+/// none), the purchase price, the stock in the marketplace's warehouses and what was listed
+/// from the seller's, and the days out of stock in each window.
 pub(super) async fn refresh_inputs(tx: &mut PgConnection, t: &Tables, keys: &[ArticleKey]) -> Result<(), sqlx::Error> {
     if keys.is_empty() {
         return Ok(());
@@ -191,31 +238,6 @@ pub(super) async fn refresh_inputs(tx: &mut PgConnection, t: &Tables, keys: &[Ar
     } = *t;
     let accounts: Vec<Uuid> = keys.iter().map(|k| k.account_id).collect();
     let nm_ids: Vec<i64> = keys.iter().map(|k| k.nm_id).collect();
-    let vendor_codes: Vec<&str> = keys.iter().map(|k| k.vendor_code.as_str()).collect();
-    let listings: Vec<Option<Uuid>> = keys.iter().map(|k| k.listing_id).collect();
-    let products: Vec<Option<Uuid>> = keys.iter().map(|k| k.product_id).collect();
-    sqlx::query(&format!(
-        "INSERT INTO {performance} AS p (account_id, period_days, nm_id, vendor_code, listing_id, product_id, orders,
-                                         cancellations, buyouts, returns, ordered_kopecks, revenue_kopecks,
-                                         payout_kopecks)
-         SELECT DISTINCT ON (k.account_id, w.days, k.nm_id)
-                k.account_id, w.days, k.nm_id, k.vendor_code, k.listing_id, k.product_id, 0, 0, 0, 0, 0, 0, 0
-           FROM UNNEST($1::uuid[], $2::bigint[], $3::text[], $4::uuid[], $5::uuid[])
-                AS k(account_id, nm_id, vendor_code, listing_id, product_id)
-          CROSS JOIN UNNEST($6::smallint[]) AS w(days)
-          ORDER BY k.account_id, w.days, k.nm_id, k.product_id NULLS LAST
-         ON CONFLICT (account_id, period_days, nm_id) DO UPDATE SET
-            listing_id = coalesce(p.listing_id, EXCLUDED.listing_id),
-            product_id = coalesce(p.product_id, EXCLUDED.product_id)"
-    ))
-    .bind(&accounts)
-    .bind(&nm_ids)
-    .bind(&vendor_codes)
-    .bind(&listings)
-    .bind(&products)
-    .bind(PERIODS.as_slice())
-    .execute(&mut *tx)
-    .await?;
     sqlx::query(&format!(
         "WITH keys AS (SELECT DISTINCT account_id, nm_id FROM UNNEST($1::uuid[], $2::bigint[]) AS k(account_id, nm_id)),
               inputs AS (

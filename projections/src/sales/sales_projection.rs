@@ -215,23 +215,44 @@ impl EventConsumer for SalesProjection {
             .chain(observations.iter().map(|o| o.account_id))
             .collect();
         performance::roll_accounts(tx, &self.tables, &accounts, performance::today()).await?;
-        let mut touched = self.record_facts(tx, &facts).await?;
-        touched.extend(stock_levels::apply(tx, &self.tables, &observations).await?);
-        touched.sort_by(|a, b| {
-            (a.account_id, a.nm_id, a.product_id.is_none()).cmp(&(b.account_id, b.nm_id, b.product_id.is_none()))
-        });
-        touched.dedup_by(|a, b| a.account_id == b.account_id && a.nm_id == b.nm_id);
-        performance::refresh_inputs(tx, &self.tables, &touched).await?;
+        // Articles seen the first time get their rows, and their inputs read, before the sums
+        // grow; stock facts change inputs of their articles.
+        let keys = articles(facts.iter().map(Fact::key).chain(observations.iter().map(|o| o.key())));
+        let mut refresh = performance::ensure_rows(tx, &self.tables, &keys).await?;
+        self.record_facts(tx, &facts).await?;
+        refresh.extend(stock_levels::apply(tx, &self.tables, &observations).await?);
+        performance::refresh_inputs(tx, &self.tables, &articles(refresh)).await?;
         Ok(())
     }
 }
 
+/// Each article once (a key that names a product preferred).
+fn articles(keys: impl IntoIterator<Item = ArticleKey>) -> Vec<ArticleKey> {
+    let mut keys: Vec<ArticleKey> = keys.into_iter().collect();
+    keys.sort_by(|a, b| {
+        (a.account_id, a.nm_id, a.product_id.is_none()).cmp(&(b.account_id, b.nm_id, b.product_id.is_none()))
+    });
+    keys.dedup_by(|a, b| a.account_id == b.account_id && a.nm_id == b.nm_id);
+    keys
+}
+
+impl Fact {
+    fn key(&self) -> ArticleKey {
+        ArticleKey {
+            account_id: self.account_id,
+            nm_id: self.nm_id,
+            vendor_code: self.vendor_code.clone(),
+            listing_id: self.matched.listing_id.map(|l| l.as_uuid()),
+            product_id: self.matched.product_id.map(|p| p.as_uuid()),
+        }
+    }
+}
+
 impl SalesProjection {
-    /// Inserts the facts not yet recorded and grows the figures they count in; answers the
-    /// articles they touched.
-    async fn record_facts(&self, tx: &mut PgConnection, facts: &[Fact]) -> Result<Vec<ArticleKey>, ProjectionError> {
+    /// Inserts the facts not yet recorded and grows the figures they count in.
+    async fn record_facts(&self, tx: &mut PgConnection, facts: &[Fact]) -> Result<(), ProjectionError> {
         if facts.is_empty() {
-            return Ok(Vec::new());
+            return Ok(());
         }
         let Tables {
             facts: facts_table,
@@ -349,16 +370,7 @@ impl SalesProjection {
         .bind(PERIODS.as_slice())
         .execute(&mut *tx)
         .await?;
-        Ok(facts
-            .iter()
-            .map(|f| ArticleKey {
-                account_id: f.account_id,
-                nm_id: f.nm_id,
-                vendor_code: f.vendor_code.clone(),
-                listing_id: f.matched.listing_id.map(|l| l.as_uuid()),
-                product_id: f.matched.product_id.map(|p| p.as_uuid()),
-            })
-            .collect())
+        Ok(())
     }
 }
 

@@ -122,6 +122,19 @@ impl OutageChanges {
     }
 }
 
+impl Observation {
+    /// The article it is of.
+    pub(super) fn key(&self) -> ArticleKey {
+        ArticleKey {
+            account_id: self.account_id,
+            nm_id: self.nm_id,
+            vendor_code: self.vendor_code.clone(),
+            listing_id: self.listing_id,
+            product_id: self.product_id,
+        }
+    }
+}
+
 /// The batch's stock facts, read.
 pub(super) fn observations(events: &[StoredEvent]) -> Result<Vec<Observation>, ProjectionError> {
     let mut observations = Vec::new();
@@ -163,16 +176,7 @@ pub(super) async fn apply(
         fresh.push(o);
     }
     store(tx, t, &fresh, &articles, &outages).await?;
-    Ok(fresh
-        .iter()
-        .map(|o| ArticleKey {
-            account_id: o.account_id,
-            nm_id: o.nm_id,
-            vendor_code: o.vendor_code.clone(),
-            listing_id: o.listing_id,
-            product_id: o.product_id,
-        })
-        .collect())
+    Ok(fresh.iter().map(|o| o.key()).collect())
 }
 
 /// The stored state of the batch's articles.

@@ -69,6 +69,10 @@ pub(super) async fn create_shadow(tx: &mut PgConnection) -> Result<(), sqlx::Err
     for (live, shadow) in LIVE.names().into_iter().zip(SHADOW.names()) {
         create_table_like(tx, live, shadow).await?;
     }
+    // `LIKE` copies no storage parameters: the performance rows keep room for HOT updates.
+    sqlx::query(&format!("ALTER TABLE {} SET (fillfactor = 70)", SHADOW.performance))
+        .execute(&mut *tx)
+        .await?;
     Ok(())
 }
 
