@@ -183,6 +183,7 @@ async fn product_performance_equals_the_figures_computed_from_the_reports() {
     .execute(&app.db.pool)
     .await
     .unwrap();
+    reports.rate_limit_next(ORDERS, 1);
     reports.set_rows(ORDERS, history.orders.clone());
     reports.set_rows(SALES, history.sales.clone());
     reports.set_rows(STOCKS, history.stocks.clone());
@@ -209,6 +210,34 @@ async fn product_performance_equals_the_figures_computed_from_the_reports() {
         || async { facts(&app, "LostSalesReported").await == LISTED as i64 },
     )
     .await;
+
+    // Every srid and saleID is one fact; the strangers' orders are listed as unmatched.
+    let twice: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT event_type, payload::text FROM events
+           WHERE event_type IN ('OrderPlaced', 'OrderCancelled', 'SaleRecorded', 'ReturnRecorded')
+           GROUP BY aggregate_id, event_type, payload::text HAVING count(*) > 1) AS doubled",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(twice, 0);
+    let distinct: i64 = sqlx::query_scalar(
+        "SELECT count(DISTINCT payload->'OrderPlaced'->>'srid') FROM events WHERE event_type = 'OrderPlaced'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(distinct, orders as i64);
+    let strangers = app
+        .graphql(
+            "query($a: ID!) { unmatchedMarketplaceRows(accountId: $a) { totalCount nodes { vendorCode } } }",
+            json!({ "a": account }),
+        )
+        .await;
+    assert_eq!(
+        strangers["data"]["unmatchedMarketplaceRows"]["totalCount"], 5,
+        "{strangers}"
+    );
 
     // Every article, every window, every order: the figures computed from the rows.
     for (period, days) in [("LAST_7_DAYS", 7), ("LAST_30_DAYS", 30), ("LAST_90_DAYS", 90)] {
@@ -407,6 +436,22 @@ async fn product_performance_equals_the_figures_computed_from_the_reports() {
             .unwrap();
     assert_eq!(open, 0);
 
+    // The 429 was waited out (`X-Ratelimit-Retry: 1`), and each report kept its (scaled) rate
+    // of one request a minute.
+    let asked = reports.asked(ORDERS);
+    let limited = asked.iter().position(|a| a.status == 429).expect("one 429 served");
+    assert!(asked[limited + 1].at - asked[limited].at >= Duration::from_millis(950));
+    let interval = Duration::from_secs(60) / LIMITS_DIVISOR;
+    for path in [ORDERS, SALES, STOCKS] {
+        for pair in reports.asked(path).windows(2) {
+            assert!(
+                pair[1].at - pair[0].at >= interval - Duration::from_millis(5),
+                "{path}: two requests {:?} apart",
+                pair[1].at - pair[0].at
+            );
+        }
+    }
+
     // Rebuilt from the store, every analytics table is the same, row for row.
     let before = snapshot(&app).await;
     gomarket::roles::replay(&app.db.pool, "sales")
@@ -446,6 +491,61 @@ async fn product_performance_equals_the_figures_computed_from_the_reports() {
         "a warning, not a change"
     );
     assert!(p["plain"]["commissionWarning"].is_null());
+
+    // Read again in full (the overlap window re-reads the recent rows): nothing new.
+    const REPORT_FACTS: &str =
+        "SELECT count(*) FROM events WHERE aggregate_type IN ('MarketplaceOrder', 'MarketplaceStock')";
+    let events = scalar(&app, REPORT_FACTS).await;
+    let requests = reports.asked(ORDERS).len();
+    until(Duration::from_secs(30), "more reads", || async {
+        reports.asked(ORDERS).len() >= requests + 3
+    })
+    .await;
+    assert_eq!(scalar(&app, REPORT_FACTS).await, events);
+
+    // A cancellation reported a day after its order: one `OrderCancelled`, counted on its day.
+    let late = &articles[5];
+    let now = moscow_now();
+    reports.edit_rows(ORDERS, |rows| {
+        // Article 5's order of day 3: never cancelled nor bought out ((5 + 3) % 4 == 0).
+        let row = rows.iter_mut().find(|r| r["srid"] == "o-5-3").unwrap();
+        assert_eq!(
+            (&row["isCancel"], &row["supplierArticle"]),
+            (&json!(false), &json!(late.vendor_code))
+        );
+        row["isCancel"] = json!(true);
+        row["cancelDate"] = json!((now - Days::minutes(10)).format("%Y-%m-%dT%H:%M:%S").to_string());
+        row["lastChangeDate"] = json!((now - Days::minutes(5)).format("%Y-%m-%dT%H:%M:%S").to_string());
+    });
+    until(Duration::from_secs(30), "the late cancellation recorded", || async {
+        facts(&app, "OrderCancelled").await == cancelled as i64 + 1
+    })
+    .await;
+    let requests = reports.asked(ORDERS).len();
+    until(Duration::from_secs(30), "more reads", || async {
+        reports.asked(ORDERS).len() >= requests + 3
+    })
+    .await;
+    assert_eq!(facts(&app, "OrderCancelled").await, cancelled as i64 + 1);
+    let week = history
+        .expected(7, as_of)
+        .into_iter()
+        .find(|e| e.nm_id == late.nm_id)
+        .unwrap();
+    eventually(Duration::from_secs(30), "the cancellation counted", || async {
+        let (rows, _) = performance(&app, &account, "LAST_7_DAYS", "REVENUE_DESC", Value::Null).await;
+        let row = rows.into_iter().find(|r| r["nmId"] == late.nm_id).unwrap();
+        if row["cancellations"] == week.cancellations + 1 && row["units"] == week.units - 1 {
+            Ok(())
+        } else {
+            Err(row)
+        }
+    })
+    .await;
+}
+
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&app.db.pool).await.unwrap()
 }
 
 /// Equal, but for floating-point figures, which may differ in their last digits (the JSON
