@@ -6,8 +6,9 @@
 //! The sums grow with each batch of facts (in the projection's own statement); the windows
 //! move at Moscow midnight, when an account's rows are computed again from `sales_daily` —
 //! once a day per account, by the first batch of the day or by [`roll_stale`], whichever comes
-//! first. The inputs are read again for the articles a batch touched, and for all of an
-//! account's articles when its windows move.
+//! first. The inputs are read when an article is first seen, when its stock changes, and for
+//! all of an account's articles when its windows move (so a purchase price changed in the
+//! catalog shows the next day, or at the article's next stock change).
 
 use super::tables::{LIVE, Tables};
 use chrono::NaiveDate;

@@ -3,8 +3,8 @@
 //! the daily figures and the performance windows grow by what was inserted, in the same
 //! statement. So redelivered or replayed events change nothing, and order within a stream does
 //! not matter (figures are sums). Stock facts keep the warehouses' levels and outages
-//! ([`stock_levels`]); both then read the touched articles' other inputs again
-//! ([`performance`]).
+//! ([`stock_levels`]); articles seen the first time, and those whose stock changed, have their
+//! other inputs read ([`performance`]).
 
 use super::performance::{self, ArticleKey, PERIODS};
 use super::tables::{self, LIVE, SHADOW, Tables};
@@ -190,8 +190,9 @@ impl EventConsumer for SalesProjection {
         self.apply_all(tx, std::slice::from_ref(event), feed).await
     }
 
-    /// The batch's order facts in one statement, its stock facts, then the touched articles'
-    /// inputs; the accounts' windows moved to today first.
+    /// The accounts' windows moved to today first; then rows for articles seen the first
+    /// time, the batch's order facts in one statement, its stock facts, and the inputs of the
+    /// new articles and of those whose stock changed.
     async fn apply_all(
         &self,
         tx: &mut PgConnection,
