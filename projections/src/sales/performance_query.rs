@@ -116,9 +116,15 @@ impl PerformanceCursor {
         if tag != sort.tag() {
             return Err(SalesQueryError::BadCursor);
         }
+        // The value must read as its column's type, or PostgreSQL would refuse it later as a
+        // failure of ours rather than of the cursor.
+        let readable = |v: &str| match sort.key().2 {
+            "bigint" => v.parse::<i64>().is_ok(),
+            _ => v.parse::<f64>().is_ok_and(f64::is_finite),
+        };
         let value = match value {
             "~" => None,
-            v if v.parse::<f64>().is_ok() => Some(v.to_owned()),
+            v if readable(v) => Some(v.to_owned()),
             _ => return Err(SalesQueryError::BadCursor),
         };
         Ok(Self {
@@ -252,7 +258,8 @@ mod tests {
             DaysOfCoverAsc,
             LostRevenueDesc,
         ] {
-            for value in [None, Some("-12345"), Some("3.3333333333333335")] {
+            let float = sort.key().2 == "double precision";
+            for value in [None, Some("-12345"), float.then_some("3.3333333333333335")] {
                 let text = PerformanceCursor::encode(sort, value, 42);
                 let cursor = PerformanceCursor::parse(sort, &text).unwrap();
                 assert_eq!(cursor.value.as_deref(), value);
@@ -262,6 +269,9 @@ mod tests {
         let margin = PerformanceCursor::encode(PerformanceSort::MarginDesc, Some("10"), 1);
         assert!(PerformanceCursor::parse(PerformanceSort::MarginAsc, &margin).is_err());
         assert!(PerformanceCursor::parse(PerformanceSort::MarginDesc, "M|x|1").is_err());
+        // A fraction where the figure is whole kopecks is no position of that order.
+        assert!(PerformanceCursor::parse(PerformanceSort::MarginDesc, "M|1.5|1").is_err());
+        assert!(PerformanceCursor::parse(PerformanceSort::DaysOfCoverAsc, "C|1.5|1").is_ok());
         assert!(PerformanceCursor::parse(PerformanceSort::MarginDesc, "M|1").is_err());
     }
 }
