@@ -7,6 +7,7 @@ use crate::performance::ProductPerformanceGql;
 use crate::sales::Date;
 use async_graphql::{Context, Result, SimpleObject};
 use chrono::{DateTime, Utc};
+use gomarket_domain::marketplace::values::Marketplace;
 use gomarket_domain::sales::economics::planned_margin;
 use gomarket_domain::sales::values::BasisPoints;
 use gomarket_projections::catalog::get_product;
@@ -241,7 +242,7 @@ pub async fn unit_economics(ctx: &Context<'_>, listing: &ListingKeys) -> Result<
         .or_internal(ctx)?
         .map(|p| p.price_kopecks);
     let commission = match listing.subject_id {
-        Some(subject) => subject_rates(pool, "WILDBERRIES", subject)
+        Some(subject) => subject_rates(pool, Marketplace::Wildberries, subject)
             .await
             .or_internal(ctx)?
             .as_ref()

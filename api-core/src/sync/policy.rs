@@ -4,6 +4,7 @@ use crate::error::OrInternal;
 use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use chrono::{DateTime, Utc};
 use gomarket_domain::catalog::Kopecks;
+use gomarket_domain::marketplace::values::Marketplace;
 use gomarket_domain::sync::policy::PolicyState;
 use gomarket_domain::sync::pricing::{CommissionWarning, PriceExplanation, PricingRule};
 use gomarket_domain::sync::{Exclusions, StockRule, SyncPolicyId};
@@ -267,7 +268,9 @@ impl SyncPolicyGql {
         })?;
         if let Some(subject) = subject_id {
             let pool = ctx.data::<PgPool>()?;
-            let rates = subject_rates(pool, "WILDBERRIES", subject).await.or_internal(ctx)?;
+            let rates = subject_rates(pool, Marketplace::Wildberries, subject)
+                .await
+                .or_internal(ctx)?;
             if let Some(reported) = rates.and_then(|r| r.seller_warehouse.or(r.marketplace_warehouse)) {
                 explained.compare_commission(&self.rule, subject, reported);
             }

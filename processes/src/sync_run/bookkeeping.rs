@@ -2,7 +2,9 @@
 //! which run an import belongs to (`sync_run_imports`), and which listings a run waits on
 //! (`sync_pending`).
 
+use gomarket_domain::marketplace::values::Marketplace;
 use gomarket_domain::sync::stock::Demand;
+use gomarket_projections::sales::marketplace_key;
 use sqlx::PgConnection;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -135,10 +137,11 @@ pub(super) async fn reported_commissions(
     let rows: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT subject_id, coalesce(seller_warehouse, marketplace_warehouse)
            FROM subject_commissions
-          WHERE marketplace = 'WILDBERRIES' AND subject_id = ANY($1)
+          WHERE marketplace = $2 AND subject_id = ANY($1)
             AND coalesce(seller_warehouse, marketplace_warehouse) IS NOT NULL",
     )
     .bind(subjects)
+    .bind(marketplace_key(Marketplace::Wildberries))
     .fetch_all(&mut *tx)
     .await?;
     Ok(rows.into_iter().collect())

@@ -3,8 +3,10 @@
 //! and after each. Each is an index lookup of one listing or article.
 
 use super::SalesQueryError;
+use super::commissions::marketplace_key;
 use super::performance_query::{COLUMNS, PerformanceRow, PerformanceSort, performance_row};
 use chrono::{DateTime, NaiveDate, Utc};
+use gomarket_domain::marketplace::values::Marketplace;
 use gomarket_domain::sales::values::moscow_day;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
@@ -45,10 +47,10 @@ pub struct SubjectRates {
     pub observed_at: DateTime<Utc>,
 }
 
-/// The rates reported for `subject` on `marketplace` (its serialized name, `WILDBERRIES`).
+/// The rates reported for `subject` on `marketplace`.
 pub async fn subject_rates(
     pool: &PgPool,
-    marketplace: &str,
+    marketplace: Marketplace,
     subject: i64,
 ) -> Result<Option<SubjectRates>, SalesQueryError> {
     let row = sqlx::query(
@@ -56,7 +58,7 @@ pub async fn subject_rates(
                 seller_express, pickup, booking, observed_at
            FROM subject_commissions WHERE marketplace = $1 AND subject_id = $2",
     )
-    .bind(marketplace)
+    .bind(marketplace_key(marketplace))
     .bind(subject)
     .fetch_optional(pool)
     .await?;
