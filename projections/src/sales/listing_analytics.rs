@@ -5,7 +5,7 @@
 use super::SalesQueryError;
 use super::commissions::marketplace_key;
 use super::performance_query::{COLUMNS, PerformanceRow, PerformanceSort, performance_row};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use gomarket_domain::marketplace::values::Marketplace;
 use gomarket_domain::sales::values::moscow_day;
 use sqlx::{PgPool, Row};
@@ -155,70 +155,68 @@ pub async fn price_history(
     .fetch_all(pool)
     .await?;
     let today = moscow_day(Utc::now());
-    let mut history = Vec::with_capacity(changes.len());
-    for (applied_at, price_kopecks, discount) in changes {
-        let day = moscow_day(applied_at);
-        let before_from = day - chrono::Days::new(window as u64);
-        let after_to = (day + chrono::Days::new(window as u64 - 1)).min(today);
-        let (before, after) = match article {
-            Some((account, nm_id)) => (
-                figures(pool, account, nm_id, before_from, day.pred_opt().unwrap_or(day)).await?,
-                figures(pool, account, nm_id, day, after_to).await?,
-            ),
-            None => (
-                WindowFigures::empty(window),
-                WindowFigures::empty((after_to - day).num_days() + 1),
-            ),
-        };
-        history.push(PriceChange {
-            applied_at,
-            price_kopecks,
-            discount_percent: discount.into(),
-            before,
-            after,
-        });
-    }
-    Ok(history)
+    // Per change: the days before its (Moscow) day, and its day up to `window − 1` after.
+    let spans: Vec<[(NaiveDate, NaiveDate); 2]> = changes
+        .iter()
+        .map(|(applied_at, ..)| {
+            let day = moscow_day(*applied_at);
+            let before = (day - Days::new(window as u64), day - Days::new(1));
+            let after = (day, (day + Days::new(window as u64 - 1)).min(today));
+            [before, after]
+        })
+        .collect();
+    let figures = match article {
+        Some((account, nm_id)) => span_figures(pool, account, nm_id, spans.iter().flatten()).await?,
+        None => vec![(0, 0, 0, 0); spans.len() * 2],
+    };
+    Ok(changes
+        .into_iter()
+        .zip(spans)
+        .zip(figures.chunks(2))
+        .map(|(((applied_at, price_kopecks, discount), spans), sums)| {
+            let window = |(from, to): (NaiveDate, NaiveDate), (units, kept, revenue, payout): (i64, i64, i64, i64)| {
+                WindowFigures {
+                    days: ((to - from).num_days() + 1).max(0),
+                    units,
+                    buyouts_kept: kept,
+                    revenue_kopecks: revenue,
+                    payout_kopecks: payout,
+                }
+            };
+            PriceChange {
+                applied_at,
+                price_kopecks,
+                discount_percent: discount.into(),
+                before: window(spans[0], sums[0]),
+                after: window(spans[1], sums[1]),
+            }
+        })
+        .collect())
 }
 
-impl WindowFigures {
-    fn empty(days: i64) -> Self {
-        Self {
-            days: days.max(0),
-            units: 0,
-            buyouts_kept: 0,
-            revenue_kopecks: 0,
-            payout_kopecks: 0,
-        }
-    }
-}
-
-/// The article's figures from `from` to `to` (both included): a range of its daily rows.
-async fn figures(
+/// The article's (units, units kept, revenue, payout) over each span of days (both ends
+/// included), in one query: a range of its daily rows per span.
+async fn span_figures(
     pool: &PgPool,
     account: Uuid,
     nm_id: i64,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<WindowFigures, SalesQueryError> {
-    let (units, kept, revenue, payout): (i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT coalesce(sum(orders - cancellations), 0)::bigint, coalesce(sum(buyouts - returns), 0)::bigint,
-                coalesce(sum(revenue_kopecks), 0)::bigint, coalesce(sum(payout_kopecks), 0)::bigint
-           FROM sales_daily WHERE account_id = $1 AND nm_id = $2 AND day BETWEEN $3 AND $4",
+    spans: impl Iterator<Item = &(NaiveDate, NaiveDate)>,
+) -> Result<Vec<(i64, i64, i64, i64)>, SalesQueryError> {
+    let (from, to): (Vec<NaiveDate>, Vec<NaiveDate>) = spans.copied().unzip();
+    Ok(sqlx::query_as(
+        "SELECT coalesce(sum(d.orders - d.cancellations), 0)::bigint, coalesce(sum(d.buyouts - d.returns), 0)::bigint,
+                coalesce(sum(d.revenue_kopecks), 0)::bigint, coalesce(sum(d.payout_kopecks), 0)::bigint
+           FROM UNNEST($3::date[], $4::date[]) WITH ORDINALITY AS s(from_day, to_day, n)
+           LEFT JOIN sales_daily d
+             ON d.account_id = $1 AND d.nm_id = $2 AND d.day BETWEEN s.from_day AND s.to_day
+          GROUP BY s.n ORDER BY s.n",
     )
     .bind(account)
     .bind(nm_id)
-    .bind(from)
-    .bind(to)
-    .fetch_one(pool)
-    .await?;
-    Ok(WindowFigures {
-        days: ((to - from).num_days() + 1).max(0),
-        units,
-        buyouts_kept: kept,
-        revenue_kopecks: revenue,
-        payout_kopecks: payout,
-    })
+    .bind(&from)
+    .bind(&to)
+    .fetch_all(pool)
+    .await?)
 }
 
 /// What the marketplace's stock history report last said an article lost to being out of stock.
