@@ -149,6 +149,29 @@ impl SalesIngester {
         Ok(())
     }
 
+    /// Whether a daily read (`name`: the commission table, the stock history report) is due:
+    /// `None` when it was read to its end less than `every` ago; else where it resumes (the
+    /// cursor of a read under way, empty for a fresh one).
+    async fn daily_read_due(
+        &self,
+        account_id: AccountId,
+        name: &str,
+        every: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, ProcessError> {
+        let mut conn = self.marketplaces.pool().acquire().await?;
+        Ok(match bookkeeping::cursor(&mut conn, account_id, name).await? {
+            Some(Cursor {
+                caught_up_at: Some(at), ..
+            }) if now - at < every => None,
+            Some(Cursor {
+                next_from,
+                caught_up_at: None,
+            }) => Some(next_from),
+            _ => Some(String::new()),
+        })
+    }
+
     /// Reads the next page of the stock history report when a day has passed since it was
     /// last read to its end (its figures are daily): each article whose figures changed is a
     /// fact. A page, its invalid rows and the next offset commit together.
@@ -157,30 +180,20 @@ impl SalesIngester {
         account_id: AccountId,
         wb: &WbAccount,
     ) -> Result<Option<Recorded>, ProcessError> {
-        let pool = self.marketplaces.pool();
         let now = Utc::now();
-        let last = {
-            let mut conn = pool.acquire().await?;
-            bookkeeping::cursor(&mut conn, account_id, STOCK_HISTORY).await?
+        let Some(resume) = self
+            .daily_read_due(account_id, STOCK_HISTORY, self.settings.stock_history_every, now)
+            .await?
+        else {
+            return Ok(None);
         };
-        let offset = match &last {
-            Some(Cursor {
-                caught_up_at: Some(at), ..
-            }) if now - *at < self.settings.stock_history_every => return Ok(None),
-            Some(Cursor {
-                next_from,
-                caught_up_at: None,
-            }) => next_from.parse().unwrap_or(0),
-            _ => 0,
-        };
+        let offset: u32 = resume.parse().unwrap_or(0);
         let end = moscow_day(now);
         let start = end - chrono::Duration::days(STOCK_HISTORY_DAYS - 1);
         let page = self.marketplaces.client().stock_history(wb, start, end, offset).await?;
-        let (rows, invalid): (Vec<_>, Vec<_>) = page.rows.into_iter().partition(Result::is_ok);
-        let rows: Vec<ReportedLostSales> = rows.into_iter().filter_map(Result::ok).collect();
-        let invalid: Vec<InvalidRow> = invalid.into_iter().filter_map(Result::err).collect();
+        let (rows, invalid): (Vec<ReportedLostSales>, _) = readable(page.rows);
         let read = rows.len() + invalid.len();
-        let mut tx = pool.begin().await?;
+        let mut tx = self.marketplaces.pool().begin().await?;
         let recorded = facts::record_lost_sales(&mut tx, account_id, rows, &ingest_metadata("ReportLostSales")).await?;
         let invalid: Vec<&InvalidRow> = invalid.iter().collect();
         bookkeeping::keep_invalid_rows(&mut tx, account_id, STOCK_HISTORY, &invalid, now).await?;
@@ -207,23 +220,16 @@ impl SalesIngester {
         account_id: AccountId,
         wb: &WbAccount,
     ) -> Result<Option<Recorded>, ProcessError> {
-        let pool = self.marketplaces.pool();
         let now = Utc::now();
-        let last = {
-            let mut conn = pool.acquire().await?;
-            bookkeeping::cursor(&mut conn, account_id, COMMISSION).await?
-        };
-        if last
-            .and_then(|c| c.caught_up_at)
-            .is_some_and(|at| now - at < self.settings.commission_every)
-        {
+        let due = self
+            .daily_read_due(account_id, COMMISSION, self.settings.commission_every, now)
+            .await?;
+        if due.is_none() {
             return Ok(None);
         }
         let table = self.marketplaces.client().commission(wb).await?;
-        let (rates, invalid): (Vec<_>, Vec<_>) = table.into_iter().partition(Result::is_ok);
-        let rates = rates.into_iter().filter_map(Result::ok).collect();
-        let invalid: Vec<InvalidRow> = invalid.into_iter().filter_map(Result::err).collect();
-        let mut tx = pool.begin().await?;
+        let (rates, invalid) = readable(table);
+        let mut tx = self.marketplaces.pool().begin().await?;
         let recorded = facts::record_commission(&mut tx, rates, &ingest_metadata("ObserveCommissionRates")).await?;
         let invalid: Vec<&InvalidRow> = invalid.iter().collect();
         bookkeeping::keep_invalid_rows(&mut tx, account_id, COMMISSION, &invalid, now).await?;
@@ -340,8 +346,19 @@ impl Valid {
 
 /// A page's readable rows (as `valid`), its unreadable ones, and where the next page starts.
 fn split<T>(page: ReportPage<T>, valid: fn(Vec<T>) -> Valid) -> (Valid, Vec<InvalidRow>, Option<String>) {
-    let (readable, invalid): (Vec<_>, Vec<_>) = page.rows.into_iter().partition(Result::is_ok);
-    let readable = readable.into_iter().filter_map(Result::ok).collect();
-    let invalid = invalid.into_iter().filter_map(Result::err).collect();
-    (valid(readable), invalid, page.next_from)
+    let (rows, invalid) = readable(page.rows);
+    (valid(rows), invalid, page.next_from)
+}
+
+/// The rows that could be read, and those that could not.
+fn readable<T>(rows: Vec<Result<T, InvalidRow>>) -> (Vec<T>, Vec<InvalidRow>) {
+    let mut read = Vec::with_capacity(rows.len());
+    let mut invalid = Vec::new();
+    for row in rows {
+        match row {
+            Ok(row) => read.push(row),
+            Err(why) => invalid.push(why),
+        }
+    }
+    (read, invalid)
 }
