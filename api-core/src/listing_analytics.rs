@@ -12,7 +12,7 @@ use gomarket_domain::sales::economics::planned_margin;
 use gomarket_domain::sales::values::BasisPoints;
 use gomarket_projections::catalog::get_product;
 use gomarket_projections::sales::{
-    PerformanceRow, PriceChange, ReportedLostSales, SubjectRates, WarehouseStock, WindowFigures, listing_window,
+    LostSalesRow, PerformanceRow, PriceChange, SubjectRates, WarehouseStock, WindowFigures, listing_window,
     price_history, reported_lost_sales, subject_rates, warehouse_stock,
 };
 use sqlx::PgPool;
@@ -165,7 +165,7 @@ pub struct MarketplaceLostSalesGql {
 }
 
 impl MarketplaceLostSalesGql {
-    fn new(r: &ReportedLostSales) -> Self {
+    fn new(r: &LostSalesRow) -> Self {
         Self {
             period_start: Date(r.period_start),
             period_end: Date(r.period_end),

@@ -221,7 +221,7 @@ async fn span_figures(
 
 /// What the marketplace's stock history report last said an article lost to being out of stock.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportedLostSales {
+pub struct LostSalesRow {
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
     pub lost_orders_hundredths: Option<i64>,
@@ -235,7 +235,7 @@ pub async fn reported_lost_sales(
     pool: &PgPool,
     account: Uuid,
     nm_id: i64,
-) -> Result<Option<ReportedLostSales>, SalesQueryError> {
+) -> Result<Option<LostSalesRow>, SalesQueryError> {
     type Row = (
         NaiveDate,
         NaiveDate,
@@ -254,7 +254,7 @@ pub async fn reported_lost_sales(
     .await?;
     Ok(row.map(
         |(period_start, period_end, lost_orders_hundredths, lost_orders_kopecks, missing_hours, reported_at)| {
-            ReportedLostSales {
+            LostSalesRow {
                 period_start,
                 period_end,
                 lost_orders_hundredths,

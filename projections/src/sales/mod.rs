@@ -16,7 +16,7 @@ mod tables;
 
 pub use commissions::marketplace_key;
 pub use listing_analytics::{
-    PriceChange, ReportedLostSales, SubjectRates, WarehouseStock, WindowFigures, listing_window, price_history,
+    LostSalesRow, PriceChange, SubjectRates, WarehouseStock, WindowFigures, listing_window, price_history,
     reported_lost_sales, subject_rates, warehouse_stock,
 };
 pub use performance::{PERIODS, roll_stale, roll_windows};
