@@ -24,6 +24,10 @@ pub enum ErrorCode {
     RateLimited,
     /// A dependency (database, read model) is not answering in time; retry later.
     UpstreamUnavailable,
+    /// A subscriber took its items more slowly than they were recorded and fell behind the
+    /// server's buffer: the subscription ends; `extensions.resumeAfter` is the cursor to
+    /// subscribe again from (nothing is lost).
+    SubscriberTooSlow,
     /// A bug or an infrastructure failure; details are in the server log under the request id.
     Internal,
 }
@@ -40,6 +44,7 @@ impl ErrorCode {
             Self::Forbidden => "FORBIDDEN",
             Self::RateLimited => "RATE_LIMITED",
             Self::UpstreamUnavailable => "UPSTREAM_UNAVAILABLE",
+            Self::SubscriberTooSlow => "SUBSCRIBER_TOO_SLOW",
             Self::Internal => "INTERNAL",
         }
     }

@@ -25,6 +25,8 @@ use gomarket_infra::supplier::import::Importer;
 use gomarket_infra::sync::SyncService;
 use gomarket_infra::telemetry::Metrics;
 use gomarket_processes::imports;
+use gomarket_projections::analytics::TailSettings;
+use gomarket_query_api::AnalyticsHub;
 use sqlx::PgPool;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -220,6 +222,14 @@ impl Application {
         .data(importer.clone())
         .data(marketplaces.clone())
         .data(sync.clone())
+        .data(Arc::new(AnalyticsHub::new(
+            pool.clone(),
+            TailSettings {
+                buffered_batches: args.api.analytics_buffer_batches as usize,
+                batch_events: i64::from(args.api.analytics_batch_events),
+                ..TailSettings::default()
+            },
+        )))
         .data(ApiSettings {
             consistency_timeout: Duration::from_millis(args.api.consistency_timeout_ms),
         })

@@ -309,6 +309,18 @@ pub struct ApiArgs {
     #[arg(long, env = "GOMARKET_GRAPHQL_MAX_COMPLEXITY", default_value_t = 1000)]
     pub graphql_max_complexity: usize,
 
+    /// Batches of analytics events a process keeps for live `analyticsEvents` subscribers
+    /// (each up to `GOMARKET_ANALYTICS_BATCH_EVENTS` events); a subscriber further behind is
+    /// ended with `SUBSCRIBER_TOO_SLOW` and resumes from its cursor.
+    #[arg(long, env = "GOMARKET_ANALYTICS_BUFFER_BATCHES", default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub analytics_buffer_batches: u32,
+
+    /// Events the analytics tail reads from the store at most per batch.
+    #[arg(long, env = "GOMARKET_ANALYTICS_BATCH_EVENTS", default_value_t = 200,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub analytics_batch_events: u32,
+
     #[command(flatten)]
     pub security: SecurityArgs,
 
@@ -451,6 +463,8 @@ impl Default for ApiArgs {
             max_body_bytes: 4 * 1024 * 1024,
             graphql_max_depth: 12,
             graphql_max_complexity: 1000,
+            analytics_buffer_batches: 256,
+            analytics_batch_events: 200,
             security: SecurityArgs::default(),
             edge: EdgeArgs::default(),
             import: ImportArgs::default(),

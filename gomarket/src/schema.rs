@@ -6,8 +6,8 @@ use gomarket_command_api::{
     CatalogMutation, IdentityMutation, MarketplaceMutation, SupplierMutation, SyncPolicyMutation, SyncRunMutation,
 };
 use gomarket_query_api::{
-    AuditQuery, CatalogQuery, CatalogSubscription, IdentityQuery, MarketplaceQuery, OperationsQuery, SalesQuery,
-    SupplierQuery, SyncQuery, SyncRunQuery, SyncSubscription,
+    AnalyticsSubscription, AuditQuery, CatalogQuery, CatalogSubscription, IdentityQuery, MarketplaceQuery,
+    OperationsQuery, SalesQuery, SupplierQuery, SyncQuery, SyncRunQuery, SyncSubscription,
 };
 
 #[derive(MergedObject, Default)]
@@ -34,7 +34,7 @@ pub struct Mutation(
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(CatalogSubscription, SyncSubscription);
+pub struct Subscription(CatalogSubscription, SyncSubscription, AnalyticsSubscription);
 
 pub type GoMarketSchema = Schema<Query, Mutation, Subscription>;
 

@@ -8,11 +8,13 @@
 //! - [`rebuild`]: replaying a projection into shadow tables and swapping them in;
 //! - [`sequence`]: events applied in their aggregate's order, once each, gaps healed;
 //! - [`consistency`]: read-your-writes: wait until a projection has applied a token;
+//! - [`analytics`]: the store's events as business facts, for resumable subscriptions;
 //! - [`catalog`]: the `products` read model: projection, records and search queries;
 //! - [`marketplace`]: the `listings` read model, also the marketplace worker's queues;
 //! - [`sales`]: the sales facts and the figures per account, article and day.
 #![forbid(unsafe_code)]
 
+pub mod analytics;
 pub mod catalog;
 pub mod consistency;
 mod error;

@@ -2,6 +2,7 @@
 //! they return, and the plumbing every resolver uses, are in `gomarket_api_core`, which
 //! `command-api` shares.
 //!
+//! - [`analytics`]: the `analyticsEvents` subscription;
 //! - [`catalog`]: `product`, `products`, the `productChanges` subscription;
 //! - [`audit`]: `history` of any aggregate and `productAt` (a product as it was);
 //! - [`identity`]: `me`, `users`, `user`, `apiKeys`, `secrets`;
@@ -12,6 +13,7 @@
 //! - [`sales`]: `salesSummary`, `unmatchedMarketplaceRows`.
 #![forbid(unsafe_code)]
 
+pub mod analytics;
 pub mod audit;
 pub mod catalog;
 pub mod identity;
@@ -21,6 +23,7 @@ pub mod sales;
 pub mod supplier;
 pub mod sync;
 
+pub use analytics::{AnalyticsHub, AnalyticsSubscription};
 pub use audit::AuditQuery;
 pub use catalog::{CatalogQuery, CatalogSubscription};
 pub use identity::IdentityQuery;

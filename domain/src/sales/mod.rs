@@ -10,8 +10,11 @@
 //! - [`stock`]: the `MarketplaceStock` aggregate (one per article: figures per size and
 //!   marketplace warehouse);
 //! - [`commission`]: the `SubjectCommission` aggregate (one per marketplace subject);
+//! - [`alert`]: the `Alert` aggregate (one per condition and subject: raised once per
+//!   episode, acknowledged, resolved);
 //! - [`economics`]: a unit's planned margin at the live price.
 
+pub mod alert;
 pub mod commission;
 pub mod economics;
 pub mod order;

@@ -265,7 +265,7 @@ async fn respond(state: &AppState, responses: BatchResponse) -> axum::response::
 }
 
 /// Subscriptions (graphql-transport-ws and graphql-ws). Credentials come in the
-/// `connection_init` payload; credentials that are presented and refused close the connection.
+/// `connection_init` payload; a connection without credentials, or with refused ones, is closed.
 pub async fn graphql_ws(
     State(state): State<AppState>,
     Extension(RequestId(id)): Extension<RequestId>,
@@ -289,6 +289,13 @@ pub async fn graphql_ws(
                     let Authentication { principal, error, .. } = credentials.authenticate(&identity).await;
                     if let Some(error) = error {
                         return Err(async_graphql::Error::new(format!("authentication failed: {error}")));
+                    }
+                    // Every subscription needs a permission: an anonymous connection could
+                    // only ever be refused, so it is refused here, before it holds anything.
+                    if principal.is_none() {
+                        return Err(async_graphql::Error::new(
+                            "authentication required: send a token or an API key in connection_init",
+                        ));
                     }
                     let mut data = Data::default();
                     data.insert(RequestContext {

@@ -16,6 +16,7 @@ use async_graphql::parser::types::{BaseType, Type, TypeKind, TypeSystemDefinitio
 use gomarket_domain::identity::{Permission, Role};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Needs {
@@ -56,6 +57,7 @@ const OPERATIONS: &[(&str, Needs)] = &[
     ("Query.productPerformance", Needs::Permission(P::AnalyticsRead)),
     ("Query.listing", Needs::Permission(P::MarketplaceRead)),
     ("Subscription.productChanges", Needs::Permission(P::CatalogRead)),
+    ("Subscription.analyticsEvents", Needs::Permission(P::AnalyticsRead)),
     ("Mutation.createProduct", Needs::Permission(P::CatalogWrite)),
     ("Mutation.updateProductDetails", Needs::Permission(P::CatalogWrite)),
     ("Mutation.changeProductPrice", Needs::Permission(P::CatalogWrite)),
@@ -249,10 +251,21 @@ async fn call(app: &TestApp, headers: &[(&str, &str)], query: &str) -> Value {
                 (key.to_owned(), json!(value))
             })
             .collect();
+        let anonymous = payload.is_empty();
         let (mut socket, ack) = ws::connect(app.address, Value::Object(payload)).await;
+        if anonymous {
+            // Refused at connection_init: nothing to subscribe on.
+            assert!(ack.get("closed").is_some(), "{ack}");
+            return json!({ "errors": [{ "extensions": { "code": "UNAUTHENTICATED" } }] });
+        }
         assert_eq!(ack["type"], "connection_ack", "{ack}");
         ws::subscribe(&mut socket, "1", query, json!({})).await;
-        let message = ws::next_message(&mut socket).await;
+        // A refusal comes at once; a live-only subscription that was admitted (like
+        // `analyticsEvents` from now on) may have nothing to send yet.
+        let message = match tokio::time::timeout(Duration::from_secs(2), ws::next_message(&mut socket)).await {
+            Ok(message) => message,
+            Err(_) => json!({ "type": "next", "payload": {} }),
+        };
         let errors: Vec<Value> = ws::error_codes(&message)
             .into_iter()
             .map(|code| json!({ "extensions": { "code": code } }))

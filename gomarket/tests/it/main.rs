@@ -8,6 +8,7 @@
 mod support;
 
 mod access_matrix;
+mod analytics_events;
 mod audit;
 mod catalog_api;
 mod cli;
