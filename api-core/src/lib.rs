@@ -15,10 +15,11 @@
 //!   (`User`, `ApiKey`, `Secret`, `Me`), [`supplier`] (`Supplier`, `Import`), [`marketplace`]
 //!   (`MarketplaceAccount`, `CategoryMapping`, `Listing`), [`sync`] (`SyncPolicy`, `SyncRun`),
 //!   [`operations`] (`ProjectionFailure`), [`sales`] (`SalesSummary`, `UnmatchedMarketplaceRow`), [`performance`]
-//!   (`ProductPerformance`).
+//!   (`ProductPerformance`), [`alerts`] (`Alert`, `AlertRules`).
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod alerts;
 pub mod audit;
 pub mod catalog;
 pub mod command;

@@ -7,15 +7,18 @@
 //! - [`identity`]: sessions, users, API keys, secrets;
 //! - [`supplier`]: suppliers and imports;
 //! - [`marketplace`]: marketplace accounts, category mappings, publishing, listing targets;
-//! - [`sync`]: sync policies and runs (approve held prices, retry failed items).
+//! - [`sync`]: sync policies and runs (approve held prices, retry failed items);
+//! - [`alerts`]: acknowledging alerts, setting an account's alert thresholds.
 #![forbid(unsafe_code)]
 
+pub mod alerts;
 pub mod catalog;
 pub mod identity;
 pub mod marketplace;
 pub mod supplier;
 pub mod sync;
 
+pub use alerts::AlertMutation;
 pub use catalog::CatalogMutation;
 pub use identity::IdentityMutation;
 pub use marketplace::MarketplaceMutation;

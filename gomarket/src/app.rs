@@ -12,6 +12,7 @@ use gomarket_api_core::ApiSettings;
 use gomarket_domain::catalog::{Product, ProductServices};
 use gomarket_domain::clock::SystemClock;
 use gomarket_domain::identity::{LoginName, Password, Role, UserId};
+use gomarket_infra::alerting::AlertService;
 use gomarket_infra::database::{self, PoolSettings};
 use gomarket_infra::event_store::{CommandBus, CommandError, EventMetadata};
 use gomarket_infra::identity::{IdentityService, IdentitySettings, LoginThrottleSettings, PasswordQueueSettings};
@@ -78,6 +79,11 @@ pub fn marketplaces(pool: &PgPool, metrics: &Metrics, secrets: SecretStore, args
 /// Sync policies and runs over `pool`.
 pub fn sync_service(pool: &PgPool, metrics: &Metrics) -> SyncService {
     SyncService::new(pool.clone(), Arc::new(SystemClock), metrics.clone())
+}
+
+/// Alerts and their rules over `pool`.
+pub fn alert_service(pool: &PgPool, metrics: &Metrics) -> AlertService {
+    AlertService::new(pool.clone(), Arc::new(SystemClock), metrics.clone())
 }
 
 /// The supplier importer over `pool`.
@@ -222,6 +228,7 @@ impl Application {
         .data(importer.clone())
         .data(marketplaces.clone())
         .data(sync.clone())
+        .data(Arc::new(alert_service(&pool, &metrics)))
         .data(Arc::new(AnalyticsHub::new(
             pool.clone(),
             TailSettings {

@@ -15,11 +15,13 @@ use gomarket_infra::shutdown::Shutdown;
 use gomarket_infra::supplier::import::Importer;
 use gomarket_infra::sync::SyncService;
 use gomarket_infra::telemetry::Metrics;
+use gomarket_processes::alerting::AlertingProcess;
 use gomarket_processes::push_worker::PushWorker;
 use gomarket_processes::sales_ingest::SalesIngester;
 use gomarket_processes::scheduler::Scheduler;
 use gomarket_processes::sync_run::SyncRunManager;
 use gomarket_processes::{Process, imports};
+use gomarket_projections::alerts::AlertsProjection;
 use gomarket_projections::catalog::ProductsProjection;
 use gomarket_projections::kafka_feed::KafkaProjector;
 use gomarket_projections::marketplace::ListingsProjection;
@@ -36,6 +38,7 @@ pub const PROJECTIONS: &[&str] = &[
     ProductsProjection::NAME,
     ListingsProjection::NAME,
     SalesProjection::NAME,
+    AlertsProjection::NAME,
 ];
 
 /// How often the sales performance windows are checked for a new Moscow day.
@@ -111,6 +114,16 @@ pub fn spawn_projectors(
             shutdown.clone(),
         )));
     }
+    if wanted(AlertsProjection::NAME) {
+        tasks.push(spawn_consumer(
+            AlertsProjection::default(),
+            &["sales"],
+            pool,
+            kafka,
+            metrics,
+            shutdown,
+        )?);
+    }
     Ok(tasks)
 }
 
@@ -147,6 +160,7 @@ pub async fn replay(pool: &PgPool, projection: &str) -> anyhow::Result<RebuildRe
         ProductsProjection::NAME => Ok(rebuild(&ProductsProjection::default(), &feed, &metrics, show).await?),
         ListingsProjection::NAME => Ok(rebuild(&ListingsProjection::default(), &feed, &metrics, show).await?),
         SalesProjection::NAME => Ok(rebuild(&SalesProjection::default(), &feed, &metrics, show).await?),
+        AlertsProjection::NAME => Ok(rebuild(&AlertsProjection::default(), &feed, &metrics, show).await?),
         other => anyhow::bail!("unknown projection {other:?}; known: {}", PROJECTIONS.join(", ")),
     }
 }
@@ -169,7 +183,14 @@ fn sync_run_contexts() -> Vec<&'static str> {
     contexts
 }
 
-/// Starts the scheduler and the sync run manager.
+/// The topics the alerting process reads: every context whose facts start or end an alert.
+fn alerting_contexts() -> Vec<&'static str> {
+    let mut contexts = vec!["sync", "marketplace", "sales"];
+    contexts.extend_from_slice(SUPPLIER_CONTEXTS);
+    contexts
+}
+
+/// Starts the scheduler, the sync run manager and the alerting process.
 pub fn spawn_sync(
     pool: &PgPool,
     services: (Arc<SyncService>, Arc<Importer>, Arc<Marketplaces>),
@@ -181,10 +202,12 @@ pub fn spawn_sync(
     let (sync, importer, marketplaces) = services;
     let interval = Duration::from_millis(args.scheduler_interval_ms.max(10));
     let scheduler = Scheduler::new(pool.clone(), sync.clone(), interval);
+    let alerting = AlertingProcess::new(Arc::new(app::alert_service(pool, metrics)), sync.clone());
     let manager = Process(SyncRunManager::new(sync, importer, marketplaces));
     Ok(vec![
         tokio::spawn(scheduler.run(shutdown.clone())),
         spawn_consumer(manager, &sync_run_contexts(), pool, kafka, metrics, shutdown)?,
+        spawn_consumer(alerting, &alerting_contexts(), pool, kafka, metrics, shutdown)?,
     ])
 }
 

@@ -3,10 +3,11 @@
 use crate::http::limits::{BatchBudget, ClassLimits, InputText, OperationClasses};
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 use gomarket_command_api::{
-    CatalogMutation, IdentityMutation, MarketplaceMutation, SupplierMutation, SyncPolicyMutation, SyncRunMutation,
+    AlertMutation, CatalogMutation, IdentityMutation, MarketplaceMutation, SupplierMutation, SyncPolicyMutation,
+    SyncRunMutation,
 };
 use gomarket_query_api::{
-    AnalyticsSubscription, AuditQuery, CatalogQuery, CatalogSubscription, IdentityQuery, MarketplaceQuery,
+    AlertsQuery, AnalyticsSubscription, AuditQuery, CatalogQuery, CatalogSubscription, IdentityQuery, MarketplaceQuery,
     OperationsQuery, SalesQuery, SupplierQuery, SyncQuery, SyncRunQuery, SyncSubscription,
 };
 
@@ -21,6 +22,7 @@ pub struct Query(
     SyncQuery,
     SyncRunQuery,
     SalesQuery,
+    AlertsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -31,6 +33,7 @@ pub struct Mutation(
     MarketplaceMutation,
     SyncPolicyMutation,
     SyncRunMutation,
+    AlertMutation,
 );
 
 #[derive(MergedSubscription, Default)]

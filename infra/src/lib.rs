@@ -20,12 +20,14 @@
 //! - [`supplier`]: supplier feed readers (YML, AN_MSC, Wholesaler), imports, and the test
 //!   feed generator;
 //! - [`marketplace`]: accounts, mappings and listings (`Marketplaces`), the Wildberries client;
-//! - [`sync`]: sync policies and runs (`SyncService`).
+//! - [`sync`]: sync policies and runs (`SyncService`);
+//! - [`alerting`]: alerts and their per-account rules (`AlertService`).
 //!
 //! (`identity`, above, is also a context: users, API keys, sessions. The catalog needs no
 //! module: its commands go through the generic command bus.)
 #![forbid(unsafe_code)]
 
+pub mod alerting;
 pub mod database;
 pub mod error_chain;
 pub mod event_store;

@@ -61,6 +61,11 @@ pub const EVENT_STORE_MIGRATIONS: &[EmbeddedMigration] = &[
         "sales ingest bookkeeping",
         include_str!("../migrations/20261204000001_sales_ingest.sql"),
     ),
+    (
+        20261204000201,
+        "alerting bookkeeping",
+        include_str!("../migrations/20261204000201_alerting.sql"),
+    ),
 ];
 
 #[derive(Debug)]

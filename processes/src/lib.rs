@@ -8,13 +8,15 @@
 //! - [`sync_run`]: the sync run manager: a run's imports, its plan, its pushes, its outcome;
 //! - [`scheduler`]: starts the runs that sync policies' schedules call for, on one leader;
 //! - [`push_worker`]: the marketplace push worker: cards, prices and stocks to Wildberries;
-//! - [`sales_ingest`]: Wildberries' orders, sales, stocks and commission reports as facts.
+//! - [`sales_ingest`]: Wildberries' orders, sales, stocks and commission reports as facts;
+//! - [`alerting`]: alerts raised and resolved from the facts, per account thresholds.
 //!
 //! Layering (docs/decisions.md): this crate uses `domain`, `infra` and `projections`; only the
 //! binary uses it, to wire the roles.
 #![forbid(unsafe_code)]
 
 pub mod account_rounds;
+pub mod alerting;
 pub mod error;
 pub mod handler;
 pub mod imports;

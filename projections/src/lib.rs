@@ -8,12 +8,14 @@
 //! - [`rebuild`]: replaying a projection into shadow tables and swapping them in;
 //! - [`sequence`]: events applied in their aggregate's order, once each, gaps healed;
 //! - [`consistency`]: read-your-writes: wait until a projection has applied a token;
+//! - [`alerts`]: the `alerts` read model (each alert's current or last episode);
 //! - [`analytics`]: the store's events as business facts, for resumable subscriptions;
 //! - [`catalog`]: the `products` read model: projection, records and search queries;
 //! - [`marketplace`]: the `listings` read model, also the marketplace worker's queues;
 //! - [`sales`]: the sales facts and the figures per account, article and day.
 #![forbid(unsafe_code)]
 
+pub mod alerts;
 pub mod analytics;
 pub mod catalog;
 pub mod consistency;
@@ -103,5 +105,10 @@ pub const READ_MODEL_MIGRATIONS: &[EmbeddedMigration] = &[
         20261204000107,
         "marketplace lost sales",
         include_str!("../migrations/20261204000107_marketplace_lost_sales.sql"),
+    ),
+    (
+        20261204000108,
+        "alerts read model",
+        include_str!("../migrations/20261204000108_alerts.sql"),
     ),
 ];

@@ -29,6 +29,11 @@ const AGGREGATE_TYPES: &[&str] = &[
     "Listing",
     "SyncPolicy",
     "SyncRun",
+    "MarketplaceOrder",
+    "MarketplaceStock",
+    "SubjectCommission",
+    "Alert",
+    "AlertRules",
 ];
 /// Aggregates whose history also needs `users:read`: it tells who holds which rights.
 const IDENTITY_AGGREGATES: &[&str] = &["User", "ApiKey"];

@@ -2,6 +2,7 @@
 //! they return, and the plumbing every resolver uses, are in `gomarket_api_core`, which
 //! `command-api` shares.
 //!
+//! - [`alerts`]: `alerts`, `alert`, `alertRules`;
 //! - [`analytics`]: the `analyticsEvents` subscription;
 //! - [`catalog`]: `product`, `products`, the `productChanges` subscription;
 //! - [`audit`]: `history` of any aggregate and `productAt` (a product as it was);
@@ -13,6 +14,7 @@
 //! - [`sales`]: `salesSummary`, `unmatchedMarketplaceRows`.
 #![forbid(unsafe_code)]
 
+pub mod alerts;
 pub mod analytics;
 pub mod audit;
 pub mod catalog;
@@ -23,6 +25,7 @@ pub mod sales;
 pub mod supplier;
 pub mod sync;
 
+pub use alerts::AlertsQuery;
 pub use analytics::{AnalyticsHub, AnalyticsSubscription};
 pub use audit::AuditQuery;
 pub use catalog::{CatalogQuery, CatalogSubscription};

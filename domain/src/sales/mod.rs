@@ -12,9 +12,11 @@
 //! - [`commission`]: the `SubjectCommission` aggregate (one per marketplace subject);
 //! - [`alert`]: the `Alert` aggregate (one per condition and subject: raised once per
 //!   episode, acknowledged, resolved);
+//! - [`alert_rules`]: the `AlertRules` aggregate (an account's alert thresholds);
 //! - [`economics`]: a unit's planned margin at the live price.
 
 pub mod alert;
+pub mod alert_rules;
 pub mod commission;
 pub mod economics;
 pub mod order;

@@ -8,6 +8,7 @@
 mod support;
 
 mod access_matrix;
+mod alerts;
 mod analytics_events;
 mod audit;
 mod catalog_api;

@@ -62,7 +62,7 @@ pub fn bounded_context(aggregate_type: &str) -> &'static str {
         "MarketplaceAccount" | "CategoryMapping" | "Listing" => "marketplace",
         "SyncPolicy" | "SyncRun" => "sync",
         "Supplier" | "Import" => "supplier",
-        "MarketplaceOrder" | "MarketplaceStock" | "SubjectCommission" => "sales",
+        "MarketplaceOrder" | "MarketplaceStock" | "SubjectCommission" | "Alert" | "AlertRules" => "sales",
         _ => LEGACY_CONTEXT,
     }
 }
