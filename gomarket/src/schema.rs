@@ -8,7 +8,7 @@ use gomarket_command_api::{
 };
 use gomarket_query_api::{
     AlertsQuery, AnalyticsSubscription, AuditQuery, CatalogQuery, CatalogSubscription, IdentityQuery, MarketplaceQuery,
-    OperationsQuery, SalesQuery, SupplierQuery, SyncQuery, SyncRunQuery, SyncSubscription,
+    MetricsSubscription, OperationsQuery, SalesQuery, SupplierQuery, SyncQuery, SyncRunQuery, SyncSubscription,
 };
 
 #[derive(MergedObject, Default)]
@@ -37,7 +37,12 @@ pub struct Mutation(
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(CatalogSubscription, SyncSubscription, AnalyticsSubscription);
+pub struct Subscription(
+    CatalogSubscription,
+    SyncSubscription,
+    AnalyticsSubscription,
+    MetricsSubscription,
+);
 
 pub type GoMarketSchema = Schema<Query, Mutation, Subscription>;
 

@@ -111,4 +111,9 @@ pub const READ_MODEL_MIGRATIONS: &[EmbeddedMigration] = &[
         "alerts read model",
         include_str!("../migrations/20261204000108_alerts.sql"),
     ),
+    (
+        20261204000109,
+        "indexes of the KPI tile",
+        include_str!("../migrations/20261204000109_kpi_indexes.sql"),
+    ),
 ];

@@ -26,7 +26,7 @@ pub mod supplier;
 pub mod sync;
 
 pub use alerts::AlertsQuery;
-pub use analytics::{AnalyticsHub, AnalyticsSubscription};
+pub use analytics::{AnalyticsHub, AnalyticsSubscription, MetricsSubscription};
 pub use audit::AuditQuery;
 pub use catalog::{CatalogQuery, CatalogSubscription};
 pub use identity::IdentityQuery;

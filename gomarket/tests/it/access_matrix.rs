@@ -63,6 +63,7 @@ const OPERATIONS: &[(&str, Needs)] = &[
     ("Query.listing", Needs::Permission(P::MarketplaceRead)),
     ("Subscription.productChanges", Needs::Permission(P::CatalogRead)),
     ("Subscription.analyticsEvents", Needs::Permission(P::AnalyticsRead)),
+    ("Subscription.metrics", Needs::Permission(P::AnalyticsRead)),
     ("Mutation.createProduct", Needs::Permission(P::CatalogWrite)),
     ("Mutation.updateProductDetails", Needs::Permission(P::CatalogWrite)),
     ("Mutation.changeProductPrice", Needs::Permission(P::CatalogWrite)),

@@ -99,6 +99,25 @@ async fn a_scripted_day_raises_each_alert_once_and_resolves_the_stock_alert() {
     let supplier = register_supplier(&app, &server.url("/feed.yml")).await;
     map_category(&app).await;
     let account = connect(&app, "WB", TOKEN).await;
+    // The KPI tile, live from here on (read at the end).
+    let (mut tiles, _) = ws::connect(
+        app.address,
+        json!({ "Authorization": format!("Bearer {}", app.admin_token) }),
+    )
+    .await;
+    ws::subscribe(
+        &mut tiles,
+        "m",
+        "subscription($a: ID!) { metrics(accountId: $a, period: LAST_30_DAYS) {
+            computedAt today { orders } periodSales { orders orderedKopecks revenueKopecks } heldPrices openAlerts listingsOutOfStock } }",
+        json!({ "a": account }),
+    )
+    .await;
+    let first_tile = ws::next_message(&mut tiles).await;
+    assert_eq!(
+        first_tile["payload"]["data"]["metrics"]["periodSales"]["orders"], 0,
+        "a tile at once: {first_tile}"
+    );
     let policy = upsert_policy(
         &app,
         json!({ "name": "Север → WB", "supplierIds": [supplier], "accountId": account }),
@@ -266,6 +285,38 @@ async fn a_scripted_day_raises_each_alert_once_and_resolves_the_stock_alert() {
         )
         .await;
     assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN", "{refused}");
+
+    // The tile followed: at most one a second, the last one with the month's orders and the
+    // open alerts.
+    let mut seen_tiles = vec![first_tile["payload"]["data"]["metrics"].clone()];
+    while let Ok(message) = tokio::time::timeout(Duration::from_secs(4), ws::next_message(&mut tiles)).await {
+        seen_tiles.push(message["payload"]["data"]["metrics"].clone());
+    }
+    let last = seen_tiles.last().unwrap();
+    assert_eq!(last["periodSales"]["orders"], 30, "{seen_tiles:?}");
+    assert_eq!(last["periodSales"]["orderedKopecks"], 30 * 200_000, "{last}");
+    assert_eq!(
+        last["periodSales"]["revenueKopecks"], 0,
+        "nothing bought out yet: {last}"
+    );
+    assert_eq!(last["heldPrices"], 1, "{last}");
+    assert_eq!(last["openAlerts"], 3, "{last}");
+    assert_eq!(last["listingsOutOfStock"], 0, "{last}");
+    let times: Vec<chrono::DateTime<Utc>> = seen_tiles
+        .iter()
+        .map(|t| t["computedAt"].as_str().unwrap().parse().unwrap())
+        .collect();
+    for pair in times.windows(2) {
+        assert!(pair[1] - pair[0] >= Days::milliseconds(990), "{times:?}");
+    }
+    for pair in seen_tiles.windows(2) {
+        let strip = |t: &Value| {
+            let mut t = t.clone();
+            t["computedAt"] = Value::Null;
+            t
+        };
+        assert_ne!(strip(&pair[0]), strip(&pair[1]), "a tile is sent only when it changed");
+    }
 
     // The alerts are facts like any: five of them in the analytics feed, in order.
     let (mut socket, _) = ws::connect(

@@ -5,6 +5,7 @@
 //! (`sales_performance`, what `productPerformance` reads), with the queries over them.
 
 mod commissions;
+pub mod kpi;
 mod listing_analytics;
 mod lost_sales;
 mod performance;

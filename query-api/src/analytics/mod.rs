@@ -1,12 +1,16 @@
-//! Analytics subscriptions: `analyticsEvents` (resumable, filtered, batched business events).
+//! Analytics subscriptions: `analyticsEvents` (resumable, filtered, batched business events)
+//! and `metrics` (the seller's KPI tile, live).
 //!
 //! - [`events`]: the event types (the `AnalyticsEvent` interface and its implementations);
 //! - [`hub`]: the process's shared tail of the store;
-//! - [`subscription`]: the subscription itself.
+//! - [`subscription`]: `analyticsEvents`;
+//! - [`metrics`]: `metrics`.
 
 pub mod events;
 pub mod hub;
+pub mod metrics;
 pub mod subscription;
 
 pub use hub::AnalyticsHub;
+pub use metrics::MetricsSubscription;
 pub use subscription::AnalyticsSubscription;
