@@ -3,8 +3,8 @@
 //!
 //! - [`events`]: the event types (the `AnalyticsEvent` interface and its implementations);
 //! - [`hub`]: the process's shared tail of the store;
-//! - [`subscription`]: `analyticsEvents`;
-//! - [`metrics`]: `metrics`.
+//! - [`subscription`]: the `analyticsEvents` subscription;
+//! - [`metrics`]: the `metrics` subscription.
 
 pub mod events;
 pub mod hub;
