@@ -1,8 +1,8 @@
 use super::FeedPosition;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::postgres::PgListener;
 use sqlx::postgres::PgRow;
+use sqlx::postgres::{PgListener, PgPoolOptions};
 use sqlx::{FromRow, PgPool, Row};
 use std::time::Duration;
 use thiserror::Error;
@@ -273,8 +273,18 @@ impl EventFeed {
     }
 
     /// A listener woken whenever a transaction that wrote events commits.
+    ///
+    /// It listens on a connection of its own, outside the feed's pool: a listener holds its
+    /// connection for good, and with one per consumer (projections, process managers, the
+    /// analytics tail) they would take the pool's connections from queries and writes.
     pub async fn listen(&self) -> Result<FeedListener, FeedError> {
-        let mut listener = PgListener::connect_with(&self.pool).await?;
+        let own = PgPoolOptions::new()
+            .max_connections(1)
+            .max_lifetime(None)
+            .idle_timeout(None)
+            .connect_with((*self.pool.connect_options()).clone())
+            .await?;
+        let mut listener = PgListener::connect_with(&own).await?;
         listener.listen(NOTIFY_CHANNEL).await?;
         Ok(FeedListener { listener })
     }
