@@ -104,9 +104,7 @@ async fn subscriber(
             let recorded: chrono::DateTime<chrono::Utc> = event["recordedAt"].as_str().unwrap().parse().unwrap();
             mine.push((received - recorded).num_microseconds().unwrap_or(0) as f64 / 1000.0);
         }
-        if mine.len() >= 64 {
-            latencies.lock().await.append(&mut mine);
-        }
+        latencies.lock().await.append(&mut mine);
     }
     latencies.lock().await.append(&mut mine);
 }

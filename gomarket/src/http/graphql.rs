@@ -22,6 +22,11 @@ use std::time::Duration;
 
 const GRAPHIQL_HTML: &str = include_str!("graphiql.html");
 
+/// Bytes read from a websocket at a time (clients send little: `subscribe`, `ping`).
+const WS_READ_BUFFER: usize = 4 * 1024;
+/// Bytes gathered before a websocket write; a `next` message is written whole either way.
+const WS_WRITE_BUFFER: usize = 8 * 1024;
+
 /// The client's address, after its rate limit for `operations` operations (or how long it
 /// must wait).
 fn admit_address(
@@ -280,8 +285,12 @@ pub async fn graphql_ws(
     };
     let schema = state.schema.clone();
     let identity = state.identity.clone();
+    // Small socket buffers: a subscriber costs its buffers (128 KiB each by default) more than
+    // anything else the server keeps for it; messages larger than them still go through.
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .read_buffer_size(WS_READ_BUFFER)
+        .write_buffer_size(WS_WRITE_BUFFER)
         .on_upgrade(move |stream| {
             GraphQLWebSocket::new(stream, schema, protocol)
                 .on_connection_init(move |payload| async move {
