@@ -1,11 +1,11 @@
-//! `analyticsEvents`: resuming from a cursor on another process with nothing lost or doubled,
+//! `analyticsEvents`: resuming from a cursor on another `query-api` process with nothing lost or doubled,
 //! the switch from catch-up to live under concurrent writes, a subscriber that stops reading
 //! (closed with `SUBSCRIBER_TOO_SLOW`, memory bounded, resumes), filters and permissions.
 
+use crate::support::roles::{Deployment, free_address, wait_until_ok};
+use crate::support::wb_fake::WbFake;
 use crate::support::{TestApp, product_input, serve_args, ws};
 use futures::future::join_all;
-use gomarket::app::Application;
-use gomarket_infra::shutdown::{self, ShutdownTrigger};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -124,21 +124,15 @@ async fn assert_quiet(socket: &mut ws::Socket, quiet: Duration) {
     }
 }
 
-/// A second API process on the same database (only serving, like a `query-api` replica).
-async fn second_process(app: &TestApp) -> (SocketAddr, ShutdownTrigger) {
-    let mut args = serve_args();
-    args.api.security.admin_password = None;
-    args.run_projectors = false;
-    args.run_relay = false;
-    args.run_worker = false;
-    args.run_scheduler = false;
-    let other = Application::build(&app.db.url, 5, &args)
-        .await
-        .expect("second process builds");
-    let address = other.local_addr();
-    let (trigger, stop) = shutdown::channel();
-    tokio::spawn(other.run(stop));
-    (address, trigger)
+/// A `gomarket query-api` process of its own on the same database, as a replica runs; killed
+/// when the handle drops.
+async fn query_api_process(app: &TestApp) -> (SocketAddr, tokio::process::Child) {
+    let fake = WbFake::start().await;
+    let deployment = Deployment::new(&app.db.url, &fake, None);
+    let address = free_address();
+    let child = deployment.spawn(&["query-api"], &[("GOMARKET_LISTEN", address.to_string())]);
+    wait_until_ok(address, "/healthz").await;
+    (address, child)
 }
 
 fn stock_filter(products: &[String]) -> Value {
@@ -161,7 +155,7 @@ async fn a_subscriber_resumes_from_its_cursor_on_another_process_with_nothing_lo
     // 500 more from ten writers at once while it is away.
     let second_written = write_stock(&app, &ids, 50, 1000).await;
     let last = first.last().unwrap().raw_cursor.clone();
-    let (other, _stop) = second_process(&app).await;
+    let (other, _process) = query_api_process(&app).await;
     let mut socket = subscribe(other, &app.admin_token, Some(&last), stock_filter(&ids), 64).await;
     let second = read_events(&mut socket, 500, 64).await;
     assert_in_feed_order(&second);
