@@ -56,13 +56,6 @@ impl From<AlertConditionGql> for AlertCondition {
     }
 }
 
-fn condition_named(name: &str) -> Option<AlertConditionGql> {
-    AlertCondition::ALL
-        .into_iter()
-        .find(|c| c.as_str() == name)
-        .map(Into::into)
-}
-
 /// An alert's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[graphql(name = "AlertState")]
@@ -112,10 +105,16 @@ fn id(uuid: Option<uuid::Uuid>) -> Option<ID> {
 }
 
 impl AlertGql {
-    pub fn from_row(row: &AlertRow) -> Self {
-        Self {
+    /// `None` (and an error in the log) for a row whose condition this server does not know:
+    /// only a newer version writes one, and showing it as another would mislead.
+    pub fn from_row(row: &AlertRow) -> Option<Self> {
+        let Some(condition) = AlertCondition::named(&row.condition) else {
+            tracing::error!(alert = %row.alert_id, condition = %row.condition, "an alert of an unknown condition");
+            return None;
+        };
+        Some(Self {
             id: ID(row.alert_id.to_string()),
-            condition: condition_named(&row.condition).unwrap_or(AlertConditionGql::ImportFailed),
+            condition: condition.into(),
             subject: row.subject.clone(),
             account_id: id(row.account_id),
             supplier_id: id(row.supplier_id),
@@ -133,7 +132,7 @@ impl AlertGql {
             acknowledged_at: row.acknowledged_at,
             resolved_at: row.resolved_at,
             version: row.version,
-        }
+        })
     }
 
     /// From the aggregate itself (what a mutation just recorded).

@@ -46,16 +46,17 @@ impl AlertsQuery {
             }
             Err(AlertQueryError::Database(e)) => return Err(e).or_internal(ctx),
         };
-        let nodes: Vec<AlertGql> = page.rows.iter().map(AlertGql::from_row).collect();
-        let edges = page
+        let edges: Vec<AlertEdge> = page
             .rows
             .iter()
-            .zip(&nodes)
-            .map(|(row, node)| AlertEdge {
-                cursor: format!("{}|{}", row.raised_at.timestamp_micros(), row.alert_id),
-                node: node.clone(),
+            .filter_map(|row| {
+                Some(AlertEdge {
+                    cursor: row.cursor(),
+                    node: AlertGql::from_row(row)?,
+                })
             })
             .collect();
+        let nodes = edges.iter().map(|e| e.node.clone()).collect();
         Ok(AlertConnection {
             edges,
             nodes,
@@ -72,7 +73,11 @@ impl AlertsQuery {
         let id = parse_uuid(&id, "id")?;
         wait_consistent(ctx, AlertsProjection::NAME, "alerts", consistent_with.as_deref()).await?;
         let pool = ctx.data::<PgPool>()?;
-        Ok(alert(pool, id).await.or_internal(ctx)?.as_ref().map(AlertGql::from_row))
+        Ok(alert(pool, id)
+            .await
+            .or_internal(ctx)?
+            .as_ref()
+            .and_then(AlertGql::from_row))
     }
 
     /// The account's alert thresholds (the defaults until `setAlertRules`).

@@ -87,8 +87,11 @@ pub enum AlertQueryError {
 const COLUMNS: &str = "alert_id, condition, subject, account_id, supplier_id, product_id, listing_id, episode, state,
                        message, raised_at, acknowledged_by, acknowledged_at, resolved_at, version";
 
-fn encode(row: &AlertRow) -> String {
-    format!("{}|{}", row.raised_at.timestamp_micros(), row.alert_id)
+impl AlertRow {
+    /// The cursor after this row (`after` of `alerts`).
+    pub fn cursor(&self) -> String {
+        format!("{}|{}", self.raised_at.timestamp_micros(), self.alert_id)
+    }
 }
 
 fn decode(cursor: &str) -> Result<(DateTime<Utc>, Uuid), AlertQueryError> {
@@ -127,7 +130,7 @@ pub async fn alerts(
         .await?;
     let has_next_page = rows.len() as i64 > first;
     rows.truncate(first as usize);
-    let end_cursor = rows.last().map(encode);
+    let end_cursor = rows.last().map(AlertRow::cursor);
     Ok(AlertPage {
         rows,
         has_next_page,

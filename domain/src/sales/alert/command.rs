@@ -33,6 +33,11 @@ impl AlertCondition {
         Self::ImportFailed,
     ];
 
+    /// The condition `as_str` names.
+    pub fn named(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::StockCoverLow => "STOCK_COVER_LOW",

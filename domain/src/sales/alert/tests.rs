@@ -95,3 +95,13 @@ fn a_stream_keeps_its_condition_and_subject() {
         AlertId::for_scope(AlertCondition::PriceHeld, "a")
     );
 }
+
+#[test]
+fn conditions_are_found_by_the_names_they_are_stored_under() {
+    for condition in AlertCondition::ALL {
+        assert_eq!(AlertCondition::named(condition.as_str()), Some(condition));
+        let json = serde_json::to_value(condition).unwrap();
+        assert_eq!(json, condition.as_str(), "the stored name is the serde name");
+    }
+    assert_eq!(AlertCondition::named("LOW_MOOD"), None);
+}
