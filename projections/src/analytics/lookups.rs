@@ -47,7 +47,8 @@ pub struct Lookups {
 #[derive(Debug, Default)]
 struct Wanted {
     listings: HashSet<String>,
-    price_tasks: HashSet<(String, u64)>,
+    /// (listing, the applied event's sequence, task id).
+    price_tasks: HashSet<(String, i64, u64)>,
     imports: HashSet<String>,
     products: HashSet<String>,
     runs: HashSet<String>,
@@ -61,13 +62,18 @@ const LISTING_OWNERS: &str = "SELECT aggregate_id::uuid,
         (payload -> 'ListingPublished' ->> 'product_id')::uuid
    FROM events WHERE aggregate_type = 'Listing' AND aggregate_id = ANY($1) AND sequence = 1";
 
-const REQUESTED_PRICES: &str = "SELECT aggregate_id::uuid,
-        (payload -> 'PriceRequested' ->> 'task_id')::bigint,
-        (payload -> 'PriceRequested' ->> 'value')::bigint * 100,
-        (payload -> 'PriceRequested' ->> 'discount')::int
-   FROM events
-  WHERE aggregate_type = 'Listing' AND aggregate_id = ANY($1) AND event_type = 'PriceRequested'
-    AND payload -> 'PriceRequested' ->> 'task_id' = ANY($2)";
+/// For each (listing, applied event's sequence, task id): the request of that task, walked back
+/// from the applied event along the listing's primary key (it is a few events back), so the
+/// cost does not grow with the listing's history.
+const REQUESTED_PRICES: &str = "SELECT w.listing::uuid, w.task_text::bigint,
+        (r.payload -> 'PriceRequested' ->> 'value')::bigint * 100,
+        (r.payload -> 'PriceRequested' ->> 'discount')::int
+   FROM UNNEST($1::text[], $2::bigint[], $3::text[]) AS w (listing, applied, task_text)
+   CROSS JOIN LATERAL (
+        SELECT payload FROM events e
+         WHERE e.aggregate_type = 'Listing' AND e.aggregate_id = w.listing AND e.sequence < w.applied
+           AND e.event_type = 'PriceRequested' AND e.payload -> 'PriceRequested' ->> 'task_id' = w.task_text
+         ORDER BY e.sequence DESC LIMIT 1) AS r";
 
 const IMPORT_SUPPLIERS: &str = "SELECT aggregate_id::uuid, (payload -> 'ImportStarted' ->> 'supplier_id')::uuid
    FROM events WHERE aggregate_type = 'Import' AND aggregate_id = ANY($1) AND sequence = 1";
@@ -104,10 +110,12 @@ impl Lookups {
                 .collect();
         }
         if !wanted.price_tasks.is_empty() {
-            let listings: Vec<&str> = wanted.price_tasks.iter().map(|(l, _)| l.as_str()).collect();
-            let tasks: Vec<String> = wanted.price_tasks.iter().map(|(_, t)| t.to_string()).collect();
+            let listings: Vec<&str> = wanted.price_tasks.iter().map(|(l, _, _)| l.as_str()).collect();
+            let applied: Vec<i64> = wanted.price_tasks.iter().map(|(_, s, _)| *s).collect();
+            let tasks: Vec<String> = wanted.price_tasks.iter().map(|(_, _, t)| t.to_string()).collect();
             let rows: Vec<PriceRow> = sqlx::query_as(REQUESTED_PRICES)
                 .bind(&listings)
+                .bind(&applied)
                 .bind(&tasks)
                 .fetch_all(pool)
                 .await?;
@@ -160,7 +168,7 @@ impl Wanted {
                     wanted.listings.insert(id());
                     let task = event.payload["PriceApplied"]["task_id"].as_u64();
                     if let Some(task) = task {
-                        wanted.price_tasks.insert((id(), task));
+                        wanted.price_tasks.insert((id(), event.sequence, task));
                     }
                 }
                 ("Listing", kind) if super::translate::LISTING_STATE_EVENTS.contains(&kind) => {

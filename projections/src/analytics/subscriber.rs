@@ -110,11 +110,6 @@ impl Subscriber {
         }
     }
 
-    /// Where the client resumes if this subscription ends now.
-    pub fn resume_after(&self) -> FactCursor {
-        self.delivered
-    }
-
     /// The next facts (at most the batch size, at least one), waiting for them as long as
     /// it takes.
     pub async fn next_batch(&mut self) -> Result<Vec<Arc<AnalyticsFact>>, SubscriberError> {

@@ -102,7 +102,14 @@ impl AnalyticsTail {
                 }
             }
             if listener.is_none() {
-                listener = self.feed.listen().await.ok();
+                listener = match self.feed.listen().await {
+                    Ok(listener) => Some(listener),
+                    Err(error) => {
+                        // Polling alone still finds everything, a poll interval later.
+                        tracing::warn!(%error, "analytics tail: cannot listen for new events; polling");
+                        None
+                    }
+                };
             }
             let waited = match &mut listener {
                 Some(listener) => listener.wait(settings.poll_interval).await.is_ok(),
