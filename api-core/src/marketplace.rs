@@ -22,12 +22,14 @@ use sqlx::PgPool;
 #[graphql(name = "Marketplace")]
 pub enum MarketplaceGql {
     Wildberries,
+    Ozon,
 }
 
 impl From<Marketplace> for MarketplaceGql {
     fn from(m: Marketplace) -> Self {
         match m {
             Marketplace::Wildberries => Self::Wildberries,
+            Marketplace::Ozon => Self::Ozon,
         }
     }
 }
@@ -36,6 +38,7 @@ impl From<MarketplaceGql> for Marketplace {
     fn from(m: MarketplaceGql) -> Self {
         match m {
             MarketplaceGql::Wildberries => Self::Wildberries,
+            MarketplaceGql::Ozon => Self::Ozon,
         }
     }
 }
@@ -57,6 +60,8 @@ pub struct AccountGql {
     pub id: ID,
     pub name: String,
     pub marketplace: MarketplaceGql,
+    /// The seller's Client-Id (Ozon).
+    pub client_id: Option<String>,
     pub status: AccountStatusGql,
     /// Why the credentials are invalid, in the marketplace's words.
     pub status_reason: Option<String>,
@@ -83,6 +88,7 @@ impl AccountGql {
             id: ID(id.to_string()),
             name: s.name.as_str().to_owned(),
             marketplace: s.marketplace.into(),
+            client_id: s.client_id.as_ref().map(|c| c.as_str().to_owned()),
             status,
             status_reason,
             warehouse_ids: s.warehouse_ids.iter().map(|w| w.get() as i64).collect(),
@@ -112,7 +118,10 @@ pub struct MappedCharacteristicGql {
 pub struct CategoryMappingGql {
     pub marketplace: MarketplaceGql,
     pub category: String,
+    /// The marketplace category: Wildberries `subjectID`, Ozon `description_category_id`.
     pub subject_id: i64,
+    /// The product type within the category (Ozon `type_id`).
+    pub type_id: Option<i64>,
     pub characteristics: Vec<MappedCharacteristicGql>,
     pub updated_at: DateTime<Utc>,
 }
@@ -123,6 +132,7 @@ impl From<&CategoryMappingState> for CategoryMappingGql {
             marketplace: m.marketplace.into(),
             category: m.category.clone(),
             subject_id: m.subject_id.get() as i64,
+            type_id: m.type_id.map(|t| t as i64),
             characteristics: m
                 .characteristics
                 .iter()
@@ -171,7 +181,8 @@ fn push_state(state: &PushState) -> (PushStateGql, Option<String>) {
 #[graphql(name = "ListingPrice")]
 pub struct ListingPriceGql {
     pub state: PushStateGql,
-    /// The price before discount, in kopecks (always whole roubles).
+    /// The price before discount as the marketplace received it, in kopecks (whole roubles
+    /// on Wildberries).
     pub value: i64,
     pub discount_percent: i32,
     /// The marketplace's task (0 when it refused the upload itself).
@@ -272,7 +283,7 @@ impl ListingGql {
                 let (state, reason) = push_state(&p.state);
                 ListingPriceGql {
                     state,
-                    value: p.value.to_kopecks(),
+                    value: p.sent().get(),
                     discount_percent: p.discount.get().into(),
                     task_id: p.task_id as i64,
                     reason,

@@ -17,8 +17,10 @@ use gomarket_infra::database::{self, PoolSettings};
 use gomarket_infra::event_store::{CommandBus, CommandError, EventMetadata};
 use gomarket_infra::identity::{IdentityService, IdentitySettings, LoginThrottleSettings, PasswordQueueSettings};
 use gomarket_infra::kafka::RelayHealth;
+use gomarket_infra::marketplace::Adapters;
 use gomarket_infra::marketplace::Marketplaces;
-use gomarket_infra::marketplace::wildberries::{RateLimits, WbClient};
+use gomarket_infra::marketplace::ozon::{OzonAdapter, OzonClient};
+use gomarket_infra::marketplace::wildberries::{RateLimits, WbClient, WildberriesAdapter};
 use gomarket_infra::migrations;
 use gomarket_infra::secrets::SecretStore;
 use gomarket_infra::shutdown::Shutdown;
@@ -65,15 +67,15 @@ pub async fn secret_store(pool: &PgPool, security: &SecurityArgs) -> anyhow::Res
     Ok(SecretStore::new(pool.clone(), keys::secret_keys(security, pool).await?))
 }
 
-/// The marketplace service over `pool`: accounts, mappings, listings, the Wildberries client
-/// (one per process, so rate limits are shared by everything in it).
+/// The marketplace service over `pool`: accounts, mappings, listings, and the marketplace
+/// adapters (one set per process, so rate limits are shared by everything in it).
 pub fn marketplaces(pool: &PgPool, metrics: &Metrics, secrets: SecretStore, args: &MarketplaceArgs) -> Marketplaces {
-    let client = WbClient::new(
-        args.endpoints(),
-        RateLimits::with_divisor(args.wb_limits_divisor),
-        args.retry(),
-    );
-    Marketplaces::new(pool.clone(), Arc::new(SystemClock), metrics.clone(), secrets, client)
+    let limits = RateLimits::with_divisor(args.wb_limits_divisor);
+    let adapters = Adapters {
+        wildberries: WildberriesAdapter::new(WbClient::new(args.endpoints(), limits.clone(), args.retry())),
+        ozon: OzonAdapter::new(OzonClient::new(args.ozon_endpoint(), limits, args.retry())),
+    };
+    Marketplaces::new(pool.clone(), Arc::new(SystemClock), metrics.clone(), secrets, adapters)
 }
 
 /// Sync policies and runs over `pool`.

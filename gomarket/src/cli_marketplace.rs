@@ -1,6 +1,7 @@
-//! Command-line settings of the marketplace side: the Wildberries API base URLs and the
-//! push worker.
+//! Command-line settings of the marketplace side: the Wildberries and Ozon API base URLs,
+//! their retries, and the push worker.
 
+use gomarket_infra::marketplace::ozon::OzonEndpoint;
 use gomarket_infra::marketplace::wildberries::WbEndpoints;
 use gomarket_processes::push_worker::WorkerSettings;
 use gomarket_processes::sales_ingest::IngestSettings;
@@ -57,6 +58,9 @@ pub struct MarketplaceArgs {
         default_value = "https://common-api.wildberries.ru"
     )]
     pub wb_tariffs_url: String,
+    /// Ozon Seller API base URL (a mock or a test server works too).
+    #[arg(long, env = "GOMARKET_OZON_URL", default_value = "https://api-seller.ozon.ru")]
+    pub ozon_url: String,
     /// Pause between the push worker's rounds.
     #[arg(long, env = "GOMARKET_WORKER_INTERVAL_MS", default_value_t = 5000,
           value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
@@ -65,7 +69,7 @@ pub struct MarketplaceArgs {
     /// again.
     #[arg(long, env = "GOMARKET_WB_CARD_TIMEOUT_SECONDS", default_value_t = 3600)]
     pub card_timeout_seconds: u64,
-    /// Attempts of a Wildberries request answered 5xx or timing out.
+    /// Attempts of a marketplace request (Wildberries or Ozon) answered 5xx or timing out.
     #[arg(long, env = "GOMARKET_WB_ATTEMPTS", default_value_t = 5,
           value_parser = clap::value_parser!(u32).range(1..=20))]
     pub wb_attempts: u32,
@@ -107,6 +111,7 @@ impl Default for MarketplaceArgs {
             wb_statistics_url: endpoints.statistics,
             wb_analytics_url: endpoints.analytics,
             wb_tariffs_url: endpoints.tariffs,
+            ozon_url: OzonEndpoint::default().0,
             worker_interval_ms: 5000,
             card_timeout_seconds: 3600,
             wb_attempts: 5,
@@ -131,6 +136,10 @@ impl MarketplaceArgs {
             analytics: self.wb_analytics_url.clone(),
             tariffs: self.wb_tariffs_url.clone(),
         }
+    }
+
+    pub fn ozon_endpoint(&self) -> OzonEndpoint {
+        OzonEndpoint(self.ozon_url.clone())
     }
 
     pub fn retry(&self) -> gomarket_infra::marketplace::wildberries::RetryPolicy {

@@ -1,8 +1,8 @@
-//! What the processes that talk to Wildberries per account (the push worker, the sales
+//! What the processes that talk to a marketplace per account (the push worker, the sales
 //! ingest) do alike: a round over every account that may be used, each account held by one
 //! process at a time (an advisory lock of the process's class, so its requests are one
-//! process's and share one set of rate-limit buckets), and a token Wildberries refuses (401)
-//! marking the account `CREDENTIALS_INVALID` until the seller replaces it.
+//! process's and share one set of rate-limit buckets), and credentials the marketplace
+//! refuses marking the account `CREDENTIALS_INVALID` until the seller replaces them.
 
 use crate::ProcessError;
 use gomarket_domain::marketplace::account::{AccountCommand, AccountId, AccountState};
@@ -10,6 +10,7 @@ use gomarket_infra::database::{LockKey, LockSession};
 use gomarket_infra::error_chain::Chain;
 use gomarket_infra::event_store::EventMetadata;
 use gomarket_infra::marketplace::Marketplaces;
+use gomarket_infra::marketplace::port::MarketplaceError;
 use gomarket_infra::marketplace::wildberries::WbError;
 use std::future::Future;
 use uuid::Uuid;
@@ -49,8 +50,11 @@ impl Rounds {
             locks.unlock(lock).await?;
             match outcome {
                 Ok(()) => {}
-                Err(ProcessError::Wildberries(WbError::Unauthorized { detail })) => {
-                    tracing::warn!(%account_id, %detail, doing = self.doing, "Wildberries refused the account's token; the account waits for a new one");
+                Err(
+                    ProcessError::Wildberries(WbError::Unauthorized { detail })
+                    | ProcessError::Marketplace(MarketplaceError::Unauthorized { detail }),
+                ) => {
+                    tracing::warn!(%account_id, %detail, doing = self.doing, "the marketplace refused the account's credentials; the account waits for new ones");
                     marketplaces
                         .accounts()
                         .execute(

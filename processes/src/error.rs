@@ -5,6 +5,7 @@
 use gomarket_infra::event_store::batch::BatchError;
 use gomarket_infra::event_store::{CommandError, StoreError};
 use gomarket_infra::marketplace::CredentialsError;
+use gomarket_infra::marketplace::port::MarketplaceError;
 use gomarket_infra::marketplace::wildberries::WbError;
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +30,8 @@ pub enum ProcessError {
     Credentials(#[from] CredentialsError),
     #[error(transparent)]
     Wildberries(#[from] WbError),
+    #[error(transparent)]
+    Marketplace(#[from] MarketplaceError),
 }
 
 impl<R: std::error::Error + Send + Sync + 'static> From<CommandError<R>> for ProcessError {

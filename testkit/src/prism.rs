@@ -1,6 +1,7 @@
-//! A Prism validating mock of a Wildberries OpenAPI spec (the official specs, copied into
-//! `testkit/wildberries/`), started per test with `--errors`: a request that breaks the spec
-//! is answered 4xx and logged as a violation, which [`PrismMock::violations`] returns.
+//! A Prism validating mock of a marketplace's OpenAPI spec (the official specs, copied into
+//! `testkit/wildberries/` and `testkit/ozon/`), started per test with `--errors`: a request
+//! that breaks the spec is answered 4xx and logged as a violation, which
+//! [`PrismMock::violations`] returns.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -44,6 +45,38 @@ impl WbSpec {
     }
 }
 
+/// Any spec this mock can serve: one of Wildberries', or Ozon's Seller API.
+#[derive(Debug, Clone, Copy)]
+pub enum Spec {
+    Wildberries(WbSpec),
+    /// `seller-api.json`: every Seller API method, each a POST with `Client-Id` and `Api-Key`.
+    Ozon,
+}
+
+impl From<WbSpec> for Spec {
+    fn from(spec: WbSpec) -> Self {
+        Self::Wildberries(spec)
+    }
+}
+
+impl Spec {
+    fn path(self) -> PathBuf {
+        match self {
+            Self::Wildberries(spec) => spec.path(),
+            Self::Ozon => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("ozon")
+                .join("seller-api.json"),
+        }
+    }
+
+    fn args(self) -> &'static [&'static str] {
+        match self {
+            Self::Wildberries(spec) => spec.args(),
+            Self::Ozon => &[],
+        }
+    }
+}
+
 pub struct PrismMock {
     pub url: String,
     log: PathBuf,
@@ -66,7 +99,8 @@ fn prism_executable() -> String {
 
 impl PrismMock {
     /// Starts Prism on a free port and waits until it answers.
-    pub async fn start(spec: WbSpec) -> Self {
+    pub async fn start(spec: impl Into<Spec>) -> Self {
+        let spec = spec.into();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -87,7 +121,8 @@ impl PrismMock {
             log,
             _child: child,
         };
-        let deadline = Instant::now() + Duration::from_secs(60);
+        // Ozon's spec is 2.4 MB: Prism takes a while to read it on a busy machine.
+        let deadline = Instant::now() + Duration::from_secs(120);
         while !mock.log_text().contains("Prism is listening") {
             assert!(Instant::now() < deadline, "prism did not start: {}", mock.log_text());
             tokio::time::sleep(Duration::from_millis(100)).await;

@@ -15,7 +15,7 @@ use gomarket_domain::marketplace::account::{
 };
 use gomarket_domain::marketplace::card::CardRules;
 use gomarket_domain::marketplace::category_mapping::{CategoryMappingCommand, MappedCharacteristic, MappingRefusal};
-use gomarket_domain::marketplace::values::{AccountName, SubjectId, VendorCode, WarehouseId};
+use gomarket_domain::marketplace::values::{AccountName, ClientId, SubjectId, VendorCode, WarehouseId};
 use gomarket_infra::error_chain::Chain;
 use gomarket_infra::event_store::Executed;
 use gomarket_infra::marketplace::{ConnectError, Marketplaces};
@@ -28,8 +28,11 @@ const MAX_PREFIX_CHARS: usize = 20;
 pub struct ConnectMarketplaceAccountInput {
     pub name: String,
     pub marketplace: MarketplaceGql,
-    /// The marketplace API token (Wildberries: content, prices and marketplace categories).
-    /// Checked with the marketplace, then kept encrypted; never shown again.
+    /// The seller's Client-Id: required on Ozon, refused on Wildberries.
+    pub client_id: Option<String>,
+    /// The marketplace API token (Wildberries: content, prices and marketplace categories;
+    /// Ozon: the Api-Key). Checked with the marketplace, then kept encrypted; never shown
+    /// again.
     pub token: String,
     /// The seller's warehouses for stocks (the first is where stocks go).
     pub warehouse_ids: Vec<i64>,
@@ -67,14 +70,30 @@ fn account_refusal(refusal: &AccountRefusal) -> UserError {
         AccountRefusal::AlreadyConnected => (ErrorCode::Conflict, "id"),
         AccountRefusal::NotFound => (ErrorCode::NotFound, "id"),
         AccountRefusal::NoWarehouse => (ErrorCode::BadUserInput, "warehouseIds"),
+        AccountRefusal::ClientIdRequired(_) | AccountRefusal::ClientIdNotUsed(_) => {
+            (ErrorCode::BadUserInput, "clientId")
+        }
     };
     UserError::new(code, field, refusal.to_string())
 }
 
-fn parse_connect(
-    input: &ConnectMarketplaceAccountInput,
-) -> Result<(AccountName, Vec<WarehouseId>, String), Vec<UserError>> {
+/// What `connectMarketplaceAccount` asks for, parsed.
+struct Connect {
+    name: AccountName,
+    client_id: Option<ClientId>,
+    warehouse_ids: Vec<WarehouseId>,
+    prefix: String,
+}
+
+fn parse_connect(input: &ConnectMarketplaceAccountInput) -> Result<Connect, Vec<UserError>> {
     let mut errors = Vec::new();
+    let client_id = match input.client_id.as_deref().map(ClientId::parse).transpose() {
+        Ok(id) => id,
+        Err(e) => {
+            errors.push(UserError::new(ErrorCode::BadUserInput, "clientId", e.to_string()));
+            None
+        }
+    };
     let name = AccountName::parse(&input.name)
         .map_err(|e| errors.push(UserError::new(ErrorCode::BadUserInput, "name", e.to_string())))
         .ok();
@@ -113,7 +132,12 @@ fn parse_connect(
         ));
     }
     match name {
-        Some(name) if errors.is_empty() => Ok((name, warehouses, prefix)),
+        Some(name) if errors.is_empty() => Ok(Connect {
+            name,
+            client_id,
+            warehouse_ids: warehouses,
+            prefix,
+        }),
         _ => Err(errors),
     }
 }
@@ -136,8 +160,11 @@ pub struct CategoryMappingInput {
     pub marketplace: MarketplaceGql,
     /// The catalog category path, as products carry it (`Бытовая техника/Чайники`).
     pub category: String,
-    /// The marketplace subject (Wildberries `subjectID`).
+    /// The marketplace category: Wildberries `subjectID`, Ozon `description_category_id`.
     pub subject_id: i64,
+    /// The product type within the category: Ozon `type_id` (required there; refused on
+    /// Wildberries).
+    pub type_id: Option<i64>,
     #[graphql(default)]
     pub characteristics: Vec<MappedCharacteristicInput>,
 }
@@ -156,6 +183,7 @@ fn mapping_refusal(refusal: &MappingRefusal) -> UserError {
         MappingRefusal::BadId => "id",
         MappingRefusal::EmptyCategory => "category",
         MappingRefusal::DuplicateCharacteristic(_) => "characteristics",
+        MappingRefusal::TypeRequired(_) | MappingRefusal::TypeNotUsed(_) => "typeId",
     };
     UserError::new(ErrorCode::BadUserInput, field, refusal.to_string())
 }
@@ -213,7 +241,12 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: ConnectMarketplaceAccountInput,
     ) -> Result<AccountPayload> {
-        let (name, warehouse_ids, prefix) = match parse_connect(&input) {
+        let Connect {
+            name,
+            client_id,
+            warehouse_ids,
+            prefix,
+        } = match parse_connect(&input) {
             Ok(parsed) => parsed,
             Err(errors) => return Ok(AccountPayload::refused(ctx, errors)),
         };
@@ -222,6 +255,7 @@ impl AccountMutation {
         let settings = |secret: gomarket_infra::secrets::SecretId| AccountSettings {
             name,
             marketplace,
+            client_id,
             token_secret_id: secret.0,
             warehouse_ids,
             card_rules: CardRules {
@@ -302,6 +336,16 @@ impl AccountMutation {
                 )]);
             }
         };
+        let type_id = match input.type_id.map(u64::try_from).transpose() {
+            Ok(type_id) if type_id != Some(0) => type_id,
+            _ => {
+                return refused(vec![UserError::new(
+                    ErrorCode::BadUserInput,
+                    "typeId",
+                    "must be a positive number",
+                )]);
+            }
+        };
         let mut characteristics = Vec::new();
         for c in input.characteristics {
             let (Ok(id), false, false) = (
@@ -327,6 +371,7 @@ impl AccountMutation {
             marketplace: input.marketplace.into(),
             category: input.category,
             subject_id,
+            type_id,
             characteristics,
         };
         let marketplaces = ctx.data::<Arc<Marketplaces>>()?;

@@ -66,7 +66,11 @@ pub struct CardCharacteristic {
 /// A card ready to send: what `cards/upload` receives for one product.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardDraft {
+    /// The marketplace category (Wildberries subject, Ozon description category).
     pub subject_id: SubjectId,
+    /// The product type within it (Ozon).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_id: Option<u64>,
     pub vendor_code: VendorCode,
     pub brand: Option<String>,
     pub title: String,
@@ -75,6 +79,9 @@ pub struct CardDraft {
     /// The size's skus (barcodes); empty lets Wildberries generate one.
     pub barcodes: Vec<String>,
     pub characteristics: Vec<CardCharacteristic>,
+    /// Image URLs, the first the main one (sent where the card upload takes them: Ozon).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<String>,
 }
 
 /// Why a product cannot be published as a card; the code is shown on the listing.
@@ -153,6 +160,7 @@ pub fn build_card(
     }
     Ok(CardDraft {
         subject_id: mapping.subject_id,
+        type_id: mapping.type_id,
         vendor_code,
         brand: product.brand.as_ref().map(|b| b.as_str().to_owned()),
         title: cut_at_word(product.title.as_str(), TITLE_MAX_CHARS),
@@ -163,6 +171,7 @@ pub fn build_card(
         dimensions: dimensions(product, &rules.default_dimensions),
         barcodes: product.barcodes.iter().map(|b| b.as_str().to_owned()).collect(),
         characteristics,
+        images: product.content.images.clone(),
     })
 }
 

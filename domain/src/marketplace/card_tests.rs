@@ -39,6 +39,7 @@ fn mapping(characteristics: Vec<MappedCharacteristic>) -> CategoryMappingState {
         marketplace: Marketplace::Wildberries,
         category: "Бытовая техника/Чайники".into(),
         subject_id: SubjectId::new(7771).unwrap(),
+        type_id: None,
         characteristics,
         updated_at: Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap(),
     }

@@ -22,11 +22,62 @@ pub enum MarketplaceValueError {
     BadId,
 }
 
-/// The marketplaces GoMarket publishes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The marketplaces GoMarket publishes to. What differs between them (requests, limits, id
+/// schemes) lives in their adapters; the domain knows only what its own rules need of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Marketplace {
+    #[default]
     Wildberries,
+    Ozon,
+}
+
+impl Marketplace {
+    pub const ALL: [Marketplace; 2] = [Self::Wildberries, Self::Ozon];
+
+    /// Its name in events and read models (`WILDBERRIES`, `OZON`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Wildberries => "WILDBERRIES",
+            Self::Ozon => "OZON",
+        }
+    }
+
+    /// Its name for people.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Wildberries => "Wildberries",
+            Self::Ozon => "Ozon",
+        }
+    }
+
+    /// Whether its API names the seller beside the token (Ozon `Client-Id`).
+    pub fn has_client_ids(self) -> bool {
+        self == Self::Ozon
+    }
+
+    /// Whether its categories are typed: an Ozon card names a description category and a
+    /// product type within it; a Wildberries card names its subject alone.
+    pub fn has_category_types(self) -> bool {
+        self == Self::Ozon
+    }
+
+    /// The smallest price step the marketplace takes: Wildberries takes whole roubles, Ozon
+    /// roubles with kopecks.
+    pub fn price_step(self) -> i64 {
+        match self {
+            Self::Wildberries => 100,
+            Self::Ozon => 1,
+        }
+    }
+
+    /// `price` as the marketplace receives it: rounded **up** to its step, so a price is
+    /// never published below the one the seller set.
+    pub fn price_as_sent(self, price: Kopecks) -> Kopecks {
+        let step = self.price_step();
+        let up = (price.get() + step - 1) / step * step;
+        Kopecks::new(up).unwrap_or(price)
+    }
 }
 
 /// A seller's name for an account, e.g. "WB основной".
@@ -54,6 +105,36 @@ impl AccountName {
 }
 
 string_conversions!(AccountName, MarketplaceValueError);
+
+/// The seller's id in a marketplace API that names the seller beside the token (Ozon
+/// `Client-Id`): not a secret, but sent as a header, so digits only.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ClientId(String);
+
+impl ClientId {
+    pub const MAX_CHARS: usize = 20;
+
+    pub fn parse(raw: &str) -> Result<Self, MarketplaceValueError> {
+        let id = raw.trim();
+        if id.is_empty() {
+            return Err(MarketplaceValueError::Empty);
+        }
+        if id.len() > Self::MAX_CHARS {
+            return Err(MarketplaceValueError::TooLong(Self::MAX_CHARS));
+        }
+        if !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(MarketplaceValueError::BadId);
+        }
+        Ok(Self(id.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+string_conversions!(ClientId, MarketplaceValueError);
 
 positive_id! {
     /// A seller warehouse on the marketplace (Wildberries `warehouseId`).
@@ -207,6 +288,17 @@ mod tests {
     }
 
     #[test]
+    fn prices_are_sent_in_each_marketplace_s_step() {
+        let price = Kopecks::new(123_401).unwrap();
+        assert_eq!(Marketplace::Wildberries.price_as_sent(price).get(), 123_500);
+        assert_eq!(Marketplace::Ozon.price_as_sent(price).get(), 123_401);
+        for m in Marketplace::ALL {
+            let named = serde_json::to_value(m).unwrap();
+            assert_eq!(named.as_str(), Some(m.as_str()));
+        }
+    }
+
+    #[test]
     fn vendor_codes_are_bounded_and_whitespace_free() {
         assert_eq!(VendorCode::for_product("GM-", "AB 12").unwrap().as_str(), "GM-AB-12");
         assert!(VendorCode::parse(&"x".repeat(72)).is_ok());
@@ -230,5 +322,8 @@ mod tests {
         assert!(WarehouseId::new(0).is_err());
         assert!(SubjectId::new(7771).is_ok());
         assert!(AccountName::parse("  ").is_err());
+        assert_eq!(ClientId::parse(" 123456 ").unwrap().as_str(), "123456");
+        assert_eq!(ClientId::parse("12a"), Err(MarketplaceValueError::BadId));
+        assert_eq!(ClientId::parse(""), Err(MarketplaceValueError::Empty));
     }
 }

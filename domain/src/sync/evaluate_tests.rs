@@ -58,6 +58,7 @@ fn listed(purchase_roubles: i64, stock: i64) -> ListingState {
     let at = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
     ListingState {
         account_id: AccountId::from(Uuid::from_u128(2)),
+        marketplace: Default::default(),
         product_id: ProductId::from(Uuid::from_u128(3)),
         vendor_code: VendorCode::parse("GM-SV-1").unwrap(),
         target,
@@ -70,6 +71,7 @@ fn listed(purchase_roubles: i64, stock: i64) -> ListingState {
         price: Some(PricePush {
             intent: 1,
             value: target.price_roubles(),
+            kopecks: None,
             discount: target.discount,
             task_id: 9,
             state: PushState::Applied,
@@ -77,6 +79,7 @@ fn listed(purchase_roubles: i64, stock: i64) -> ListingState {
         stock: None,
         errors: vec![],
         retry: None,
+        price_requests: vec![],
         published_at: at,
         updated_at: at,
     }

@@ -50,6 +50,7 @@ pub async fn connect(service: &Marketplaces, metadata: &EventMetadata) -> Accoun
     let settings = |secret: SecretId| AccountSettings {
         name: AccountName::parse("Bench").unwrap(),
         marketplace: Marketplace::Wildberries,
+        client_id: None,
         token_secret_id: secret.0,
         warehouse_ids: vec![WarehouseId::new(507).unwrap()],
         card_rules: CardRules::default(),
@@ -71,6 +72,7 @@ pub async fn publish_with_cards(service: &Marketplaces, account: AccountId, n: u
                 };
                 let publish = ListingCommand::Publish {
                     account_id: account,
+                    marketplace: Marketplace::Wildberries,
                     product_id: product_id(i),
                     vendor_code: VendorCode::parse(&vendor_code(i)).unwrap(),
                     target,

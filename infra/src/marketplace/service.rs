@@ -1,8 +1,10 @@
 //! The marketplace service: what the GraphQL mutations, queries and the push worker do with
 //! accounts, category mappings and listings, over the event store, the secrets store and the
-//! Wildberries client.
+//! marketplace adapters.
 
-use super::wildberries::{WbAccount, WbClient, WbError};
+use super::adapters::Adapters;
+use super::port::{Credentials, MarketplaceApi, MarketplaceError};
+use super::wildberries::{WbAccount, WbClient};
 use crate::event_store::StoreError;
 use crate::event_store::batch::{load_all_in_creation_order, load_in_order, load_many};
 use crate::event_store::{CommandBus, CommandError, ConsistencyToken, EventMetadata, Executed};
@@ -26,12 +28,12 @@ use uuid::Uuid;
 /// Why an account could not be connected; each variant's doc names its GraphQL code.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
-    /// `BAD_USER_INPUT` on `token`: Wildberries refused it.
-    #[error("Wildberries refused the token: {0}")]
+    /// `BAD_USER_INPUT` on `token`: the marketplace refused it.
+    #[error("the marketplace refused the token: {0}")]
     TokenRefused(String),
     /// `UPSTREAM_UNAVAILABLE`: the token could not be checked.
-    #[error("Wildberries could not be reached to check the token")]
-    Upstream(#[source] WbError),
+    #[error("the marketplace could not be reached to check the token")]
+    Upstream(#[source] MarketplaceError),
     /// Per the refusal's own doc.
     #[error(transparent)]
     Refused(AccountRefusal),
@@ -59,7 +61,8 @@ pub struct Marketplaces {
     mappings: CommandBus<CategoryMapping>,
     listings: CommandBus<Listing>,
     secrets: SecretStore,
-    client: WbClient,
+    adapters: Adapters,
+    clock: SharedClock,
 }
 
 impl std::fmt::Debug for Marketplaces {
@@ -82,7 +85,7 @@ pub enum CredentialsError {
 }
 
 impl Marketplaces {
-    pub fn new(pool: PgPool, clock: SharedClock, metrics: Metrics, secrets: SecretStore, client: WbClient) -> Self {
+    pub fn new(pool: PgPool, clock: SharedClock, metrics: Metrics, secrets: SecretStore, adapters: Adapters) -> Self {
         let services = || ClockServices { clock: clock.clone() };
         Self {
             accounts: CommandBus::new(pool.clone(), services(), metrics.clone()),
@@ -90,16 +93,29 @@ impl Marketplaces {
             listings: CommandBus::new(pool.clone(), services(), metrics),
             pool,
             secrets,
-            client,
+            adapters,
+            clock,
         }
+    }
+
+    /// Now, by the clock the listings' events are stamped with (a marketplace's hourly caps
+    /// are counted on it).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
 
+    /// The Wildberries client (the sales ingest reads Wildberries' reports with it).
     pub fn client(&self) -> &WbClient {
-        &self.client
+        self.adapters.wildberries.client()
+    }
+
+    /// The adapter of an account's marketplace.
+    pub fn api(&self, account: &AccountState) -> &dyn MarketplaceApi {
+        self.adapters.of(account.settings.marketplace)
     }
 
     pub fn accounts(&self) -> &CommandBus<MarketplaceAccount> {
@@ -114,8 +130,8 @@ impl Marketplaces {
         &self.mappings
     }
 
-    /// Checks `token` with Wildberries, keeps it in the secrets store, and connects the
-    /// account. Nothing is stored when the token is refused.
+    /// Checks the credentials with the marketplace, keeps the token in the secrets store,
+    /// and connects the account. Nothing is stored when they are refused.
     pub async fn connect(
         &self,
         settings: impl FnOnce(SecretId) -> AccountSettings,
@@ -123,8 +139,12 @@ impl Marketplaces {
         metadata: &EventMetadata,
     ) -> Result<(AccountId, Executed<MarketplaceAccount>), ConnectError> {
         let id = AccountId::from(Uuid::now_v7());
-        let secret = self.check_and_keep_token(id, token, &metadata.actor).await?;
-        let settings = settings(secret);
+        let mut settings = settings(SecretId(Uuid::nil()));
+        if let Err(refusal) = settings.check() {
+            return Err(ConnectError::Refused(refusal));
+        }
+        let secret = self.check_and_keep_token(id, &settings, token, &metadata.actor).await?;
+        settings.token_secret_id = secret.0;
         let command = AccountCommand::Connect(settings);
         let executed = self
             .accounts
@@ -156,17 +176,22 @@ impl Marketplaces {
         ))
     }
 
-    /// Checks `token` with Wildberries (`/ping`) and, when accepted, keeps it in the secrets
-    /// store for account `id`.
-    async fn check_and_keep_token(&self, id: AccountId, token: &str, actor: &str) -> Result<SecretId, ConnectError> {
-        let probe = WbAccount::new(id.as_uuid(), token)
-            .ok_or_else(|| ConnectError::TokenRefused("the token has characters a header cannot carry".into()))?;
-        match self.client.ping(&probe).await {
+    /// Checks `token` with the account's marketplace (a cheap authenticated call) and, when
+    /// accepted, keeps it in the secrets store for account `id`.
+    async fn check_and_keep_token(
+        &self,
+        id: AccountId,
+        settings: &AccountSettings,
+        token: &str,
+        actor: &str,
+    ) -> Result<SecretId, ConnectError> {
+        let probe = Credentials::new(id.as_uuid(), settings.client_id.clone(), SecretValue::new(token.trim()));
+        match self.adapters.of(settings.marketplace).check_credentials(&probe).await {
             Ok(()) => {}
-            Err(WbError::Unauthorized { detail } | WbError::Refused { message: detail, .. }) => {
+            Err(MarketplaceError::Unauthorized { detail } | MarketplaceError::Refused { message: detail, .. }) => {
                 return Err(ConnectError::TokenRefused(detail));
             }
-            Err(e @ (WbError::Unavailable { .. } | WbError::BadResponse { .. })) => {
+            Err(e @ (MarketplaceError::Unavailable { .. } | MarketplaceError::BadResponse { .. })) => {
                 return Err(ConnectError::Upstream(e));
             }
         }
@@ -182,7 +207,7 @@ impl Marketplaces {
         Ok(secret.id)
     }
 
-    /// Gives account `id` a new token, checked with Wildberries first and kept encrypted; an
+    /// Gives account `id` a new token, checked with its marketplace first and kept encrypted; an
     /// account whose token was refused is active again. Nothing is stored when the new token
     /// is refused or the account does not exist.
     pub async fn replace_token(
@@ -192,10 +217,12 @@ impl Marketplaces {
         metadata: &EventMetadata,
     ) -> Result<Executed<MarketplaceAccount>, ConnectError> {
         let account = self.load_account(id).await.map_err(ConnectError::Store)?;
-        if account.state.is_none() {
+        let Some(state) = account.state else {
             return Err(ConnectError::Refused(AccountRefusal::NotFound));
-        }
-        let secret = self.check_and_keep_token(id, token, &metadata.actor).await?;
+        };
+        let secret = self
+            .check_and_keep_token(id, &state.settings, token, &metadata.actor)
+            .await?;
         self.accounts
             .execute(
                 &id.to_string(),
@@ -227,9 +254,25 @@ impl Marketplaces {
     }
 
     /// The account's credentials for requests.
-    pub async fn credentials(&self, id: AccountId, state: &AccountState) -> Result<WbAccount, CredentialsError> {
+    pub async fn credentials(&self, id: AccountId, state: &AccountState) -> Result<Credentials, CredentialsError> {
         let token = self.secrets.reveal(SecretId(state.settings.token_secret_id)).await?;
-        WbAccount::new(id.as_uuid(), token.expose()).ok_or(CredentialsError::NotAHeader)
+        Ok(Credentials::new(id.as_uuid(), state.settings.client_id.clone(), token))
+    }
+
+    /// A Wildberries account's credentials for the Wildberries client (its reports); `None`
+    /// for an account on another marketplace.
+    pub async fn wildberries_credentials(
+        &self,
+        id: AccountId,
+        state: &AccountState,
+    ) -> Result<Option<WbAccount>, CredentialsError> {
+        if state.settings.marketplace != Marketplace::Wildberries {
+            return Ok(None);
+        }
+        let credentials = self.credentials(id, state).await?;
+        WbAccount::new(id.as_uuid(), credentials.token())
+            .map(Some)
+            .ok_or(CredentialsError::NotAHeader)
     }
 
     pub async fn set_mapping(
@@ -347,6 +390,7 @@ impl Marketplaces {
                 .map_err(store_error)?;
             let command = ListingCommand::Publish {
                 account_id,
+                marketplace,
                 product_id,
                 vendor_code,
                 target: target.unwrap_or_else(|| target_of(product)),

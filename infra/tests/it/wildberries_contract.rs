@@ -59,6 +59,7 @@ fn mapping() -> CategoryMappingState {
         marketplace: Marketplace::Wildberries,
         category: "Бытовая техника/Чайники".into(),
         subject_id: SubjectId::new(7771).unwrap(),
+        type_id: None,
         characteristics: vec![
             MappedCharacteristic {
                 id: 14177449,

@@ -1,16 +1,23 @@
 //! The marketplace push worker (`gomarket worker`, and inside `serve`): it follows the
 //! `listings` read model (built from listing events) and performs what is due, per account:
 //! upload cards, discover created or failed cards, push prices, settle price tasks, push
-//! stocks. One worker holds an account at a time (a PostgreSQL advisory lock), so the
-//! account's rate limits are one process's buckets.
+//! stocks. It speaks to every marketplace through the port
+//! ([`gomarket_infra::marketplace::port`]); the account's adapter is picked once per round.
+//! One worker holds an account at a time (a PostgreSQL advisory lock), so the account's rate
+//! limits are one process's buckets.
 //!
 //! Exactly once in effect:
 //! - a card is marked `REQUESTED` *before* it is uploaded, so a restart never uploads it
-//!   again; it is matched to its card by vendor code, and one whose upload failed for sure
-//!   (or that never showed up) is looked up by vendor code before it is uploaded again;
-//! - a price is recorded after Wildberries took the task; a resend after a crash is an
-//!   identical task, answered 208 with the same task id;
-//! - a stock is recorded after Wildberries set it; setting it again is harmless.
+//!   again; it is matched to its card by vendor code (or its import task), and one whose
+//!   upload failed for sure (or that never showed up) is looked up by vendor code before it
+//!   is uploaded again;
+//! - a price is recorded after the marketplace took it; a resend after a crash is the same
+//!   price (Wildberries answers an identical task 208 with the same task id);
+//! - a stock is recorded after the marketplace set it; setting it again is harmless.
+//!
+//! Quotas are kept: cards a day (read before an upload; the rest waits for the quota's reset,
+//! visibly), price changes per product and hour (a price over the cap stays due, and the
+//! latest target goes when the cap frees), a stock pair at most so often.
 //!
 //! Files: [`cards`], [`prices`], [`stocks`]; this one runs the loop.
 
@@ -26,7 +33,7 @@ use gomarket_infra::error_chain::Chain;
 use gomarket_infra::event_store::batch::load_many;
 use gomarket_infra::event_store::{CommandError, EventMetadata};
 use gomarket_infra::marketplace::Marketplaces;
-use gomarket_infra::marketplace::wildberries::WbAccount;
+use gomarket_infra::marketplace::port::{Credentials, MarketplaceApi};
 use gomarket_infra::shutdown::Shutdown;
 use gomarket_projections::marketplace::{PushQueue, push_queue};
 use std::sync::Arc;
@@ -43,7 +50,7 @@ pub struct WorkerSettings {
     pub card_timeout: Duration,
     /// Listings taken from each queue per round.
     pub batch: i64,
-    /// After a push fails to reach Wildberries (5xx, timeouts, after the client's retries),
+    /// After a push fails to reach the marketplace (5xx, timeouts, after the client's retries),
     /// the first wait before the next attempt; it doubles per attempt up to `retry_max`.
     pub retry_base: Duration,
     pub retry_max: Duration,
@@ -66,11 +73,13 @@ pub struct PushWorker {
     settings: WorkerSettings,
 }
 
-/// One account's round: who, with which credentials, under which correlation id.
+/// One account's round: who, on which marketplace, with which credentials, under which
+/// correlation id.
 pub(crate) struct Round<'a> {
     pub account_id: AccountId,
     pub account: &'a AccountState,
-    pub wb: WbAccount,
+    pub api: &'a dyn MarketplaceApi,
+    pub credentials: Credentials,
     pub metadata: EventMetadata,
     /// Held while recording: the price and stock pushes record on the same listings, and
     /// taking turns is cheaper than conflicting and retrying.
@@ -120,11 +129,12 @@ impl PushWorker {
     }
 
     async fn push_account(&self, account_id: AccountId, account: &AccountState) -> Result<(), ProcessError> {
-        let wb = self.marketplaces.credentials(account_id, account).await?;
+        let credentials = self.marketplaces.credentials(account_id, account).await?;
         let round = Round {
             account_id,
             account,
-            wb,
+            api: self.marketplaces.api(account),
+            credentials,
             metadata: worker_metadata("Push"),
             recording: tokio::sync::Mutex::new(()),
         };
@@ -223,8 +233,8 @@ impl PushWorker {
     }
 
     /// Records that a push of `area` for these listings (with their failed attempts so far)
-    /// could not reach Wildberries; each waits before its next attempt. `before` is recorded
-    /// first on each (an expired card request).
+    /// could not reach the marketplace; each waits before its next attempt. `before` is
+    /// recorded first on each (an expired card request).
     pub(crate) async fn record_unreachable(
         &self,
         round: &Round<'_>,
@@ -233,7 +243,7 @@ impl PushWorker {
         listings: Vec<(ListingId, u32)>,
         before: Option<ListingCommand>,
     ) -> Result<(), ProcessError> {
-        tracing::warn!(account = %round.account_id, ?area, %reason, listings = listings.len(), "push did not reach Wildberries; will retry");
+        tracing::warn!(account = %round.account_id, ?area, %reason, listings = listings.len(), "push did not reach the marketplace; will retry");
         let steps = listings
             .into_iter()
             .map(|(id, attempts)| {
@@ -246,6 +256,33 @@ impl PushWorker {
             })
             .collect();
         self.record_many(round, "RecordPushFailure", steps).await
+    }
+
+    /// Records that these listings' pushes of `area` wait until a set time for a reason that
+    /// passes (a quota spent, a product in moderation), shown on each listing.
+    pub(crate) async fn record_waiting(
+        &self,
+        round: &Round<'_>,
+        area: PushArea,
+        reason: &str,
+        waits: Vec<(ListingId, chrono::DateTime<chrono::Utc>)>,
+    ) -> Result<(), ProcessError> {
+        if waits.is_empty() {
+            return Ok(());
+        }
+        tracing::info!(account = %round.account_id, ?area, %reason, listings = waits.len(), "pushes wait");
+        let steps = waits
+            .into_iter()
+            .map(|(id, retry_at)| {
+                let wait = ListingCommand::RecordPushFailure {
+                    area,
+                    reason: reason.to_owned(),
+                    retry_at,
+                };
+                (id, vec![wait])
+            })
+            .collect();
+        self.record_many(round, "RecordPushWait", steps).await
     }
 
     pub(crate) fn marketplaces(&self) -> &Marketplaces {

@@ -1,21 +1,24 @@
-//! Stocks: push the due ones to the account's first warehouse by `chrtId` (≤ 1 000 items a
-//! request), recorded once Wildberries set them (setting a stock again is harmless).
+//! Stocks: push the due ones to the account's first warehouse in the marketplace's batches,
+//! recorded once the marketplace set them (setting a stock again is harmless). A stock the
+//! marketplace will take later (a product still in moderation, a pair set too recently)
+//! waits, visibly, and is tried again.
 
 use super::{PushWorker, Round};
 use crate::ProcessError;
 use gomarket_domain::marketplace::listing::{ListingCommand, ListingId, PushArea, StockOutcome};
-use gomarket_domain::marketplace::values::ListedStock;
-use gomarket_infra::marketplace::wildberries::WbError;
-use gomarket_infra::marketplace::wildberries::stocks::{STOCK_BATCH, StockItem};
+use gomarket_domain::marketplace::values::{ListedStock, VendorCode};
+use gomarket_infra::marketplace::port::{MarketplaceError, StockChange, StockPushed};
 use gomarket_projections::marketplace::PushQueue;
 
 struct Due {
     id: ListingId,
     intent: u64,
-    /// Failed attempts to reach Wildberries so far.
+    /// Failed attempts to reach the marketplace so far.
     attempts: u32,
     amount: ListedStock,
-    chrt_ids: Vec<u64>,
+    card_id: u64,
+    unit_ids: Vec<u64>,
+    vendor_code: VendorCode,
 }
 
 pub(super) async fn push(worker: &PushWorker, round: &Round<'_>) -> Result<(), ProcessError> {
@@ -29,38 +32,37 @@ pub(super) async fn push(worker: &PushWorker, round: &Round<'_>) -> Result<(), P
         .into_iter()
         .filter_map(|(id, listing)| {
             let state = listing.state?;
-            (state.stock_due() && !state.retry_pending(now)).then(|| Due {
+            if !state.stock_due() || state.retry_pending(now) {
+                return None;
+            }
+            Some(Due {
                 id,
                 intent: state.intent,
                 attempts: state.retry.as_ref().map_or(0, |r| r.attempts),
                 amount: state.target.stock,
-                chrt_ids: state.chrt_ids().to_vec(),
+                card_id: state.nm_id()?,
+                unit_ids: state.chrt_ids().to_vec(),
+                vendor_code: state.vendor_code,
             })
         })
         .collect();
-    // Chunks of whole listings, at most STOCK_BATCH items each.
+    let changes: Vec<StockChange<'_>> = due
+        .iter()
+        .map(|d| StockChange {
+            card_id: d.card_id,
+            unit_ids: &d.unit_ids,
+            vendor_code: d.vendor_code.as_str(),
+            warehouse,
+            amount: d.amount,
+        })
+        .collect();
     let mut start = 0;
-    while start < due.len() {
-        let mut end = start;
-        let mut items = Vec::new();
-        while end < due.len() && items.len() + due[end].chrt_ids.len() <= STOCK_BATCH {
-            items.extend(due[end].chrt_ids.iter().map(|&chrt_id| StockItem {
-                chrt_id,
-                amount: due[end].amount.get(),
-            }));
-            end += 1;
-        }
-        let end = end.max(start + 1);
-        let chunk = &due[start..end];
-        let outcome = match worker
-            .marketplaces()
-            .client()
-            .put_stocks(&round.wb, warehouse.get(), &items)
-            .await
-        {
-            Ok(()) => StockOutcome::Applied,
-            Err(WbError::Refused { message, .. }) => StockOutcome::Failed { reason: message },
-            Err(WbError::Unavailable { reason }) => {
+    for size in round.api.stock_batches(&changes) {
+        let (chunk, batch) = (&due[start..start + size], &changes[start..start + size]);
+        start += size;
+        let outcomes = match round.api.push_stocks(&round.credentials, batch).await {
+            Ok(outcomes) => outcomes,
+            Err(MarketplaceError::Unavailable { reason }) => {
                 let listings = chunk.iter().map(|d| (d.id, d.attempts)).collect();
                 return worker
                     .record_unreachable(round, PushArea::Stock, &reason, listings, None)
@@ -68,23 +70,35 @@ pub(super) async fn push(worker: &PushWorker, round: &Round<'_>) -> Result<(), P
             }
             Err(other) => return Err(other.into()),
         };
-        let steps = chunk
-            .iter()
-            .map(|due| {
-                let request = ListingCommand::RequestStock {
-                    intent: due.intent,
-                    amount: due.amount,
-                    warehouse,
-                };
-                let settle = ListingCommand::SettleStock {
-                    intent: due.intent,
-                    outcome: outcome.clone(),
-                };
-                (due.id, vec![request, settle])
-            })
-            .collect();
+        let mut steps = Vec::new();
+        let mut later = Vec::new();
+        for (due, outcome) in chunk.iter().zip(outcomes) {
+            let outcome = match outcome {
+                StockPushed::Applied => StockOutcome::Applied,
+                StockPushed::Failed { reason } => StockOutcome::Failed { reason },
+                StockPushed::Later { reason, after } => {
+                    let at = chrono::Utc::now() + chrono::Duration::from_std(after).unwrap_or_default();
+                    later.push((due.id, reason, at));
+                    continue;
+                }
+            };
+            let request = ListingCommand::RequestStock {
+                intent: due.intent,
+                amount: due.amount,
+                warehouse,
+            };
+            let settle = ListingCommand::SettleStock {
+                intent: due.intent,
+                outcome,
+            };
+            steps.push((due.id, vec![request, settle]));
+        }
         worker.record_many(round, "PushStock", steps).await?;
-        start = end;
+        for (id, reason, at) in later {
+            worker
+                .record_waiting(round, PushArea::Stock, &reason, vec![(id, at)])
+                .await?;
+        }
     }
     Ok(())
 }

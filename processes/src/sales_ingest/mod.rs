@@ -134,7 +134,10 @@ impl SalesIngester {
     }
 
     async fn ingest_account(&self, account_id: AccountId, state: &AccountState) -> Result<(), ProcessError> {
-        let wb = self.marketplaces.credentials(account_id, state).await?;
+        // Reports are read from Wildberries accounts.
+        let Some(wb) = self.marketplaces.wildberries_credentials(account_id, state).await? else {
+            return Ok(());
+        };
         for report in Report::ALL {
             if self.marketplaces.client().ready(&wb, report.limit_group()) {
                 self.read_page(account_id, &wb, report).await?;

@@ -66,7 +66,8 @@ const LISTING_OWNERS: &str = "SELECT aggregate_id::uuid,
 /// from the applied event along the listing's primary key (it is a few events back), so the
 /// cost does not grow with the listing's history.
 const REQUESTED_PRICES: &str = "SELECT w.listing::uuid, w.task_text::bigint,
-        (r.payload -> 'PriceRequested' ->> 'value')::bigint * 100,
+        COALESCE((r.payload -> 'PriceRequested' ->> 'kopecks')::bigint,
+                 (r.payload -> 'PriceRequested' ->> 'value')::bigint * 100),
         (r.payload -> 'PriceRequested' ->> 'discount')::int
    FROM UNNEST($1::text[], $2::bigint[], $3::text[]) AS w (listing, applied, task_text)
    CROSS JOIN LATERAL (

@@ -135,7 +135,7 @@ impl EventConsumer for ListingsProjection {
                         id,
                         earlier.sequence,
                         at,
-                        price.value.to_kopecks(),
+                        price.sent().get(),
                         price.discount.get().into(),
                     ));
                 }

@@ -14,9 +14,7 @@ pub(super) const AGGREGATE_TYPE: &str = "SubjectCommission";
 
 /// How `subject_commissions` names a marketplace (its events' name for it).
 pub fn marketplace_key(marketplace: Marketplace) -> &'static str {
-    match marketplace {
-        Marketplace::Wildberries => "WILDBERRIES",
-    }
+    marketplace.as_str()
 }
 
 /// Applies the batch's commission facts.

@@ -1,5 +1,6 @@
+use super::AccountRefusal;
 use crate::marketplace::card::CardRules;
-use crate::marketplace::values::{AccountName, Marketplace, WarehouseId};
+use crate::marketplace::values::{AccountName, ClientId, Marketplace, WarehouseId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -7,11 +8,29 @@ use uuid::Uuid;
 pub struct AccountSettings {
     pub name: AccountName,
     pub marketplace: Marketplace,
+    /// The seller's id sent beside the token, where the marketplace's API has one (Ozon).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<ClientId>,
     /// The API token, as the id of a secret in the secrets store (never the token).
     pub token_secret_id: Uuid,
     /// The seller's warehouses stocks are pushed to (the first is the default).
     pub warehouse_ids: Vec<WarehouseId>,
     pub card_rules: CardRules,
+}
+
+impl AccountSettings {
+    /// What connecting needs of the settings: a warehouse, and the seller's Client-Id exactly
+    /// where the marketplace has one.
+    pub fn check(&self) -> Result<(), AccountRefusal> {
+        if self.warehouse_ids.is_empty() {
+            return Err(AccountRefusal::NoWarehouse);
+        }
+        match (self.marketplace.has_client_ids(), &self.client_id) {
+            (true, None) => Err(AccountRefusal::ClientIdRequired(self.marketplace.title())),
+            (false, Some(_)) => Err(AccountRefusal::ClientIdNotUsed(self.marketplace.title())),
+            _ => Ok(()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,8 +10,10 @@ pub fn decide(
     let at = now;
     let Some(state) = &account.state else {
         return match command {
-            AccountCommand::Connect(settings) if settings.warehouse_ids.is_empty() => Err(AccountRefusal::NoWarehouse),
-            AccountCommand::Connect(settings) => Ok(vec![AccountEvent::AccountConnected { settings, at }]),
+            AccountCommand::Connect(settings) => {
+                settings.check()?;
+                Ok(vec![AccountEvent::AccountConnected { settings, at }])
+            }
             _ => Err(AccountRefusal::NotFound),
         };
     };

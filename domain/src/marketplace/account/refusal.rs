@@ -15,4 +15,10 @@ pub enum AccountRefusal {
     /// `BAD_USER_INPUT`.
     #[error("at least one warehouse id is needed to push stocks")]
     NoWarehouse,
+    /// `BAD_USER_INPUT` on `clientId`.
+    #[error("an account on {0} needs its seller's Client-Id")]
+    ClientIdRequired(&'static str),
+    /// `BAD_USER_INPUT` on `clientId`.
+    #[error("{0} has no Client-Id: leave clientId out")]
+    ClientIdNotUsed(&'static str),
 }

@@ -1,6 +1,6 @@
 use super::*;
 use crate::marketplace::card::CardRules;
-use crate::marketplace::values::{AccountName, Marketplace, WarehouseId};
+use crate::marketplace::values::{AccountName, ClientId, Marketplace, WarehouseId};
 use chrono::{DateTime, TimeZone, Utc};
 use uuid::Uuid;
 
@@ -12,6 +12,7 @@ fn settings(warehouses: &[i64]) -> AccountSettings {
     AccountSettings {
         name: AccountName::parse("WB основной").unwrap(),
         marketplace: Marketplace::Wildberries,
+        client_id: None,
         token_secret_id: Uuid::from_u128(1),
         warehouse_ids: warehouses.iter().map(|&id| WarehouseId::new(id).unwrap()).collect(),
         card_rules: CardRules::default(),
@@ -35,6 +36,32 @@ fn connected() -> MarketplaceAccount {
 
 fn status(account: &MarketplaceAccount) -> &AccountStatus {
     &account.state.as_ref().unwrap().status
+}
+
+#[test]
+fn an_ozon_account_names_its_seller_and_a_wildberries_one_does_not() {
+    let none = MarketplaceAccount::default();
+    let on = |marketplace, client_id: Option<&str>| {
+        AccountCommand::Connect(AccountSettings {
+            marketplace,
+            client_id: client_id.map(|id| ClientId::parse(id).unwrap()),
+            ..settings(&[507])
+        })
+    };
+    assert_eq!(
+        decide(&none, on(Marketplace::Ozon, None), now()),
+        Err(AccountRefusal::ClientIdRequired("Ozon"))
+    );
+    assert_eq!(
+        decide(&none, on(Marketplace::Wildberries, Some("1")), now()),
+        Err(AccountRefusal::ClientIdNotUsed("Wildberries"))
+    );
+    assert_eq!(
+        decide(&none, on(Marketplace::Ozon, Some("836412")), now())
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]

@@ -22,6 +22,8 @@ pub enum CategoryMappingCommand {
         marketplace: Marketplace,
         category: String,
         subject_id: SubjectId,
+        /// Required where the marketplace types its categories (Ozon), refused elsewhere.
+        type_id: Option<u64>,
         characteristics: Vec<MappedCharacteristic>,
     },
 }

@@ -11,8 +11,14 @@ pub fn decide(
         marketplace,
         category,
         subject_id,
+        type_id,
         characteristics,
     } = command;
+    match (marketplace.has_category_types(), type_id) {
+        (true, None) => return Err(MappingRefusal::TypeRequired(marketplace.title())),
+        (false, Some(_)) => return Err(MappingRefusal::TypeNotUsed(marketplace.title())),
+        _ => {}
+    }
     let category = category.trim().to_owned();
     if category.is_empty() {
         return Err(MappingRefusal::EmptyCategory);
@@ -25,6 +31,7 @@ pub fn decide(
         s.marketplace == marketplace
             && s.category == category
             && s.subject_id == subject_id
+            && s.type_id == type_id
             && s.characteristics == characteristics
     });
     Ok(if unchanged {
@@ -34,6 +41,7 @@ pub fn decide(
             marketplace,
             category,
             subject_id,
+            type_id,
             characteristics,
             at: now,
         }]

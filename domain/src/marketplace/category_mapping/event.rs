@@ -10,6 +10,9 @@ pub enum CategoryMappingEvent {
         marketplace: Marketplace,
         category: String,
         subject_id: SubjectId,
+        /// The product type within the category (Ozon `type_id`); absent on Wildberries.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        type_id: Option<u64>,
         characteristics: Vec<MappedCharacteristic>,
         at: DateTime<Utc>,
     },

@@ -8,7 +8,11 @@ pub struct CategoryMappingState {
     pub marketplace: Marketplace,
     /// The catalog category path as products carry it.
     pub category: String,
+    /// The marketplace category: Wildberries `subjectID`, Ozon `description_category_id`.
     pub subject_id: SubjectId,
+    /// The product type within it (Ozon `type_id`).
+    #[serde(default)]
+    pub type_id: Option<u64>,
     pub characteristics: Vec<MappedCharacteristic>,
     pub updated_at: DateTime<Utc>,
 }
@@ -26,6 +30,7 @@ impl CategoryMapping {
             marketplace,
             category,
             subject_id,
+            type_id,
             characteristics,
             at,
         } = event;
@@ -33,6 +38,7 @@ impl CategoryMapping {
             marketplace,
             category,
             subject_id,
+            type_id,
             characteristics,
             updated_at: at,
         });

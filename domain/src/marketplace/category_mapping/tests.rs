@@ -7,6 +7,7 @@ fn set(category: &str, subject: i64, characteristic_ids: &[u64]) -> CategoryMapp
         marketplace: Marketplace::Wildberries,
         category: category.to_owned(),
         subject_id: SubjectId::new(subject).unwrap(),
+        type_id: None,
         characteristics: characteristic_ids
             .iter()
             .map(|&id| MappedCharacteristic {
@@ -59,6 +60,54 @@ fn an_empty_category_or_a_characteristic_twice_is_refused() {
     assert_eq!(
         decide(&none, set("Чайники", 105, &[7, 8, 7]), now),
         Err(MappingRefusal::DuplicateCharacteristic(7))
+    );
+}
+
+#[test]
+fn an_ozon_category_needs_its_type_and_a_wildberries_one_has_none() {
+    let none = CategoryMapping::default();
+    let now = Utc::now();
+    let on_ozon = |type_id| {
+        let CategoryMappingCommand::Set {
+            category,
+            subject_id,
+            characteristics,
+            ..
+        } = set("Чайники", 17_028_922, &[85]);
+        CategoryMappingCommand::Set {
+            marketplace: Marketplace::Ozon,
+            category,
+            subject_id,
+            type_id,
+            characteristics,
+        }
+    };
+    assert_eq!(
+        decide(&none, on_ozon(None), now),
+        Err(MappingRefusal::TypeRequired("Ozon"))
+    );
+    let mapping = mapped(on_ozon(Some(94_765)));
+    assert_eq!(mapping.state.as_ref().unwrap().type_id, Some(94_765));
+    let CategoryMappingCommand::Set {
+        category,
+        subject_id,
+        characteristics,
+        ..
+    } = set("Чайники", 105, &[]);
+    let typed_on_wildberries = CategoryMappingCommand::Set {
+        marketplace: Marketplace::Wildberries,
+        category,
+        subject_id,
+        type_id: Some(1),
+        characteristics,
+    };
+    assert_eq!(
+        decide(&none, typed_on_wildberries, now),
+        Err(MappingRefusal::TypeNotUsed("Wildberries"))
+    );
+    assert_ne!(
+        CategoryMappingId::for_category(Marketplace::Wildberries, "Чайники"),
+        CategoryMappingId::for_category(Marketplace::Ozon, "Чайники")
     );
 }
 

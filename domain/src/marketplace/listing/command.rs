@@ -2,7 +2,7 @@ use super::*;
 use crate::catalog::{Kopecks, ProductId};
 use crate::marketplace::account::AccountId;
 use crate::marketplace::card::CardDraft;
-use crate::marketplace::values::{DiscountPercent, ListedStock, WarehouseId, WholeRoubles};
+use crate::marketplace::values::{DiscountPercent, ListedStock, Marketplace, WarehouseId, WholeRoubles};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -15,9 +15,14 @@ pub struct ListingTarget {
 }
 
 impl ListingTarget {
-    /// The price Wildberries receives: whole roubles, rounded up.
+    /// The price in whole roubles, rounded up (what Wildberries receives).
     pub fn price_roubles(&self) -> WholeRoubles {
         WholeRoubles::from_kopecks_rounding_up(self.price)
+    }
+
+    /// The price before discount as `marketplace` receives it (rounded up to its step).
+    pub fn price_as_sent(&self, marketplace: Marketplace) -> Kopecks {
+        marketplace.price_as_sent(self.price)
     }
 }
 
@@ -47,6 +52,8 @@ pub enum ListingCommand {
     /// that failed local validation comes with its refusal and is rejected at once.
     Publish {
         account_id: AccountId,
+        /// The account's marketplace.
+        marketplace: Marketplace,
         product_id: ProductId,
         vendor_code: crate::marketplace::values::VendorCode,
         target: ListingTarget,
@@ -55,7 +62,14 @@ pub enum ListingCommand {
     SetTarget(ListingTarget),
     /// The worker is about to upload this card.
     RequestCard(Box<CardDraft>),
-    /// The card exists on the marketplace (found by vendor code).
+    /// The marketplace took the upload as import task `task_id` (Ozon); the card's outcome
+    /// is read from that task.
+    RecordCardTask {
+        task_id: u64,
+    },
+    /// The card exists on the marketplace (found by vendor code, or by its import task):
+    /// its id there and the ids stocks are set on (Wildberries `nmID` and `chrtID`s; Ozon
+    /// `product_id`, twice).
     ConfirmCard {
         nm_id: u64,
         chrt_ids: Vec<u64>,
@@ -68,10 +82,11 @@ pub enum ListingCommand {
     },
     /// An upload that never showed up, neither as a card nor as an error: upload again.
     ExpireCardRequest,
-    /// The marketplace accepted price task `task_id` for intent `intent`.
+    /// The marketplace took the price for intent `intent`: `price` (before discount) as it
+    /// received it, under task `task_id` (0 when it answers at once, or refused the request).
     RequestPrice {
         intent: u64,
-        value: WholeRoubles,
+        price: Kopecks,
         discount: DiscountPercent,
         task_id: u64,
     },
@@ -112,6 +127,7 @@ impl ListingCommand {
             Self::Publish { .. } => "PublishListing",
             Self::SetTarget(_) => "SetListingTarget",
             Self::RequestCard(_) => "RequestCard",
+            Self::RecordCardTask { .. } => "RecordCardTask",
             Self::ConfirmCard { .. } => "ConfirmCard",
             Self::RejectCard { .. } => "RejectCard",
             Self::ExpireCardRequest => "ExpireCardRequest",

@@ -23,12 +23,13 @@ pub fn decide(
     match command {
         ListingCommand::Publish {
             account_id,
+            marketplace,
             product_id,
             target,
             refusal,
             ..
         } => {
-            if account_id != state.account_id || product_id != state.product_id {
+            if account_id != state.account_id || product_id != state.product_id || marketplace != state.marketplace {
                 return Err(ListingRefusal::Mismatch);
             }
             set_target(state, target, at, &mut events);
@@ -36,15 +37,16 @@ pub fn decide(
         }
         ListingCommand::SetTarget(target) => set_target(state, target, at, &mut events),
         ListingCommand::RequestCard(draft) => card::request(state, draft, at, &mut events)?,
+        ListingCommand::RecordCardTask { task_id } => card::record_task(state, task_id, at, &mut events)?,
         ListingCommand::ConfirmCard { nm_id, chrt_ids } => card::confirm(state, nm_id, chrt_ids, at, &mut events),
         ListingCommand::RejectCard { reason, local } => card::reject(state, reason, local, at, &mut events)?,
         ListingCommand::ExpireCardRequest => card::expire_request(state, at, &mut events)?,
         ListingCommand::RequestPrice {
             intent,
-            value,
+            price,
             discount,
             task_id,
-        } => push::request_price(state, intent, (value, discount), task_id, at, &mut events)?,
+        } => push::request_price(state, intent, (price, discount), task_id, at, &mut events)?,
         ListingCommand::SettlePrice { task_id, outcome } => {
             push::settle_price(state, task_id, outcome, at, &mut events)?
         }
@@ -68,6 +70,7 @@ pub fn decide(
 fn first_publish(command: ListingCommand, at: DateTime<Utc>) -> Result<Vec<ListingEvent>, ListingRefusal> {
     let ListingCommand::Publish {
         account_id,
+        marketplace,
         product_id,
         vendor_code,
         target,
@@ -78,6 +81,7 @@ fn first_publish(command: ListingCommand, at: DateTime<Utc>) -> Result<Vec<Listi
     };
     let mut events = vec![ListingEvent::ListingPublished {
         account_id,
+        marketplace,
         product_id,
         vendor_code,
         target,

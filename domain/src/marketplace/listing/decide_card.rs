@@ -25,6 +25,24 @@ pub(super) fn request(
     }
 }
 
+/// The marketplace took the requested card as an import task; the same task again records
+/// nothing.
+pub(super) fn record_task(
+    state: &ListingState,
+    task_id: u64,
+    at: DateTime<Utc>,
+    events: &mut Vec<ListingEvent>,
+) -> Decided {
+    match state.card {
+        CardState::Requested { task: Some(known), .. } if known == task_id => Ok(()),
+        CardState::Requested { .. } => {
+            events.push(ListingEvent::CardTaskAssigned { task_id, at });
+            Ok(())
+        }
+        _ => Err(ListingRefusal::OutOfOrder("only a requested card has an import task")),
+    }
+}
+
 /// The card exists on the marketplace: whatever we believed, it is there (the same card
 /// confirmed again records nothing).
 pub(super) fn confirm(

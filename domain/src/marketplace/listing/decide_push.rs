@@ -3,17 +3,17 @@
 
 use super::state::{CardState, ListingState, PushArea, PushState};
 use super::{ListingEvent, ListingRefusal, PriceOutcome, StockOutcome};
+use crate::catalog::Kopecks;
 use crate::marketplace::values::{DiscountPercent, ListedStock, WarehouseId, WholeRoubles};
 use chrono::{DateTime, Utc};
 
 type Decided = Result<(), ListingRefusal>;
 
-/// A price task sent for `intent` (needs the card created); the same task again records
-/// nothing.
+/// A price sent for `intent` (needs the card created); the same task again records nothing.
 pub(super) fn request_price(
     state: &ListingState,
     intent: u64,
-    (value, discount): (WholeRoubles, DiscountPercent),
+    (price, discount): (Kopecks, DiscountPercent),
     task_id: u64,
     at: DateTime<Utc>,
     events: &mut Vec<ListingEvent>,
@@ -24,17 +24,33 @@ pub(super) fn request_price(
     let same = state
         .price
         .as_ref()
-        .is_some_and(|p| p.intent == intent && p.task_id == task_id);
+        .is_some_and(|p| p.intent == intent && p.task_id == task_id && p.sent() == price);
     if !same {
-        events.push(ListingEvent::PriceRequested {
-            intent,
-            value,
-            discount,
-            task_id,
-            at,
-        });
+        events.push(price_requested(state, intent, price, discount, task_id, at));
     }
     Ok(())
+}
+
+/// The event of a price the marketplace took: a marketplace taking kopecks has them recorded
+/// as sent; whole roubles are recorded for every one.
+fn price_requested(
+    state: &ListingState,
+    intent: u64,
+    price: Kopecks,
+    discount: DiscountPercent,
+    task_id: u64,
+    at: DateTime<Utc>,
+) -> ListingEvent {
+    let value = WholeRoubles::from_kopecks_rounding_up(price);
+    let exact = state.marketplace.price_step() < 100;
+    ListingEvent::PriceRequested {
+        intent,
+        value,
+        kopecks: exact.then_some(price),
+        discount,
+        task_id,
+        at,
+    }
 }
 
 /// A price task's outcome, once (a settled task records nothing more).
@@ -148,13 +164,15 @@ pub(super) fn give_up(
         return Ok(());
     }
     if state.price_due() {
-        events.push(ListingEvent::PriceRequested {
-            intent: state.intent,
-            value: state.target.price_roubles(),
-            discount: state.target.discount,
-            task_id: 0,
+        let price = state.target.price_as_sent(state.marketplace);
+        events.push(price_requested(
+            state,
+            state.intent,
+            price,
+            state.target.discount,
+            0,
             at,
-        });
+        ));
         events.push(ListingEvent::PriceFailed {
             task_id: 0,
             reason: reason.clone(),

@@ -1,9 +1,9 @@
 use super::*;
-use crate::catalog::ProductId;
+use crate::catalog::{Kopecks, ProductId};
 use crate::macros::domain_event;
 use crate::marketplace::account::AccountId;
 use crate::marketplace::card::CardDraft;
-use crate::marketplace::values::{DiscountPercent, ListedStock, WarehouseId, WholeRoubles};
+use crate::marketplace::values::{DiscountPercent, ListedStock, Marketplace, WarehouseId, WholeRoubles};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 pub enum ListingEvent {
     ListingPublished {
         account_id: AccountId,
+        /// Absent from listings published before GoMarket had a second marketplace: those
+        /// are all on Wildberries.
+        #[serde(default)]
+        marketplace: Marketplace,
         product_id: ProductId,
         vendor_code: crate::marketplace::values::VendorCode,
         target: ListingTarget,
@@ -29,6 +33,11 @@ pub enum ListingEvent {
         draft: Box<CardDraft>,
         at: DateTime<Utc>,
     },
+    /// The upload became the marketplace's import task `task_id`.
+    CardTaskAssigned {
+        task_id: u64,
+        at: DateTime<Utc>,
+    },
     CardCreated {
         nm_id: u64,
         chrt_ids: Vec<u64>,
@@ -45,7 +54,12 @@ pub enum ListingEvent {
     },
     PriceRequested {
         intent: u64,
+        /// The price before discount in whole roubles, rounded up.
         value: WholeRoubles,
+        /// The price before discount as the marketplace received it; absent before Ozon
+        /// (Wildberries receives `value`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kopecks: Option<Kopecks>,
         discount: DiscountPercent,
         task_id: u64,
         at: DateTime<Utc>,
@@ -101,6 +115,7 @@ impl ListingEvent {
             | Self::ListingRepublished { at }
             | Self::ListingTargetSet { at, .. }
             | Self::CardRequested { at, .. }
+            | Self::CardTaskAssigned { at, .. }
             | Self::CardCreated { at, .. }
             | Self::CardRejected { at, .. }
             | Self::CardRequestExpired { at }
@@ -117,4 +132,4 @@ impl ListingEvent {
     }
 }
 
-domain_event!(ListingEvent: ListingPublished, ListingRepublished, ListingTargetSet, CardRequested, CardCreated, CardRejected, CardRequestExpired, PriceRequested, PriceApplied, PriceFailed, PriceQuarantined, StockRequested, StockApplied, StockFailed, PushAttemptFailed, PushRetried);
+domain_event!(ListingEvent: ListingPublished, ListingRepublished, ListingTargetSet, CardRequested, CardTaskAssigned, CardCreated, CardRejected, CardRequestExpired, PriceRequested, PriceApplied, PriceFailed, PriceQuarantined, StockRequested, StockApplied, StockFailed, PushAttemptFailed, PushRetried);

@@ -1,6 +1,7 @@
 //! The `Listing` aggregate: one product on one marketplace account, with an explicit state
 //! machine per thing pushed:
-//! - the card: `NotPublished → Requested → Created(nmID, chrtIDs) | Rejected(reason)`;
+//! - the card: `NotPublished → Requested(import task, where the marketplace has them) →
+//!   Created(card id, stock unit ids) | Rejected(reason)`;
 //! - the price: the last pushed one, `Pending → Applied | Failed(reason) | Quarantined`;
 //! - the stock: the last pushed one, `Pending → Applied | Failed(reason)`.
 //!
@@ -26,7 +27,10 @@ pub use command::{ListingCommand, ListingTarget, PriceOutcome, StockOutcome};
 pub use decide::decide;
 pub use event::ListingEvent;
 pub use refusal::ListingRefusal;
-pub use state::{CardState, Listing, ListingError, ListingState, PricePush, PushArea, PushRetry, PushState, StockPush};
+pub use state::{
+    CardState, Listing, ListingError, ListingState, PRICE_REQUESTS_KEPT, PricePush, PushArea, PushRetry, PushState,
+    StockPush,
+};
 
 use super::account::AccountId;
 use crate::catalog::ProductId;
@@ -53,3 +57,5 @@ crate::pure_aggregate!(Listing, "Listing", ListingCommand, ListingEvent, Listing
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_marketplaces;

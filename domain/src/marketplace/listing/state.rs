@@ -1,10 +1,10 @@
 //! A listing's state and the fold of its events.
 
 use super::{ListingEvent, ListingTarget};
-use crate::catalog::ProductId;
+use crate::catalog::{Kopecks, ProductId};
 use crate::marketplace::account::AccountId;
 use crate::marketplace::card::CardDraft;
-use crate::marketplace::values::{DiscountPercent, ListedStock, VendorCode, WarehouseId, WholeRoubles};
+use crate::marketplace::values::{DiscountPercent, ListedStock, Marketplace, VendorCode, WarehouseId, WholeRoubles};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -13,9 +13,11 @@ use serde::{Deserialize, Serialize};
 pub enum CardState {
     /// Waiting to be uploaded.
     NotPublished,
-    /// Uploaded; the marketplace creates cards asynchronously.
+    /// Uploaded; the marketplace creates cards asynchronously (Ozon: as import task `task`).
     Requested {
         at: DateTime<Utc>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        task: Option<u64>,
     },
     Created {
         nm_id: u64,
@@ -40,9 +42,20 @@ pub enum PushState {
 pub struct PricePush {
     pub intent: u64,
     pub value: WholeRoubles,
+    /// The price as the marketplace received it, when it takes kopecks (see [`Self::sent`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kopecks: Option<Kopecks>,
     pub discount: DiscountPercent,
     pub task_id: u64,
     pub state: PushState,
+}
+
+impl PricePush {
+    /// The price before discount as the marketplace received it.
+    pub fn sent(&self) -> Kopecks {
+        self.kopecks
+            .unwrap_or_else(|| Kopecks::new(self.value.to_kopecks()).unwrap_or(Kopecks::ZERO))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,6 +96,8 @@ pub struct ListingError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListingState {
     pub account_id: AccountId,
+    #[serde(default)]
+    pub marketplace: Marketplace,
     pub product_id: ProductId,
     pub vendor_code: VendorCode,
     pub target: ListingTarget,
@@ -98,11 +113,35 @@ pub struct ListingState {
     /// A push waiting to be tried again (none when the last attempt reached the marketplace).
     #[serde(default)]
     pub retry: Option<PushRetry>,
+    /// When the last prices were taken by the marketplace, oldest first (at most
+    /// [`PRICE_REQUESTS_KEPT`]): a marketplace that caps price changes per product and hour
+    /// is held to its cap by them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub price_requests: Vec<DateTime<Utc>>,
     pub published_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
+/// Price requests a listing remembers: more than any marketplace's hourly cap.
+pub const PRICE_REQUESTS_KEPT: usize = 20;
+
 impl ListingState {
+    /// Prices the marketplace took after `since`.
+    pub fn price_requests_since(&self, since: DateTime<Utc>) -> usize {
+        self.price_requests.iter().filter(|&&at| at > since).count()
+    }
+
+    /// When the oldest of the last `cap` price requests leaves the hour window: no earlier
+    /// may a further price go out under an hourly cap of `cap`. `None` when under the cap.
+    pub fn price_cap_frees_at(&self, cap: usize, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let hour = chrono::Duration::hours(1);
+        if cap == 0 || self.price_requests_since(now - hour) < cap {
+            return None;
+        }
+        let within: Vec<&DateTime<Utc>> = self.price_requests.iter().filter(|&&at| at > now - hour).collect();
+        within.get(within.len() - cap).map(|&&at| at + hour)
+    }
+
     /// The chrtIDs stocks go to, once the card exists.
     pub fn chrt_ids(&self) -> &[u64] {
         match &self.card {
@@ -128,7 +167,8 @@ impl ListingState {
             None => true,
             Some(push) if push.state == PushState::Pending => false,
             Some(push) => {
-                let differs = push.value != self.target.price_roubles() || push.discount != self.target.discount;
+                let differs =
+                    push.sent() != self.target.price_as_sent(self.marketplace) || push.discount != self.target.discount;
                 push.intent < self.intent && (differs || push.state != PushState::Applied)
             }
         }
@@ -183,6 +223,7 @@ impl Listing {
         let at = event.at();
         if let ListingEvent::ListingPublished {
             account_id,
+            marketplace,
             product_id,
             vendor_code,
             target,
@@ -191,6 +232,7 @@ impl Listing {
         {
             self.state = Some(ListingState {
                 account_id,
+                marketplace,
                 product_id,
                 vendor_code,
                 target,
@@ -201,6 +243,7 @@ impl Listing {
                 stock: None,
                 errors: vec![],
                 retry: None,
+                price_requests: vec![],
                 published_at: at,
                 updated_at: at,
             });
@@ -219,8 +262,13 @@ impl Listing {
                 state.intent = intent;
             }
             ListingEvent::CardRequested { draft, at } => {
-                state.card = CardState::Requested { at };
+                state.card = CardState::Requested { at, task: None };
                 state.draft = Some(draft);
+            }
+            ListingEvent::CardTaskAssigned { task_id, .. } => {
+                if let CardState::Requested { task, .. } = &mut state.card {
+                    *task = Some(task_id);
+                }
             }
             ListingEvent::CardCreated { nm_id, chrt_ids, .. } => {
                 state.reached(PushArea::Card);
@@ -238,14 +286,19 @@ impl Listing {
             ListingEvent::PriceRequested {
                 intent,
                 value,
+                kopecks,
                 discount,
                 task_id,
-                ..
+                at,
             } => {
                 state.reached(PushArea::Price);
+                state.price_requests.push(at);
+                let over = state.price_requests.len().saturating_sub(PRICE_REQUESTS_KEPT);
+                state.price_requests.drain(..over);
                 state.price = Some(PricePush {
                     intent,
                     value,
+                    kopecks,
                     discount,
                     task_id,
                     state: PushState::Pending,

@@ -3,7 +3,9 @@ use crate::catalog::{Kopecks, ProductId};
 use crate::clock::FixedClock;
 use crate::marketplace::account::AccountId;
 use crate::marketplace::card::{CardDimensions, CardDraft};
-use crate::marketplace::values::{DiscountPercent, ListedStock, SubjectId, VendorCode, WarehouseId, WholeRoubles};
+use crate::marketplace::values::{
+    DiscountPercent, ListedStock, Marketplace, SubjectId, VendorCode, WarehouseId, WholeRoubles,
+};
 use crate::pure_aggregate::ClockServices;
 use chrono::{DateTime, TimeZone, Utc};
 use cqrs_es::test::TestFramework;
@@ -42,6 +44,7 @@ fn target(kopecks: i64, stock: i64) -> ListingTarget {
 fn publish(refusal: Option<&str>) -> ListingCommand {
     ListingCommand::Publish {
         account_id: account(),
+        marketplace: Marketplace::Wildberries,
         product_id: product(),
         vendor_code: code(),
         target: target(99_950, 5),
@@ -52,6 +55,7 @@ fn publish(refusal: Option<&str>) -> ListingCommand {
 fn published() -> ListingEvent {
     ListingEvent::ListingPublished {
         account_id: account(),
+        marketplace: Marketplace::Wildberries,
         product_id: product(),
         vendor_code: code(),
         target: target(99_950, 5),
@@ -62,6 +66,7 @@ fn published() -> ListingEvent {
 fn draft() -> Box<CardDraft> {
     Box::new(CardDraft {
         subject_id: SubjectId::new(7771).unwrap(),
+        type_id: None,
         vendor_code: code(),
         brand: None,
         title: "Чайник".into(),
@@ -74,6 +79,7 @@ fn draft() -> Box<CardDraft> {
         },
         barcodes: vec![],
         characteristics: vec![],
+        images: vec![],
     })
 }
 
@@ -96,6 +102,7 @@ fn price_requested(task_id: u64) -> ListingEvent {
     ListingEvent::PriceRequested {
         intent: 1,
         value: WholeRoubles::from_kopecks_rounding_up(Kopecks::new(99_950).unwrap()),
+        kopecks: None,
         discount: DiscountPercent::new(10).unwrap(),
         task_id,
         at: now(),
@@ -194,7 +201,7 @@ fn a_price_needs_a_created_card_and_settles_once() {
         .given(vec![published(), requested()])
         .when(ListingCommand::RequestPrice {
             intent: 1,
-            value: WholeRoubles::from_kopecks_rounding_up(Kopecks::new(99_950).unwrap()),
+            price: Kopecks::new(100_000).unwrap(),
             discount: DiscountPercent::new(10).unwrap(),
             task_id: 7,
         })
@@ -338,6 +345,7 @@ fn giving_up_fails_what_is_due_and_a_retry_makes_it_due_again() {
         ListingEvent::PriceRequested {
             intent: 1,
             value: WholeRoubles::from_kopecks_rounding_up(Kopecks::new(99_950).unwrap()),
+            kopecks: None,
             discount: DiscountPercent::new(10).unwrap(),
             task_id: 0,
             at: now(),

@@ -5,7 +5,7 @@
 //! articles by `offset`. Numbers are read from their text, exactly.
 
 use super::client::{WbAccount, WbApi, WbClient, WbError};
-use super::rate_limit::LimitGroup;
+use super::limits::LimitGroup;
 use super::statistics::InvalidRow;
 use chrono::NaiveDate;
 use gomarket_domain::marketplace::values::NmId;

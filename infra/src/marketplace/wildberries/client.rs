@@ -7,8 +7,9 @@
 //! - 401: [`WbError::Unauthorized`] (credentials invalid or expired);
 //! - any other 4xx: [`WbError::Refused`] with Wildberries' own error text; never retried.
 
-use super::rate_limit::{LimitGroup, RateLimits};
-use rand::Rng as _;
+use super::limits::LimitGroup;
+use crate::marketplace::rate_limit::RateLimits;
+use crate::marketplace::retry::RetryPolicy;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -55,30 +56,6 @@ pub enum WbApi {
     Statistics,
     Analytics,
     Tariffs,
-}
-
-/// Retries of 5xx answers and timeouts.
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    /// Attempts in all, for 5xx and timeouts.
-    pub attempts: u32,
-    pub first_backoff: Duration,
-    pub max_backoff: Duration,
-    /// Retries of 429 answers (each waits what Wildberries asked).
-    pub max_rate_limited: u32,
-    pub request_timeout: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            attempts: 5,
-            first_backoff: Duration::from_millis(500),
-            max_backoff: Duration::from_secs(30),
-            max_rate_limited: 20,
-            request_timeout: Duration::from_secs(60),
-        }
-    }
 }
 
 /// Why a Wildberries request did not succeed.
@@ -148,7 +125,7 @@ impl WbClient {
     /// Whether `account` could send a request of `group` now without waiting: lets a worker
     /// go on with other work instead of sleeping on a slow group.
     pub fn ready(&self, account: &WbAccount, group: LimitGroup) -> bool {
-        self.limits.ready(account.id, group)
+        self.limits.ready(account.id, group.limit())
     }
 
     pub fn new(endpoints: WbEndpoints, limits: RateLimits, retry: RetryPolicy) -> Self {
@@ -219,7 +196,7 @@ impl WbClient {
         let mut attempt = 1;
         let mut rate_limited = 0;
         loop {
-            self.limits.acquire(account.id, group).await;
+            self.limits.acquire(account.id, group.limit()).await;
             let mut request = self
                 .http
                 .request(method.clone(), &url)
@@ -239,7 +216,7 @@ impl WbClient {
                             "Wildberries answered 429; waiting as asked"
                         );
                         self.limits
-                            .block_until(account.id, group, tokio::time::Instant::now() + wait);
+                            .block_until(account.id, group.limit(), tokio::time::Instant::now() + wait);
                         continue;
                     }
                     let bytes = response.bytes().await;
@@ -248,7 +225,7 @@ impl WbClient {
                         (status, Ok(bytes)) if status.is_client_error() => {
                             if api == WbApi::Marketplace {
                                 // A 4xx there counts as 10 requests.
-                                self.limits.charge(account.id, group, 9);
+                                self.limits.charge(account.id, group.limit(), 9);
                             }
                             let body = serde_json::from_slice(&bytes)
                                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
@@ -278,17 +255,8 @@ impl WbClient {
         }
     }
 
-    /// Full-jitter exponential backoff: uniform in [0, min(max, first × 2^(n-1))], at least
-    /// a tenth of that so retries never hammer.
     fn backoff(&self, attempt: u32) -> Duration {
-        let ceiling = self
-            .retry
-            .first_backoff
-            .saturating_mul(1 << attempt.saturating_sub(1).min(16))
-            .min(self.retry.max_backoff);
-        let floor = ceiling / 10;
-        let jitter = rand::thread_rng().gen_range(0..=ceiling.as_millis() as u64);
-        floor.max(Duration::from_millis(jitter))
+        self.retry.backoff(attempt)
     }
 }
 

@@ -2,7 +2,7 @@
 //! drafts Wildberries failed to create.
 
 use super::client::{WbAccount, WbApi, WbClient, WbError};
-use super::rate_limit::LimitGroup;
+use super::limits::LimitGroup;
 use gomarket_domain::marketplace::card::{CardDraft, CharacteristicValue};
 use reqwest::Method;
 use serde::Deserialize;

@@ -1,7 +1,7 @@
 //! The Prices and Discounts API: price tasks (asynchronous) and their outcome per item.
 
 use super::client::{WbAccount, WbApi, WbClient, WbError};
-use super::rate_limit::LimitGroup;
+use super::limits::LimitGroup;
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};

@@ -8,7 +8,7 @@
 //! reason; the rest of the page goes on.
 
 use super::client::{WbAccount, WbApi, WbClient, WbError};
-use super::rate_limit::LimitGroup;
+use super::limits::LimitGroup;
 use gomarket_domain::marketplace::values::NmId;
 use gomarket_domain::sales::order::{ReportedOrder, ReportedSale};
 use gomarket_domain::sales::stock::{ReportedStock, StockLevel};

@@ -1,7 +1,7 @@
 //! The Marketplace API: seller warehouse stocks, by `chrtId` (never the legacy barcode `sku`).
 
 use super::client::{WbAccount, WbApi, WbClient, WbError};
-use super::rate_limit::LimitGroup;
+use super::limits::LimitGroup;
 use reqwest::Method;
 use serde_json::{Value, json};
 

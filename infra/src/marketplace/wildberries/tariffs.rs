@@ -2,7 +2,7 @@
 //! `tariffs-openapi.yaml`): one request a minute (burst 2), the whole table at once.
 
 use super::client::{WbAccount, WbApi, WbClient, WbError};
-use super::rate_limit::LimitGroup;
+use super::limits::LimitGroup;
 use super::statistics::InvalidRow;
 use gomarket_domain::marketplace::values::{Marketplace, SubjectId};
 use gomarket_domain::sales::commission::{CommissionRates, ObservedRates};
