@@ -236,13 +236,22 @@ pub struct ListingGql {
     pub id: ID,
     pub account_id: ID,
     pub product_id: ID,
+    pub marketplace: MarketplaceGql,
+    /// The seller's article on the marketplace (Ozon `offer_id`).
     pub vendor_code: String,
     /// The card's state.
     pub state: CardStateGql,
     /// Why the card was rejected.
     pub rejection: Option<String>,
+    /// The card's id on the marketplace once created: Wildberries `nmID`, Ozon `product_id`.
+    pub card_id: Option<i64>,
+    /// Wildberries `nmID` (the card's id, on either marketplace: see `cardId`).
     pub nm_id: Option<i64>,
+    /// The ids stocks are set on: Wildberries `chrtID`s (Ozon: the `product_id`).
     pub chrt_ids: Vec<i64>,
+    /// When the listing's failing or deferred push is tried again, and why it waits.
+    pub retry_at: Option<DateTime<Utc>>,
+    pub waiting_reason: Option<String>,
     pub target: ListingTargetGql,
     pub price: Option<ListingPriceGql>,
     pub stock: Option<ListingStockGql>,
@@ -267,9 +276,13 @@ impl ListingGql {
             id: ID(id.to_string()),
             account_id: ID(s.account_id.to_string()),
             product_id: ID(s.product_id.to_string()),
+            marketplace: s.marketplace.into(),
             vendor_code: s.vendor_code.as_str().to_owned(),
             state,
             rejection,
+            card_id: s.nm_id().map(|n| n as i64),
+            retry_at: s.retry.as_ref().map(|r| r.retry_at),
+            waiting_reason: s.retry.as_ref().map(|r| r.reason.clone()),
             nm_id: s.nm_id().map(|n| n as i64),
             chrt_ids: s.chrt_ids().iter().map(|&c| c as i64).collect(),
             target: ListingTargetGql {

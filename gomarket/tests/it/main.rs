@@ -27,6 +27,7 @@ mod kafka_external_decode;
 mod kafka_pipeline;
 mod kafka_projector_kill;
 mod kafka_revenue_example;
+mod ozon_publish;
 mod read_your_writes;
 mod replay_cli;
 mod roles_sigterm;

@@ -91,6 +91,11 @@ impl RateLimits {
         }
     }
 
+    /// `period` as these limits pace it (divided like every interval).
+    pub fn scaled(&self, period: Duration) -> Duration {
+        period / self.divisor
+    }
+
     /// Runs `f` on the bucket of `account` and `group` (a full one, as of `now`, when new).
     fn with_bucket<T>(&self, account: Uuid, limit: Limit, now: Instant, f: impl FnOnce(&mut Bucket) -> T) -> T {
         let mut buckets = self.buckets.lock().expect("rate limit lock");

@@ -40,6 +40,7 @@ pub(super) async fn push(worker: &PushWorker, round: &Round<'_>) -> Result<Vec<S
     let now = chrono::Utc::now();
     let limits = round.api.limits();
     let capped_at = worker.marketplaces().now();
+    let window = chrono::Duration::from_std(limits.price_window).unwrap_or(chrono::Duration::hours(1));
     let due: Vec<Due> = worker
         .queued(round, PushQueue::PricesDue)
         .await?
@@ -50,7 +51,7 @@ pub(super) async fn push(worker: &PushWorker, round: &Round<'_>) -> Result<Vec<S
                 return None;
             }
             if let Some(cap) = limits.price_changes_per_hour
-                && state.price_cap_frees_at(cap, capped_at).is_some()
+                && state.price_cap_frees_at(cap, window, capped_at).is_some()
             {
                 return None;
             }

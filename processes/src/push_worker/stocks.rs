@@ -71,14 +71,19 @@ pub(super) async fn push(worker: &PushWorker, round: &Round<'_>) -> Result<(), P
             Err(other) => return Err(other.into()),
         };
         let mut steps = Vec::new();
-        let mut later = Vec::new();
+        // Stocks put off together go together: they all wait for the latest of their times.
+        let mut later: Vec<ListingId> = Vec::new();
+        let mut later_reason = String::new();
+        let mut later_at = chrono::Utc::now();
         for (due, outcome) in chunk.iter().zip(outcomes) {
             let outcome = match outcome {
                 StockPushed::Applied => StockOutcome::Applied,
                 StockPushed::Failed { reason } => StockOutcome::Failed { reason },
                 StockPushed::Later { reason, after } => {
                     let at = chrono::Utc::now() + chrono::Duration::from_std(after).unwrap_or_default();
-                    later.push((due.id, reason, at));
+                    later_at = later_at.max(at);
+                    later_reason = reason;
+                    later.push(due.id);
                     continue;
                 }
             };
@@ -94,11 +99,10 @@ pub(super) async fn push(worker: &PushWorker, round: &Round<'_>) -> Result<(), P
             steps.push((due.id, vec![request, settle]));
         }
         worker.record_many(round, "PushStock", steps).await?;
-        for (id, reason, at) in later {
-            worker
-                .record_waiting(round, PushArea::Stock, &reason, vec![(id, at)])
-                .await?;
-        }
+        let waits = later.into_iter().map(|id| (id, later_at)).collect();
+        worker
+            .record_waiting(round, PushArea::Stock, &later_reason, waits)
+            .await?;
     }
     Ok(())
 }

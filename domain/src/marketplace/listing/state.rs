@@ -131,15 +131,20 @@ impl ListingState {
         self.price_requests.iter().filter(|&&at| at > since).count()
     }
 
-    /// When the oldest of the last `cap` price requests leaves the hour window: no earlier
-    /// may a further price go out under an hourly cap of `cap`. `None` when under the cap.
-    pub fn price_cap_frees_at(&self, cap: usize, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let hour = chrono::Duration::hours(1);
-        if cap == 0 || self.price_requests_since(now - hour) < cap {
+    /// When the oldest of the last `cap` price requests leaves the `window` (an hour, for
+    /// the marketplaces' caps): no earlier may a further price go out under a cap of `cap`
+    /// per window. `None` when under the cap.
+    pub fn price_cap_frees_at(
+        &self,
+        cap: usize,
+        window: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        if cap == 0 || self.price_requests_since(now - window) < cap {
             return None;
         }
-        let within: Vec<&DateTime<Utc>> = self.price_requests.iter().filter(|&&at| at > now - hour).collect();
-        within.get(within.len() - cap).map(|&&at| at + hour)
+        let within: Vec<&DateTime<Utc>> = self.price_requests.iter().filter(|&&at| at > now - window).collect();
+        within.get(within.len() - cap).map(|&&at| at + window)
     }
 
     /// The chrtIDs stocks go to, once the card exists.

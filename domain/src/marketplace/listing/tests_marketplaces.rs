@@ -151,13 +151,20 @@ fn the_hourly_price_cap_frees_an_hour_after_the_oldest_price_within_it() {
         request_price(&mut listing, start + Duration::minutes(minute));
     }
     let state = listing.state.as_ref().unwrap();
+    let hour = Duration::hours(1);
     let later = start + Duration::minutes(30);
     assert_eq!(state.price_requests_since(later - Duration::hours(1)), 10);
-    assert_eq!(state.price_cap_frees_at(11, later), None, "under a cap of 11");
-    assert_eq!(state.price_cap_frees_at(10, later), Some(start + Duration::hours(1)));
+    assert_eq!(state.price_cap_frees_at(11, hour, later), None, "under a cap of 11");
+    assert_eq!(
+        state.price_cap_frees_at(10, hour, later),
+        Some(start + Duration::hours(1))
+    );
     // An hour and a minute on, the prices of minutes 0 and 1 are out of the window.
     let after = start + Duration::minutes(61);
     assert_eq!(state.price_requests_since(after - Duration::hours(1)), 8);
-    assert_eq!(state.price_cap_frees_at(10, after), None);
-    assert_eq!(state.price_cap_frees_at(8, after), Some(start + Duration::minutes(62)));
+    assert_eq!(state.price_cap_frees_at(10, hour, after), None);
+    assert_eq!(
+        state.price_cap_frees_at(8, hour, after),
+        Some(start + Duration::minutes(62))
+    );
 }

@@ -105,7 +105,8 @@ pub async fn publish(app: &TestApp, account: &str, products: &[String]) -> Value
 pub const LISTINGS: &str = "query($a: ID!, $f: ListingFilterInput, $after: String) {
     listings(accountId: $a, filter: $f, first: 100, after: $after) {
         totalCount pageInfo { hasNextPage endCursor }
-        nodes { id vendorCode state rejection nmId chrtIds target { priceRoubles stock }
+        nodes { id vendorCode state rejection nmId chrtIds cardId retryAt waitingReason
+                target { priceKopecks priceRoubles stock }
                 price { state value discountPercent reason } stock { state value reason }
                 errors { area message } } } }";
 

@@ -1,6 +1,6 @@
 //! A scripted Ozon Seller API for tests: the project's own server, stateful enough to drive
 //! publishing (an import task resolves after a number of polls, items fail with Ozon's text on
-//! demand), prices and stocks item by item, the daily creation quota, and postings. It checks
+//! demand), prices and stocks item by item, and the daily creation quota. It checks
 //! Ozon's documented limits itself (≤ 100 products an import, ≤ 1 000 prices and ≤ 100 stock
 //! pairs a request, ≤ 80 stock requests a minute per account, a pair's stock at most once per
 //! 30 s, a product's price at most 10 times an hour) and logs every request. Every request can
@@ -66,9 +66,10 @@ struct FakeState {
     prices: HashMap<String, (String, String)>,
     /// When each offer id's price was set, for the hourly cap.
     price_times: HashMap<String, Vec<Instant>>,
+    /// The window of the cap of 10 prices (an hour; shorter where a test runs paces faster).
+    price_window: Option<Duration>,
     stocks: HashMap<(u64, u64), i64>,
     stock_times: HashMap<(u64, u64), Instant>,
-    postings: Vec<Value>,
     /// Breaches of Ozon's documented limits.
     breaches: Vec<String>,
     prism: Option<String>,
@@ -83,11 +84,7 @@ pub struct OzonFake {
 }
 
 fn header(headers: &HeaderMap, name: &str) -> String {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned()
+    headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
 }
 
 async fn handle(State(fake): State<OzonFake>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
@@ -137,7 +134,10 @@ impl FakeState {
             return (status, body);
         }
         if api_key.is_empty() || self.expired_keys.iter().any(|k| k == api_key) {
-            return (401, rpc_error(16, "Invalid Api-Key, please check the key and try again"));
+            return (
+                401,
+                rpc_error(16, "Invalid Api-Key, please check the key and try again"),
+            );
         }
         match path {
             "/v1/warehouse/list" => (
@@ -201,13 +201,6 @@ impl FakeState {
             }
             "/v1/product/import/prices" => self.prices(request, now),
             "/v2/products/stocks" => self.stocks(api_key, request, now),
-            "/v3/posting/fbs/list" => {
-                let offset = request["offset"].as_u64().unwrap_or(0) as usize;
-                let limit = request["limit"].as_u64().unwrap_or(1000) as usize;
-                let page: Vec<Value> = self.postings.iter().skip(offset).take(limit).cloned().collect();
-                let has_next = offset + page.len() < self.postings.len();
-                (200, json!({ "result": { "postings": page, "has_next": has_next } }))
-            }
             _ => (404, rpc_error(5, "not found")),
         }
     }
@@ -265,10 +258,12 @@ impl FakeState {
                     return json!({ "offer_id": offer, "product_id": 0, "updated": false,
                                    "errors": [{ "code": "NOT_FOUND_ERROR", "message": "product not found" }] });
                 };
+                let window = self.price_window.unwrap_or(Duration::from_secs(3600));
                 let times = self.price_times.entry(offer.clone()).or_default();
-                times.retain(|at| now.duration_since(*at) < Duration::from_secs(3600));
+                times.retain(|at| now.duration_since(*at) < window);
                 if times.len() >= 10 {
-                    self.breaches.push(format!("an 11th price of {offer} within an hour"));
+                    self.breaches
+                        .push(format!("an 11th price of {offer} within {window:?}"));
                 }
                 times.push(now);
                 let price = p["price"].as_str().unwrap_or_default().to_owned();
@@ -283,7 +278,8 @@ impl FakeState {
     fn stocks(&mut self, api_key: &str, request: &Value, now: Instant) -> (u16, Value) {
         let stocks = request["stocks"].as_array().cloned().unwrap_or_default();
         if stocks.len() > 100 {
-            self.breaches.push(format!("{} stock pairs in one request", stocks.len()));
+            self.breaches
+                .push(format!("{} stock pairs in one request", stocks.len()));
         }
         let minute_ago = now.checked_sub(Duration::from_secs(60));
         let recent = self
@@ -354,7 +350,11 @@ impl OzonFake {
 
     pub fn fail_next(&self, path: &str, status: u16, body: Value) {
         let mut state = self.state.lock().unwrap();
-        state.faults.entry(path.to_owned()).or_default().push_back((status, body));
+        state
+            .faults
+            .entry(path.to_owned())
+            .or_default()
+            .push_back((status, body));
     }
 
     pub fn expire_key(&self, key: &str) {
@@ -375,11 +375,21 @@ impl OzonFake {
     }
 
     pub fn set_required_attributes(&self, attributes: &[(u64, &str)]) {
-        self.state.lock().unwrap().required_attributes = attributes.iter().map(|(id, n)| (*id, (*n).to_owned())).collect();
+        self.state.lock().unwrap().required_attributes =
+            attributes.iter().map(|(id, n)| (*id, (*n).to_owned())).collect();
     }
 
-    pub fn add_posting(&self, posting: Value) {
-        self.state.lock().unwrap().postings.push(posting);
+    pub fn set_price_window(&self, window: Duration) {
+        self.state.lock().unwrap().price_window = Some(window);
+    }
+
+    /// How many prices each offer id was sent.
+    pub fn prices_sent(&self, offer_id: &str) -> usize {
+        self.requests_to("/v1/product/import/prices")
+            .iter()
+            .flat_map(|l| l.body["prices"].as_array().cloned().unwrap_or_default())
+            .filter(|p| p["offer_id"] == offer_id)
+            .count()
     }
 
     pub fn log(&self) -> Vec<Logged> {

@@ -120,6 +120,7 @@ impl MarketplaceApi for OzonAdapter {
         PushLimits {
             price_batch: PRICE_BATCH,
             price_changes_per_hour: Some(PRICE_CHANGES_PER_HOUR),
+            price_window: self.client.limits().scaled(Duration::from_secs(3600)),
         }
     }
 

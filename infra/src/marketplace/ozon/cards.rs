@@ -249,11 +249,11 @@ impl OzonClient {
 
     /// The seller's FBS and rFBS warehouses (`/v1/warehouse/list`, no body): the cheap
     /// authenticated call that checks an account's credentials.
-    pub async fn warehouses(&self, credentials: &Credentials) -> Result<Vec<u64>, MarketplaceError> {
+    pub async fn warehouses(&self, credentials: &Credentials) -> Result<Vec<i64>, MarketplaceError> {
         #[derive(Deserialize)]
         struct Warehouse {
             #[serde(default)]
-            warehouse_id: u64,
+            warehouse_id: i64,
         }
         #[derive(Deserialize)]
         struct Answer {

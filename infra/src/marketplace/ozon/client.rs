@@ -73,6 +73,10 @@ impl OzonClient {
         }
     }
 
+    pub fn limits(&self) -> &RateLimits {
+        &self.limits
+    }
+
     /// Whether a request under `limit` could go now without waiting.
     pub fn ready(&self, credentials: &Credentials, limit: Limit) -> bool {
         self.limits.ready(credentials.account_id, limit)

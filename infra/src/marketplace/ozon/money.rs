@@ -6,8 +6,11 @@
 use gomarket_domain::catalog::Kopecks;
 use gomarket_domain::marketplace::values::DiscountPercent;
 
-/// `kopecks` as Ozon's decimal roubles.
+/// `kopecks` as Ozon's decimal roubles (`"0"`, Ozon's word for "no old price", for none).
 pub fn roubles_text(kopecks: i64) -> String {
+    if kopecks == 0 {
+        return "0".to_owned();
+    }
     format!("{}.{:02}", kopecks / 100, kopecks % 100)
 }
 
@@ -79,6 +82,7 @@ mod tests {
         assert_eq!(roubles_text(123_456), "1234.56");
         assert_eq!(roubles_text(5), "0.05");
         assert_eq!(roubles_text(100_000), "1000.00");
+        assert_eq!(roubles_text(0), "0");
     }
 
     #[test]

@@ -64,8 +64,11 @@ pub enum MarketplaceError {
 pub struct PushLimits {
     /// Prices in one request.
     pub price_batch: usize,
-    /// Price changes a product may take per hour (Ozon: 10); `None` when unlimited.
+    /// Price changes a product may take per `price_window` (Ozon: 10 an hour); `None` when
+    /// unlimited.
     pub price_changes_per_hour: Option<usize>,
+    /// The window of that cap: an hour (shorter only in tests that run long paces faster).
+    pub price_window: std::time::Duration,
 }
 
 /// Cards the marketplace still takes today.

@@ -68,6 +68,7 @@ impl MarketplaceApi for WildberriesAdapter {
         PushLimits {
             price_batch: PRICE_BATCH,
             price_changes_per_hour: None,
+            price_window: std::time::Duration::from_secs(3600),
         }
     }
 
