@@ -24,6 +24,7 @@ pub struct ListingKeys {
     pub id: Uuid,
     pub account_id: Uuid,
     pub product_id: Uuid,
+    pub marketplace: Marketplace,
     pub nm_id: Option<i64>,
     pub subject_id: Option<i64>,
     /// The price pushed, after the seller's discount, in kopecks.
@@ -242,7 +243,7 @@ pub async fn unit_economics(ctx: &Context<'_>, listing: &ListingKeys) -> Result<
         .or_internal(ctx)?
         .map(|p| p.price_kopecks);
     let commission = match listing.subject_id {
-        Some(subject) => subject_rates(pool, Marketplace::Wildberries, subject)
+        Some(subject) => subject_rates(pool, listing.marketplace, subject)
             .await
             .or_internal(ctx)?
             .as_ref()

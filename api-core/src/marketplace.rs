@@ -338,6 +338,7 @@ impl ListingGql {
             id: uuid(&self.id),
             account_id: uuid(&self.account_id),
             product_id: uuid(&self.product_id),
+            marketplace: self.marketplace.into(),
             nm_id: self.nm_id,
             subject_id: self.subject_id,
             pushed_price_kopecks: self

@@ -4,10 +4,10 @@ use crate::error::OrInternal;
 use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use chrono::{DateTime, Utc};
 use gomarket_domain::catalog::Kopecks;
-use gomarket_domain::marketplace::values::Marketplace;
 use gomarket_domain::sync::policy::PolicyState;
 use gomarket_domain::sync::pricing::{CommissionWarning, PriceExplanation, PricingRule};
 use gomarket_domain::sync::{Exclusions, StockRule, SyncPolicyId};
+use gomarket_projections::marketplace::account_marketplace;
 use gomarket_projections::sales::subject_rates;
 use sqlx::PgPool;
 
@@ -244,8 +244,8 @@ pub struct SyncPolicyGql {
 #[ComplexObject]
 impl SyncPolicyGql {
     /// What this policy's pricing rule makes of a purchase price, step by step. With
-    /// `subjectId` (a Wildberries subject), the explanation warns when Wildberries reported
-    /// another commission for it than the rule assumes.
+    /// `subjectId` (a category of the policy's marketplace), the explanation warns when the
+    /// marketplace reported another commission for it than the rule assumes.
     async fn explain_price(
         &self,
         ctx: &Context<'_>,
@@ -268,9 +268,12 @@ impl SyncPolicyGql {
         })?;
         if let Some(subject) = subject_id {
             let pool = ctx.data::<PgPool>()?;
-            let rates = subject_rates(pool, Marketplace::Wildberries, subject)
+            let account = uuid::Uuid::parse_str(&self.account_id).unwrap_or_default();
+            let marketplace = account_marketplace(pool, account)
                 .await
-                .or_internal(ctx)?;
+                .or_internal(ctx)?
+                .unwrap_or_default();
+            let rates = subject_rates(pool, marketplace, subject).await.or_internal(ctx)?;
             if let Some(reported) = rates.and_then(|r| r.seller_warehouse.or(r.marketplace_warehouse)) {
                 explained.compare_commission(&self.rule, subject, reported);
             }

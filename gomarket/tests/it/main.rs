@@ -40,6 +40,7 @@ mod sync_policies;
 mod sync_retries;
 mod sync_runs;
 mod sync_scheduler;
+mod sync_two_marketplaces;
 mod wildberries_publish;
 mod wildberries_rate_limits;
 mod wildberries_worker_kill;

@@ -62,17 +62,19 @@ pub(super) async fn product(tx: &mut PgConnection, product: Uuid) -> Result<Opti
         .await
 }
 
-/// The commission (hundredths of a percent) Wildberries reported for the listing's subject:
-/// the FBS rate, else the FBW one.
+/// The commission (hundredths of a percent) the listing's marketplace reported for its
+/// subject: the rate of the seller's warehouse, else of the marketplace's.
 pub(super) async fn listing_commission(tx: &mut PgConnection, listing: Uuid) -> Result<Option<i64>, sqlx::Error> {
     let rate: Option<Option<i64>> = sqlx::query_scalar(
         "SELECT coalesce(c.seller_warehouse, c.marketplace_warehouse)
            FROM listings l
            JOIN subject_commissions c
-             ON c.marketplace = $2 AND c.subject_id = (l.state -> 'draft' ->> 'subject_id')::bigint
+             ON c.marketplace = coalesce(l.state ->> 'marketplace', $2)
+            AND c.subject_id = (l.state -> 'draft' ->> 'subject_id')::bigint
           WHERE l.id = $1",
     )
     .bind(listing)
+    // Listings from before a second marketplace name none: they are on Wildberries.
     .bind(marketplace_key(Marketplace::Wildberries))
     .fetch_optional(&mut *tx)
     .await?;

@@ -128,10 +128,11 @@ pub(super) async fn demand_of_listings(
         .collect())
 }
 
-/// The commission Wildberries reported per subject (hundredths of a percent; the FBS rate,
-/// else the FBW one), for the subjects asked that it reported.
+/// The commission `marketplace` reported per subject (hundredths of a percent; the rate of
+/// the seller's warehouse, else of the marketplace's), for the subjects asked that it reported.
 pub(super) async fn reported_commissions(
     tx: &mut PgConnection,
+    marketplace: Marketplace,
     subjects: &[i64],
 ) -> Result<HashMap<i64, i64>, sqlx::Error> {
     let rows: Vec<(i64, i64)> = sqlx::query_as(
@@ -141,7 +142,7 @@ pub(super) async fn reported_commissions(
             AND coalesce(seller_warehouse, marketplace_warehouse) IS NOT NULL",
     )
     .bind(subjects)
-    .bind(marketplace_key(Marketplace::Wildberries))
+    .bind(marketplace_key(marketplace))
     .fetch_all(&mut *tx)
     .await?;
     Ok(rows.into_iter().collect())

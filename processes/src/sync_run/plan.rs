@@ -66,7 +66,7 @@ impl SyncRunManager {
             .collect();
         subjects.sort_unstable();
         subjects.dedup();
-        let commissions = bookkeeping::reported_commissions(tx, &subjects).await?;
+        let commissions = bookkeeping::reported_commissions(tx, account.settings.marketplace, &subjects).await?;
 
         let mut planned = Vec::with_capacity(product_ids.len());
         let mut to_publish = Vec::new();

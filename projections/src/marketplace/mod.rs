@@ -5,6 +5,9 @@ mod listings_projection;
 mod listings_query;
 mod report_matching;
 
+mod accounts;
+
+pub use accounts::account_marketplace;
 pub use listings_projection::{ListingsProjection, card_state_name, push_state_name};
 pub use listings_query::{ListingFilter, ListingPage, ListingRow, PushQueue, get_listing, push_queue, search_listings};
 pub use report_matching::{ReportMatcher, RowKeys};
