@@ -28,6 +28,7 @@ use chrono::{Duration as Days, NaiveDateTime, Utc};
 use gomarket::cli::MarketplaceArgs;
 use gomarket::roles::spawn_projectors;
 use gomarket_domain::marketplace::account::AccountId;
+use gomarket_domain::marketplace::values::Marketplace;
 use gomarket_infra::event_store::EventMetadata;
 use gomarket_infra::shutdown;
 use gomarket_infra::telemetry::Metrics;
@@ -173,7 +174,7 @@ async fn main() {
     };
     let service = listed::service(&db, &metrics, &args).await;
     let metadata = EventMetadata::new("bench", "system:bench", "Bench");
-    let account = listed::connect(&service, &metadata).await;
+    let account = listed::connect_on(&service, Marketplace::Wildberries, &metadata).await;
     let (stop, signal) = shutdown::channel();
     spawn_projectors(&db.pool, None, Some("listings"), &metrics, &signal).unwrap();
     // `BENCH_SALES_PROJECTOR=after`: the sales projection starts once the ingest is done, so
@@ -182,7 +183,7 @@ async fn main() {
     if !alone {
         spawn_projectors(&db.pool, None, Some("sales"), &metrics, &signal).unwrap();
     }
-    listed::publish_with_cards(&service, account, LISTINGS, &metadata).await;
+    listed::publish_with_cards_on(&service, Marketplace::Wildberries, account, LISTINGS, &metadata).await;
     // The listings' products, as the catalog read model holds them: their purchase prices.
     sqlx::query(
         "INSERT INTO products (id, sku, title, price_kopecks, stock, status, version, created_at, updated_at)

@@ -20,6 +20,7 @@ mod wb_fake;
 
 use gomarket::cli::MarketplaceArgs;
 use gomarket::roles::spawn_projectors;
+use gomarket_domain::marketplace::values::Marketplace;
 use gomarket_infra::event_store::EventMetadata;
 use gomarket_infra::shutdown;
 use gomarket_infra::telemetry::Metrics;
@@ -59,14 +60,14 @@ async fn main() {
     };
     let service = listed::service(&db, &metrics, &args).await;
     let metadata = EventMetadata::new("bench", "system:bench", "Bench");
-    let account = listed::connect(&service, &metadata).await;
+    let account = listed::connect_on(&service, Marketplace::Wildberries, &metadata).await;
     let (stop, signal) = shutdown::channel();
     spawn_projectors(&db.pool, None, None, &metrics, &signal).unwrap();
 
     // 10 000 listings with their cards created on Wildberries, each wanting a price and a
     // stock that were never pushed.
     let started = Instant::now();
-    listed::publish_with_cards(&service, account, LISTINGS, &metadata).await;
+    listed::publish_with_cards_on(&service, Marketplace::Wildberries, account, LISTINGS, &metadata).await;
     wait_until(&db, "card_state = 'CREATED' AND price_due AND stock_due").await;
     println!(
         "setup: {LISTINGS} listings with cards, prices and stocks due, in the read model after {:.1} s",

@@ -1,4 +1,4 @@
-//! A connected Wildberries account with listings whose cards exist, set up the way the worker
+//! A connected marketplace account with listings whose cards exist, set up the way the worker
 //! would leave them (each bench is a crate of its own, so they include this file by path).
 
 use gomarket::app::marketplaces;
@@ -45,34 +45,57 @@ pub async fn service(db: &TestDatabase, metrics: &Metrics, args: &MarketplaceArg
     ))
 }
 
-/// Connects the bench's account (its token checked against Wildberries' stand-in).
-pub async fn connect(service: &Marketplaces, metadata: &EventMetadata) -> AccountId {
+/// The bench account's warehouse on `marketplace`.
+pub fn warehouse(marketplace: Marketplace) -> WarehouseId {
+    let id = match marketplace {
+        Marketplace::Wildberries => 507,
+        Marketplace::Ozon => 22_142_605_386_000,
+    };
+    WarehouseId::new(id).unwrap()
+}
+
+/// Connects the bench's account on `marketplace` (checked against the marketplace's stand-in).
+pub async fn connect_on(service: &Marketplaces, marketplace: Marketplace, metadata: &EventMetadata) -> AccountId {
     let settings = |secret: SecretId| AccountSettings {
         name: AccountName::parse("Bench").unwrap(),
-        marketplace: Marketplace::Wildberries,
-        client_id: None,
+        marketplace,
+        client_id: marketplace
+            .has_client_ids()
+            .then(|| gomarket_domain::marketplace::values::ClientId::parse("836412").unwrap()),
         token_secret_id: secret.0,
-        warehouse_ids: vec![WarehouseId::new(507).unwrap()],
+        warehouse_ids: vec![warehouse(marketplace)],
         card_rules: CardRules::default(),
     };
     service.connect(settings, TOKEN, metadata).await.unwrap().0
 }
 
-/// `n` listings of `account` published with their cards created, each wanting a price and a
-/// stock that were never pushed, 1 000 a transaction.
-pub async fn publish_with_cards(service: &Marketplaces, account: AccountId, n: usize, metadata: &EventMetadata) {
+/// `n` listings of `account` on `marketplace` published with their cards created, each wanting
+/// a price and a stock that were never pushed, 1 000 a transaction (an Ozon card's stock unit
+/// is the card itself).
+pub async fn publish_with_cards_on(
+    service: &Marketplaces,
+    marketplace: Marketplace,
+    account: AccountId,
+    n: usize,
+    metadata: &EventMetadata,
+) {
     for chunk in 0..n.div_ceil(1000) {
         let steps: Vec<(String, Vec<ListingCommand>)> = (chunk * 1000..((chunk + 1) * 1000).min(n))
             .map(|i| {
                 let id = ListingId::for_product(account, product_id(i));
                 let target = ListingTarget {
                     price: Kopecks::new(150_050 + i as i64 * 100).unwrap(),
-                    discount: DiscountPercent::new((i % 30) as i64).unwrap(),
+                    // Ozon takes no discount under its minimum difference (5 % at these prices).
+                    discount: DiscountPercent::new(match marketplace {
+                        Marketplace::Wildberries => (i % 30) as i64,
+                        Marketplace::Ozon => 10 + (i % 20) as i64,
+                    })
+                    .unwrap(),
                     stock: ListedStock::new((i % 40) as i64).unwrap(),
                 };
                 let publish = ListingCommand::Publish {
                     account_id: account,
-                    marketplace: Marketplace::Wildberries,
+                    marketplace,
                     product_id: product_id(i),
                     vendor_code: VendorCode::parse(&vendor_code(i)).unwrap(),
                     target,
@@ -80,7 +103,10 @@ pub async fn publish_with_cards(service: &Marketplaces, account: AccountId, n: u
                 };
                 let created = ListingCommand::ConfirmCard {
                     nm_id: nm_id(i),
-                    chrt_ids: vec![600_000_000 + i as u64],
+                    chrt_ids: vec![match marketplace {
+                        Marketplace::Wildberries => 600_000_000 + i as u64,
+                        Marketplace::Ozon => nm_id(i),
+                    }],
                 };
                 (id.to_string(), vec![publish, created])
             })

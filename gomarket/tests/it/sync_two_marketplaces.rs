@@ -63,7 +63,11 @@ async fn a_feed_change_reaches_wildberries_and_ozon_with_exactly_its_deltas() {
     let oz_price = |i: usize| oz.price_of(&format!("OZ-SV-{i}")).unwrap().0;
     let wb_price = |i: usize| wb.price_of(wb_nm(i)).unwrap().0;
     // Each marketplace got its own rule's price, Ozon's in kopecks.
-    assert_ne!(wb_price(0) as i64 * 100, parse_kopecks(&oz_price(0)), "two rules, two prices");
+    assert_ne!(
+        wb_price(0) as i64 * 100,
+        parse_kopecks(&oz_price(0)),
+        "two rules, two prices"
+    );
     let (wb_mark, oz_mark) = (wb.log().len(), oz.log().len());
     let oz_before = oz_price(1);
 

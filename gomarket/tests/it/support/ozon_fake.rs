@@ -392,6 +392,14 @@ impl OzonFake {
             .count()
     }
 
+    /// Products that exist on Ozon already (imported before the test), by offer id.
+    pub fn know_products(&self, products: impl IntoIterator<Item = (String, u64)>) {
+        let mut state = self.state.lock().unwrap();
+        for (offer_id, product_id) in products {
+            state.products.insert(offer_id, Product { product_id, imports: 0 });
+        }
+    }
+
     pub fn log(&self) -> Vec<Logged> {
         self.state.lock().unwrap().log.clone()
     }
