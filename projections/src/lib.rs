@@ -116,4 +116,9 @@ pub const READ_MODEL_MIGRATIONS: &[EmbeddedMigration] = &[
         "indexes of the KPI tile",
         include_str!("../migrations/20261204000109_kpi_indexes.sql"),
     ),
+    (
+        20261204000110,
+        "the area of a listing's waiting push",
+        include_str!("../migrations/20261204000110_listing_retry_area.sql"),
+    ),
 ];

@@ -371,3 +371,31 @@ async fn a_429_is_waited_out_and_a_5xx_retried() {
     assert_eq!(statuses("/v1/product/import/prices")[..2], [429, 200]);
     assert_eq!(statuses("/v2/products/stocks")[..2], [503, 200]);
 }
+
+#[tokio::test]
+async fn an_import_whose_answer_was_lost_is_found_by_offer_id_not_sent_again() {
+    let fake = OzonFake::start().await;
+    // Every attempt of the first import fails; the product exists all the same (the answer,
+    // not the import, was lost).
+    for _ in 0..5 {
+        let down = json!({ "code": 14, "message": "Circle is open", "details": [] });
+        fake.fail_next("/v3/product/import", 503, down);
+    }
+    fake.know_products([("OZ-KT-0000".to_owned(), 300_123_456)]);
+    let mut args = args_for(&fake);
+    args.api.marketplace.wb_retry_base_ms = 200;
+    let app = TestApp::spawn_on(gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await, args).await;
+    let ids = products(&app, 1).await;
+    map_category(&app).await;
+    let account = connect(&app, "Ozon", KEY).await;
+    publish(&app, &account, &ids).await;
+    let listing = wait_for(&app, &account, "fully pushed", fully_pushed).await.remove(0);
+    assert_eq!(listing["cardId"], 300_123_456, "{listing}");
+    let imports: Vec<u16> = fake
+        .requests_to("/v3/product/import")
+        .iter()
+        .map(|l| l.status)
+        .collect();
+    assert_eq!(imports, vec![503; 5], "found by offer id, never imported again");
+    assert_eq!(fake.requests_to("/v3/product/info/list").len(), 1);
+}

@@ -24,7 +24,7 @@ pub(super) async fn upload(worker: &PushWorker, round: &Round<'_>) -> Result<(),
         .filter(|(_, l)| {
             l.state
                 .as_ref()
-                .is_some_and(|s| s.card == CardState::NotPublished && !s.retry_pending(now))
+                .is_some_and(|s| s.card == CardState::NotPublished && !s.waits(PushArea::Card, now))
         })
         .collect();
     if waiting.is_empty() {

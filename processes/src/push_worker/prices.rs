@@ -47,7 +47,7 @@ pub(super) async fn push(worker: &PushWorker, round: &Round<'_>) -> Result<Vec<S
         .into_iter()
         .filter_map(|(id, listing)| {
             let state = listing.state?;
-            if !state.price_due() || state.retry_pending(now) {
+            if !state.price_due() || state.waits(PushArea::Price, now) {
                 return None;
             }
             if let Some(cap) = limits.price_changes_per_hour

@@ -32,7 +32,7 @@ pub(super) async fn push(worker: &PushWorker, round: &Round<'_>) -> Result<(), P
         .into_iter()
         .filter_map(|(id, listing)| {
             let state = listing.state?;
-            if !state.stock_due() || state.retry_pending(now) {
+            if !state.stock_due() || state.waits(PushArea::Stock, now) {
                 return None;
             }
             Some(Due {

@@ -5,7 +5,7 @@
 use crate::rebuild::{create_table_like, swap_tables};
 use crate::sequence::missing_before;
 use crate::{EventConsumer, Projection, ProjectionError};
-use gomarket_domain::marketplace::listing::{CardState, Listing, ListingEvent, ListingState, PushState};
+use gomarket_domain::marketplace::listing::{CardState, Listing, ListingEvent, ListingState, PushArea, PushState};
 use gomarket_infra::event_store::{EventFeed, StoredEvent};
 use sqlx::PgConnection;
 use std::collections::HashMap;
@@ -57,6 +57,15 @@ pub fn push_state_name(state: &PushState) -> &'static str {
         PushState::Applied => "APPLIED",
         PushState::Failed { .. } => "FAILED",
         PushState::Quarantined { .. } => "QUARANTINED",
+    }
+}
+
+/// What a waiting push is about, as the `retry_area` column names it.
+fn push_area_name(area: PushArea) -> &'static str {
+    match area {
+        PushArea::Card => "CARD",
+        PushArea::Price => "PRICE",
+        PushArea::Stock => "STOCK",
     }
 }
 
@@ -231,18 +240,23 @@ impl ListingsProjection {
         let updated: Vec<chrono::DateTime<chrono::Utc>> = rows.iter().map(|r| r.1.updated_at).collect();
         let retry_at: Vec<Option<chrono::DateTime<chrono::Utc>>> =
             rows.iter().map(|r| r.1.retry.as_ref().map(|t| t.retry_at)).collect();
+        let retry_area: Vec<Option<&str>> = rows
+            .iter()
+            .map(|r| r.1.retry.as_ref().map(|t| push_area_name(t.area)))
+            .collect();
         sqlx::query(&format!(
             "INSERT INTO {table} (id, account_id, product_id, vendor_code, card_state, nm_id, price_state, stock_state,
-                                  price_due, stock_due, has_error, state, version, published_at, updated_at, retry_at)
+                                  price_due, stock_due, has_error, state, version, published_at, updated_at, retry_at,
+                                  retry_area)
              SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::bigint[], $7::text[],
                                   $8::text[], $9::bool[], $10::bool[], $11::bool[], $12::jsonb[], $13::bigint[],
-                                  $14::timestamptz[], $15::timestamptz[], $16::timestamptz[])
+                                  $14::timestamptz[], $15::timestamptz[], $16::timestamptz[], $17::text[])
              ON CONFLICT (id) DO UPDATE SET
                 vendor_code = EXCLUDED.vendor_code, card_state = EXCLUDED.card_state, nm_id = EXCLUDED.nm_id,
                 price_state = EXCLUDED.price_state, stock_state = EXCLUDED.stock_state,
                 price_due = EXCLUDED.price_due, stock_due = EXCLUDED.stock_due, has_error = EXCLUDED.has_error,
                 state = EXCLUDED.state, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at,
-                retry_at = EXCLUDED.retry_at"
+                retry_at = EXCLUDED.retry_at, retry_area = EXCLUDED.retry_area"
         ))
         .bind(&ids)
         .bind(&accounts)
@@ -260,6 +274,7 @@ impl ListingsProjection {
         .bind(&published)
         .bind(&updated)
         .bind(&retry_at)
+        .bind(&retry_area)
         .execute(&mut *tx)
         .await
         .map(drop)

@@ -104,12 +104,16 @@ pub enum PushQueue {
 /// may lag: the worker re-checks each listing's current state before acting.
 pub async fn push_queue(pool: &PgPool, account: Uuid, queue: PushQueue, limit: i64) -> Result<Vec<Uuid>, sqlx::Error> {
     let condition = match queue {
-        // A push that failed to reach the marketplace waits for its retry time.
-        PushQueue::CardsToUpload => "card_state = 'NOT_PUBLISHED' AND (retry_at IS NULL OR retry_at <= now())",
+        // A push that failed to reach the marketplace (or must wait) waits for its retry time;
+        // a wait of another area does not hold it back.
+        // (Rows from before the area was kept have none: their wait holds back every area.)
+        PushQueue::CardsToUpload => {
+            "card_state = 'NOT_PUBLISHED' AND (retry_at IS NULL OR retry_at <= now() OR retry_area <> 'CARD')"
+        }
         PushQueue::CardsRequested => "card_state = 'REQUESTED'",
-        PushQueue::PricesDue => "price_due AND (retry_at IS NULL OR retry_at <= now())",
+        PushQueue::PricesDue => "price_due AND (retry_at IS NULL OR retry_at <= now() OR retry_area <> 'PRICE')",
         PushQueue::PricesPending => "price_state = 'PENDING'",
-        PushQueue::StocksDue => "stock_due AND (retry_at IS NULL OR retry_at <= now())",
+        PushQueue::StocksDue => "stock_due AND (retry_at IS NULL OR retry_at <= now() OR retry_area <> 'STOCK')",
     };
     sqlx::query_scalar(&format!(
         "SELECT id FROM listings WHERE account_id = $1 AND {condition} ORDER BY published_at, id LIMIT $2"

@@ -198,6 +198,12 @@ impl ListingState {
         self.retry.as_ref().is_some_and(|r| r.retry_at > now)
     }
 
+    /// Whether the push of `area` waits for its next attempt: a wait of another area (a stock
+    /// put off while the product is in moderation) does not hold it back.
+    pub fn waits(&self, area: PushArea, now: DateTime<Utc>) -> bool {
+        self.retry.as_ref().is_some_and(|r| r.area == area && r.retry_at > now)
+    }
+
     /// A push of `area` reached the marketplace: a wait of that area is over (another area's
     /// failing push keeps waiting).
     fn reached(&mut self, area: PushArea) {

@@ -168,3 +168,21 @@ fn the_hourly_price_cap_frees_an_hour_after_the_oldest_price_within_it() {
         Some(start + Duration::minutes(62))
     );
 }
+
+#[test]
+fn a_wait_of_one_area_does_not_hold_back_another() {
+    let mut listing = listed_on(Marketplace::Ozon);
+    let later = now() + Duration::minutes(10);
+    run(
+        &mut listing,
+        ListingCommand::RecordPushFailure {
+            area: PushArea::Stock,
+            reason: "product_is_not_created: в модерации".into(),
+            retry_at: later,
+        },
+    );
+    let state = listing.state.as_ref().unwrap();
+    assert!(state.waits(PushArea::Stock, now()));
+    assert!(!state.waits(PushArea::Price, now()), "the price still goes");
+    assert!(!state.waits(PushArea::Stock, later));
+}

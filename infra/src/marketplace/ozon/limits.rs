@@ -23,3 +23,32 @@ pub const INFO_BATCH: usize = 1000;
 pub const PRICE_CHANGES_PER_HOUR: usize = 10;
 /// "Обновлять остатки у одной пары товар-склад можно только 1 раз в 30 секунд."
 pub const STOCK_PAIR_EVERY: Duration = Duration::from_secs(30);
+
+#[cfg(test)]
+mod tests {
+    use super::STOCKS;
+    use crate::marketplace::rate_limit::RateLimits;
+    use std::time::Duration;
+    use tokio::time::Instant;
+
+    #[tokio::test(start_paused = true)]
+    async fn no_minute_ever_holds_more_than_80_stock_requests() {
+        let limits = RateLimits::default();
+        let account = uuid::Uuid::from_u128(7);
+        let start = Instant::now();
+        let mut sent = Vec::new();
+        for _ in 0..250 {
+            limits.acquire(account, STOCKS).await;
+            sent.push(Instant::now() - start);
+        }
+        for (i, at) in sent.iter().enumerate() {
+            let within = sent[i..]
+                .iter()
+                .take_while(|t| **t < *at + Duration::from_secs(60))
+                .count();
+            assert!(within <= 80, "{within} requests in the minute from {at:?}");
+        }
+        // …and the pace is the limit's: 250 requests take 249 × 0.75 s.
+        assert_eq!(sent[249], Duration::from_millis(249 * 750));
+    }
+}
