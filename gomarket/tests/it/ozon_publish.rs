@@ -1,6 +1,6 @@
 //! Publishing to Ozon end to end: products → `publishProducts` on an Ozon account → the worker
 //! imports the cards, reads each import task to its end, pushes prices and stocks, each step
-//! visible on the listing. Against the project's scripted Ozon (tests/it/support/ozon_fake.rs),
+//! visible on the listing; the sales ingest reads the account's postings into the sales facts. Against the project's scripted Ozon (tests/it/support/ozon_fake.rs),
 //! which checks Ozon's documented limits and also hands every request to a Prism mock of the
 //! official spec for the contract check.
 
@@ -25,12 +25,36 @@ fn index_of(listing: &Value) -> i64 {
         .unwrap()
 }
 
+/// A posting of `units` of listing `i` (sold at 1 500 ₽ + i, 7 % off 1 613 ₽ + i).
+fn posting(number: &str, status: &str, i: i64, units: i64) -> Value {
+    let sku = 900_000_000 + i;
+    json!({
+        "posting_number": number, "order_id": 1, "order_number": number, "status": status,
+        "in_process_at": "2026-12-01T10:00:00Z", "created_at": "2026-12-01T09:59:00Z",
+        "delivering_date": "2026-12-02T08:00:00Z",
+        "delivery_method": { "id": 1, "name": "Курьер", "warehouse_id": OZON_WAREHOUSE, "warehouse": "Склад FBS" },
+        "analytics_data": { "region": "Москва", "city": "Москва", "warehouse_name": "Хоругвино" },
+        "products": [{ "sku": sku, "offer_id": format!("OZ-KT-{i:04}"), "name": "Чайник", "quantity": units,
+                       "price": format!("{}.000000", 1500 + i), "currency_code": "RUB" }],
+        "financial_data": { "products": [{ "product_id": sku, "quantity": units, "price": 1500 + i,
+            "old_price": 1613 + i, "payout": (1350 + i) * units, "total_discount_percent": 7.0,
+            "commission_amount": 150, "commission_percent": 10, "currency_code": "RUB" }] }
+    })
+}
+
 #[tokio::test]
 async fn publishing_250_products_to_ozon_sends_cards_prices_and_stocks_that_the_official_spec_accepts() {
     let prism = PrismMock::start(Spec::Ozon).await;
     let fake = OzonFake::start().await;
     fake.validate_with(&prism.url);
-    let app = app_for(&fake).await;
+    // What sold: 2 units delivered, 1 cancelled (FBS), 1 on its way from Ozon's warehouse (FBO).
+    fake.add_posting(false, posting("0113-0001-1", "delivered", 1, 2));
+    fake.add_posting(false, posting("0113-0002-1", "cancelled", 2, 1));
+    fake.add_posting(true, posting("0113-0003-1", "awaiting_deliver", 3, 1));
+    let mut args = args_for(&fake);
+    args.run_ingest = true;
+    args.api.marketplace.ingest_interval_ms = 50;
+    let app = TestApp::spawn_on(gomarket_testkit::TestDatabase::new(gomarket::MIGRATIONS).await, args).await;
     let ids = products(&app, 250).await;
     map_category(&app).await;
     let account = connect(&app, "Ozon основной", KEY).await;
@@ -70,6 +94,32 @@ async fn publishing_250_products_to_ozon_sends_cards_prices_and_stocks_that_the_
     assert_eq!(first["description_category_id"], 17_028_922);
     assert_eq!(first["type_id"], 94_765);
     assert_eq!(first["attributes"][0]["id"], 85, "the brand: {first}");
+
+    // The postings, read into the same sales facts as Wildberries' reports.
+    let summary = || async {
+        app.graphql(
+            "query($a: ID!) { salesSummary(accountId: $a, from: \"2026-11-01\", to: \"2026-12-31\", groupBy: DAY) {
+                totals { orders cancellations buyouts returns units orderedKopecks revenueKopecks payoutKopecks } } }",
+            json!({ "a": account }),
+        )
+        .await["data"]["salesSummary"]["totals"]
+            .clone()
+    };
+    let totals = eventually(Duration::from_secs(30), "the postings' facts", || async {
+        let totals = summary().await;
+        if totals["buyouts"] == 2 && totals["cancellations"] == 1 {
+            Ok(totals)
+        } else {
+            Err(totals)
+        }
+    })
+    .await;
+    assert_eq!(totals["orders"], 4, "{totals}");
+    assert_eq!(totals["revenueKopecks"], 2 * 150_100, "{totals}");
+    assert_eq!(totals["payoutKopecks"], 2 * 135_100, "{totals}");
+    for path in ["/v3/posting/fbs/list", "/v2/posting/fbo/list"] {
+        assert!(!fake.requests_to(path).is_empty(), "{path} read");
+    }
     assert!(fake.log().iter().all(|l| l.client_id == "836412" && l.api_key == KEY));
     assert_eq!(fake.breaches(), Vec::<String>::new(), "Ozon's documented limits");
     assert_eq!(

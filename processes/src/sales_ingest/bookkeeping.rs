@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use gomarket_domain::marketplace::account::AccountId;
-use gomarket_infra::marketplace::wildberries::statistics::InvalidRow;
+use gomarket_infra::marketplace::port::InvalidRow;
 use sqlx::PgConnection;
 
 /// Where a report of an account is read from next, and whether it was read to its end.

@@ -1,17 +1,20 @@
-//! The sales ingest (`gomarket ingest`, and inside `serve`): reads each Wildberries account's
-//! orders, sales and stocks reports and the commission table, and records what they say as
-//! facts of the sales context (docs/decisions.md, "Sales facts").
+//! The sales ingest (`gomarket ingest`, and inside `serve`): reads each account's sales feeds
+//! through the marketplace port (Wildberries: its orders, sales and stocks reports; Ozon: its
+//! FBS and FBO postings) and Wildberries' commission table and stock history, and records what
+//! they say as facts of the sales context (docs/decisions.md, "Sales facts").
 //!
-//! - One ingester holds an account at a time (an advisory lock), so its report requests are
-//!   one process's: each method at most once a minute, as Wildberries allows, in the client's
-//!   shared buckets.
-//! - Each report is read page by page from a cursor per account and report: the first time
-//!   from `backfill` ago (90 days, all the reports keep), then from the last row's
-//!   `lastChangeDate`. A page's facts, its invalid rows and the moved cursor commit together:
-//!   an ingester killed mid-page reads the page again, and the facts, idempotent by
-//!   Wildberries' keys, are not written twice.
-//! - Once a report is read to its end, the next read starts `overlap` before the last change
-//!   seen, so rows that appear late (Wildberries refreshes every 30 minutes) are not missed.
+//! - One ingester holds an account at a time (an advisory lock), so its requests are one
+//!   process's, in the adapter's shared buckets (Wildberries: each report at most once a
+//!   minute).
+//! - Each feed is read page by page from a cursor per account and feed, whose text is the
+//!   adapter's: the first time from `backfill` ago (90 days), then where the last page said
+//!   (Wildberries: the last row's `lastChangeDate`; Ozon: the pass's offset). A page's facts,
+//!   its invalid rows and the moved cursor commit together: an ingester killed mid-page reads
+//!   the page again, and the facts, idempotent by the marketplace's keys, are not written
+//!   twice.
+//! - Once a feed is read to its end, the next read starts `overlap` before it, so rows that
+//!   appear late (Wildberries refreshes every 30 minutes) or change later (an Ozon posting
+//!   delivered or cancelled) are not missed.
 //! - The commission table is read once a day (`commission_every`): a subject whose rates
 //!   changed is a `CommissionRatesObserved` fact.
 //! - The analytics stock history report (Wildberries' own count of orders lost to empty
@@ -31,13 +34,12 @@ use crate::ProcessError;
 use crate::account_rounds::Rounds;
 use chrono::{DateTime, Utc};
 use gomarket_domain::marketplace::account::{AccountId, AccountState};
-use gomarket_domain::sales::order::{ReportedOrder, ReportedSale};
-use gomarket_domain::sales::stock::{ReportedLostSales, ReportedStock};
-use gomarket_domain::sales::values::{moscow_day, report_time};
+use gomarket_domain::sales::stock::ReportedLostSales;
+use gomarket_domain::sales::values::moscow_day;
 use gomarket_infra::error_chain::Chain;
 use gomarket_infra::event_store::EventMetadata;
 use gomarket_infra::marketplace::Marketplaces;
-use gomarket_infra::marketplace::wildberries::statistics::{InvalidRow, Report, ReportPage};
+use gomarket_infra::marketplace::port::{Credentials, FeedCursor, FeedWindow, InvalidRow, MarketplaceApi, SalesFact};
 use gomarket_infra::marketplace::wildberries::{LimitGroup, WbAccount};
 use gomarket_infra::shutdown::Shutdown;
 use std::sync::Arc;
@@ -134,15 +136,18 @@ impl SalesIngester {
     }
 
     async fn ingest_account(&self, account_id: AccountId, state: &AccountState) -> Result<(), ProcessError> {
-        // Reports are read from Wildberries accounts.
+        let credentials = self.marketplaces.credentials(account_id, state).await?;
+        let api = self.marketplaces.api(state);
+        for feed in api.sales_feeds() {
+            if api.sales_feed_ready(&credentials, feed) {
+                self.read_page(account_id, api, &credentials, feed).await?;
+            }
+        }
+        // Wildberries' own tables beside its reports: the commission by subject, the stock
+        // history.
         let Some(wb) = self.marketplaces.wildberries_credentials(account_id, state).await? else {
             return Ok(());
         };
-        for report in Report::ALL {
-            if self.marketplaces.client().ready(&wb, report.limit_group()) {
-                self.read_page(account_id, &wb, report).await?;
-            }
-        }
         if self.marketplaces.client().ready(&wb, LimitGroup::Tariffs) {
             self.read_commission(account_id, &wb).await?;
         }
@@ -245,112 +250,74 @@ impl SalesIngester {
         Ok(Some(recorded))
     }
 
-    /// Reads the next page of `report` (waiting for its turn under the rate limit) and
-    /// records it.
+    /// Reads the next page of one of the account's sales feeds (waiting for its turn under the
+    /// rate limit) and records it: its facts, its invalid rows and the moved cursor in one
+    /// transaction.
     pub async fn read_page(
         &self,
         account_id: AccountId,
-        wb: &WbAccount,
-        report: Report,
+        api: &dyn MarketplaceApi,
+        credentials: &Credentials,
+        feed: &str,
     ) -> Result<PageOutcome, ProcessError> {
         let pool = self.marketplaces.pool();
         let now = Utc::now();
         let cursor = {
             let mut conn = pool.acquire().await?;
-            bookkeeping::cursor(&mut conn, account_id, report.name()).await?
+            bookkeeping::cursor(&mut conn, account_id, feed).await?
         };
-        let date_from = self.date_from(cursor.as_ref(), now);
-        let client = self.marketplaces.client();
-        let metadata = ingest_metadata(match report {
-            Report::Orders => "RecordOrderRow",
-            Report::Sales => "RecordSaleRow",
-            Report::Stocks => "ObserveMarketplaceStock",
-        });
-        // The page is fetched before the transaction begins: no connection is held while
-        // Wildberries answers (or asks to wait).
-        let (valid, invalid, next_from) = match report {
-            Report::Orders => split(client.orders_since(wb, &date_from).await?, Valid::Orders),
-            Report::Sales => split(client.sales_since(wb, &date_from).await?, Valid::Sales),
-            Report::Stocks => split(client.stocks_since(wb, &date_from).await?, Valid::Stocks),
+        let at = FeedCursor {
+            next_from: cursor.as_ref().map(|c| c.next_from.as_str()),
+            caught_up: cursor.as_ref().is_some_and(|c| c.caught_up_at.is_some()),
         };
-        let rows = valid.len() + invalid.len();
+        let window = FeedWindow {
+            now,
+            backfill: self.settings.backfill,
+            overlap: self.settings.overlap,
+        };
+        // The page is fetched before the transaction begins: no connection is held while the
+        // marketplace answers (or asks to wait).
+        let page = api.read_sales(credentials, feed, at, window).await?;
+        let rows = page.facts.len();
+        let (mut orders, mut sales, mut stocks, mut invalid) = (vec![], vec![], vec![], vec![]);
+        for fact in page.facts {
+            match fact {
+                Ok(SalesFact::Order(order)) => orders.push(order),
+                Ok(SalesFact::Sale(sale)) => sales.push(sale),
+                Ok(SalesFact::Stock(stock)) => stocks.push(stock),
+                Err(why) => invalid.push(why),
+            }
+        }
         let mut tx = pool.begin().await?;
-        let recorded = match valid {
-            Valid::Orders(orders) => facts::record_orders(&mut tx, account_id, orders, &metadata).await?,
-            Valid::Sales(sales) => facts::record_sales(&mut tx, account_id, sales, &metadata).await?,
-            Valid::Stocks(stocks) => facts::record_stocks(&mut tx, account_id, stocks, &metadata).await?,
-        };
+        let mut recorded = Recorded::default();
+        if !orders.is_empty() {
+            let metadata = ingest_metadata("RecordOrderRow");
+            recorded += facts::record_orders(&mut tx, account_id, orders, &metadata).await?;
+        }
+        if !sales.is_empty() {
+            let metadata = ingest_metadata("RecordSaleRow");
+            recorded += facts::record_sales(&mut tx, account_id, sales, &metadata).await?;
+        }
+        if !stocks.is_empty() {
+            let metadata = ingest_metadata("ObserveMarketplaceStock");
+            recorded += facts::record_stocks(&mut tx, account_id, stocks, &metadata).await?;
+        }
         let invalid_refs: Vec<&InvalidRow> = invalid.iter().collect();
-        bookkeeping::keep_invalid_rows(&mut tx, account_id, report.name(), &invalid_refs, now).await?;
-        let reached_end = next_from.is_none();
-        let moved = match next_from {
-            // More pages may follow: the next starts at this one's last change.
-            Some(next_from) if Some(&next_from) != cursor.as_ref().map(|c| &c.next_from) => Cursor {
-                next_from,
-                caught_up_at: None,
-            },
-            // `[]`, or a page that ends where it began (every row changed at that instant): the
-            // report is read to its end; the next read starts over, `overlap` back.
-            _ => Cursor {
-                next_from: cursor.as_ref().map_or(date_from.clone(), |c| c.next_from.clone()),
-                caught_up_at: Some(now),
-            },
+        bookkeeping::keep_invalid_rows(&mut tx, account_id, feed, &invalid_refs, now).await?;
+        let moved = Cursor {
+            next_from: page.next_from,
+            caught_up_at: page.reached_end.then_some(now),
         };
-        bookkeeping::save_cursor(&mut tx, account_id, report.name(), &moved, now).await?;
+        bookkeeping::save_cursor(&mut tx, account_id, feed, &moved, now).await?;
         tx.commit().await?;
-        tracing::debug!(%account_id, report = report.name(), rows, invalid = invalid.len(), facts = recorded.facts, "report page recorded");
+        tracing::debug!(%account_id, feed, rows, invalid = invalid.len(), facts = recorded.facts, "sales feed page recorded");
         Ok(PageOutcome {
             rows,
             invalid: invalid.len(),
             recorded,
-            reached_end,
+            reached_end: page.reached_end,
         })
     }
-
-    /// Where the next read of a report starts: `backfill` ago the first time; the cursor while
-    /// catching up; `overlap` before it once the report was read to its end.
-    fn date_from(&self, cursor: Option<&Cursor>, now: DateTime<Utc>) -> String {
-        let moscow = |at: DateTime<Utc>| {
-            (at + chrono::Duration::hours(3))
-                .naive_utc()
-                .format("%Y-%m-%dT%H:%M:%S")
-                .to_string()
-        };
-        match cursor {
-            None => moscow(now - self.settings.backfill),
-            Some(Cursor {
-                next_from,
-                caught_up_at: None,
-            }) => next_from.clone(),
-            Some(Cursor { next_from, .. }) => match report_time(next_from) {
-                Ok(at) => moscow(at - self.settings.overlap),
-                Err(_) => next_from.clone(),
-            },
-        }
-    }
-}
-
-/// The readable rows of a page, by report.
-enum Valid {
-    Orders(Vec<ReportedOrder>),
-    Sales(Vec<ReportedSale>),
-    Stocks(Vec<ReportedStock>),
-}
-
-impl Valid {
-    fn len(&self) -> usize {
-        match self {
-            Self::Orders(rows) => rows.len(),
-            Self::Sales(rows) => rows.len(),
-            Self::Stocks(rows) => rows.len(),
-        }
-    }
-}
-
-/// A page's readable rows (as `valid`), its unreadable ones, and where the next page starts.
-fn split<T>(page: ReportPage<T>, valid: fn(Vec<T>) -> Valid) -> (Valid, Vec<InvalidRow>, Option<String>) {
-    let (rows, invalid) = readable(page.rows);
-    (valid(rows), invalid, page.next_from)
 }
 
 /// The rows that could be read, and those that could not.

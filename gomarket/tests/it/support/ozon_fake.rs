@@ -1,11 +1,12 @@
 //! A scripted Ozon Seller API for tests: the project's own server, stateful enough to drive
 //! publishing (an import task resolves after a number of polls, items fail with Ozon's text on
-//! demand), prices and stocks item by item, and the daily creation quota. It checks
+//! demand), prices and stocks item by item, the daily creation quota, and FBS and FBO postings. It checks
 //! Ozon's documented limits itself (≤ 100 products an import, ≤ 1 000 prices and ≤ 100 stock
 //! pairs a request, ≤ 80 stock requests a minute per account, a pair's stock at most once per
 //! 30 s, a product's price at most 10 times an hour) and logs every request. Every request can
 //! also be forwarded to a Prism mock of the official spec, which records each request that
-//! breaks it.
+//! breaks it (only the request's violations: some of the spec's own response examples break
+//! its schema, which is Ozon's problem, not ours).
 
 use axum::Router;
 use axum::body::Bytes;
@@ -70,6 +71,9 @@ struct FakeState {
     price_window: Option<Duration>,
     stocks: HashMap<(u64, u64), i64>,
     stock_times: HashMap<(u64, u64), Instant>,
+    /// FBS and FBO postings, served whatever the filter (a page by offset).
+    fbs_postings: Vec<Value>,
+    fbo_postings: Vec<Value>,
     /// Breaches of Ozon's documented limits.
     breaches: Vec<String>,
     prism: Option<String>,
@@ -107,8 +111,12 @@ async fn handle(State(fake): State<OzonFake>, uri: Uri, headers: HeaderMap, body
         if let Ok(answer) = forwarded.send().await
             && let Some(violations) = answer.headers().get("sl-violations")
         {
-            let text = format!("POST {path}: {}", violations.to_str().unwrap_or("?"));
-            fake.state.lock().unwrap().violations.push(text);
+            let all: Vec<Value> = serde_json::from_slice(violations.as_bytes()).unwrap_or_default();
+            let of_request: Vec<&Value> = all.iter().filter(|v| v["location"][0] == "request").collect();
+            if !of_request.is_empty() {
+                let text = format!("POST {path}: {}", json!(of_request));
+                fake.state.lock().unwrap().violations.push(text);
+            }
         }
     }
     let mut state = fake.state.lock().unwrap();
@@ -122,6 +130,15 @@ async fn handle(State(fake): State<OzonFake>, uri: Uri, headers: HeaderMap, body
         body: request,
     });
     (StatusCode::from_u16(status).unwrap(), axum::Json(answer)).into_response()
+}
+
+/// The page a request's `offset` and `limit` ask for, and whether more follow.
+fn page_of(postings: &[Value], request: &Value) -> (Vec<Value>, bool) {
+    let offset = request["offset"].as_u64().unwrap_or(0) as usize;
+    let limit = request["limit"].as_u64().unwrap_or(1000) as usize;
+    let page: Vec<Value> = postings.iter().skip(offset).take(limit).cloned().collect();
+    let more = offset + page.len() < postings.len();
+    (page, more)
 }
 
 fn rpc_error(code: i64, message: &str) -> Value {
@@ -200,6 +217,11 @@ impl FakeState {
                 (200, json!({ "items": items }))
             }
             "/v1/product/import/prices" => self.prices(request, now),
+            "/v3/posting/fbs/list" => {
+                let (page, more) = page_of(&self.fbs_postings, request);
+                (200, json!({ "result": { "postings": page, "has_next": more } }))
+            }
+            "/v2/posting/fbo/list" => (200, json!({ "result": page_of(&self.fbo_postings, request).0 })),
             "/v2/products/stocks" => self.stocks(api_key, request, now),
             _ => (404, rpc_error(5, "not found")),
         }
@@ -397,6 +419,16 @@ impl OzonFake {
         let mut state = self.state.lock().unwrap();
         for (offer_id, product_id) in products {
             state.products.insert(offer_id, Product { product_id, imports: 0 });
+        }
+    }
+
+    /// A posting on the seller's own warehouse (FBS) or Ozon's (FBO).
+    pub fn add_posting(&self, fbo: bool, posting: Value) {
+        let mut state = self.state.lock().unwrap();
+        if fbo {
+            state.fbo_postings.push(posting);
+        } else {
+            state.fbs_postings.push(posting);
         }
     }
 

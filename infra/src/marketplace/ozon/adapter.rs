@@ -8,9 +8,11 @@ use super::cards::{BRAND_ATTRIBUTE, CategoryAttribute, FILLED_FROM_FIELDS, impor
 use super::client::OzonClient;
 use super::limits::{IMPORT_BATCH, PRICE_BATCH, PRICE_CHANGES_PER_HOUR, STOCK_BATCH, STOCK_PAIR_EVERY};
 use super::money::{OzonPrice, roubles_text};
+use super::postings::{FBO, FBS};
 use crate::marketplace::port::{
-    CardFound, CardQuota, CardUpload, CardWanted, CardsTaken, Credentials, MarketplaceApi, MarketplaceError,
-    PriceChange, PriceTaskState, PricesTaken, PushLimits, StockChange, StockPushed, batches_by_weight,
+    CardFound, CardQuota, CardUpload, CardWanted, CardsTaken, Credentials, FeedCursor, FeedWindow, MarketplaceApi,
+    MarketplaceError, PriceChange, PriceTaskState, PricesTaken, PushLimits, SalesPage, StockChange, StockPushed,
+    batches_by_weight,
 };
 use async_trait::async_trait;
 use gomarket_domain::marketplace::card::CardDraft;
@@ -350,5 +352,24 @@ impl MarketplaceApi for OzonAdapter {
                 }
             })
             .collect())
+    }
+
+    fn sales_feeds(&self) -> &'static [&'static str] {
+        &[FBS, FBO]
+    }
+
+    fn sales_feed_ready(&self, _: &Credentials, _: &str) -> bool {
+        // No limit of their own beyond Ozon's on all methods.
+        true
+    }
+
+    async fn read_sales(
+        &self,
+        credentials: &Credentials,
+        feed: &str,
+        cursor: FeedCursor<'_>,
+        window: FeedWindow,
+    ) -> Result<SalesPage, MarketplaceError> {
+        self.client.read_postings(credentials, feed, cursor, window).await
     }
 }

@@ -7,6 +7,7 @@
 //! - [`cards`]: product import, its task, the daily quota, products by offer id, a
 //!   category's attributes;
 //! - [`pushes`]: prices and stocks;
+//! - [`postings`]: FBS and FBO postings as sales facts;
 //! - [`adapter`]: Ozon behind the marketplace port.
 
 pub mod adapter;
@@ -14,6 +15,7 @@ pub mod cards;
 pub mod client;
 pub mod limits;
 pub mod money;
+pub mod postings;
 pub mod pushes;
 
 pub use adapter::OzonAdapter;

@@ -15,10 +15,14 @@
 //! - quotas: cards a day ([`CardQuota`]), price changes per product and hour
 //!   ([`PushLimits::price_changes_per_hour`]), a stock pair at most so often ([`StockPushed::Later`]);
 //! - id schemes (`nmID`/`chrtID` or `product_id`/`offer_id`) and money (whole roubles or
-//!   roubles with kopecks): the port speaks in GoMarket's ids and kopecks.
+//!   roubles with kopecks): the port speaks in GoMarket's ids and kopecks;
+//! - where facts about sales come from (statistics reports or postings) and how they are
+//!   paged: [`SalesPage`], from a cursor only the adapter reads ([`FeedCursor`]).
 
+mod sales;
 mod types;
 
+pub use sales::{FeedCursor, FeedWindow, InvalidRow, MAX_INVALID_ROW_CHARS, SalesFact, SalesPage};
 pub use types::{
     CardFound, CardQuota, CardUpload, CardWanted, CardsTaken, Credentials, MarketplaceError, PriceChange,
     PriceTaskState, PricesTaken, PushLimits, StockChange, StockPushed,
@@ -95,6 +99,22 @@ pub trait MarketplaceApi: Send + Sync + std::fmt::Debug {
         credentials: &Credentials,
         stocks: &[StockChange<'_>],
     ) -> Result<Vec<StockPushed>, MarketplaceError>;
+
+    /// The feeds of orders, buyouts, returns and stock the sales ingest reads (each with its
+    /// own cursor, by name).
+    fn sales_feeds(&self) -> &'static [&'static str];
+
+    /// Whether a read of `feed` could go now without waiting for the rate limit.
+    fn sales_feed_ready(&self, credentials: &Credentials, feed: &str) -> bool;
+
+    /// The next page of `feed`.
+    async fn read_sales(
+        &self,
+        credentials: &Credentials,
+        feed: &str,
+        cursor: FeedCursor<'_>,
+        window: FeedWindow,
+    ) -> Result<SalesPage, MarketplaceError>;
 }
 
 /// Splits `items` into consecutive batches of at most `max` weight each (an item heavier

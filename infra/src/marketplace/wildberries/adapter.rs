@@ -6,10 +6,13 @@ use super::client::{WbAccount, WbClient, WbError};
 use super::content::{upload_batches, upload_item};
 use super::limits::LimitGroup;
 use super::prices::{PRICE_BATCH, PriceItem, TaskState};
+use super::sales_feeds::{date_from, feed_page, report_named};
+use super::statistics::Report;
 use super::stocks::{STOCK_BATCH, StockItem};
 use crate::marketplace::port::{
-    CardFound, CardQuota, CardUpload, CardWanted, CardsTaken, Credentials, MarketplaceApi, MarketplaceError,
-    PriceChange, PriceTaskState, PricesTaken, PushLimits, StockChange, StockPushed, batches_by_weight,
+    CardFound, CardQuota, CardUpload, CardWanted, CardsTaken, Credentials, FeedCursor, FeedWindow, MarketplaceApi,
+    MarketplaceError, PriceChange, PriceTaskState, PricesTaken, PushLimits, SalesFact, SalesPage, StockChange,
+    StockPushed, batches_by_weight,
 };
 use async_trait::async_trait;
 use gomarket_domain::marketplace::card::CardDraft;
@@ -232,6 +235,52 @@ impl MarketplaceApi for WildberriesAdapter {
             Err(other) => return Err(other.into()),
         };
         Ok(vec![outcome; stocks.len()])
+    }
+
+    fn sales_feeds(&self) -> &'static [&'static str] {
+        const FEEDS: [&str; 3] = [Report::Orders.name(), Report::Sales.name(), Report::Stocks.name()];
+        &FEEDS
+    }
+
+    fn sales_feed_ready(&self, credentials: &Credentials, feed: &str) -> bool {
+        let (Some(report), Ok(wb)) = (report_named(feed), account(credentials)) else {
+            return false;
+        };
+        self.client.ready(&wb, report.limit_group())
+    }
+
+    async fn read_sales(
+        &self,
+        credentials: &Credentials,
+        feed: &str,
+        cursor: FeedCursor<'_>,
+        window: FeedWindow,
+    ) -> Result<SalesPage, MarketplaceError> {
+        let report = report_named(feed).ok_or_else(|| MarketplaceError::BadResponse {
+            reason: format!("Wildberries has no feed {feed:?}"),
+        })?;
+        let wb = account(credentials)?;
+        let from = date_from(cursor, window);
+        Ok(match report {
+            Report::Orders => feed_page(
+                self.client.orders_since(&wb, &from).await?,
+                SalesFact::Order,
+                cursor,
+                from,
+            ),
+            Report::Sales => feed_page(
+                self.client.sales_since(&wb, &from).await?,
+                SalesFact::Sale,
+                cursor,
+                from,
+            ),
+            Report::Stocks => feed_page(
+                self.client.stocks_since(&wb, &from).await?,
+                SalesFact::Stock,
+                cursor,
+                from,
+            ),
+        })
     }
 }
 

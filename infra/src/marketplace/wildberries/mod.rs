@@ -16,6 +16,7 @@ pub mod client;
 pub mod content;
 pub mod limits;
 pub mod prices;
+pub mod sales_feeds;
 pub mod statistics;
 pub mod stocks;
 pub mod tariffs;

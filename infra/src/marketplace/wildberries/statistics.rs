@@ -47,7 +47,7 @@ impl Report {
     }
 
     /// The report's name in cursors, logs and metrics.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             Self::Orders => "orders",
             Self::Sales => "sales",
@@ -56,18 +56,7 @@ impl Report {
     }
 }
 
-/// A row that could not be read, with why and what it said (bounded).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidRow {
-    /// The row's own key when it has one (`srid`, `saleID`, `nmId`/`barcode`/warehouse).
-    pub key: Option<String>,
-    pub reason: String,
-    /// The row as Wildberries wrote it, cut at [`MAX_INVALID_ROW_CHARS`].
-    pub text: String,
-}
-
-/// The longest row text kept with an invalid row.
-pub const MAX_INVALID_ROW_CHARS: usize = 2_000;
+pub use crate::marketplace::port::{InvalidRow, MAX_INVALID_ROW_CHARS};
 
 /// One page of a report.
 #[derive(Debug)]
@@ -180,17 +169,6 @@ fn query_value(value: &str) -> String {
         }
     }
     out
-}
-
-impl InvalidRow {
-    /// A row that could not be read: its key if it had one, why, and its text (bounded).
-    pub fn new(key: Option<String>, reason: String, text: &str) -> Self {
-        Self {
-            key,
-            reason,
-            text: text.chars().take(MAX_INVALID_ROW_CHARS).collect(),
-        }
-    }
 }
 
 /// Every field any of the three reports has, as written: numbers keep their text.
