@@ -33,6 +33,23 @@ pub const FBO: &str = "postings_fbo";
 pub const PAGE: u64 = 1000;
 /// How far back an FBO pass reads postings created.
 pub const FBO_LOOKBACK: chrono::Duration = chrono::Duration::days(14);
+/// The largest `offset` `/v2/posting/fbo/list` takes (`MAX_OFFSET_EXCEEDED` beyond).
+pub const FBO_MAX_OFFSET: u64 = 20_000;
+
+/// Whether a pass goes on after a page of `read` postings at `offset`, with the marketplace
+/// saying more follow: FBO cannot be asked past its largest offset, so its pass ends there
+/// (with a warning: the window holds more postings than Ozon lets one read).
+fn goes_on(feed: &str, offset: u64, read: u64, more: bool) -> bool {
+    let next = offset + read;
+    if more && feed == FBO && next > FBO_MAX_OFFSET {
+        tracing::warn!(
+            offset = next,
+            "Ozon's FBO postings go past its largest offset; the pass ends there"
+        );
+        return false;
+    }
+    more
+}
 
 /// A pass: its window and how far into it the reading is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,7 +151,7 @@ impl OzonClient {
             (postings, full)
         };
         let facts = postings.iter().flat_map(posting_facts).collect();
-        Ok(if more {
+        Ok(if goes_on(feed, pass.offset, postings.len() as u64, more) {
             let next = Pass {
                 offset: pass.offset + postings.len() as u64,
                 ..pass
@@ -297,6 +314,15 @@ mod tests {
         let next = Pass::of(ended, window());
         assert_eq!(next.from, Utc.with_ymd_and_hms(2026, 12, 4, 6, 0, 0).unwrap());
         assert_eq!(next.offset, 0);
+    }
+
+    #[test]
+    fn an_fbo_pass_ends_at_ozon_s_largest_offset() {
+        assert!(goes_on(FBO, 18_000, 1_000, true));
+        assert!(goes_on(FBO, 19_000, 1_000, true), "offset 20 000 is still allowed");
+        assert!(!goes_on(FBO, 20_000, 1_000, true));
+        assert!(goes_on(FBS, 20_000, 1_000, true), "FBS has no such cap");
+        assert!(!goes_on(FBS, 0, 10, false));
     }
 
     #[test]

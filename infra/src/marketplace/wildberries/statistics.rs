@@ -9,6 +9,7 @@
 
 use super::client::{WbAccount, WbApi, WbClient, WbError};
 use super::limits::LimitGroup;
+pub use crate::marketplace::port::{InvalidRow, MAX_INVALID_ROW_CHARS};
 use gomarket_domain::marketplace::values::NmId;
 use gomarket_domain::sales::order::{ReportedOrder, ReportedSale};
 use gomarket_domain::sales::stock::{ReportedStock, StockLevel};
@@ -55,8 +56,6 @@ impl Report {
         }
     }
 }
-
-pub use crate::marketplace::port::{InvalidRow, MAX_INVALID_ROW_CHARS};
 
 /// One page of a report.
 #[derive(Debug)]
