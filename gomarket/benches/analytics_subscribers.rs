@@ -206,5 +206,5 @@ async fn main() {
         (cpu_after - cpu_before) / (elapsed + 2.0),
         (idle_rss - baseline_rss) * 1024.0 / subscribers as f64
     );
-    let _ = child.kill().await;
+    child.kill().await.expect("the query-api child stops");
 }

@@ -15,6 +15,8 @@
 
 #[path = "common/listed.rs"]
 mod listed;
+#[path = "common/listings_read.rs"]
+mod listings_read;
 #[allow(dead_code)]
 #[path = "../tests/it/support/ozon_fake.rs"]
 mod ozon_fake;
@@ -34,19 +36,6 @@ const LISTINGS: usize = 10_000;
 /// Ozon's own floor for this work (see the top of this file).
 const FLOOR: Duration = Duration::from_millis(74_250);
 
-async fn count(db: &TestDatabase, condition: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT count(*) FROM listings WHERE {condition}"))
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
-}
-
-async fn wait_until(db: &TestDatabase, condition: &str) {
-    while count(db, condition).await < LISTINGS as i64 {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::main]
 async fn main() {
     let fake = OzonFake::start().await;
@@ -65,7 +54,7 @@ async fn main() {
 
     let started = Instant::now();
     listed::publish_with_cards_on(&service, Marketplace::Ozon, account, LISTINGS, &metadata).await;
-    wait_until(&db, "card_state = 'CREATED' AND price_due AND stock_due").await;
+    listings_read::wait_until(&db, "card_state = 'CREATED' AND price_due AND stock_due", LISTINGS).await;
     println!(
         "setup: {LISTINGS} Ozon listings with products, prices and stocks due, in the read model after {:.1} s",
         started.elapsed().as_secs_f64()
@@ -73,9 +62,9 @@ async fn main() {
 
     let started = Instant::now();
     tokio::spawn(PushWorker::new(service.clone(), args.worker()).run(signal.clone()));
-    wait_until(&db, "price_state = 'APPLIED'").await;
+    listings_read::wait_until(&db, "price_state = 'APPLIED'", LISTINGS).await;
     let prices = started.elapsed();
-    wait_until(&db, "stock_state = 'APPLIED'").await;
+    listings_read::wait_until(&db, "stock_state = 'APPLIED'", LISTINGS).await;
     let stocks = started.elapsed();
     let wall = prices.max(stocks);
     stop.trigger();

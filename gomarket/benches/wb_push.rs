@@ -14,6 +14,8 @@
 
 #[path = "common/listed.rs"]
 mod listed;
+#[path = "common/listings_read.rs"]
+mod listings_read;
 #[allow(dead_code)]
 #[path = "../tests/it/support/wb_fake.rs"]
 mod wb_fake;
@@ -32,19 +34,6 @@ use wb_fake::WbFake;
 const LISTINGS: usize = 10_000;
 /// Wildberries' own floor for this work (see the top of this file).
 const FLOOR: Duration = Duration::from_millis(9_000);
-
-async fn count(db: &TestDatabase, condition: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT count(*) FROM listings WHERE {condition}"))
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
-}
-
-async fn wait_until(db: &TestDatabase, condition: &str) {
-    while count(db, condition).await < LISTINGS as i64 {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 #[tokio::main]
 async fn main() {
@@ -68,7 +57,7 @@ async fn main() {
     // stock that were never pushed.
     let started = Instant::now();
     listed::publish_with_cards_on(&service, Marketplace::Wildberries, account, LISTINGS, &metadata).await;
-    wait_until(&db, "card_state = 'CREATED' AND price_due AND stock_due").await;
+    listings_read::wait_until(&db, "card_state = 'CREATED' AND price_due AND stock_due", LISTINGS).await;
     println!(
         "setup: {LISTINGS} listings with cards, prices and stocks due, in the read model after {:.1} s",
         started.elapsed().as_secs_f64()
@@ -77,9 +66,9 @@ async fn main() {
     // The measured part: the worker, as `serve` runs it, from its first look at the queue.
     let started = Instant::now();
     tokio::spawn(PushWorker::new(service.clone(), args.worker()).run(signal.clone()));
-    wait_until(&db, "stock_state = 'APPLIED'").await;
+    listings_read::wait_until(&db, "stock_state = 'APPLIED'", LISTINGS).await;
     let stocks = started.elapsed();
-    wait_until(&db, "price_state = 'APPLIED'").await;
+    listings_read::wait_until(&db, "price_state = 'APPLIED'", LISTINGS).await;
     let prices = started.elapsed();
     let wall = prices.max(stocks);
     stop.trigger();

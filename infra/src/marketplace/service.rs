@@ -259,18 +259,17 @@ impl Marketplaces {
         Ok(Credentials::new(id.as_uuid(), state.settings.client_id.clone(), token))
     }
 
-    /// A Wildberries account's credentials for the Wildberries client (its reports); `None`
-    /// for an account on another marketplace.
-    pub async fn wildberries_credentials(
+    /// A Wildberries account's credentials (read with [`Self::credentials`]) for the
+    /// Wildberries client (its own tables); `None` for an account on another marketplace.
+    pub fn wildberries_credentials(
         &self,
-        id: AccountId,
         state: &AccountState,
+        credentials: &Credentials,
     ) -> Result<Option<WbAccount>, CredentialsError> {
         if state.settings.marketplace != Marketplace::Wildberries {
             return Ok(None);
         }
-        let credentials = self.credentials(id, state).await?;
-        WbAccount::new(id.as_uuid(), credentials.token())
+        WbAccount::new(credentials.account_id, credentials.token())
             .map(Some)
             .ok_or(CredentialsError::NotAHeader)
     }

@@ -4,7 +4,6 @@
 //! the subject's commission. Each is one indexed lookup per fact.
 
 use gomarket_domain::marketplace::values::Marketplace;
-use gomarket_projections::sales::marketplace_key;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -75,7 +74,7 @@ pub(super) async fn listing_commission(tx: &mut PgConnection, listing: Uuid) -> 
     )
     .bind(listing)
     // Listings from before a second marketplace name none: they are on Wildberries.
-    .bind(marketplace_key(Marketplace::Wildberries))
+    .bind(Marketplace::default().as_str())
     .fetch_optional(&mut *tx)
     .await?;
     Ok(rate.flatten())

@@ -145,7 +145,7 @@ impl SalesIngester {
         }
         // Wildberries' own tables beside its reports: the commission by subject, the stock
         // history.
-        let Some(wb) = self.marketplaces.wildberries_credentials(account_id, state).await? else {
+        let Some(wb) = self.marketplaces.wildberries_credentials(state, &credentials)? else {
             return Ok(());
         };
         if self.marketplaces.client().ready(&wb, LimitGroup::Tariffs) {

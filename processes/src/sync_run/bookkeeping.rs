@@ -4,7 +4,6 @@
 
 use gomarket_domain::marketplace::values::Marketplace;
 use gomarket_domain::sync::stock::Demand;
-use gomarket_projections::sales::marketplace_key;
 use sqlx::PgConnection;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -142,7 +141,7 @@ pub(super) async fn reported_commissions(
             AND coalesce(seller_warehouse, marketplace_warehouse) IS NOT NULL",
     )
     .bind(subjects)
-    .bind(marketplace_key(marketplace))
+    .bind(marketplace.as_str())
     .fetch_all(&mut *tx)
     .await?;
     Ok(rows.into_iter().collect())

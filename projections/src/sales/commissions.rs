@@ -4,18 +4,12 @@
 
 use super::tables::Tables;
 use crate::ProjectionError;
-use gomarket_domain::marketplace::values::Marketplace;
 use gomarket_domain::sales::commission::{CommissionEvent, CommissionRates};
 use gomarket_domain::sales::values::BasisPoints;
 use gomarket_infra::event_store::StoredEvent;
 use sqlx::PgConnection;
 
 pub(super) const AGGREGATE_TYPE: &str = "SubjectCommission";
-
-/// How `subject_commissions` names a marketplace (its events' name for it).
-pub fn marketplace_key(marketplace: Marketplace) -> &'static str {
-    marketplace.as_str()
-}
 
 /// Applies the batch's commission facts.
 pub(super) async fn apply(tx: &mut PgConnection, t: &Tables, events: &[StoredEvent]) -> Result<(), ProjectionError> {
@@ -54,7 +48,7 @@ pub(super) async fn apply(tx: &mut PgConnection, t: &Tables, events: &[StoredEve
              WHERE c.version < EXCLUDED.version",
             t.commissions
         ))
-        .bind(marketplace_key(marketplace))
+        .bind(marketplace.as_str())
         .bind(subject_id.get() as i64)
         .bind(subject_name)
         .bind(parent_name)
@@ -70,15 +64,4 @@ pub(super) async fn apply(tx: &mut PgConnection, t: &Tables, events: &[StoredEve
         .await?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_key_is_the_events_name_of_the_marketplace() {
-        let named = serde_json::to_value(Marketplace::Wildberries).unwrap();
-        assert_eq!(named.as_str(), Some(marketplace_key(Marketplace::Wildberries)));
-    }
 }

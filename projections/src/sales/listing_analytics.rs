@@ -3,7 +3,6 @@
 //! and after each. Each is an index lookup of one listing or article.
 
 use super::SalesQueryError;
-use super::commissions::marketplace_key;
 use super::performance_query::{COLUMNS, PerformanceRow, PerformanceSort, performance_row};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use gomarket_domain::marketplace::values::Marketplace;
@@ -58,7 +57,7 @@ pub async fn subject_rates(
                 seller_express, pickup, booking, observed_at
            FROM subject_commissions WHERE marketplace = $1 AND subject_id = $2",
     )
-    .bind(marketplace_key(marketplace))
+    .bind(marketplace.as_str())
     .bind(subject)
     .fetch_optional(pool)
     .await?;

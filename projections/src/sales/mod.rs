@@ -15,7 +15,6 @@ mod sales_query;
 mod stock_levels;
 mod tables;
 
-pub use commissions::marketplace_key;
 pub use listing_analytics::{
     LostSalesRow, PriceChange, SubjectRates, WarehouseStock, WindowFigures, listing_window, price_history,
     reported_lost_sales, subject_rates, warehouse_stock,

@@ -193,11 +193,6 @@ impl ListingState {
         }
     }
 
-    /// Whether a push that failed to reach the marketplace waits for its next attempt.
-    pub fn retry_pending(&self, now: DateTime<Utc>) -> bool {
-        self.retry.as_ref().is_some_and(|r| r.retry_at > now)
-    }
-
     /// Whether the push of `area` waits for its next attempt: a wait of another area (a stock
     /// put off while the product is in moderation) does not hold it back.
     pub fn waits(&self, area: PushArea, now: DateTime<Utc>) -> bool {

@@ -317,8 +317,8 @@ fn failed_attempts_count_up_and_wait_until_their_retry_time() {
         listing.apply_event(event);
     }
     let state = listing.state.as_ref().unwrap();
-    assert!(state.retry_pending(now()), "waiting until its retry time");
-    assert!(!state.retry_pending(now() + chrono::Duration::seconds(31)));
+    assert!(state.waits(PushArea::Price, now()), "waiting until its retry time");
+    assert!(!state.waits(PushArea::Price, now() + chrono::Duration::seconds(31)));
     // Another area reaching the marketplace does not end the price's wait.
     listing.apply_event(ListingEvent::StockRequested {
         intent: 1,
@@ -326,7 +326,7 @@ fn failed_attempts_count_up_and_wait_until_their_retry_time() {
         warehouse: WarehouseId::new(507).unwrap(),
         at: now(),
     });
-    assert!(listing.state.as_ref().unwrap().retry_pending(now()));
+    assert!(listing.state.as_ref().unwrap().waits(PushArea::Price, now()));
     listing.apply_event(price_requested(7));
     assert!(
         listing.state.as_ref().unwrap().retry.is_none(),

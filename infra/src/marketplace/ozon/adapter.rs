@@ -17,7 +17,6 @@ use crate::marketplace::port::{
 use async_trait::async_trait;
 use gomarket_domain::marketplace::card::CardDraft;
 use gomarket_domain::marketplace::listing::PriceOutcome;
-use gomarket_domain::marketplace::values::Marketplace;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -52,10 +51,6 @@ impl OzonAdapter {
             attributes: Arc::default(),
             stocks_set: Arc::default(),
         }
-    }
-
-    pub fn client(&self) -> &OzonClient {
-        &self.client
     }
 
     /// The attributes of a category and type, read at most once an hour.
@@ -114,10 +109,6 @@ impl OzonAdapter {
 
 #[async_trait]
 impl MarketplaceApi for OzonAdapter {
-    fn marketplace(&self) -> Marketplace {
-        Marketplace::Ozon
-    }
-
     fn limits(&self) -> PushLimits {
         PushLimits {
             price_batch: PRICE_BATCH,

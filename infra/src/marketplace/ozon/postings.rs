@@ -141,12 +141,16 @@ impl OzonClient {
                 });
             }
         };
-        let answer = self.post(credentials, None, path, Some(&body)).await?;
+        let mut answer = self.post(credentials, None, path, Some(&body)).await?;
+        let list = |value: Value| match value {
+            Value::Array(postings) => postings,
+            _ => vec![],
+        };
         let (postings, more) = if feed == FBS {
-            let postings = answer["result"]["postings"].as_array().cloned().unwrap_or_default();
-            (postings, answer["result"]["has_next"].as_bool() == Some(true))
+            let more = answer["result"]["has_next"].as_bool() == Some(true);
+            (list(answer["result"]["postings"].take()), more)
         } else {
-            let postings = answer["result"].as_array().cloned().unwrap_or_default();
+            let postings = list(answer["result"].take());
             let full = postings.len() as u64 >= PAGE;
             (postings, full)
         };

@@ -30,15 +30,12 @@ pub use types::{
 
 use async_trait::async_trait;
 use gomarket_domain::marketplace::card::CardDraft;
-use gomarket_domain::marketplace::values::Marketplace;
 use std::collections::HashMap;
 
 /// One marketplace's seller API, as the worker needs it. Every call names the account's
 /// credentials; an adapter is shared by every account of its marketplace.
 #[async_trait]
 pub trait MarketplaceApi: Send + Sync + std::fmt::Debug {
-    fn marketplace(&self) -> Marketplace;
-
     /// Batch sizes and quotas of its pushes.
     fn limits(&self) -> PushLimits;
 

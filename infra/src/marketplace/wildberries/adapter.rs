@@ -17,7 +17,7 @@ use crate::marketplace::port::{
 use async_trait::async_trait;
 use gomarket_domain::marketplace::card::CardDraft;
 use gomarket_domain::marketplace::listing::PriceOutcome;
-use gomarket_domain::marketplace::values::{Marketplace, WholeRoubles};
+use gomarket_domain::marketplace::values::WholeRoubles;
 use std::collections::{HashMap, HashSet};
 
 /// The Wildberries adapter: its client, shared by every Wildberries account.
@@ -63,10 +63,6 @@ impl WildberriesAdapter {
 
 #[async_trait]
 impl MarketplaceApi for WildberriesAdapter {
-    fn marketplace(&self) -> Marketplace {
-        Marketplace::Wildberries
-    }
-
     fn limits(&self) -> PushLimits {
         PushLimits {
             price_batch: PRICE_BATCH,
