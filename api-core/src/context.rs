@@ -16,6 +16,8 @@ pub struct RequestContext {
     pub auth_error: Option<String>,
     /// The client's address (rate limits, failed-login throttling).
     pub client_address: Option<String>,
+    /// The session of the bearer token the request carried (what `logout` ends).
+    pub session: Option<Uuid>,
 }
 
 impl RequestContext {
@@ -25,6 +27,7 @@ impl RequestContext {
             principal: None,
             auth_error: None,
             client_address: None,
+            session: None,
         }
     }
 

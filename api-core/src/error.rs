@@ -28,6 +28,13 @@ pub enum ErrorCode {
     /// server's buffer: the subscription ends; `extensions.resumeAfter` is the cursor to
     /// subscribe again from (nothing is lost).
     SubscriberTooSlow,
+    /// A query sent by its hash alone (`extensions.persistedQuery.sha256Hash`) whose text this
+    /// server does not know: send the text with the hash once (Apollo's automatic persisted
+    /// queries), then the hash alone.
+    PersistedQueryNotFound,
+    /// `GOMARKET_PERSISTED_QUERIES_ONLY`: the query is not in the allow-list
+    /// (`gomarket persisted-queries register`).
+    PersistedQueryNotInList,
     /// A bug or an infrastructure failure; details are in the server log under the request id.
     Internal,
 }
@@ -45,6 +52,8 @@ impl ErrorCode {
             Self::RateLimited => "RATE_LIMITED",
             Self::UpstreamUnavailable => "UPSTREAM_UNAVAILABLE",
             Self::SubscriberTooSlow => "SUBSCRIBER_TOO_SLOW",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Self::PersistedQueryNotInList => "PERSISTED_QUERY_NOT_IN_LIST",
             Self::Internal => "INTERNAL",
         }
     }

@@ -34,6 +34,7 @@ pub mod operations;
 pub mod paging;
 pub mod payload;
 pub mod performance;
+pub mod read_cache;
 pub mod sales;
 pub mod supplier;
 pub mod sync;

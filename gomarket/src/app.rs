@@ -3,9 +3,9 @@
 use crate::MIGRATIONS;
 use crate::cli::{ApiSide, ImportArgs, MarketplaceArgs, SecurityArgs, ServeArgs};
 use crate::http::limits::ClassLimits;
-use crate::http::{AppState, DatabaseGate, EdgeSettings, RateLimiter, router};
+use crate::http::{AppState, DatabaseGate, EdgeLimiter, EdgeSettings, RateLimiter, router};
 use crate::keys;
-use crate::roles::{spawn_ingest, spawn_projectors, spawn_relay, spawn_sync, spawn_worker};
+use crate::roles::{spawn_ingest, spawn_projectors_publishing, spawn_relay, spawn_sync, spawn_worker};
 use crate::schema::{self, SchemaLimits};
 use anyhow::Context as _;
 use gomarket_api_core::ApiSettings;
@@ -23,6 +23,10 @@ use gomarket_infra::marketplace::ozon::{OzonAdapter, OzonClient};
 use gomarket_infra::marketplace::wildberries::{RateLimits, WbClient, WildberriesAdapter};
 use gomarket_infra::migrations;
 use gomarket_infra::secrets::SecretStore;
+use gomarket_infra::shared_state::SharedStore;
+use gomarket_infra::shared_state::persisted_queries::PersistedQueries;
+use gomarket_infra::shared_state::rate_limit::SharedRateLimit;
+use gomarket_infra::shared_state::read_cache::{ProgressPublisher, ReadCache};
 use gomarket_infra::shutdown::Shutdown;
 use gomarket_infra::supplier::import::Importer;
 use gomarket_infra::sync::SyncService;
@@ -60,6 +64,8 @@ pub struct Application {
     importer: Arc<Importer>,
     marketplaces: Arc<Marketplaces>,
     sync: Arc<SyncService>,
+    /// Redis, when configured.
+    shared: Option<SharedStore>,
 }
 
 /// The secrets store over `pool`, with the keys of `security` (or the development key).
@@ -166,6 +172,24 @@ pub async fn create_user_offline(pool: &PgPool, email: &str, roles: Vec<Role>) -
     }
 }
 
+/// `gomarket persisted-queries register`: adds `query` to the allow-list after checking it
+/// parses; its hash.
+pub async fn register_persisted_query(pool: &PgPool, query: &str) -> anyhow::Result<String> {
+    anyhow::ensure!(
+        query.len() <= gomarket_infra::shared_state::persisted_queries::MAX_QUERY_BYTES,
+        "the query is longer than {} bytes",
+        gomarket_infra::shared_state::persisted_queries::MAX_QUERY_BYTES
+    );
+    let document = async_graphql::parser::parse_query(query).context("not a GraphQL document")?;
+    let name = match document.operations {
+        async_graphql::parser::types::DocumentOperations::Single(_) => None,
+        async_graphql::parser::types::DocumentOperations::Multiple(operations) => {
+            operations.keys().next().map(|name| name.to_string())
+        }
+    };
+    Ok(gomarket_infra::shared_state::persisted_queries::register(pool, query, name.as_deref()).await?)
+}
+
 /// First start: creates `admin` when no user exists, printing a generated password once.
 async fn bootstrap_admin(identity: &IdentityService, security: &SecurityArgs) -> anyhow::Result<()> {
     let configured = security
@@ -201,7 +225,12 @@ impl Application {
             },
             metrics.clone(),
         );
-        let identity = Arc::new(identity_service(&pool, &args.api.security, &metrics).await?);
+        let shared = args.api.redis.store(&metrics)?;
+        let identity = identity_service(&pool, &args.api.security, &metrics).await?;
+        let identity = Arc::new(match &shared {
+            Some(store) => identity.with_shared_store(store.clone()),
+            None => identity,
+        });
         bootstrap_admin(&identity, &args.api.security).await?;
         let secrets = secret_store(&pool, &args.api.security).await?;
         let importer = Arc::new(importer(&pool, &metrics, &args.api.import));
@@ -241,7 +270,11 @@ impl Application {
         )))
         .data(ApiSettings {
             consistency_timeout: Duration::from_millis(args.api.consistency_timeout_ms),
-        })
+        });
+        let schema = match (&shared, args.api.redis.read_cache) {
+            (Some(store), true) => schema.data(ReadCache::new(store.clone())),
+            _ => schema,
+        }
         .finish();
         let relay_health = RelayHealth::default();
         let edge = &args.api.edge;
@@ -270,13 +303,28 @@ impl Application {
                 max_body_bytes: args.api.max_body_bytes,
                 max_batch_size: usize::from(edge.graphql_max_batch),
                 max_complexity: args.api.graphql_max_complexity,
+                persisted_queries_only: edge.persisted_queries_only,
             }),
-            address_limiter: Arc::new(RateLimiter::new(
-                edge.rate_limit_ip_per_second,
-                edge.rate_limit_ip_burst,
+            address_limiter: Arc::new(EdgeLimiter::new(
+                RateLimiter::new(edge.rate_limit_ip_per_second, edge.rate_limit_ip_burst),
+                shared.clone().map(|store| {
+                    SharedRateLimit::new(
+                        store,
+                        "address",
+                        edge.rate_limit_ip_per_second,
+                        edge.rate_limit_ip_burst,
+                    )
+                }),
             )),
-            principal_limiter: Arc::new(RateLimiter::new(edge.rate_limit_per_second, edge.rate_limit_burst)),
+            principal_limiter: Arc::new(EdgeLimiter::new(
+                RateLimiter::new(edge.rate_limit_per_second, edge.rate_limit_burst),
+                shared.clone().map(|store| {
+                    SharedRateLimit::new(store, "principal", edge.rate_limit_per_second, edge.rate_limit_burst)
+                }),
+            )),
             database: Arc::new(DatabaseGate::new(pool.clone())),
+            persisted: Arc::new(PersistedQueries::new(pool.clone(), shared.clone())),
+            shared: shared.clone(),
         };
         let listen = args.api.listen_address();
         let listener = TcpListener::bind(listen)
@@ -292,6 +340,7 @@ impl Application {
             importer,
             marketplaces,
             sync,
+            shared,
         })
     }
 
@@ -313,7 +362,19 @@ impl Application {
         let kafka = self.args.api.kafka.as_ref();
         let mut tasks = Vec::new();
         if self.args.run_projectors {
-            tasks.extend(spawn_projectors(&self.pool, kafka, None, &self.metrics, &shutdown)?);
+            let progress = self
+                .shared
+                .clone()
+                .filter(|_| self.args.api.redis.read_cache)
+                .map(ProgressPublisher::start);
+            tasks.extend(spawn_projectors_publishing(
+                &self.pool,
+                kafka,
+                None,
+                &self.metrics,
+                progress.as_ref(),
+                &shutdown,
+            )?);
         }
         if let (Some(kafka), true) = (kafka, self.args.run_relay) {
             tasks.push(spawn_relay(

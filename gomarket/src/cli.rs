@@ -1,6 +1,7 @@
 //! The command line. Every option has an environment variable; `--help` lists both.
 
 pub use crate::cli_marketplace::MarketplaceArgs;
+pub use crate::cli_redis::RedisArgs;
 pub use crate::cli_roles::{DrainArgs, GatewayArgs, OpsArgs};
 pub use crate::cli_security::{EdgeArgs, ImportArgs, SecurityArgs};
 use clap::{Args, Parser, Subcommand};
@@ -132,6 +133,10 @@ pub enum Command {
         /// Run only this projection (default: all).
         #[arg(long, value_name = "NAME")]
         name: Option<String>,
+        /// With Redis, each commit moves the projection's generation (the read cache's
+        /// invalidation).
+        #[command(flatten)]
+        redis: RedisArgs,
         #[command(flatten)]
         ops: OpsArgs,
     },
@@ -227,6 +232,20 @@ pub enum Command {
     /// Manage the secrets store offline, directly against the database.
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// Manage the allow-list of GraphQL queries that GOMARKET_PERSISTED_QUERIES_ONLY=true runs.
+    #[command(subcommand)]
+    PersistedQueries(PersistedQueriesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PersistedQueriesCommand {
+    /// Register each file's text as one allowed query (the exact bytes a client sends: the
+    /// hash covers every character). Prints each hash (the `sha256Hash` clients send).
+    Register {
+        /// Files holding one GraphQL document each.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<std::path::PathBuf>,
+    },
 }
 
 /// Formats `gen-feed` writes.
@@ -326,6 +345,9 @@ pub struct ApiArgs {
 
     #[command(flatten)]
     pub edge: EdgeArgs,
+
+    #[command(flatten)]
+    pub redis: RedisArgs,
 
     #[command(flatten)]
     pub import: ImportArgs,
@@ -467,6 +489,7 @@ impl Default for ApiArgs {
             analytics_batch_events: 200,
             security: SecurityArgs::default(),
             edge: EdgeArgs::default(),
+            redis: RedisArgs::default(),
             import: ImportArgs::default(),
             marketplace: MarketplaceArgs::default(),
             drain: DrainArgs::default(),

@@ -138,6 +138,12 @@ pub struct EdgeArgs {
     /// Mutations running at once (the rest wait their turn). Default: a quarter of the pool.
     #[arg(long, env = "GOMARKET_MAX_CONCURRENT_WRITES", value_name = "N")]
     pub max_concurrent_writes: Option<usize>,
+
+    /// Run only registered query texts (`gomarket persisted-queries register`), sent by hash
+    /// or in full: every other query is refused with `PERSISTED_QUERY_NOT_IN_LIST`. For
+    /// production, where the clients are known.
+    #[arg(long, env = "GOMARKET_PERSISTED_QUERIES_ONLY", default_value_t = false, action = clap::ArgAction::Set)]
+    pub persisted_queries_only: bool,
 }
 
 impl Default for EdgeArgs {
@@ -153,6 +159,7 @@ impl Default for EdgeArgs {
             graphql_max_batch: 10,
             max_concurrent_reads: None,
             max_concurrent_writes: None,
+            persisted_queries_only: false,
         }
     }
 }

@@ -3,7 +3,7 @@
 //! role ([`crate::roles`]), the rest are small offline tasks.
 
 use crate::app::{self, Application};
-use crate::cli::{ApiSide, Cli, Command, SecretsCommand, ServeArgs, UserCommand};
+use crate::cli::{ApiSide, Cli, Command, PersistedQueriesCommand, SecretsCommand, ServeArgs, UserCommand};
 use crate::ops;
 use crate::roles;
 use crate::signals::shutdown_on_signal;
@@ -59,7 +59,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Projector { name, ops } => roles::projector(&url, max_connections, kafka, name, ops).await,
+        Command::Projector { name, redis, ops } => {
+            roles::projector(&url, max_connections, kafka, name, &redis, ops).await
+        }
+        Command::PersistedQueries(PersistedQueriesCommand::Register { files }) => {
+            let pool = app::connect_and_migrate(&url, max_connections).await?;
+            for file in files {
+                let query = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+                let hash = app::register_persisted_query(&pool, &query).await?;
+                println!("{hash}  {}", file.display());
+            }
+            Ok(())
+        }
         Command::User(UserCommand::Create { email, roles }) => {
             let pool = app::connect_and_migrate(&url, max_connections).await?;
             app::create_user_offline(&pool, &email, roles).await

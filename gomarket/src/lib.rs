@@ -21,6 +21,7 @@
 pub mod app;
 pub mod cli;
 mod cli_marketplace;
+mod cli_redis;
 mod cli_roles;
 mod cli_security;
 pub mod commands;

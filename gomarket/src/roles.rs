@@ -4,13 +4,14 @@
 //! `worker`), which [`run_role`] runs with their health endpoints.
 
 use crate::app;
-use crate::cli::{DrainArgs, ImportArgs, MarketplaceArgs, OpsArgs, SchedulerArgs, SecurityArgs};
+use crate::cli::{DrainArgs, ImportArgs, MarketplaceArgs, OpsArgs, RedisArgs, SchedulerArgs, SecurityArgs};
 use crate::ops::OpsServer;
 use crate::signals::{drain, shutdown_on_signal};
 use anyhow::Context as _;
 use gomarket_infra::event_store::EventFeed;
 use gomarket_infra::kafka::{KafkaConfig, Relay, RelayHealth, SUPPLIER_CONTEXTS};
 use gomarket_infra::marketplace::Marketplaces;
+use gomarket_infra::shared_state::read_cache::ProgressPublisher;
 use gomarket_infra::shutdown::Shutdown;
 use gomarket_infra::supplier::import::Importer;
 use gomarket_infra::sync::SyncService;
@@ -54,13 +55,37 @@ pub fn spawn_consumer<P: EventConsumer>(
     metrics: &Metrics,
     shutdown: &Shutdown,
 ) -> anyhow::Result<JoinHandle<()>> {
+    spawn_publishing_consumer(projection, contexts, pool, kafka, metrics, None, shutdown)
+}
+
+/// [`spawn_consumer`], publishing its progress after every commit when `progress` is given.
+fn spawn_publishing_consumer<P: EventConsumer>(
+    projection: P,
+    contexts: &[&str],
+    pool: &PgPool,
+    kafka: Option<&KafkaConfig>,
+    metrics: &Metrics,
+    progress: Option<&Arc<ProgressPublisher>>,
+    shutdown: &Shutdown,
+) -> anyhow::Result<JoinHandle<()>> {
     let feed = EventFeed::new(pool.clone());
     Ok(match kafka {
-        None => tokio::spawn(ProjectionRunner::new(projection, feed, metrics.clone()).run(shutdown.clone())),
+        None => {
+            let runner = ProjectionRunner::new(projection, feed, metrics.clone());
+            let runner = match progress {
+                Some(progress) => runner.with_progress(progress.clone()),
+                None => runner,
+            };
+            tokio::spawn(runner.run(shutdown.clone()))
+        }
         Some(config) => {
             let name = projection.name();
             let projector = KafkaProjector::new(projection, feed, config, contexts, metrics.clone())
                 .with_context(|| format!("joining the Kafka consumer group of projection {name}"))?;
+            let projector = match progress {
+                Some(progress) => projector.with_progress(progress.clone()),
+                None => projector,
+            };
             tokio::spawn(projector.run(shutdown.clone()))
         }
     })
@@ -74,38 +99,54 @@ pub fn spawn_projectors(
     metrics: &Metrics,
     shutdown: &Shutdown,
 ) -> anyhow::Result<Vec<JoinHandle<()>>> {
+    spawn_projectors_publishing(pool, kafka, only, metrics, None, shutdown)
+}
+
+/// [`spawn_projectors`], each publishing its progress (the shared read cache's invalidation)
+/// when `progress` is given.
+pub fn spawn_projectors_publishing(
+    pool: &PgPool,
+    kafka: Option<&KafkaConfig>,
+    only: Option<&str>,
+    metrics: &Metrics,
+    progress: Option<&Arc<ProgressPublisher>>,
+    shutdown: &Shutdown,
+) -> anyhow::Result<Vec<JoinHandle<()>>> {
     if let Some(name) = only.filter(|name| !PROJECTIONS.contains(name)) {
         anyhow::bail!("unknown projection {name:?}; known: {}", PROJECTIONS.join(", "));
     }
     let wanted = |name: &str| only.is_none_or(|only| only == name);
     let mut tasks = Vec::new();
     if wanted(ProductsProjection::NAME) {
-        tasks.push(spawn_consumer(
+        tasks.push(spawn_publishing_consumer(
             ProductsProjection::default(),
             &["catalog"],
             pool,
             kafka,
             metrics,
+            progress,
             shutdown,
         )?);
     }
     if wanted(ListingsProjection::NAME) {
-        tasks.push(spawn_consumer(
+        tasks.push(spawn_publishing_consumer(
             ListingsProjection::default(),
             &["marketplace"],
             pool,
             kafka,
             metrics,
+            progress,
             shutdown,
         )?);
     }
     if wanted(SalesProjection::NAME) {
-        tasks.push(spawn_consumer(
+        tasks.push(spawn_publishing_consumer(
             SalesProjection::default(),
             &["sales"],
             pool,
             kafka,
             metrics,
+            progress,
             shutdown,
         )?);
         tasks.push(tokio::spawn(roll_windows(
@@ -115,12 +156,13 @@ pub fn spawn_projectors(
         )));
     }
     if wanted(AlertsProjection::NAME) {
-        tasks.push(spawn_consumer(
+        tasks.push(spawn_publishing_consumer(
             AlertsProjection::default(),
             &["sales"],
             pool,
             kafka,
             metrics,
+            progress,
             shutdown,
         )?);
     }
@@ -217,12 +259,21 @@ pub async fn projector(
     max_connections: u32,
     kafka: Option<KafkaConfig>,
     name: Option<String>,
+    redis: &RedisArgs,
     ops: OpsArgs,
 ) -> anyhow::Result<()> {
     let pool = app::connect_and_migrate(url, max_connections).await?;
     let (metrics, shutdown) = (Metrics::new(), shutdown_on_signal());
     let ops = OpsServer::start(ops.ops_listen, &pool, &metrics, None, &shutdown).await?;
-    let tasks = spawn_projectors(&pool, kafka.as_ref(), name.as_deref(), &metrics, &shutdown)?;
+    let progress = redis.store(&metrics)?.map(ProgressPublisher::start);
+    let tasks = spawn_projectors_publishing(
+        &pool,
+        kafka.as_ref(),
+        name.as_deref(),
+        &metrics,
+        progress.as_ref(),
+        &shutdown,
+    )?;
     drain(tasks, ops).await
 }
 

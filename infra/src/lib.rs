@@ -8,6 +8,8 @@
 //! - [`identity`]: password hashing, access and refresh tokens, login throttling, and the
 //!   identity service over the `User` and `ApiKey` aggregates;
 //! - [`secrets`]: the encrypted secrets store;
+//! - [`shared_state`]: what the edge's replicas share through Redis (rate limits, revoked
+//!   sessions, persisted queries, the hot-read cache) and how each falls back without it;
 //! - [`kafka`]: Kafka settings, the protobuf envelope, the outbox relay;
 //! - [`migrations`]: the SQL migrations of every crate, embedded in the binary;
 //! - [`event_store`]: postgres-es wiring, the [`event_store::CommandBus`] that executes commands
@@ -36,6 +38,7 @@ pub mod kafka;
 pub mod marketplace;
 pub mod migrations;
 pub mod secrets;
+pub mod shared_state;
 pub mod shutdown;
 pub mod supplier;
 pub mod sync;

@@ -66,6 +66,11 @@ pub const EVENT_STORE_MIGRATIONS: &[EmbeddedMigration] = &[
         "alerting bookkeeping",
         include_str!("../migrations/20261204000201_alerting.sql"),
     ),
+    (
+        20261205000001,
+        "persisted queries allow-list",
+        include_str!("../migrations/20261205000001_persisted_queries.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -33,6 +33,17 @@ struct GatewayRequest {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RedisUse {
+    purpose: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CacheLookup {
+    query: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct GatewaySide {
     side: String,
 }
@@ -58,6 +69,9 @@ pub struct Metrics {
     relay_lag_seconds: Gauge<f64, AtomicU64>,
     gateway_requests: Family<GatewayRequest, Counter>,
     gateway_seconds: HistogramFamily<GatewaySide>,
+    redis_up: Gauge,
+    redis_fallbacks: Family<RedisUse, Counter>,
+    read_cache: Family<CacheLookup, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -131,7 +145,29 @@ impl Metrics {
             "Time from the gateway receiving a request to its answer, by side",
             gateway_seconds.clone(),
         );
+        let redis_up = Gauge::default();
+        registry.register(
+            "redis_up",
+            "1 while Redis (GOMARKET_REDIS_URL) answers or is not configured, 0 while the edge runs on its fallbacks",
+            redis_up.clone(),
+        );
+        let redis_fallbacks = Family::<RedisUse, Counter>::default();
+        registry.register(
+            "redis_fallbacks",
+            "Operations that could not use Redis and fell back (per-process limit, PostgreSQL check, uncached read), by purpose",
+            redis_fallbacks.clone(),
+        );
+        let read_cache = Family::<CacheLookup, Counter>::default();
+        registry.register(
+            "read_cache_lookups",
+            "Hot-read cache lookups by query and outcome (hit, miss, unavailable)",
+            read_cache.clone(),
+        );
+        redis_up.set(1);
         Self {
+            redis_up,
+            redis_fallbacks,
+            read_cache,
             registry: Arc::new(Mutex::new(registry)),
             gateway_requests,
             gateway_seconds,
@@ -194,6 +230,28 @@ impl Metrics {
         self.gateway_requests.get_or_create(&request).inc();
         let side = GatewaySide { side: side.to_owned() };
         self.gateway_seconds.get_or_create(&side).observe(elapsed.as_secs_f64());
+    }
+
+    pub fn set_redis_up(&self, up: bool) {
+        self.redis_up.set(i64::from(up));
+    }
+
+    /// One operation that wanted Redis and did without it.
+    pub fn record_redis_fallback(&self, purpose: &str) {
+        self.redis_fallbacks
+            .get_or_create(&RedisUse {
+                purpose: purpose.to_owned(),
+            })
+            .inc();
+    }
+
+    pub fn record_read_cache(&self, query: &str, outcome: &str) {
+        self.read_cache
+            .get_or_create(&CacheLookup {
+                query: query.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .inc();
     }
 
     pub fn record_relayed(&self, events: u64) {

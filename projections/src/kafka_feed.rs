@@ -9,12 +9,14 @@ use crate::{Bookkeeping, EventConsumer, Outcome, apply_isolated, apply_together}
 use gomarket_infra::error_chain::Chain;
 use gomarket_infra::event_store::{EventFeed, StoredEvent};
 use gomarket_infra::kafka::{KafkaConfig, ensure_topics, from_envelope};
+use gomarket_infra::shared_state::read_cache::ProgressPublisher;
 use gomarket_infra::shutdown::Shutdown;
 use gomarket_infra::telemetry::Metrics;
 use gomarket_proto::{EventEnvelope, Message as _};
 use rdkafka::Message;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use std::sync::Arc;
 use std::time::Duration;
 
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -43,6 +45,8 @@ pub struct KafkaProjector<P> {
     topics: Vec<String>,
     consumer: StreamConsumer<RebalanceWatch>,
     metrics: Metrics,
+    /// Told of every commit (the shared read cache's invalidation), when configured.
+    progress: Option<Arc<ProgressPublisher>>,
 }
 
 impl<P> std::fmt::Debug for KafkaProjector<P> {
@@ -85,7 +89,21 @@ impl<P: EventConsumer> KafkaProjector<P> {
             topics,
             consumer,
             metrics,
+            progress: None,
         })
+    }
+
+    /// Publishes the projection's progress after every commit.
+    pub fn with_progress(mut self, progress: Arc<ProgressPublisher>) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    fn committed(&self, events: usize) {
+        self.metrics.record_applied(self.projection.name(), events as u64);
+        if let Some(progress) = &self.progress {
+            progress.advanced(self.projection.name());
+        }
     }
 
     /// Consumes until shutdown.
@@ -239,7 +257,7 @@ impl<P: EventConsumer> KafkaProjector<P> {
             })
             .collect();
         if apply_together(&self.projection, &self.feed, &events).await.is_ok() {
-            self.metrics.record_applied(name, events.len() as u64);
+            self.committed(events.len());
             return true;
         }
         for event in &events {
@@ -257,7 +275,7 @@ impl<P: EventConsumer> KafkaProjector<P> {
                 }
             }
         }
-        self.metrics.record_applied(name, events.len() as u64);
+        self.committed(events.len());
         true
     }
 }

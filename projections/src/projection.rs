@@ -3,10 +3,12 @@
 use crate::{ProjectionError, checkpoint, failures};
 use gomarket_infra::error_chain::Chain;
 use gomarket_infra::event_store::{EventFeed, FeedBatch, FeedPosition, StoredEvent};
+use gomarket_infra::shared_state::read_cache::ProgressPublisher;
 use gomarket_infra::shutdown::Shutdown;
 use gomarket_infra::telemetry::Metrics;
 use sqlx::PgConnection;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Something fed from the event feed in order, inside the transaction that also advances its
@@ -83,6 +85,8 @@ pub struct ProjectionRunner<P> {
     projection: P,
     feed: EventFeed,
     metrics: Metrics,
+    /// Told of every commit (the shared read cache's invalidation), when configured.
+    progress: Option<Arc<ProgressPublisher>>,
 }
 
 impl<P: EventConsumer> ProjectionRunner<P> {
@@ -91,6 +95,20 @@ impl<P: EventConsumer> ProjectionRunner<P> {
             projection,
             feed,
             metrics,
+            progress: None,
+        }
+    }
+
+    /// Publishes the projection's progress after every commit.
+    pub fn with_progress(mut self, progress: Arc<ProgressPublisher>) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    fn committed(&self, events: usize) {
+        self.metrics.record_applied(self.projection.name(), events as u64);
+        if let Some(progress) = &self.progress {
+            progress.advanced(self.projection.name());
         }
     }
 
@@ -142,7 +160,7 @@ impl<P: EventConsumer> ProjectionRunner<P> {
                 if expected != end && !self.apply_batch(&[], expected, end).await? {
                     return Ok(false);
                 }
-                self.metrics.record_applied(name, batch.events.len() as u64);
+                self.committed(batch.events.len());
                 Ok(true)
             }
         }
@@ -167,7 +185,7 @@ impl<P: EventConsumer> ProjectionRunner<P> {
         self.projection.apply_all(&mut tx, batch, &self.feed).await?;
         checkpoint::store(&mut tx, name, end).await?;
         tx.commit().await?;
-        self.metrics.record_applied(name, batch.len() as u64);
+        self.committed(batch.len());
         Ok(true)
     }
 

@@ -11,6 +11,7 @@
 pub mod eventually;
 pub mod fixtures;
 pub mod prism;
+pub mod redis;
 
 pub use eventually::{eventually, until};
 

@@ -100,7 +100,7 @@ impl SessionMutation {
         let identity = ctx.data::<Arc<IdentityService>>()?;
         match identity.refresh(&token).await {
             Ok(session) => Ok(AuthPayload::from_session(session)),
-            Err(error @ (RefreshError::Invalid | RefreshError::Reused)) => Ok(AuthPayload::refused(
+            Err(error @ (RefreshError::Invalid | RefreshError::Reused { .. })) => Ok(AuthPayload::refused(
                 ctx,
                 vec![UserError::new(ErrorCode::Unauthenticated, "token", error.to_string())],
             )),
@@ -108,8 +108,10 @@ impl SessionMutation {
         }
     }
 
-    /// Ends the session of `refreshToken` (when it is the caller's); with `everywhere`, every
-    /// session of the caller. Access tokens already issued expire on their own (≤ 15 min).
+    /// Ends the caller's session (the one its access token belongs to) and the session of
+    /// `refreshToken` (when it is the caller's); with `everywhere`, every session of the
+    /// caller. Their refresh tokens stop working, and so do their access tokens, on every
+    /// replica (within a second; at once with Redis).
     #[graphql(guard = "authenticated()")]
     async fn logout(
         &self,
@@ -120,7 +122,12 @@ impl SessionMutation {
         let principal = principal(ctx)?;
         let identity = ctx.data::<Arc<IdentityService>>()?;
         let revoked = identity
-            .logout(principal.user_id(), refresh_token.as_deref(), everywhere)
+            .logout(
+                principal.user_id(),
+                request_context(ctx).session,
+                refresh_token.as_deref(),
+                everywhere,
+            )
             .await
             .or_internal(ctx)?;
         Ok(LogoutPayload {

@@ -6,6 +6,7 @@ use axum::http::HeaderMap;
 use gomarket_domain::identity::Principal;
 use gomarket_infra::identity::{AuthError, IdentityService};
 use std::net::SocketAddr;
+use uuid::Uuid;
 
 pub const API_KEY_HEADER: &str = "x-api-key";
 
@@ -13,6 +14,8 @@ pub const API_KEY_HEADER: &str = "x-api-key";
 #[derive(Debug, Default)]
 pub struct Authentication {
     pub principal: Option<Principal>,
+    /// The bearer token's session.
+    pub session: Option<Uuid>,
     /// Why presented credentials were refused (safe to show).
     pub error: Option<String>,
     /// They could not be checked at all (the identity store failed).
@@ -75,18 +78,20 @@ impl Credentials {
     pub async fn authenticate(&self, identity: &IdentityService) -> Authentication {
         let result = match (&self.bearer, &self.api_key) {
             (Some(token), _) => identity.authenticate_bearer(token).await,
-            (None, Some(key)) => identity.authenticate_api_key(key).await,
+            (None, Some(key)) => identity.authenticate_api_key(key).await.map(|p| (p, None)),
             (None, None) => return Authentication::default(),
         };
         match result {
-            Ok(principal) => Authentication {
+            Ok((principal, session)) => Authentication {
                 principal: Some(principal),
+                session,
                 ..Authentication::default()
             },
             Err(AuthError::Store(cause)) => {
                 tracing::error!(%cause, "cannot check credentials");
                 Authentication {
                     principal: None,
+                    session: None,
                     error: Some("credentials could not be checked; retry".to_owned()),
                     store_failed: true,
                 }
@@ -95,6 +100,7 @@ impl Credentials {
                 tracing::info!(reason = %error, "credentials refused");
                 Authentication {
                     principal: None,
+                    session: None,
                     error: Some(error.to_string()),
                     store_failed: false,
                 }

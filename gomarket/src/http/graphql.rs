@@ -2,7 +2,7 @@
 
 use super::auth::{Authentication, Credentials, client_address};
 use super::limits::RequestBudget;
-use super::{AppState, RequestId};
+use super::{AppState, RequestId, persisted};
 use crate::gateway::operation::is_mutation_query;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::{BatchRequest, BatchResponse, Data, Request, Response};
@@ -29,7 +29,7 @@ const WS_WRITE_BUFFER: usize = 8 * 1024;
 
 /// The client's address, after its rate limit for `operations` operations (or how long it
 /// must wait).
-fn admit_address(
+async fn admit_address(
     state: &AppState,
     peer: SocketAddr,
     headers: &HeaderMap,
@@ -37,7 +37,7 @@ fn admit_address(
 ) -> Result<Option<String>, Duration> {
     let address = client_address(Some(peer), headers, state.edge.trust_forwarded_for);
     if let Some(address) = &address {
-        state.address_limiter.check_many(address, operations)?;
+        state.address_limiter.check_many(address, operations).await?;
     }
     Ok(address)
 }
@@ -51,10 +51,13 @@ async fn admit(
     headers: &HeaderMap,
     operations: usize,
 ) -> Result<RequestContext, axum::response::Response> {
-    let address = admit_address(state, peer, headers, operations).map_err(rate_limited)?;
+    let address = admit_address(state, peer, headers, operations)
+        .await
+        .map_err(rate_limited)?;
     state.database.admit().await.map_err(|_| upstream_unavailable())?;
     let Authentication {
         principal,
+        session,
         error,
         store_failed,
     } = Credentials::from_headers(headers).authenticate(&state.identity).await;
@@ -65,7 +68,7 @@ async fn admit(
     }
     if let Some(principal) = &principal {
         tracing::Span::current().record("actor", principal.actor());
-        if let Err(retry_after) = state.principal_limiter.check_many(&principal.actor(), operations) {
+        if let Err(retry_after) = state.principal_limiter.check_many(&principal.actor(), operations).await {
             return Err(rate_limited(retry_after));
         }
     }
@@ -74,16 +77,27 @@ async fn admit(
         principal,
         auth_error: error,
         client_address: address,
+        session,
     })
 }
 
-/// Runs one operation with the request's context and its share of the request's budget.
+/// Runs one operation (its text found first when it was sent by hash) with the request's
+/// context and its share of the request's budget.
 async fn execute(
     state: &AppState,
     request: Request,
     context: &RequestContext,
     budget: &Arc<RequestBudget>,
 ) -> Response {
+    let request = match persisted::resolve(state, request).await {
+        Ok(request) => request,
+        Err(refusal) => return refusal,
+    };
+    run(state, request, context, budget).await
+}
+
+/// Runs one operation whose text is in place.
+async fn run(state: &AppState, request: Request, context: &RequestContext, budget: &Arc<RequestBudget>) -> Response {
     with_codes(
         state
             .schema
@@ -185,21 +199,22 @@ pub async fn get_graphql(
         .is_some_and(|accept| accept.contains("text/html"));
     match uri.query().filter(|_| !wants_html) {
         Some(query) => match async_graphql::http::parse_query_string(query) {
-            Ok(request) if is_mutation_query(&request.query, request.operation_name.as_deref()) => {
-                let mut refusal =
-                    request_error(StatusCode::METHOD_NOT_ALLOWED, "mutations are POSTed, not sent by GET");
-                refusal
-                    .headers_mut()
-                    .insert(header::ALLOW, HeaderValue::from_static("POST"));
-                refusal
-            }
+            Ok(request) if is_mutation_query(&request.query, request.operation_name.as_deref()) => mutation_by_get(),
             Ok(request) => {
                 let context = match admit(&state, id, peer, &headers, 1).await {
                     Ok(context) => context,
                     Err(refusal) => return refusal,
                 };
+                // A query sent by hash is known to be one only once its text is found.
+                let request = match persisted::resolve(&state, request).await {
+                    Ok(request) if is_mutation_query(&request.query, request.operation_name.as_deref()) => {
+                        return mutation_by_get();
+                    }
+                    Ok(request) => request,
+                    Err(refusal) => return respond(&state, BatchResponse::Single(refusal)).await,
+                };
                 let budget = RequestBudget::new(state.edge.max_complexity);
-                let run = execute(&state, request, &context, &budget);
+                let run = run(&state, request, &context, &budget);
                 match tokio::time::timeout(state.edge.request_timeout, run).await {
                     Ok(response) => respond(&state, BatchResponse::Single(response)).await,
                     Err(_) => timed_out(state.edge.request_timeout),
@@ -279,7 +294,7 @@ pub async fn graphql_ws(
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> axum::response::Response {
-    let address = match admit_address(&state, peer, &headers, 1) {
+    let address = match admit_address(&state, peer, &headers, 1).await {
         Ok(address) => address,
         Err(retry_after) => return rate_limited(retry_after),
     };
@@ -295,7 +310,12 @@ pub async fn graphql_ws(
             GraphQLWebSocket::new(stream, schema, protocol)
                 .on_connection_init(move |payload| async move {
                     let credentials = Credentials::from_connection_init(&payload);
-                    let Authentication { principal, error, .. } = credentials.authenticate(&identity).await;
+                    let Authentication {
+                        principal,
+                        session,
+                        error,
+                        ..
+                    } = credentials.authenticate(&identity).await;
                     if let Some(error) = error {
                         return Err(async_graphql::Error::new(format!("authentication failed: {error}")));
                     }
@@ -312,12 +332,22 @@ pub async fn graphql_ws(
                         principal,
                         auth_error: None,
                         client_address: address,
+                        session,
                     });
                     Ok(data)
                 })
                 .serve()
         })
         .into_response()
+}
+
+/// `405`: GET runs queries only (a mutation by GET could be triggered by a link or an image).
+fn mutation_by_get() -> axum::response::Response {
+    let mut refusal = request_error(StatusCode::METHOD_NOT_ALLOWED, "mutations are POSTed, not sent by GET");
+    refusal
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    refusal
 }
 
 /// `429 Too Many Requests` with `Retry-After`, in GraphQL's error shape.

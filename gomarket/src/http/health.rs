@@ -33,6 +33,24 @@ pub async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
+/// Redis' part of `/readyz`: it is asked (which also moves the edge back to shared mode
+/// when it answers again). Redis down does not make the process unready: the edge serves on
+/// its fallbacks, and says so here.
+async fn redis_detail(state: &AppState) -> serde_json::Value {
+    let Some(store) = &state.shared else {
+        return json!({ "status": "not configured", "mode": "per-process" });
+    };
+    if store.ping().await {
+        json!({ "status": "ok", "mode": "shared" })
+    } else {
+        json!({
+            "status": "unreachable",
+            "mode": "fallback: per-process rate limits, PostgreSQL revocation checks, no read cache, no shared automatic persisted queries",
+            "error": store.status().last_error,
+        })
+    }
+}
+
 /// Ready when the database answers, the relay (with Kafka) is not degraded, and the oldest
 /// event not yet applied (in-process) or not yet published (Kafka) is younger than the bound.
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
@@ -78,6 +96,7 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         "status": if ready { "ready" } else { "not ready" },
         "database": "ok",
         "relay": relay,
+        "redis": redis_detail(&state).await,
         "projections": projections,
     });
     (status, Json(body))
@@ -85,6 +104,10 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 
 /// Prometheus text format; projection lag is measured at scrape time.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    if let Some(store) = &state.shared {
+        // Sets `gomarket_redis_up` as of now, not as of the last command.
+        store.ping().await;
+    }
     let feed = EventFeed::new(state.pool.clone());
     for name in lag_readers(&state) {
         if let Ok(lag) = measure_lag(&feed, name).await {

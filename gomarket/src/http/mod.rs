@@ -6,18 +6,20 @@
 //! - `GET /metrics` (Prometheus).
 //!
 //! Every GraphQL request is authenticated ([`auth`]) and rate-limited per client address and
-//! per principal ([`rate_limit`]); CORS follows the configured allow-list.
+//! per principal ([`rate_limit`]); a query sent by hash is looked up ([`persisted`]); CORS
+//! follows the configured allow-list.
 
 pub(crate) mod auth;
 mod database_gate;
 mod graphql;
 mod health;
 pub mod limits;
+mod persisted;
 mod rate_limit;
 mod request_id;
 
 pub use database_gate::DatabaseGate;
-pub use rate_limit::RateLimiter;
+pub use rate_limit::{EdgeLimiter, RateLimiter};
 pub use request_id::{RequestId, request_id as assign_request_id};
 
 use crate::cli::ApiSide;
@@ -28,6 +30,8 @@ use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::routing::get;
 use gomarket_infra::identity::IdentityService;
 use gomarket_infra::kafka::RelayHealth;
+use gomarket_infra::shared_state::SharedStore;
+use gomarket_infra::shared_state::persisted_queries::PersistedQueries;
 use gomarket_infra::telemetry::Metrics;
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -47,6 +51,8 @@ pub struct EdgeSettings {
     pub max_batch_size: usize,
     /// Complexity (and selections) one HTTP request may spend over all its operations.
     pub max_complexity: usize,
+    /// Run registered (allow-listed) query texts only.
+    pub persisted_queries_only: bool,
 }
 
 /// What the handlers share.
@@ -64,9 +70,12 @@ pub struct AppState {
     pub relay_health: RelayHealth,
     pub identity: Arc<IdentityService>,
     pub edge: Arc<EdgeSettings>,
-    pub address_limiter: Arc<RateLimiter>,
-    pub principal_limiter: Arc<RateLimiter>,
+    pub address_limiter: Arc<EdgeLimiter>,
+    pub principal_limiter: Arc<EdgeLimiter>,
     pub database: Arc<DatabaseGate>,
+    /// Redis, when configured (its health is reported by `/readyz` and `/metrics`).
+    pub shared: Option<SharedStore>,
+    pub persisted: Arc<PersistedQueries>,
 }
 
 fn cors(origins: &[String]) -> Option<CorsLayer> {

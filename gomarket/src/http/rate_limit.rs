@@ -1,11 +1,39 @@
-//! Token buckets per key (principal or client address), in memory.
+//! Rate limits per key (principal or client address).
 //!
-//! Each replica limits on its own; behind a load balancer spreading requests evenly, the
-//! effective limit is the configured one times the replica count. Idle buckets are forgotten.
+//! With Redis (`GOMARKET_REDIS_URL`) every replica takes from one bucket per key
+//! ([`SharedRateLimit`]); without it, or while Redis does not answer, each process keeps its
+//! own token buckets ([`RateLimiter`]), and behind a load balancer spreading requests evenly
+//! the effective limit is the configured one times the replica count.
 
+use gomarket_infra::shared_state::rate_limit::SharedRateLimit;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// The limit the edge applies: shared when Redis is configured and answers, per process
+/// otherwise.
+#[derive(Debug)]
+pub struct EdgeLimiter {
+    local: RateLimiter,
+    shared: Option<SharedRateLimit>,
+}
+
+impl EdgeLimiter {
+    pub fn new(local: RateLimiter, shared: Option<SharedRateLimit>) -> Self {
+        Self { local, shared }
+    }
+
+    /// Takes `count` operations for `key` (all or none), or says how long to wait.
+    pub async fn check_many(&self, key: &str, count: usize) -> Result<(), Duration> {
+        if let Some(shared) = &self.shared {
+            match shared.check(key, count).await {
+                Ok(decision) => return decision,
+                Err(_) => shared.metrics().record_redis_fallback("rate_limit"),
+            }
+        }
+        self.local.check_many(key, count)
+    }
+}
 
 /// Most keys remembered before full (idle) buckets are dropped.
 const MAX_KEYS: usize = 100_000;
@@ -30,11 +58,6 @@ impl RateLimiter {
             burst: burst.max(1.0),
             buckets: Mutex::new(HashMap::new()),
         }
-    }
-
-    /// Takes one token for `key`, or says how long until one is available.
-    pub fn check(&self, key: &str) -> Result<(), Duration> {
-        self.check_at(key, Instant::now(), 1)
     }
 
     /// Takes `count` tokens at once (one per operation of a batch), or none and says how long

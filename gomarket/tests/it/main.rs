@@ -29,6 +29,8 @@ mod kafka_projector_kill;
 mod kafka_revenue_example;
 mod ozon_publish;
 mod read_your_writes;
+mod redis_outage;
+mod redis_shared;
 mod replay_cli;
 mod roles_sigterm;
 mod roles_split;

@@ -5,13 +5,13 @@
 //! gateway, mutations are answered by the command side, queries and subscriptions by the query
 //! side.
 
-use crate::support::TestApp;
 use crate::support::feeds::FeedServer;
 use crate::support::marketplace::{connect, fully_pushed, map_category, wait_for};
 use crate::support::roles::{Deployment, free_address, wait_until_ok};
 use crate::support::sync::{feed, register_supplier, run_when_done, trigger, upsert_policy};
 use crate::support::wb_fake::WbFake;
 use crate::support::ws;
+use crate::support::{ADMIN_PASSWORD, TestApp};
 use gomarket_testkit::{TestDatabase, eventually, kafka_config};
 use serde_json::{Value, json};
 use tokio::process::Child;
@@ -140,11 +140,11 @@ async fn with_serve() -> Value {
 }
 
 /// What a response to `query` through the gateway says about who answered it.
-async fn side_of(app: &TestApp, query: &str) -> String {
+async fn side_of(app: &TestApp, token: &str, query: &str) -> String {
     let answer = app
         .client
         .post(app.url("/graphql"))
-        .bearer_auth(&app.admin_token)
+        .bearer_auth(token)
         .json(&json!({ "query": query }))
         .send()
         .await
@@ -190,8 +190,13 @@ async fn every_role_in_its_own_process_gives_the_same_result_as_serve() {
     wait_until_ok(gateway, "/readyz").await;
     let app = TestApp::attach(gateway, db, Some(kafka)).await;
 
-    assert_eq!(side_of(&app, "mutation { logout { revoked } }").await, "command");
-    assert_eq!(side_of(&app, "{ me { actor } }").await, "query");
+    // `logout` ends the session it is called in: a session of its own, not the admin's.
+    let session = app.login("admin", ADMIN_PASSWORD).await;
+    assert_eq!(
+        side_of(&app, &session, "mutation { logout { revoked } }").await,
+        "command"
+    );
+    assert_eq!(side_of(&app, &app.admin_token, "{ me { actor } }").await, "query");
     let actual = journey(&app, &fake).await;
     assert_eq!(actual, expected, "split roles and serve disagree");
     assert!(fake.violations().is_empty(), "{:?}", fake.violations());

@@ -71,6 +71,10 @@ pub struct AccessClaims {
     pub exp: i64,
     /// Token id, for logs.
     pub jti: String,
+    /// The session (refresh-token family) the token belongs to: revoking the session revokes
+    /// it. Absent from tokens issued before sessions were named; those live out their 15 min.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// Why a token was refused. The message is safe to show to the client.
@@ -184,6 +188,7 @@ mod tests {
             iat: now.timestamp(),
             exp: (now + Duration::minutes(15)).timestamp(),
             jti: "t1".into(),
+            sid: Some("0193a6f1c2d37b6e8a4f000000000001".into()),
         }
     }
 

@@ -7,6 +7,7 @@ pub mod jwt;
 pub mod password;
 pub mod password_queue;
 pub mod refresh;
+pub mod revocations;
 mod service;
 pub mod throttle;
 mod user_cache;

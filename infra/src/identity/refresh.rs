@@ -20,7 +20,7 @@ pub enum RefreshError {
     #[error("the refresh token is invalid, expired or revoked")]
     Invalid,
     #[error("the refresh token was already used; every token of its session is revoked")]
-    Reused,
+    Reused { session: Uuid },
     #[error("store failure")]
     Store(#[source] StoreError),
 }
@@ -92,7 +92,7 @@ pub async fn consume(pool: &PgPool, token: &str, now: DateTime<Utc>) -> Result<(
     }
     if used_at.is_some() {
         revoke_family(pool, family).await?;
-        return Err(RefreshError::Reused);
+        return Err(RefreshError::Reused { session: family });
     }
     let claimed = sqlx::query("UPDATE refresh_tokens SET used_at = now() WHERE id = $1 AND used_at IS NULL")
         .bind(id)
@@ -101,7 +101,7 @@ pub async fn consume(pool: &PgPool, token: &str, now: DateTime<Utc>) -> Result<(
         .rows_affected();
     if claimed == 0 {
         revoke_family(pool, family).await?;
-        return Err(RefreshError::Reused);
+        return Err(RefreshError::Reused { session: family });
     }
     Ok((UserId::from(user), family))
 }
@@ -116,10 +116,29 @@ pub async fn revoke_family(pool: &PgPool, family: Uuid) -> Result<u64, sqlx::Err
     )
 }
 
-/// Revokes the family of `token` if it belongs to `user`; how many tokens were revoked.
-pub async fn revoke_token_of(pool: &PgPool, user: UserId, token: &str) -> Result<u64, sqlx::Error> {
+/// Revokes `family` if it is `user`'s; how many tokens were revoked.
+pub async fn revoke_family_of(pool: &PgPool, user: UserId, family: Uuid) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(family)
+    .bind(user.as_uuid())
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
+
+/// Sessions revoked and how many of their refresh tokens were still unrevoked.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Revoked {
+    pub families: Vec<Uuid>,
+    pub tokens: u64,
+}
+
+/// Revokes the family of `token` if it belongs to `user`.
+pub async fn revoke_token_of(pool: &PgPool, user: UserId, token: &str) -> Result<Revoked, sqlx::Error> {
     let Some(id) = token.split_once('.').and_then(|(id, _)| Uuid::parse_str(id).ok()) else {
-        return Ok(0);
+        return Ok(Revoked::default());
     };
     let family: Option<Uuid> =
         sqlx::query_scalar("SELECT family_id FROM refresh_tokens WHERE id = $1 AND user_id = $2")
@@ -128,18 +147,25 @@ pub async fn revoke_token_of(pool: &PgPool, user: UserId, token: &str) -> Result
             .fetch_optional(pool)
             .await?;
     match family {
-        Some(family) => revoke_family(pool, family).await,
-        None => Ok(0),
+        Some(family) => Ok(Revoked {
+            families: vec![family],
+            tokens: revoke_family(pool, family).await?,
+        }),
+        None => Ok(Revoked::default()),
     }
 }
 
 /// Revokes every refresh token of the user (logout everywhere, disabled user, new password).
-pub async fn revoke_all_of(pool: &PgPool, user: UserId) -> Result<u64, sqlx::Error> {
-    Ok(
-        sqlx::query("UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL")
-            .bind(user.as_uuid())
-            .execute(pool)
-            .await?
-            .rows_affected(),
+pub async fn revoke_all_of(pool: &PgPool, user: UserId) -> Result<Revoked, sqlx::Error> {
+    let families: Vec<Uuid> = sqlx::query_scalar(
+        "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING family_id",
     )
+    .bind(user.as_uuid())
+    .fetch_all(pool)
+    .await?;
+    let tokens = families.len() as u64;
+    let mut families = families;
+    families.sort_unstable();
+    families.dedup();
+    Ok(Revoked { families, tokens })
 }

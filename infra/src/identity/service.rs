@@ -2,11 +2,13 @@ use super::credentials::{self, digests_match, random_bytes, secret_digest};
 use super::jwt::{AccessClaims, JwtKeys, TokenError};
 use super::password::{dummy_hash, hash_password, random_password, verify_password};
 use super::password_queue::{PasswordQueue, PasswordQueueError, PasswordQueueSettings};
-use super::refresh::{self, RefreshError};
+use super::refresh::{self, RefreshError, Revoked};
+use super::revocations::Revocations;
 use super::throttle::{self, LoginThrottleSettings};
 use super::user_cache::UserCache;
 use crate::event_store::batch::load_in_order;
 use crate::event_store::{CommandBus, CommandError, EventMetadata, Executed, StoreError};
+use crate::shared_state::SharedStore;
 use crate::telemetry::Metrics;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -95,6 +97,8 @@ pub enum AuthError {
     Superseded,
     #[error("the API key is invalid, revoked or expired")]
     BadApiKey,
+    #[error("the session was logged out or revoked; log in again")]
+    Revoked,
     #[error("identity store failure")]
     Store(#[source] StoreError),
 }
@@ -132,6 +136,7 @@ pub struct IdentityService {
     settings: IdentitySettings,
     clock: SharedClock,
     recent_users: UserCache,
+    revocations: Revocations,
     /// Every Argon2 computation goes through it.
     passwords: Arc<PasswordQueue>,
 }
@@ -160,8 +165,21 @@ impl IdentityService {
             settings,
             clock,
             recent_users: UserCache::default(),
+            revocations: Revocations::new(settings.access_token_ttl),
             passwords: PasswordQueue::new(settings.password_queue),
         }
+    }
+
+    /// Shares revocations with the other replicas through Redis.
+    pub fn with_shared_store(mut self, store: SharedStore) -> Self {
+        self.revocations = self.revocations.with_shared_store(store);
+        self
+    }
+
+    /// Records revoked sessions for the access-token check (their refresh tokens are revoked).
+    async fn revoked(&self, revoked: Revoked) -> u64 {
+        self.revocations.revoke(&revoked.families).await;
+        revoked.tokens
     }
 
     pub fn settings(&self) -> &IdentitySettings {
@@ -257,6 +275,7 @@ impl IdentityService {
             iat: now.timestamp(),
             exp: expires_at.timestamp(),
             jti: Uuid::now_v7().simple().to_string(),
+            sid: Some(family.simple().to_string()),
         });
         let refresh_expires_at = now + chrono::Duration::from_std(self.settings.refresh_token_ttl).map_err(store)?;
         let refresh = refresh::issue(&self.pool, user_id, family, refresh_expires_at).await?;
@@ -271,10 +290,19 @@ impl IdentityService {
 
     /// Trades a refresh token for a new session in the same family.
     pub async fn refresh(&self, token: &str) -> Result<Session, RefreshError> {
-        let (user_id, family) = refresh::consume(&self.pool, token, self.clock.now()).await?;
+        let (user_id, family) = match refresh::consume(&self.pool, token, self.clock.now()).await {
+            Ok(consumed) => consumed,
+            Err(RefreshError::Reused { session }) => {
+                // Two parties hold the session: its access tokens go too.
+                self.revocations.revoke(&[session]).await;
+                return Err(RefreshError::Reused { session });
+            }
+            Err(error) => return Err(error),
+        };
         let user = self.user(user_id).await.map_err(|_| RefreshError::Invalid)?;
         if user.state.as_ref().is_none_or(|s| s.disabled) {
             refresh::revoke_family(&self.pool, family).await?;
+            self.revocations.revoke(&[family]).await;
             return Err(RefreshError::Invalid);
         }
         self.open_session(user_id, family)
@@ -282,29 +310,48 @@ impl IdentityService {
             .map_err(|e| RefreshError::Store(StoreError::new(e)))
     }
 
-    /// Revokes the session of `refresh_token` (when it is the caller's), or every session of
-    /// the caller when `everywhere`. Returns how many refresh tokens were revoked.
+    /// Revokes the caller's current session (`session`, the one its access token belongs to),
+    /// the session of `refresh_token` (when it is the caller's), or every session of the caller
+    /// when `everywhere`: their refresh tokens and their access tokens. Returns how many
+    /// refresh tokens were revoked.
     pub async fn logout(
         &self,
         user: UserId,
+        session: Option<Uuid>,
         refresh_token: Option<&str>,
         everywhere: bool,
     ) -> Result<u64, IdentityError> {
         let mut revoked = 0;
+        if let Some(session) = session {
+            revoked += self
+                .revoked(Revoked {
+                    families: vec![session],
+                    tokens: refresh::revoke_family_of(&self.pool, user, session).await?,
+                })
+                .await;
+        }
         if let Some(token) = refresh_token {
-            revoked += refresh::revoke_token_of(&self.pool, user, token).await?;
+            revoked += self
+                .revoked(refresh::revoke_token_of(&self.pool, user, token).await?)
+                .await;
         }
         if everywhere {
-            revoked += refresh::revoke_all_of(&self.pool, user).await?;
+            revoked += self.revoked(refresh::revoke_all_of(&self.pool, user).await?).await;
         }
         Ok(revoked)
     }
 
     /// The principal behind an `Authorization: Bearer` access token, with the permissions its
-    /// user has now.
-    pub async fn authenticate_bearer(&self, token: &str) -> Result<Principal, AuthError> {
+    /// user has now, and the token's session.
+    pub async fn authenticate_bearer(&self, token: &str) -> Result<(Principal, Option<Uuid>), AuthError> {
         let claims = self.jwt.verify(token.trim(), self.clock.now())?;
         let user_id = UserId::parse(&claims.sub).map_err(|_| AuthError::Token(TokenError::Malformed))?;
+        let session = claims
+            .sid
+            .as_deref()
+            .map(Uuid::parse_str)
+            .transpose()
+            .map_err(|_| AuthError::Token(TokenError::Malformed))?;
         let user = self
             .user(user_id)
             .await
@@ -318,13 +365,25 @@ impl IdentityService {
         if claims.iat < state.password_changed_at.timestamp() {
             return Err(AuthError::Superseded);
         }
-        Ok(Principal {
+        // After the user's own state, which says more (disabled, new password) when it is known
+        // here already.
+        if let Some(session) = session
+            && self
+                .revocations
+                .is_revoked(&self.pool, session)
+                .await
+                .map_err(|e| AuthError::Store(StoreError::new(e)))?
+        {
+            return Err(AuthError::Revoked);
+        }
+        let principal = Principal {
             permissions: state.permissions(),
             kind: PrincipalKind::User {
                 id: user_id,
                 login: state.login,
             },
-        })
+        };
+        Ok((principal, session))
     }
 
     /// The principal behind an `X-Api-Key`: the key's scopes, narrowed to what its owner may
@@ -429,9 +488,10 @@ impl IdentityService {
             .await;
         self.recent_users.forget(id);
         let executed = executed?;
-        refresh::revoke_all_of(&self.pool, id)
+        let revoked = refresh::revoke_all_of(&self.pool, id)
             .await
             .map_err(|e| CommandError::Store(StoreError::new(e)))?;
+        self.revoked(revoked).await;
         Ok(executed)
     }
 
@@ -456,9 +516,10 @@ impl IdentityService {
         self.recent_users.forget(id);
         let executed = executed?;
         if disabling {
-            refresh::revoke_all_of(&self.pool, id)
+            let revoked = refresh::revoke_all_of(&self.pool, id)
                 .await
                 .map_err(|e| CommandError::Store(StoreError::new(e)))?;
+            self.revoked(revoked).await;
         }
         Ok(executed)
     }

@@ -10,6 +10,7 @@ use super::product_filter::{
     SearchTerms, Tier, estimate_matches, push_filter, push_matches, push_tier, push_tier_of, text_tiers,
 };
 use super::record::PRODUCT_COLUMNS;
+use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgRow;
 use sqlx::{FromRow, PgPool, Postgres, QueryBuilder, Row};
 use thiserror::Error;
@@ -23,7 +24,7 @@ pub const MAX_PAGE_SIZE: i64 = 100;
 /// above, tier by tier along the creation-time index (see [`ranked_page`]).
 const RANK_AT_ONCE_UP_TO: i64 = 5_000;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ProductFilter {
     /// Words to find in title, brand, description, category, SKU or barcodes (Russian and
     /// English words in any form; the last word also as a word's beginning); an exact SKU or
@@ -52,7 +53,7 @@ impl ProductFilter {
 }
 
 /// Stable sort orders; every one breaks ties by id.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub enum ProductSort {
     /// Best match first: the exact SKU or barcode, then products with every word in the title
     /// (whole words before beginnings of words), then those with the words anywhere; newest
@@ -134,7 +135,8 @@ impl ProductSort {
 }
 
 /// One page of products.
-#[derive(Debug, Clone)]
+/// Serialized as it is for the shared read cache.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProductPage {
     /// Each record with its cursor.
     pub edges: Vec<(String, ProductRecord)>,

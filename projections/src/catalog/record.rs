@@ -1,13 +1,14 @@
 use chrono::{DateTime, Utc};
 use gomarket_domain::catalog::{ProductContent, ProductId, ProductState, ProductStatus, SupplierLink};
+use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-/// One product as the read side shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One product as the read side shows it (serialized as it is for the shared read cache).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductRecord {
     pub id: Uuid,
     pub sku: String,

@@ -7,6 +7,7 @@ use gomarket_api_core::consistency::wait_consistent;
 use gomarket_api_core::context::request_context;
 use gomarket_api_core::error::{ErrorCode, api_error, failure};
 use gomarket_api_core::ids::parse_uuid;
+use gomarket_api_core::read_cache::read_through;
 use gomarket_domain::identity::Permission;
 use gomarket_projections::catalog::{
     ProductFilter, ProductQuery, ProductQueryError, ProductSort, ProductsProjection, get_product,
@@ -33,7 +34,15 @@ impl CatalogQuery {
         let id = parse_uuid(&id, "id")?;
         wait_for_products(ctx, consistent_with.as_deref()).await?;
         let pool = ctx.data::<PgPool>()?;
-        match get_product(pool, id).await {
+        let read = read_through(
+            ctx,
+            ProductsProjection::NAME,
+            "product",
+            &id,
+            consistent_with.is_some(),
+            || get_product(pool, id),
+        );
+        match read.await {
             Ok(Some(record)) => Ok(Some(Product(record))),
             Ok(None) => Err(api_error(
                 ErrorCode::NotFound,
@@ -69,15 +78,22 @@ impl CatalogQuery {
             },
             ProductSort::from,
         );
-        let query = std::sync::Arc::new(ProductQuery::new(filter));
-        let page = query
-            .page(pool, sort, first, after.as_deref())
-            .await
-            .map_err(|e| match e {
-                ProductQueryError::PageSize => api_error(ErrorCode::BadUserInput, e.to_string(), Some("first")),
-                ProductQueryError::Cursor(_) => api_error(ErrorCode::BadUserInput, e.to_string(), Some("after")),
-                ProductQueryError::Database(e) => failure(&e, &request_context(ctx).correlation_id),
-            })?;
+        let arguments = (&filter, sort, first, after.as_deref());
+        let query = std::sync::Arc::new(ProductQuery::new(filter.clone()));
+        let page = read_through(
+            ctx,
+            ProductsProjection::NAME,
+            "products",
+            &arguments,
+            consistent_with.is_some(),
+            || query.page(pool, sort, first, after.as_deref()),
+        )
+        .await
+        .map_err(|e| match e {
+            ProductQueryError::PageSize => api_error(ErrorCode::BadUserInput, e.to_string(), Some("first")),
+            ProductQueryError::Cursor(_) => api_error(ErrorCode::BadUserInput, e.to_string(), Some("after")),
+            ProductQueryError::Database(e) => failure(&e, &request_context(ctx).correlation_id),
+        })?;
         let edges: Vec<ProductEdge> = page
             .edges
             .into_iter()

@@ -5,6 +5,7 @@ pub mod feeds;
 pub mod marketplace;
 pub mod ozon;
 pub mod ozon_fake;
+pub mod replica;
 pub mod roles;
 pub mod sales_fake;
 pub mod sales_history;
