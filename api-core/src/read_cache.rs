@@ -38,6 +38,6 @@ where
             cache.fill(slot, &value);
             Ok(value)
         }
-        Cached::Unavailable => read().await,
+        Cached::Bypass => read().await,
     }
 }

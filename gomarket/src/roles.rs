@@ -116,6 +116,12 @@ pub fn spawn_projectors_publishing(
         anyhow::bail!("unknown projection {name:?}; known: {}", PROJECTIONS.join(", "));
     }
     let wanted = |name: &str| only.is_none_or(|only| only == name);
+    if let Some(progress) = progress {
+        // The read cache follows only projections whose projector publishes: these do.
+        for name in PROJECTIONS.iter().filter(|name| wanted(name)) {
+            progress.advanced(name);
+        }
+    }
     let mut tasks = Vec::new();
     if wanted(ProductsProjection::NAME) {
         tasks.push(spawn_publishing_consumer(

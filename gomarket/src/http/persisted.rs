@@ -6,6 +6,7 @@
 //! texts run, whether sent by hash or in full.
 
 use super::AppState;
+use crate::gateway::operation::is_mutation_query;
 use async_graphql::{Request, Response, ServerError, Value};
 use gomarket_api_core::ErrorCode;
 use gomarket_infra::shared_state::persisted_queries::{PersistedQueryError, query_hash};
@@ -58,7 +59,11 @@ async fn find_text(state: &AppState, mut request: Request) -> Result<Request, Re
             if allow_list_only {
                 return admit_registered(state, &hash, request).await;
             }
-            state.persisted.remember(&hash, &request.query).await;
+            // Mutations are run but not remembered: their texts are where a client might inline
+            // a password or a token, and nothing read from Redis or memory may hold one.
+            if !is_mutation_query(&request.query, request.operation_name.as_deref()) {
+                state.persisted.remember(&hash, &request.query).await;
+            }
             Ok(request)
         }
         (None, true) if allow_list_only => {

@@ -259,24 +259,29 @@ async fn automatic_persisted_queries_are_known_to_every_replica_and_the_allow_li
     .await;
     assert_eq!(codes_of(&mismatch["errors"]), ["BAD_USER_INPUT"], "{mismatch}");
 
-    // A mutation sent by hash over GET is still refused as a mutation.
+    // A mutation sent with its hash runs but is not remembered (its text may inline a secret).
     let logout = "mutation { logout { revoked } }";
-    post(
+    let (_, ran) = post(
         &client,
         a.address,
         token,
         json!({ "query": logout, "extensions": persisted(&query_hash(logout)) }),
     )
     .await;
+    assert_eq!(ran["data"]["logout"]["revoked"], 1, "{ran}");
     let relogin = a.login("admin", ADMIN_PASSWORD).await;
-    let mutation_by_get = client
-        .get(format!("http://{}/graphql", b.address))
-        .bearer_auth(&relogin)
-        .query(&[("extensions", persisted(&query_hash(logout)).to_string())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(mutation_by_get.status(), 405);
+    let (_, forgotten) = post(
+        &client,
+        b.address,
+        Some(&relogin),
+        json!({ "extensions": persisted(&query_hash(logout)) }),
+    )
+    .await;
+    assert_eq!(
+        codes_of(&forgotten["errors"]),
+        ["PERSISTED_QUERY_NOT_FOUND"],
+        "{forgotten}"
+    );
 
     // Allow-list mode: only registered texts run, by hash or in full.
     let mut only = shared_args(&prefix);
@@ -371,4 +376,50 @@ async fn a_read_with_a_consistency_token_never_sees_a_cached_older_value_on_eith
     }
     b.stop().await;
     a.stop().await;
+}
+
+#[tokio::test]
+async fn persisted_queries_register_prints_each_hash_and_refuses_what_is_not_graphql() {
+    let db = TestDatabase::new(gomarket::MIGRATIONS).await;
+    let dir = std::env::temp_dir().join(format!("pq-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (good, bad) = (dir.join("newest.graphql"), dir.join("broken.graphql"));
+    let text = "query Newest { products(first: 20) { nodes { id } } }\n";
+    std::fs::write(&good, text).unwrap();
+    std::fs::write(&bad, "query { products(").unwrap();
+    let run = |file: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_gomarket"))
+            .args(["persisted-queries", "register"])
+            .arg(file)
+            .env("DATABASE_URL", &db.url)
+            .env_remove("GOMARKET_DATABASE_URL")
+            .env("GOMARKET_LOG", "off")
+            .output()
+            .unwrap()
+    };
+    let registered = run(&good);
+    assert!(registered.status.success(), "{registered:?}");
+    let stdout = String::from_utf8(registered.stdout).unwrap();
+    assert_eq!(stdout, format!("{}  {}\n", query_hash(text), good.display()));
+    let stored: String = sqlx::query_scalar("SELECT query FROM persisted_queries WHERE hash = $1")
+        .bind(query_hash(text))
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, text, "the exact bytes, trailing newline included");
+
+    let refused = run(&bad);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8(refused.stderr)
+            .unwrap()
+            .contains("not a GraphQL document"),
+        "the reason is said"
+    );
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM persisted_queries")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 1, "nothing half-registered");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

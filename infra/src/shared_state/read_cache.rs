@@ -7,6 +7,9 @@
 //! found (they expire by [`ENTRY_TTL`], which is only the backstop for a projector that cannot
 //! reach Redis).
 //!
+//! Only a projector creates a generation (when it starts, then after each commit, and every
+//! hour): where no projector publishes, nothing is cached.
+//!
 //! A read that carries a `consistentWith` token does not use the cache: it waits for its
 //! write, reads PostgreSQL, and first replaces the generation itself ([`ReadCache::advance`]),
 //! so that from then on no replica serves an entry older than what that read saw, even if the
@@ -29,10 +32,24 @@ const MAX_ENTRY_BYTES: usize = 512 * 1024;
 /// Commits gathered into one new generation.
 const PUBLISH_GATHER: Duration = Duration::from_millis(5);
 
+/// How long a generation is kept without a commit (every key GoMarket writes expires, so a
+/// Redis with `volatile-lru` may evict any of them).
+const GENERATION_TTL_SECONDS: u64 = 24 * 3600;
+
+/// How often a projector publishes a new generation even without commits, so an idle
+/// projection's generation never expires (it costs one cache miss per entry an hour).
+const REPUBLISH_EVERY: Duration = Duration::from_secs(3600);
+
 /// KEYS[1]: the generation. ARGV[1], ARGV[2]: the entry key before and after the generation.
-/// Returns {generation, entry or false}: one round trip for both.
+/// Returns {generation, entry}, or {false, false} when the projection has no generation: only
+/// a projector that publishes its progress creates one, so a read side whose projector does
+/// not reach Redis (or a generation lost to eviction) caches nothing rather than entries no
+/// commit would ever invalidate.
 const LOOKUP: &str = r"
-local generation = redis.call('GET', KEYS[1]) or '0'
+local generation = redis.call('GET', KEYS[1])
+if not generation then
+  return {false, false}
+end
 return {generation, redis.call('GET', ARGV[1] .. generation .. ARGV[2])}
 ";
 
@@ -42,8 +59,8 @@ pub enum Cached<T> {
     Hit(T),
     /// Not cached: read, then [`ReadCache::fill`] the slot.
     Miss(CacheSlot),
-    /// Redis did not answer: read, and do not cache.
-    Unavailable,
+    /// Redis did not answer, or the projection publishes no generation: read, do not cache.
+    Bypass,
 }
 
 /// Where a value read after a miss is stored.
@@ -85,12 +102,12 @@ impl ReadCache {
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect::<String>(),
-            Err(_) => return Cached::Unavailable,
+            Err(_) => return Cached::Bypass,
         };
         let before = self.store.key(&format!("rc:{projection}:"));
         let after = format!(":{query}:{digest}");
         let generation_key = Self::generation_key(&self.store, projection);
-        let found: Result<(String, Option<Vec<u8>>), _> = self
+        let found: Result<(Option<String>, Option<Vec<u8>>), _> = self
             .store
             .run(|mut connection| {
                 let (before, after) = (before.clone(), after.clone());
@@ -106,42 +123,38 @@ impl ReadCache {
             .await;
         let metrics = self.store.metrics();
         match found {
-            Ok((_, Some(bytes))) => match serde_json::from_slice(&bytes) {
-                Ok(value) => {
-                    metrics.record_read_cache(query, "hit");
-                    Cached::Hit(value)
+            Ok((Some(generation), entry)) => {
+                if let Some(bytes) = entry {
+                    match serde_json::from_slice(&bytes) {
+                        Ok(value) => {
+                            metrics.record_read_cache(query, "hit");
+                            return Cached::Hit(value);
+                        }
+                        // Written by another version of the binary: read afresh, overwrite.
+                        Err(error) => tracing::debug!(%error, query, "cached entry does not decode"),
+                    }
                 }
-                Err(error) => {
-                    // Written by another version of the binary: read afresh, overwrite.
-                    tracing::debug!(%error, query, "cached entry does not decode");
-                    metrics.record_read_cache(query, "miss");
-                    Cached::Miss(CacheSlot {
-                        key: String::new(),
-                        query,
-                    })
-                }
-            },
-            Ok((generation, None)) => {
                 metrics.record_read_cache(query, "miss");
                 Cached::Miss(CacheSlot {
                     key: format!("{before}{generation}{after}"),
                     query,
                 })
             }
+            Ok((None, _)) => {
+                metrics.record_read_cache(query, "no_generation");
+                Cached::Bypass
+            }
             Err(error) => {
                 tracing::debug!(%error, query, "read cache bypassed");
                 metrics.record_read_cache(query, "unavailable");
                 metrics.record_redis_fallback("read_cache");
-                Cached::Unavailable
+                Cached::Bypass
             }
         }
     }
 
     /// Stores `value` in `slot`, in the background (the reader does not wait for it).
     pub fn fill<T: Serialize>(&self, slot: CacheSlot, value: &T) {
-        if slot.key.is_empty() {
-            return;
-        }
         let Ok(bytes) = serde_json::to_vec(value) else { return };
         if bytes.len() > MAX_ENTRY_BYTES {
             tracing::debug!(query = slot.query, bytes = bytes.len(), "too large to cache");
@@ -160,14 +173,24 @@ impl ReadCache {
         });
     }
 
-    /// Moves `projection` to a new generation (a read that waited for a write does this before
-    /// reading, so nothing older is served after it). Best effort: without Redis there is no
-    /// cache to invalidate either.
+    /// Moves `projection` to a new generation if it has one (a read that waited for a write
+    /// does this before reading, so nothing older is served after it). Never creates one:
+    /// that is the projector's (see [`LOOKUP`]). Best effort: without Redis there is no cache
+    /// to invalidate either.
     pub async fn advance(&self, projection: &str) {
         let key = Self::generation_key(&self.store, projection);
         let _ = self
             .store
-            .run(|mut connection| async move { connection.set::<_, _, ()>(key, new_generation()).await })
+            .run(|mut connection| async move {
+                redis::cmd("SET")
+                    .arg(key)
+                    .arg(new_generation())
+                    .arg("XX")
+                    .arg("EX")
+                    .arg(GENERATION_TTL_SECONDS)
+                    .query_async::<Option<String>>(&mut connection)
+                    .await
+            })
             .await;
     }
 }
@@ -185,6 +208,8 @@ fn new_generation() -> String {
 pub struct ProgressPublisher {
     store: SharedStore,
     advanced: Mutex<BTreeSet<String>>,
+    /// Every projection this process has published for (republished every hour).
+    known: Mutex<BTreeSet<String>>,
     wake: Arc<Notify>,
 }
 
@@ -194,15 +219,28 @@ impl ProgressPublisher {
         let publisher = Arc::new(Self {
             store,
             advanced: Mutex::new(BTreeSet::new()),
+            known: Mutex::new(BTreeSet::new()),
             wake: Arc::new(Notify::new()),
         });
         let weak = Arc::downgrade(&publisher);
         let wake = publisher.wake.clone();
         drop(tokio::spawn(async move {
+            let mut republished = tokio::time::Instant::now();
             loop {
                 let notified = wake.notified();
                 let pending = match weak.upgrade() {
-                    Some(publisher) => !publisher.advanced.lock().unwrap_or_else(|p| p.into_inner()).is_empty(),
+                    Some(publisher) => {
+                        if republished.elapsed() >= REPUBLISH_EVERY {
+                            republished = tokio::time::Instant::now();
+                            let known = publisher.known.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                            publisher
+                                .advanced
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .extend(known);
+                        }
+                        !publisher.advanced.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
+                    }
                     None => return,
                 };
                 if !pending {
@@ -218,8 +256,15 @@ impl ProgressPublisher {
         publisher
     }
 
-    /// `projection` committed something.
+    /// `projection` committed something (or starts: its generation is created then, so its
+    /// reads are cached from the start).
     pub fn advanced(&self, projection: &str) {
+        {
+            let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+            if !known.contains(projection) {
+                known.insert(projection.to_owned());
+            }
+        }
         let mut advanced = self.advanced.lock().unwrap_or_else(|p| p.into_inner());
         if !advanced.contains(projection) {
             advanced.insert(projection.to_owned());
@@ -239,7 +284,7 @@ impl ProgressPublisher {
             .run(|mut connection| async move {
                 let mut pipe = redis::pipe();
                 for key in keys {
-                    pipe.set(key, new_generation()).ignore();
+                    pipe.set_ex(key, new_generation(), GENERATION_TTL_SECONDS).ignore();
                 }
                 pipe.query_async::<()>(&mut connection).await
             })

@@ -10,6 +10,7 @@ mod feed_plans;
 mod feed_redirects;
 mod import_integrity;
 mod relay_leadership;
+mod shared_state;
 mod supplier_import;
 mod support;
 mod wildberries_contract;
