@@ -8,6 +8,7 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`), which must allow creating databases.
 #![forbid(unsafe_code)]
 
+pub mod browser;
 pub mod eventually;
 pub mod fixtures;
 pub mod prism;

@@ -73,6 +73,7 @@ impl Gateway {
             metrics: Metrics::new(),
         };
         let router = Router::new()
+            .merge(crate::http::console::routes())
             .route("/graphql", get(to_query_side).post(post_graphql).options(to_query_side))
             .route("/graphql/ws", get(subscriptions))
             .route("/healthz", get(healthz))

@@ -10,6 +10,7 @@
 //! follows the configured allow-list.
 
 pub(crate) mod auth;
+pub mod console;
 mod database_gate;
 mod graphql;
 mod health;
@@ -108,6 +109,7 @@ pub fn router(state: AppState) -> Router {
     let max_body_bytes = state.edge.max_body_bytes;
     let cors = cors(&state.edge.cors_origins);
     let router = Router::new()
+        .merge(console::routes())
         .route("/graphql", get(graphql::get_graphql).post(graphql::post_graphql))
         .route("/graphql/ws", get(graphql::graphql_ws))
         .route("/healthz", get(health::healthz))

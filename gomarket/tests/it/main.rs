@@ -13,6 +13,7 @@ mod analytics_events;
 mod audit;
 mod catalog_api;
 mod cli;
+mod console_browser;
 mod dead_letters;
 mod deploy_commands;
 mod feed_url_policy;

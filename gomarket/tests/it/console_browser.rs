@@ -1,0 +1,139 @@
+//! The console in a real headless Chromium (Debian's `chromium` and `chromium-driver`): log
+//! in, search the catalog in Russian, open a product and its history, the Today page, a
+//! session that ends and comes back to the same page. Screenshots of each page go to
+//! `target/screenshots/`.
+
+use crate::support::{ADMIN_PASSWORD, TestApp, accepted, product_input};
+use gomarket_infra::supplier::generate::{FeedSpec, write_yml};
+use gomarket_testkit::browser::Browser;
+use serde_json::json;
+
+async fn log_in(browser: &Browser, login: &str, password: &str) {
+    let email = browser.find("#login-email").await;
+    browser.type_into(&email, login).await;
+    let field = browser.find("#login-password").await;
+    browser.type_into(&field, password).await;
+    let submit = browser.find("form button[type=submit]").await;
+    browser.click(&submit).await;
+}
+
+#[tokio::test]
+async fn a_seller_logs_in_searches_in_russian_opens_a_product_and_comes_back_after_the_session_ends() {
+    let app = TestApp::spawn().await;
+    for (sku, title) in [
+        ("KET-1", None),
+        ("KET-2", None),
+        ("VAC-1", Some("Пылесос беспроводной Dreame")),
+    ] {
+        let mut input = product_input(sku);
+        if let Some(title) = title {
+            input["title"] = json!(title);
+            input["category"] = json!("Бытовая техника/Пылесосы");
+            input["description"] = json!("Беспроводной, 120 Вт");
+        }
+        let created = app.create_product(input).await;
+        accepted(&created, "createProduct");
+    }
+    let browser = Browser::start(1280, 800).await;
+
+    // An unauthenticated visit goes to the login page and comes back to where it was going.
+    browser.goto(&app.url("/#/catalog")).await;
+    browser.wait_for_text("h1", "Вход").await;
+    assert!(
+        browser.url().await.contains("next=%2Fcatalog"),
+        "{}",
+        browser.url().await
+    );
+    browser.screenshot("console-login").await;
+    log_in(&browser, "admin", "wrong password").await;
+    browser.wait_for_text("#login-error", "Проверьте логин и пароль").await;
+    for field in ["#login-email", "#login-password"] {
+        let field = browser.find(field).await;
+        browser.clear(&field).await;
+    }
+    log_in(&browser, "admin", ADMIN_PASSWORD).await;
+    browser.wait_for_text("h1", "Каталог").await;
+
+    // Search in Russian, any word form.
+    let search = browser.find("#catalog-search").await;
+    browser.type_into(&search, "чайники").await;
+    browser.wait_for_text("#catalog-summary", "Найдено: 2").await;
+    let table = browser
+        .wait_for_text("#catalog-table", "Чайник электрический KET-1")
+        .await;
+    assert!(table.contains("KET-2"), "{table}");
+    assert!(!table.contains("Пылесос"), "only the kettles: {table}");
+    assert!(
+        browser.url().await.contains("q=%D1%87%D0%B0%D0%B9"),
+        "the search is in the address"
+    );
+    browser.screenshot("console-catalog").await;
+
+    // The product and its history, and the product as it was.
+    let link = browser.find("#catalog-table tbody a").await;
+    browser.click(&link).await;
+    browser.wait_for_text("#product-title", "Чайник электрический").await;
+    browser.wait_for_text("#product-history", "ProductCreated").await;
+    let history = browser.wait_for_text("#product-history", "user:admin").await;
+    assert!(history.contains("как было"), "{history}");
+    browser.screenshot("console-product").await;
+
+    // A supplier registered and imported from the page: progress to the end, then a
+    // rejected offer with its line and reason.
+    let feed = std::env::temp_dir().join(format!("console-feed-{}.yml", uuid::Uuid::new_v4().simple()));
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&feed).unwrap());
+    let spec = FeedSpec {
+        broken_every: Some(10),
+        ..FeedSpec::new(40, 7)
+    };
+    write_yml(&spec, &mut out).unwrap();
+    drop(out);
+    browser.goto(&app.url("/#/suppliers")).await;
+    browser.wait_for_text("#suppliers-empty", "Поставщиков пока нет").await;
+    let name = browser.find("#supplier-name").await;
+    browser.type_into(&name, "Оптторг").await;
+    let url = browser.find("#supplier-url").await;
+    browser.type_into(&url, &format!("file://{}", feed.display())).await;
+    let register = browser.find("#supplier-form button[type=submit]").await;
+    browser.click(&register).await;
+    browser.wait_for_text("h1", "Оптторг").await;
+    let start = browser.find("#import-start").await;
+    browser.click(&start).await;
+    browser.wait_for_text("#imports-table", "завершён").await;
+    let rejected = browser.wait_for_text("#rejected-table", "Строка").await;
+    assert!(rejected.lines().count() >= 2, "at least one rejected offer: {rejected}");
+    browser.screenshot("console-import").await;
+    std::fs::remove_file(&feed).unwrap();
+
+    // Today, with what to do next when no marketplace is connected yet.
+    browser.goto(&app.url("/#/")).await;
+    browser.wait_for_text("h1", "Сегодня").await;
+    browser.wait_for_text("main", "Маркетплейс ещё не подключён").await;
+    browser.wait_for_text("#today-imports", "Оптторг").await;
+    browser.screenshot("console-today").await;
+
+    // The session ends elsewhere (logout everywhere): the next request sends the user to log
+    // in, and logging in comes back to the same search.
+    browser
+        .goto(&app.url("/#/catalog?q=%D0%BF%D1%8B%D0%BB%D0%B5%D1%81%D0%BE%D1%81"))
+        .await;
+    browser.wait_for_text("#catalog-table", "Пылесос").await;
+    let elsewhere = app.login("admin", ADMIN_PASSWORD).await;
+    app.graphql_as(
+        Some(&elsewhere),
+        "mutation { logout(everywhere: true) { revoked } }",
+        json!({}),
+    )
+    .await;
+    let brand = browser.find("#catalog-brand").await;
+    browser.type_into(&brand, "Vitek").await;
+    browser.wait_for_text("h1", "Вход").await;
+    log_in(&browser, "admin", ADMIN_PASSWORD).await;
+    browser.wait_for_text("#catalog-table", "Пылесос").await;
+    assert!(
+        browser.url().await.contains("q=%D0%BF%D1%8B"),
+        "{}",
+        browser.url().await
+    );
+    browser.quit().await;
+}
