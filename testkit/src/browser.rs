@@ -116,6 +116,12 @@ impl Browser {
             .await
     }
 
+    /// Runs `script` asynchronously: it ends by calling its last argument with the result.
+    pub async fn execute_async(&self, script: &str, args: Value) -> Value {
+        self.post("/execute/async", json!({ "script": script, "args": args }))
+            .await
+    }
+
     /// The elements matching `css` now.
     pub async fn all(&self, css: &str) -> Vec<Element> {
         let found = self

@@ -7,6 +7,8 @@ import { todayPage } from './pages/today.js';
 import { catalogPage } from './pages/catalog.js';
 import { productPage } from './pages/product.js';
 import { suppliersPage, supplierPage } from './pages/suppliers.js';
+import { marketplacesPage, listingsPage } from './pages/marketplaces.js';
+import { usersPage } from './pages/users.js';
 
 const routes = [
   { path: /^\/$/, title: 'Сегодня', page: todayPage, nav: '#/' },
@@ -14,6 +16,9 @@ const routes = [
   { path: /^\/product\/([^/]+)$/, title: 'Товар', page: productPage },
   { path: /^\/suppliers$/, title: 'Поставщики', page: suppliersPage, nav: '#/suppliers' },
   { path: /^\/supplier\/([^/]+)$/, title: 'Поставщик', page: supplierPage },
+  { path: /^\/marketplaces$/, title: 'Маркетплейсы', page: marketplacesPage, nav: '#/marketplaces' },
+  { path: /^\/listings\/([^/]+)$/, title: 'Товары на площадке', page: listingsPage },
+  { path: /^\/users$/, title: 'Пользователи', page: usersPage, nav: '#/users' },
 ];
 
 /** What the signed-in principal is and may do (from `me`). */

@@ -47,6 +47,12 @@ const ASSETS: &[(&str, &str, &str)] = &[
         JS,
         include_str!("../../console/js/pages/suppliers.js"),
     ),
+    (
+        "js/pages/marketplaces.js",
+        JS,
+        include_str!("../../console/js/pages/marketplaces.js"),
+    ),
+    ("js/pages/users.js", JS, include_str!("../../console/js/pages/users.js")),
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";

@@ -3,6 +3,8 @@
 //! session that ends and comes back to the same page. Screenshots of each page go to
 //! `target/screenshots/`.
 
+use crate::support::marketplace::{app_for, map_category, products, publish, wait_for};
+use crate::support::wb_fake::WbFake;
 use crate::support::{ADMIN_PASSWORD, TestApp, accepted, product_input};
 use gomarket_infra::supplier::generate::{FeedSpec, write_yml};
 use gomarket_testkit::browser::Browser;
@@ -135,5 +137,89 @@ async fn a_seller_logs_in_searches_in_russian_opens_a_product_and_comes_back_aft
         "{}",
         browser.url().await
     );
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn an_account_is_connected_from_the_page_and_a_viewer_sees_no_action_and_is_refused_one() {
+    let fake = WbFake::start().await;
+    let app = app_for(&fake).await;
+    let ids = products(&app, 3).await;
+    map_category(&app).await;
+    let browser = Browser::start(1280, 800).await;
+    browser.goto(&app.url("/#/marketplaces")).await;
+    browser.wait_for_text("h1", "Вход").await;
+    log_in(&browser, "admin", ADMIN_PASSWORD).await;
+    browser.wait_for_text("#accounts-empty", "Кабинетов пока нет").await;
+
+    // Connect a Wildberries account (the scripted fake checks the token); the token field is
+    // emptied and never shown back.
+    for (field, value) in [
+        ("#account-name", "Основной WB"),
+        ("#account-token", "wb-console-token"),
+        ("#account-warehouses", "507"),
+    ] {
+        let input = browser.find(field).await;
+        browser.type_into(&input, value).await;
+    }
+    let submit = browser.find("#account-form button[type=submit]").await;
+    browser.click(&submit).await;
+    browser.wait_for_text("h1", "Основной WB").await;
+    browser.wait_for_text("#listings-empty", "опубликуйте").await;
+    let account = browser.url().await.rsplit('/').next().unwrap().to_owned();
+
+    // Published through the API, the listings show on the page with their state.
+    publish(&app, &account, &ids).await;
+    wait_for(&app, &account, "cards created", |l| l["state"] == "CREATED").await;
+    browser.goto(&app.url(&format!("/#/listings/{account}?errors=0"))).await;
+    let table = browser.wait_for_text("#listings-table", "карточка создана").await;
+    assert_eq!(table.matches("карточка создана").count(), 3, "{table}");
+    browser.screenshot("console-listings").await;
+    browser.goto(&app.url("/#/marketplaces")).await;
+    let accounts = browser.wait_for_text("#accounts-table", "Основной WB").await;
+    assert!(
+        !accounts.contains("wb-console-token"),
+        "the token is never shown: {accounts}"
+    );
+    browser.screenshot("console-marketplaces").await;
+
+    // A viewer: the same pages without a single action, and an action forced from the page's
+    // own API client is refused with the API's message.
+    app.user_with_roles("viewer@shop.ru", &["VIEWER"]).await;
+    let logout = browser.find(".bar .who button").await;
+    browser.click(&logout).await;
+    browser.wait_for_text("h1", "Вход").await;
+    log_in(&browser, "viewer@shop.ru", "viewer@shop.ru-password").await;
+    browser.wait_for_text("#accounts-table", "Основной WB").await;
+    for page in ["/#/marketplaces", "/#/suppliers", "/#/catalog"] {
+        browser.goto(&app.url(page)).await;
+        browser.find("main h1").await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let buttons = browser.all("main button, main form:not([role=search])").await;
+        let mut texts = Vec::new();
+        for button in &buttons {
+            texts.push(browser.text(button).await);
+        }
+        // Paging buttons are navigation, not actions.
+        texts.retain(|t| !t.contains("Назад") && !t.contains("Дальше") && !t.is_empty());
+        assert!(texts.is_empty(), "{page}: a viewer is offered {texts:?}");
+    }
+    // Users: a viewer manages no one (its own API keys it may create, within its rights).
+    browser.goto(&app.url("/#/users")).await;
+    browser.wait_for_text("h1", "Ключи API").await;
+    assert!(browser.all("#users-table, #user-form").await.is_empty());
+    browser.screenshot("console-viewer").await;
+    let forced = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             import('/console/js/api.js')
+               .then((api) => api.gql('mutation { registerSupplier(input: {name: \"X\", kind: YML, url: \"https://example.com/x.yml\"}) { errors { message } } }'))
+               .then(() => done('accepted'), (e) => done(`${e.code}: ${e.message}`));",
+            json!([]),
+        )
+        .await;
+    let forced = forced.as_str().unwrap_or_default().to_owned();
+    assert!(forced.starts_with("FORBIDDEN: "), "{forced}");
+    assert!(forced.contains("suppliers:write"), "the API's own message: {forced}");
     browser.quit().await;
 }

@@ -1,0 +1,118 @@
+// Marketplace accounts and their listings: connect an account (the token field is write-only:
+// sent once, never shown back), replace a token, the category mappings, listings with their
+// state and errors, "only with errors".
+
+import { h, fill, num, at, badge, errorBox } from '../dom.js';
+import { gql } from '../api.js';
+import { can } from '../app.js';
+
+const STATE = { CREATED: ['карточка создана', 'ok'], REJECTED: ['отклонена', 'bad'], REQUESTED: ['на модерации', 'warn'], NOT_PUBLISHED: ['не опубликована', ''] };
+
+export async function marketplacesPage(main) {
+  const data = await gql(`{ marketplaceAccounts { id name marketplace status statusReason warehouseIds verifiedAt }
+    categoryMappings { marketplace category subjectId typeId updatedAt } }`);
+  const message = h('div', { role: 'status', id: 'accounts-message' });
+  fill(main,
+    h('h1', {}, 'Маркетплейсы'),
+    message,
+    data.marketplaceAccounts.length
+      ? h('div', { class: 'scroll' }, h('table', { id: 'accounts-table' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'Кабинет'), h('th', {}, 'Площадка'), h('th', {}, 'Состояние'), h('th', { class: 'optional' }, 'Проверен'), h('th', {}))),
+        h('tbody', {}, data.marketplaceAccounts.map((a) => h('tr', {},
+          h('td', {}, h('a', { href: `#/listings/${encodeURIComponent(a.id)}` }, a.name)),
+          h('td', {}, a.marketplace),
+          h('td', {}, a.status === 'ACTIVE' ? badge('работает', 'ok') : badge(a.statusReason || a.status, 'bad')),
+          h('td', { class: 'optional' }, at(a.verifiedAt)),
+          h('td', {}, can('marketplace:write') ? replaceToken(a, message) : null))))))
+      : h('p', { class: 'muted', id: 'accounts-empty' }, 'Кабинетов пока нет. Подключите кабинет Wildberries или Ozon: понадобится токен API из личного кабинета продавца.'),
+    can('marketplace:write') ? connectForm(message) : null,
+    h('h2', {}, 'Сопоставление категорий'),
+    data.categoryMappings.length
+      ? h('table', { id: 'mappings-table' }, h('tbody', {}, data.categoryMappings.map((m) => h('tr', {},
+        h('td', {}, m.marketplace), h('td', {}, m.category), h('td', { class: 'num' }, m.subjectId), h('td', { class: 'num' }, m.typeId ?? '—')))))
+      : h('p', { class: 'muted' }, 'Категории не сопоставлены: без этого товары не публикуются.'));
+}
+
+function replaceToken(account, message) {
+  const token = h('input', { type: 'password', autocomplete: 'off', 'aria-label': `Новый токен для ${account.name}`, size: 16 });
+  const form = h('form', { class: 'toolbar' }, token, h('button', { type: 'submit', class: 'secondary' }, 'Заменить токен'));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      await gql('mutation($id: ID!, $t: String!) { replaceMarketplaceToken(id: $id, token: $t) { errors { message } } }', { id: account.id, t: token.value });
+      token.value = '';
+      fill(message, h('p', { class: 'panel' }, `Токен кабинета «${account.name}» заменён и проверен.`));
+    } catch (error) {
+      fill(message, errorBox(error));
+    }
+  });
+  return form;
+}
+
+function connectForm(message) {
+  const name = h('input', { id: 'account-name', required: true });
+  const marketplace = h('select', { id: 'account-marketplace' }, h('option', { value: 'WILDBERRIES' }, 'Wildberries'), h('option', { value: 'OZON' }, 'Ozon'));
+  const clientId = h('input', { id: 'account-client-id' });
+  const token = h('input', { id: 'account-token', type: 'password', autocomplete: 'off', required: true });
+  const warehouses = h('input', { id: 'account-warehouses', placeholder: 'например, 507, 686', required: true });
+  const clientLabel = h('label', { for: 'account-client-id', hidden: true }, 'Client-Id (Ozon)', clientId);
+  marketplace.addEventListener('change', () => { clientLabel.hidden = marketplace.value !== 'OZON'; });
+  const form = h('form', { class: 'stack', id: 'account-form' },
+    h('label', { for: 'account-name' }, 'Название кабинета', name),
+    h('label', { for: 'account-marketplace' }, 'Площадка', marketplace),
+    clientLabel,
+    h('label', { for: 'account-token' }, 'Токен API (не показывается после сохранения)', token),
+    h('label', { for: 'account-warehouses' }, 'Склады (номера через запятую)', warehouses),
+    h('button', { type: 'submit' }, 'Подключить'));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const input = {
+      name: name.value.trim(), marketplace: marketplace.value, token: token.value,
+      warehouseIds: warehouses.value.split(/[\s,;]+/).filter(Boolean).map(Number),
+    };
+    if (marketplace.value === 'OZON') input.clientId = clientId.value.trim();
+    try {
+      const data = await gql('mutation($i: ConnectMarketplaceAccountInput!) { connectMarketplaceAccount(input: $i) { account { id } errors { field message } } }', { i: input });
+      token.value = '';
+      location.hash = `#/listings/${encodeURIComponent(data.connectMarketplaceAccount.account.id)}`;
+    } catch (error) {
+      fill(message, errorBox(error));
+    }
+  });
+  return [h('h2', {}, 'Подключить кабинет'), form];
+}
+
+export async function listingsPage(main, { args: [accountId], params }) {
+  const onlyErrors = params.get('errors') === '1';
+  const data = await gql(`query($a: ID!, $f: ListingFilterInput) {
+    marketplaceAccount(id: $a) { id name marketplace }
+    listings(accountId: $a, filter: $f, first: 100) { totalCount nodes { id vendorCode state rejection
+      price { state value } stock { state value } errors { area message at } product { title } } } }`,
+  { a: accountId, f: onlyErrors ? { hasError: true } : null });
+  const toggle = h('input', { type: 'checkbox', id: 'listings-errors', checked: onlyErrors });
+  toggle.addEventListener('change', () => {
+    location.hash = `#/listings/${encodeURIComponent(accountId)}${toggle.checked ? '?errors=1' : ''}`;
+  });
+  const list = data.listings.nodes;
+  fill(main,
+    h('p', {}, h('a', { href: '#/marketplaces' }, '← Маркетплейсы')),
+    h('h1', {}, `${data.marketplaceAccount.name}: товары на площадке`),
+    h('p', { class: 'toolbar' }, h('label', { for: 'listings-errors', class: 'inline' }, toggle, ' только с ошибками')),
+    h('p', { class: 'muted' }, `Всего: ${num(data.listings.totalCount)}`),
+    list.length
+      ? h('div', { class: 'scroll' }, h('table', { id: 'listings-table' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'Товар'), h('th', {}, 'Артикул продавца'), h('th', {}, 'Карточка'), h('th', { class: 'num' }, 'Цена'), h('th', { class: 'num' }, 'Остаток'), h('th', {}, 'Ошибки'))),
+        h('tbody', {}, list.map((l) => {
+          const [text, kind] = STATE[l.state] || [l.state, ''];
+          return h('tr', {},
+            h('td', {}, l.product ? l.product.title : '—'),
+            h('td', {}, l.vendorCode),
+            h('td', {}, badge(text, kind), l.rejection ? h('div', { class: 'error' }, l.rejection) : null),
+            h('td', { class: 'num' }, l.price ? `${num(l.price.value)} (${l.price.state})` : '—'),
+            h('td', { class: 'num' }, l.stock ? `${num(l.stock.value)} (${l.stock.state})` : '—'),
+            h('td', {}, l.errors.map((e) => h('div', { class: 'error' }, `${e.area}: ${e.message}`))));
+        }))))
+      : h('p', { class: 'muted', id: 'listings-empty' }, onlyErrors ? 'Ошибок нет.' : 'На площадке пока ничего нет: опубликуйте товары из каталога или через политику синхронизации.'));
+}
+
+
