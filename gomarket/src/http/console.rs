@@ -18,13 +18,38 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      frame-ancestors 'none'; form-action 'self'";
 
 const INDEX: &str = include_str!("../../console/index.html");
+const GRAPHIQL: &str = include_str!("../../console/graphiql.html");
+
+/// GraphiQL's page: React sets style attributes and GraphiQL's editor injects style elements,
+/// so styles may be inline there; scripts stay this origin's only.
+const GRAPHIQL_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; \
+     object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 /// (path under `/console/`, media type, contents)
 const ASSETS: &[(&str, &str, &str)] = &[
+    ("console.css", CSS, include_str!("../../console/console.css")),
+    ("graphiql.css", CSS, include_str!("../../console/graphiql.css")),
+    ("js/graphiql.js", JS, include_str!("../../console/js/graphiql.js")),
     (
-        "console.css",
-        "text/css; charset=utf-8",
-        include_str!("../../console/console.css"),
+        "vendor/graphiql/graphiql.min.js",
+        JS,
+        include_str!("../../console/vendor/graphiql/graphiql.min.js"),
+    ),
+    (
+        "vendor/graphiql/graphiql.min.css",
+        CSS,
+        include_str!("../../console/vendor/graphiql/graphiql.min.css"),
+    ),
+    (
+        "vendor/graphiql/react.production.min.js",
+        JS,
+        include_str!("../../console/vendor/graphiql/react.production.min.js"),
+    ),
+    (
+        "vendor/graphiql/react-dom.production.min.js",
+        JS,
+        include_str!("../../console/vendor/graphiql/react-dom.production.min.js"),
     ),
     ("js/app.js", JS, include_str!("../../console/js/app.js")),
     ("js/api.js", JS, include_str!("../../console/js/api.js")),
@@ -56,6 +81,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
 
 /// The console's routes, for `serve`, the API sides and the gateway alike.
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
@@ -65,19 +91,29 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
 }
 
 async fn index(headers: HeaderMap) -> Response {
-    answer(&headers, "text/html; charset=utf-8", INDEX)
+    answer(&headers, "text/html; charset=utf-8", INDEX, CONTENT_SECURITY_POLICY)
+}
+
+/// GraphiQL, all of it from the binary.
+pub fn graphiql(headers: &HeaderMap) -> Response {
+    answer(
+        headers,
+        "text/html; charset=utf-8",
+        GRAPHIQL,
+        GRAPHIQL_CONTENT_SECURITY_POLICY,
+    )
 }
 
 async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
     match ASSETS.iter().find(|(name, _, _)| *name == path) {
-        Some((_, media_type, body)) => answer(&headers, media_type, body),
+        Some((_, media_type, body)) => answer(&headers, media_type, body, CONTENT_SECURITY_POLICY),
         None => (StatusCode::NOT_FOUND, "no such console file").into_response(),
     }
 }
 
 /// The file with its validator: the browser asks again every time (`no-cache`) and gets
 /// `304 Not Modified` while the binary is the same, so a new release is picked up at once.
-fn answer(request: &HeaderMap, media_type: &'static str, body: &'static str) -> Response {
+fn answer(request: &HeaderMap, media_type: &'static str, body: &'static str, policy: &'static str) -> Response {
     let etag = format!("\"{:016x}\"", fingerprint(body));
     let fresh = request
         .get(header::IF_NONE_MATCH)
@@ -93,10 +129,7 @@ fn answer(request: &HeaderMap, media_type: &'static str, body: &'static str) -> 
     if let Ok(etag) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, etag);
     }
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     response
@@ -145,5 +178,17 @@ mod tests {
         }
         assert!(INDEX.contains("/console/js/app.js") && INDEX.contains("/console/console.css"));
         assert!(!INDEX.contains("<script>"), "no inline script: the CSP forbids it");
+        for page in [INDEX, GRAPHIQL] {
+            assert!(
+                !page.contains("https://") && !page.contains("http://"),
+                "nothing from elsewhere"
+            );
+        }
+        for (path, _, _) in ASSETS.iter().filter(|(p, _, _)| p.starts_with("vendor/")) {
+            assert!(
+                GRAPHIQL.contains(&format!("/console/{path}")),
+                "{path} is served but unused"
+            );
+        }
     }
 }

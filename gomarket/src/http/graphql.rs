@@ -13,14 +13,12 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use gomarket_api_core::{ErrorCode, RequestContext};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-
-const GRAPHIQL_HTML: &str = include_str!("graphiql.html");
 
 /// Bytes read from a websocket at a time (clients send little: `subscribe`, `ping`).
 const WS_READ_BUFFER: usize = 4 * 1024;
@@ -222,7 +220,7 @@ pub async fn get_graphql(
             }
             Err(error) => request_error(StatusCode::BAD_REQUEST, &format!("bad GraphQL query string: {error}")),
         },
-        None if state.graphiql => Html(GRAPHIQL_HTML).into_response(),
+        None if state.graphiql => super::console::graphiql(&headers),
         None => (
             StatusCode::NOT_FOUND,
             "GraphiQL is disabled; POST GraphQL requests to /graphql",

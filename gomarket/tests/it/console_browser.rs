@@ -137,6 +137,17 @@ async fn a_seller_logs_in_searches_in_russian_opens_a_product_and_comes_back_aft
         "{}",
         browser.url().await
     );
+
+    // GraphiQL, from the binary alone (Chromium runs with no network but this host), signed in
+    // with the console's session: its sample query, which needs a user, answers.
+    browser.goto(&app.url("/graphql")).await;
+    browser.wait_for_text(".graphiql-container", "products(first: 5)").await;
+    let run = browser.find(".graphiql-execute-button").await;
+    browser.click(&run).await;
+    // (The result editor shows only the lines in view, so the top of the answer is checked.)
+    let result = browser.wait_for_text(".result-window", "\"email\": \"admin\"").await;
+    assert!(result.contains("\"products\""), "{result}");
+    browser.screenshot("graphiql").await;
     browser.quit().await;
 }
 
