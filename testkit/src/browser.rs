@@ -158,9 +158,14 @@ impl Browser {
             .to_owned()
     }
 
-    /// Waits up to 10 s until the text of the first `css` element contains `needle`; the text.
+    /// Waits up to 10 s until the text of a `css` element contains `needle`; the text.
     pub async fn wait_for_text(&self, css: &str, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        self.wait_for_text_within(css, needle, Duration::from_secs(10)).await
+    }
+
+    /// Waits up to `within` until the text of a `css` element contains `needle`; the text.
+    pub async fn wait_for_text_within(&self, css: &str, needle: &str, within: Duration) -> String {
+        let deadline = Instant::now() + within;
         loop {
             let mut seen = String::new();
             for element in self.all(css).await {

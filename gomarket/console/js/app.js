@@ -9,6 +9,7 @@ import { productPage } from './pages/product.js';
 import { suppliersPage, supplierPage } from './pages/suppliers.js';
 import { marketplacesPage, listingsPage } from './pages/marketplaces.js';
 import { usersPage } from './pages/users.js';
+import { syncPage, policyPage, runPage } from './pages/sync.js';
 
 const routes = [
   { path: /^\/$/, title: 'Сегодня', page: todayPage, nav: '#/' },
@@ -18,6 +19,9 @@ const routes = [
   { path: /^\/supplier\/([^/]+)$/, title: 'Поставщик', page: supplierPage },
   { path: /^\/marketplaces$/, title: 'Маркетплейсы', page: marketplacesPage, nav: '#/marketplaces' },
   { path: /^\/listings\/([^/]+)$/, title: 'Товары на площадке', page: listingsPage },
+  { path: /^\/sync$/, title: 'Синхронизация', page: syncPage, nav: '#/sync' },
+  { path: /^\/policy\/([^/]+)$/, title: 'Политика', page: policyPage },
+  { path: /^\/run\/([^/]+)$/, title: 'Запуск', page: runPage },
   { path: /^\/users$/, title: 'Пользователи', page: usersPage, nav: '#/users' },
 ];
 

@@ -78,6 +78,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../console/js/pages/marketplaces.js"),
     ),
     ("js/pages/users.js", JS, include_str!("../../console/js/pages/users.js")),
+    ("js/pages/sync.js", JS, include_str!("../../console/js/pages/sync.js")),
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";

@@ -3,7 +3,9 @@
 //! session that ends and comes back to the same page. Screenshots of each page go to
 //! `target/screenshots/`.
 
-use crate::support::marketplace::{app_for, map_category, products, publish, wait_for};
+use crate::support::feeds::FeedServer;
+use crate::support::marketplace::{app_for, connect, map_category, products, publish, wait_for};
+use crate::support::sync::{feed, register_supplier, upsert_policy};
 use crate::support::wb_fake::WbFake;
 use crate::support::{ADMIN_PASSWORD, TestApp, accepted, product_input};
 use gomarket_infra::supplier::generate::{FeedSpec, write_yml};
@@ -232,5 +234,56 @@ async fn an_account_is_connected_from_the_page_and_a_viewer_sees_no_action_and_i
     let forced = forced.as_str().unwrap_or_default().to_owned();
     assert!(forced.starts_with("FORBIDDEN: "), "{forced}");
     assert!(forced.contains("suppliers:write"), "the API's own message: {forced}");
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn a_policy_explains_its_price_live_and_a_run_started_from_the_page_completes() {
+    let fake = WbFake::start().await;
+    let app = app_for(&fake).await;
+    let server = FeedServer::start().await;
+    // Purchase prices 1 000 ₽ + 100 ₽ × i, stock 5 + i.
+    let offers: Vec<Option<(i64, i64)>> = (0..5).map(|i| Some((1_000 + 100 * i, 5 + i))).collect();
+    server.set_feed(feed(&offers));
+    let supplier = register_supplier(&app, &server.url("/feed.yml")).await;
+    map_category(&app).await;
+    let account = connect(&app, "WB", "wb-token.eyJzeW5jIjoxfQ").await;
+    let policy = upsert_policy(
+        &app,
+        json!({ "name": "Север → WB", "supplierIds": [supplier], "accountId": account }),
+    )
+    .await;
+
+    let browser = Browser::start(1280, 800).await;
+    browser.goto(&app.url("/#/sync")).await;
+    browser.wait_for_text("h1", "Вход").await;
+    log_in(&browser, "admin", ADMIN_PASSWORD).await;
+    let link = browser.find("#policies-table a").await;
+    browser.click(&link).await;
+    browser.wait_for_text("h1", "Север → WB").await;
+    assert!(browser.url().await.ends_with(&format!("#/policy/{policy}")));
+    // The seed formula for 1 000 ₽ (worked out in the pricing tests): 1 789,78 ₽.
+    browser.wait_for_text("#explain-result", "1 789,78").await;
+    let sample = browser.find("#explain-purchase").await;
+    browser.clear(&sample).await;
+    browser.type_into(&sample, "2000").await;
+    let explained = browser.wait_for_text("#explain-result", "purchase price 2000.00").await;
+    assert!(
+        !explained.contains("1 789,78"),
+        "the explanation follows the input: {explained}"
+    );
+    browser.screenshot("console-policy").await;
+
+    let trigger = browser.find("#sync-trigger").await;
+    browser.click(&trigger).await;
+    // The page follows the run by itself until it ends (cards are created on the fake first).
+    browser
+        .wait_for_text_within("main", "завершена", std::time::Duration::from_secs(90))
+        .await;
+    let counts = browser.wait_for_text("main", "опубликовано 5").await;
+    assert!(counts.contains("ошибок 0"), "{counts}");
+    browser.wait_for_text("#run-items", "PUBLISHED").await;
+    browser.screenshot("console-run").await;
+    assert!(browser.url().await.contains("#/run/"), "{}", browser.url().await);
     browser.quit().await;
 }

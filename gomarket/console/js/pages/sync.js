@@ -1,0 +1,147 @@
+// Sync policies and their runs: a policy's rules with a live price explanation for a sample
+// purchase price, starting a run, each run's outcome per item, approving held prices (old and
+// new price and the drop), retrying what failed.
+
+import { h, fill, rub, num, at, badge, errorBox } from '../dom.js';
+import { gql } from '../api.js';
+import { can } from '../app.js';
+
+const RUN_STATUS = { COMPLETED: ['завершена', 'ok'], FAILED: ['ошибка', 'bad'], IMPORTING: ['импорт', 'warn'], PUSHING: ['выгрузка', 'warn'] };
+const finished = (status) => status === 'COMPLETED' || status === 'FAILED';
+const OUTCOMES = [['', 'Все'], ['HELD', 'Цена на утверждении'], ['FAILED', 'Ошибка'], ['PUBLISHED', 'Опубликованы'], ['UPDATED', 'Обновлены'], ['UNCHANGED', 'Без изменений'], ['EXCLUDED', 'Исключены'], ['PENDING', 'Ожидают']];
+
+const runBadge = (status) => badge(...(RUN_STATUS[status] || [status, '']));
+
+export async function syncPage(main) {
+  const data = await gql('{ syncPolicies { id name enabled activeRunId lastTickAt priceDropGuardPercent } }');
+  fill(main,
+    h('h1', {}, 'Синхронизация'),
+    data.syncPolicies.length
+      ? h('table', { id: 'policies-table' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'Политика'), h('th', {}, 'Состояние'), h('th', {}, 'Последний запуск по расписанию'))),
+        h('tbody', {}, data.syncPolicies.map((p) => h('tr', {},
+          h('td', {}, h('a', { href: `#/policy/${encodeURIComponent(p.id)}` }, p.name)),
+          h('td', {}, p.enabled ? badge('включена', 'ok') : badge('выключена', 'warn'), p.activeRunId ? [' ', badge('идёт синхронизация', 'warn')] : null),
+          h('td', {}, at(p.lastTickAt))))))
+      : h('p', { class: 'muted', id: 'policies-empty' }, 'Политик синхронизации пока нет: политика связывает поставщиков с кабинетом маркетплейса и задаёт правила цен и остатков (создаётся мутацией upsertSyncPolicy).'));
+}
+
+export async function policyPage(main, { args: [id] }) {
+  const data = await gql(`query($id: ID!) {
+    syncPolicy(id: $id) { id name enabled accountId priceDropGuardPercent maxAttempts
+      pricing { minMarginKopecks fixedFeesKopecks commissionPercent markupPercent discountPercent } }
+    syncRuns(policyId: $id, first: 20) { nodes { id status startedAt finishedAt failure outcomeCounts { total held failed published updated unchanged excluded } } } }`, { id });
+  const policy = data.syncPolicy;
+  const sample = h('input', { id: 'explain-purchase', type: 'number', min: 1, step: '0.01', value: '1000' });
+  const explanation = h('div', { id: 'explain-result', 'aria-live': 'polite' });
+  const explain = async () => {
+    const kopecks = Math.round(Number(sample.value) * 100);
+    if (!(kopecks > 0)) return fill(explanation, h('p', { class: 'muted' }, 'Введите закупочную цену в рублях.'));
+    try {
+      const e = await gql('query($id: ID!, $p: Int!) { syncPolicy(id: $id) { explainPrice(purchaseKopecks: $p) { priceKopecks priceBeforeDiscountKopecks discountPercent steps { step detail amountKopecks } } } }', { id, p: kopecks });
+      const x = e.syncPolicy.explainPrice;
+      fill(explanation,
+        h('p', {}, 'Цена на площадке: ', h('strong', {}, rub(x.priceKopecks)), ` (до скидки ${rub(x.priceBeforeDiscountKopecks)}, скидка ${x.discountPercent} %)`),
+        h('table', {}, h('tbody', {}, x.steps.map((s) => h('tr', {}, h('td', {}, s.step), h('td', {}, s.detail), h('td', { class: 'num' }, rub(s.amountKopecks)))))));
+    } catch (error) {
+      fill(explanation, errorBox(error));
+    }
+  };
+  let timer = null;
+  sample.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(explain, 200); });
+  const message = h('div', { role: 'status' });
+  const p = policy.pricing;
+  fill(main,
+    h('p', {}, h('a', { href: '#/sync' }, '← Синхронизация')),
+    h('h1', {}, policy.name),
+    h('dl', { class: 'fields' },
+      h('dt', {}, 'Наценка'), h('dd', {}, `${p.markupPercent} %`),
+      h('dt', {}, 'Комиссия'), h('dd', {}, `${p.commissionPercent} %`),
+      h('dt', {}, 'Минимальная маржа'), h('dd', {}, rub(p.minMarginKopecks)),
+      h('dt', {}, 'Постоянные расходы'), h('dd', {}, rub(p.fixedFeesKopecks)),
+      h('dt', {}, 'Скидка'), h('dd', {}, `${p.discountPercent} %`),
+      h('dt', {}, 'Снижение цены больше чем на'), h('dd', {}, `${policy.priceDropGuardPercent} % — на утверждение`)),
+    h('h2', {}, 'Проверить правила'),
+    h('label', { for: 'explain-purchase' }, 'Закупочная цена, ₽', sample),
+    explanation,
+    can('sync:run') ? h('p', {}, h('button', { type: 'button', id: 'sync-trigger', onclick: async (event) => {
+      event.target.disabled = true;
+      try {
+        const t = await gql('mutation($id: ID!) { triggerSync(policyId: $id) { runId errors { message } } }', { id });
+        location.hash = `#/run/${encodeURIComponent(t.triggerSync.runId)}`;
+      } catch (error) {
+        event.target.disabled = false;
+        fill(message, errorBox(error));
+      }
+    } }, 'Запустить синхронизацию')) : null,
+    message,
+    h('h2', {}, 'Запуски'),
+    data.syncRuns.nodes.length
+      ? h('table', { id: 'runs-table' }, h('tbody', {}, data.syncRuns.nodes.map((r) => h('tr', {},
+        h('td', {}, h('a', { href: `#/run/${encodeURIComponent(r.id)}` }, at(r.startedAt))), h('td', {}, runBadge(r.status)),
+        h('td', {}, `всего ${num(r.outcomeCounts.total)}, на утверждении ${num(r.outcomeCounts.held)}, ошибок ${num(r.outcomeCounts.failed)}`)))))
+      : h('p', { class: 'muted' }, 'Запусков ещё не было.'));
+  await explain();
+}
+
+export async function runPage(main, { args: [id], params }) {
+  const outcome = params.get('outcome') || '';
+  const data = await runOf(`query($id: ID!, $f: SyncRunItemFilter) { syncRun(id: $id) { id policyId status failure startedAt finishedAt
+      outcomeCounts { total pending published updated unchanged excluded held failed }
+      items(filter: $f, first: 100) { totalCount nodes { product listingId outcome reason attempts priceExplanation { priceKopecks } } } } }`,
+  { id, f: outcome ? { outcome } : null });
+  const run = data.syncRun;
+  const filter = h('select', { id: 'run-outcome' }, OUTCOMES.map(([v, t]) => h('option', { value: v, selected: v === outcome }, t)));
+  filter.addEventListener('change', () => { location.hash = `#/run/${encodeURIComponent(id)}${filter.value ? `?outcome=${filter.value}` : ''}`; });
+  const c = run.outcomeCounts;
+  const message = h('div', { role: 'status', id: 'run-message' });
+  const held = run.items.nodes.filter((i) => i.outcome === 'HELD');
+  fill(main,
+    h('p', {}, h('a', { href: `#/policy/${encodeURIComponent(run.policyId)}` }, '← Политика')),
+    h('h1', {}, `Синхронизация от ${at(run.startedAt)}`),
+    h('p', {}, runBadge(run.status), run.failure ? h('span', { class: 'error' }, ` ${run.failure}`) : null,
+      finished(run.status) ? null : h('span', { class: 'muted' }, ' — страница обновляется сама')),
+    h('p', {}, `Всего ${num(c.total)}: опубликовано ${num(c.published)}, обновлено ${num(c.updated)}, без изменений ${num(c.unchanged)}, исключено ${num(c.excluded)}, на утверждении ${num(c.held)}, ошибок ${num(c.failed)}, ожидают ${num(c.pending)}.`),
+    h('p', { class: 'toolbar' },
+      h('label', { for: 'run-outcome' }, 'Показать', filter),
+      can('sync:run') && c.failed ? h('button', { type: 'button', class: 'secondary', id: 'run-retry', onclick: () => act(message, 'mutation($r: ID!) { retryFailed(runId: $r) { errors { message } } }', { r: id }) }, 'Повторить неудачные') : null,
+      can('sync:run') && held.length ? h('button', { type: 'button', id: 'run-approve', onclick: () => act(message, 'mutation($r: ID!, $p: [ID!]!) { approveHeldPrices(runId: $r, productIds: $p) { errors { message } } }', { r: id, p: held.map((i) => i.product) }) }, `Утвердить цены (${held.length})`) : null),
+    message,
+    run.items.nodes.length
+      ? h('div', { class: 'scroll' }, h('table', { id: 'run-items' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'Товар'), h('th', {}, 'Итог'), h('th', { class: 'num' }, 'Новая цена'), h('th', {}, 'Причина'), h('th', { class: 'num' }, 'Попыток'))),
+        h('tbody', {}, run.items.nodes.map((i) => h('tr', {},
+          h('td', {}, h('a', { href: `#/product/${encodeURIComponent(i.product)}` }, i.product.slice(0, 8))),
+          h('td', {}, i.outcome === 'HELD' ? badge('на утверждении', 'warn') : i.outcome === 'FAILED' ? badge('ошибка', 'bad') : badge(i.outcome, 'ok')),
+          h('td', { class: 'num' }, i.priceExplanation ? rub(i.priceExplanation.priceKopecks) : '—'),
+          h('td', {}, i.reason || ''),
+          h('td', { class: 'num' }, i.attempts))))))
+      : h('p', { class: 'muted' }, 'Позиций нет.'));
+  if (!finished(run.status)) {
+    setTimeout(() => { if (location.hash.startsWith(`#/run/${encodeURIComponent(id)}`)) window.dispatchEvent(new HashChangeEvent('hashchange')); }, 1500);
+  }
+}
+
+/**
+ * The run: a run just started is recorded before the read model shows it, so "not found" is
+ * asked again for a few seconds before it is believed.
+ */
+async function runOf(query, variables) {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await gql(query, variables);
+    } catch (error) {
+      if (error.code !== 'NOT_FOUND' || attempt >= 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+async function act(message, mutation, variables) {
+  try {
+    await gql(mutation, variables);
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+  } catch (error) {
+    fill(message, errorBox(error));
+  }
+}
