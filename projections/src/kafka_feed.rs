@@ -100,10 +100,7 @@ impl<P: EventConsumer> KafkaProjector<P> {
     }
 
     fn committed(&self, events: usize) {
-        self.metrics.record_applied(self.projection.name(), events as u64);
-        if let Some(progress) = &self.progress {
-            progress.advanced(self.projection.name());
-        }
+        crate::projection::record_commit(&self.metrics, self.progress.as_deref(), self.projection.name(), events);
     }
 
     /// Consumes until shutdown.

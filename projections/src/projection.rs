@@ -106,10 +106,7 @@ impl<P: EventConsumer> ProjectionRunner<P> {
     }
 
     fn committed(&self, events: usize) {
-        self.metrics.record_applied(self.projection.name(), events as u64);
-        if let Some(progress) = &self.progress {
-            progress.advanced(self.projection.name());
-        }
+        record_commit(&self.metrics, self.progress.as_deref(), self.projection.name(), events);
     }
 
     /// Applies one batch after the stored checkpoint. Returns how many events of the feed it
@@ -392,6 +389,15 @@ pub async fn apply_isolated<P: EventConsumer>(
     tx.commit().await?;
     tracing::error!(projection = name, aggregate_id = %event.aggregate_id, sequence = event.sequence, %error, "event dead-lettered");
     Ok(Outcome::DeadLettered)
+}
+
+/// What every runner does after a commit: counts the events and, when the shared read cache
+/// follows this process's projections, publishes the projection's progress.
+pub(crate) fn record_commit(metrics: &Metrics, progress: Option<&ProgressPublisher>, projection: &str, events: usize) {
+    metrics.record_applied(projection, events as u64);
+    if let Some(progress) = progress {
+        progress.advanced(projection);
+    }
 }
 
 /// Applies `events` and records their applied sequences in one transaction (the fast path of

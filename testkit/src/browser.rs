@@ -110,12 +110,6 @@ impl Browser {
         self.post("/url", json!({ "url": url })).await;
     }
 
-    /// Runs `script` (a function body; `arguments` are `args`) in the page and returns its value.
-    pub async fn execute(&self, script: &str, args: Value) -> Value {
-        self.post("/execute/sync", json!({ "script": script, "args": args }))
-            .await
-    }
-
     /// Runs `script` asynchronously: it ends by calling its last argument with the result.
     pub async fn execute_async(&self, script: &str, args: Value) -> Value {
         self.post("/execute/async", json!({ "script": script, "args": args }))

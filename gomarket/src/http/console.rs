@@ -11,6 +11,7 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use std::sync::LazyLock;
 
 /// `connect-src 'self'` covers the websocket to this origin (CSP Level 3).
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
@@ -112,10 +113,20 @@ async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
     }
 }
 
+/// One validator for every file, computed once: the files are fixed when the binary is built,
+/// so any change to any of them is a new binary and a new tag for all (hashing GraphiQL's
+/// megabyte per request would be work for nothing).
+static ETAG: LazyLock<String> = LazyLock::new(|| {
+    let all = [INDEX, GRAPHIQL]
+        .into_iter()
+        .chain(ASSETS.iter().map(|(_, _, body)| *body));
+    format!("\"{:016x}\"", all.fold(FNV_OFFSET, fingerprint))
+});
+
 /// The file with its validator: the browser asks again every time (`no-cache`) and gets
 /// `304 Not Modified` while the binary is the same, so a new release is picked up at once.
 fn answer(request: &HeaderMap, media_type: &'static str, body: &'static str, policy: &'static str) -> Response {
-    let etag = format!("\"{:016x}\"", fingerprint(body));
+    let etag = ETAG.as_str();
     let fresh = request
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -127,7 +138,7 @@ fn answer(request: &HeaderMap, media_type: &'static str, body: &'static str, pol
     };
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    if let Ok(etag) = HeaderValue::from_str(&etag) {
+    if let Ok(etag) = HeaderValue::from_str(etag) {
         headers.insert(header::ETAG, etag);
     }
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
@@ -136,9 +147,11 @@ fn answer(request: &HeaderMap, media_type: &'static str, body: &'static str, pol
     response
 }
 
-/// FNV-1a of the file: stable across builds of the same contents.
-fn fingerprint(body: &str) -> u64 {
-    body.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a, continued over `body`: stable across builds of the same contents.
+fn fingerprint(hash: u64, body: &str) -> u64 {
+    body.bytes().fold(hash, |hash, byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     })
 }

@@ -2,7 +2,7 @@
 //! rate limits, PostgreSQL revocation checks, no cache), says so in `/readyz` and `/metrics`,
 //! and goes back to shared mode by itself when Redis returns.
 
-use crate::support::replica::{post, query};
+use crate::support::replica::{metric, post, query};
 use crate::support::{ADMIN_PASSWORD, TestApp, codes_of, serve_args};
 use gomarket_testkit::redis::{PrivateRedis, redis_prefix};
 use gomarket_testkit::{TestDatabase, eventually};
@@ -17,19 +17,21 @@ async fn readyz(client: &reqwest::Client, address: SocketAddr) -> (u16, Value) {
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
-/// A metric's value in `/metrics` (the first line starting with `series`).
-async fn metric(client: &reqwest::Client, address: SocketAddr, series: &str) -> f64 {
-    let text = client
-        .get(format!("http://{address}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|line| line.strip_prefix(series))
-        .map_or(0.0, |v| v.trim().parse().unwrap())
+/// Waits (up to 5 s) until `/readyz` is 200 with Redis' status `status`; the readiness body.
+async fn redis_becomes(client: &reqwest::Client, address: SocketAddr, status: &str) -> Value {
+    eventually(
+        Duration::from_secs(5),
+        &format!("readyz reports redis {status}"),
+        || async {
+            let (code, ready) = readyz(client, address).await;
+            if code == 200 && ready["redis"]["status"] == status {
+                Ok(ready)
+            } else {
+                Err(ready)
+            }
+        },
+    )
+    .await
 }
 
 #[tokio::test]
@@ -78,15 +80,7 @@ async fn ten_seconds_without_redis_cost_no_5xx_and_shared_mode_comes_back_by_its
     redis.stop();
     let outage = Instant::now();
     // The edge notices and says so, and stays ready.
-    let ready = eventually(Duration::from_secs(5), "readyz reports redis unreachable", || async {
-        let (status, ready) = readyz(&client, b.address).await;
-        if status == 200 && ready["redis"]["status"] == "unreachable" {
-            Ok(ready)
-        } else {
-            Err(ready)
-        }
-    })
-    .await;
+    let ready = redis_becomes(&client, b.address, "unreachable").await;
     assert!(ready["redis"]["mode"].as_str().unwrap().contains("fallback"), "{ready}");
     assert_eq!(metric(&client, b.address, "gomarket_redis_up ").await, 0.0);
 
@@ -126,15 +120,7 @@ async fn ten_seconds_without_redis_cost_no_5xx_and_shared_mode_comes_back_by_its
     tokio::time::sleep(Duration::from_secs(10).saturating_sub(outage.elapsed())).await;
 
     redis.restart();
-    let ready = eventually(Duration::from_secs(5), "readyz reports redis back", || async {
-        let (status, ready) = readyz(&client, b.address).await;
-        if status == 200 && ready["redis"]["status"] == "ok" {
-            Ok(ready)
-        } else {
-            Err(ready)
-        }
-    })
-    .await;
+    let ready = redis_becomes(&client, b.address, "ok").await;
     assert_eq!(ready["redis"]["mode"], "shared");
     assert_eq!(metric(&client, b.address, "gomarket_redis_up ").await, 1.0);
     // Shared mode again: requests no longer fall back.

@@ -2,7 +2,7 @@
 //! sessions refused everywhere at once, persisted queries known to all, and a read cache that
 //! never serves what a consistency token forbids.
 
-use crate::support::replica::{Replica, post, query};
+use crate::support::replica::{Replica, metric, post, query};
 use crate::support::{ADMIN_PASSWORD, TestApp, codes_of, product_input, serve_args};
 use gomarket::cli::ServeArgs;
 use gomarket_infra::shared_state::persisted_queries::query_hash;
@@ -318,18 +318,8 @@ const REPRICE: &str = "mutation($id: ID!, $p: Int!) { changeProductPrice(id: $id
 
 /// The read-cache hits `/metrics` counted for `query` on `address`.
 async fn cache_hits(client: &reqwest::Client, address: SocketAddr, query: &str) -> f64 {
-    let text = client
-        .get(format!("http://{address}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let prefix = format!("gomarket_read_cache_lookups_total{{query=\"{query}\",outcome=\"hit\"}} ");
-    text.lines()
-        .find_map(|line| line.strip_prefix(prefix.as_str()))
-        .map_or(0.0, |v| v.trim().parse().unwrap())
+    let series = format!("gomarket_read_cache_lookups_total{{query=\"{query}\",outcome=\"hit\"}} ");
+    metric(client, address, &series).await
 }
 
 #[tokio::test]

@@ -163,13 +163,18 @@ impl ReadCache {
         let store = self.store.clone();
         tokio::spawn(async move {
             let key = slot.key;
-            let _ = store
+            let stored = store
                 .run(|mut connection| async move {
                     connection
                         .pset_ex::<_, _, ()>(key, bytes, ENTRY_TTL.as_millis() as u64)
                         .await
                 })
                 .await;
+            if let Err(error) = stored {
+                // The next reader reads PostgreSQL again: nothing is wrong, only slower.
+                tracing::debug!(%error, query = slot.query, "read not cached");
+                store.metrics().record_redis_fallback("read_cache");
+            }
         });
     }
 
@@ -179,7 +184,7 @@ impl ReadCache {
     /// to invalidate either.
     pub async fn advance(&self, projection: &str) {
         let key = Self::generation_key(&self.store, projection);
-        let _ = self
+        let replaced = self
             .store
             .run(|mut connection| async move {
                 redis::cmd("SET")
@@ -192,6 +197,12 @@ impl ReadCache {
                     .await
             })
             .await;
+        if let Err(error) = replaced {
+            // Redis is away: lookups bypass the cache until it answers, so nothing older is
+            // served meanwhile.
+            tracing::debug!(%error, projection, "generation not replaced");
+            self.store.metrics().record_redis_fallback("read_cache");
+        }
     }
 }
 

@@ -71,3 +71,19 @@ pub async fn query(
     .await
     .1
 }
+
+/// A series' value in `/metrics` at `address` (`series` is the line up to the value, e.g.
+/// `gomarket_redis_up `); 0 when the series is absent.
+pub async fn metric(client: &reqwest::Client, address: SocketAddr, series: &str) -> f64 {
+    let text = client
+        .get(format!("http://{address}/metrics"))
+        .send()
+        .await
+        .expect("metrics answered")
+        .text()
+        .await
+        .expect("metrics text");
+    text.lines()
+        .find_map(|line| line.strip_prefix(series))
+        .map_or(0.0, |v| v.trim().parse().expect("a number"))
+}
