@@ -1,9 +1,15 @@
 //! The GraphQL `Product` over a row of the products read model.
 
-use async_graphql::{Enum, ID, Object, SimpleObject};
+use crate::access::permission;
+use crate::error::OrInternal;
+use crate::marketplace::ListingGql;
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use gomarket_domain::catalog::ProductStatus;
+use gomarket_domain::identity::Permission;
 use gomarket_projections::catalog::ProductRecord;
+use gomarket_projections::marketplace::listings_of_product;
+use sqlx::PgPool;
 
 /// Lifecycle of a product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -167,6 +173,17 @@ impl Product {
     /// The supplier's recommended retail price, in kopecks.
     async fn retail_price_kopecks(&self) -> Option<i64> {
         self.0.content.retail_price.map(|p| p.get())
+    }
+    /// Where the product is listed: one listing per marketplace account it was published
+    /// to, oldest first.
+    #[graphql(guard = "permission(Permission::MarketplaceRead)")]
+    async fn listings(&self, ctx: &Context<'_>) -> Result<Vec<ListingGql>> {
+        let pool = ctx.data::<PgPool>()?;
+        let rows = listings_of_product(pool, self.0.id).await.or_internal(ctx)?;
+        Ok(rows
+            .iter()
+            .map(|r| ListingGql::new(r.id, r.version, &r.state))
+            .collect())
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

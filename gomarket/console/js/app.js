@@ -9,7 +9,9 @@ import { productPage } from './pages/product.js';
 import { suppliersPage, supplierPage } from './pages/suppliers.js';
 import { marketplacesPage, listingsPage } from './pages/marketplaces.js';
 import { usersPage } from './pages/users.js';
+import { analyticsPage, listingPage } from './pages/analytics.js';
 import { syncPage, policyPage, runPage } from './pages/sync.js';
+import { newPolicyPage } from './pages/policy_form.js';
 
 const routes = [
   { path: /^\/$/, title: 'Сегодня', page: todayPage, nav: '#/' },
@@ -19,7 +21,10 @@ const routes = [
   { path: /^\/supplier\/([^/]+)$/, title: 'Поставщик', page: supplierPage },
   { path: /^\/marketplaces$/, title: 'Маркетплейсы', page: marketplacesPage, nav: '#/marketplaces' },
   { path: /^\/listings\/([^/]+)$/, title: 'Товары на площадке', page: listingsPage },
+  { path: /^\/listing\/([^/]+)$/, title: 'Товар на площадке', page: listingPage },
+  { path: /^\/analytics(?:\/([^/]+))?$/, title: 'Аналитика', page: analyticsPage, nav: '#/analytics' },
   { path: /^\/sync$/, title: 'Синхронизация', page: syncPage, nav: '#/sync' },
+  { path: /^\/policy\/new$/, title: 'Новая политика', page: newPolicyPage },
   { path: /^\/policy\/([^/]+)$/, title: 'Политика', page: policyPage },
   { path: /^\/run\/([^/]+)$/, title: 'Запуск', page: runPage },
   { path: /^\/users$/, title: 'Пользователи', page: usersPage, nav: '#/users' },
@@ -87,7 +92,7 @@ async function render() {
   document.title = `${route.title} — GoMarket`;
   const match = path.match(route.path);
   try {
-    await route.page(main, { args: match.slice(1).map(decodeURIComponent), params });
+    await route.page(main, { args: match.slice(1).map((a) => (a === undefined ? undefined : decodeURIComponent(a))), params });
   } catch (error) {
     if (turn === rendering) fill(main, h('h1', {}, route.title), errorBox(error));
   }

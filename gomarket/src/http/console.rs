@@ -80,6 +80,16 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ),
     ("js/pages/users.js", JS, include_str!("../../console/js/pages/users.js")),
     ("js/pages/sync.js", JS, include_str!("../../console/js/pages/sync.js")),
+    (
+        "js/pages/policy_form.js",
+        JS,
+        include_str!("../../console/js/pages/policy_form.js"),
+    ),
+    (
+        "js/pages/analytics.js",
+        JS,
+        include_str!("../../console/js/pages/analytics.js"),
+    ),
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";

@@ -50,6 +50,7 @@ const OPERATIONS: &[(&str, Needs)] = &[
     ("Query.listings", Needs::Permission(P::MarketplaceRead)),
     ("Query.syncPolicies", Needs::Permission(P::SyncRead)),
     ("Query.syncPolicy", Needs::Permission(P::SyncRead)),
+    ("Query.explainPricing", Needs::Permission(P::SyncRead)),
     ("Query.syncRuns", Needs::Permission(P::SyncRead)),
     ("Query.syncRun", Needs::Permission(P::SyncRead)),
     ("Query.salesSummary", Needs::Permission(P::AnalyticsRead)),

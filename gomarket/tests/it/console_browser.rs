@@ -4,8 +4,8 @@
 //! `target/screenshots/`.
 
 use crate::support::feeds::FeedServer;
-use crate::support::marketplace::{app_for, connect, map_category, products, publish, wait_for};
-use crate::support::sync::{feed, register_supplier, upsert_policy};
+use crate::support::marketplace::{app_for, connect, map_category, products, wait_for};
+use crate::support::sync::{feed, register_supplier};
 use crate::support::wb_fake::WbFake;
 use crate::support::{ADMIN_PASSWORD, TestApp, accepted, product_input};
 use gomarket_infra::supplier::generate::{FeedSpec, write_yml};
@@ -181,9 +181,43 @@ async fn an_account_is_connected_from_the_page_and_a_viewer_sees_no_action_and_i
     browser.wait_for_text("#listings-empty", "опубликуйте").await;
     let account = browser.url().await.rsplit('/').next().unwrap().to_owned();
 
-    // Published through the API, the listings show on the page with their state.
-    publish(&app, &account, &ids).await;
+    // Published from the catalog: two ticked on the page, then the third from its own page.
+    browser.goto(&app.url("/#/catalog?sort=TITLE_ASC")).await;
+    browser.wait_for_text("#catalog-table", "Polaris PWK 2").await;
+    browser.wait_for_text("#publish-bar", "Основной WB").await;
+    let boxes = browser.all("#catalog-table tbody input[type=checkbox]").await;
+    assert_eq!(boxes.len(), 3, "a box per product");
+    browser.click(&boxes[0]).await;
+    browser.click(&boxes[1]).await;
+    browser.wait_for_text("#publish-selected", "(2)").await;
+    let publish_selected = browser.find("#publish-selected").await;
+    browser.click(&publish_selected).await;
+    browser
+        .wait_for_text("#publish-message", "Отправлено на площадку: 2")
+        .await;
+    browser.screenshot("console-catalog-publish").await;
+    browser.goto(&app.url(&format!("/#/product/{}", ids[2]))).await;
+    browser.wait_for_text("#product-listings", "не опубликован").await;
+    let publish_one = browser.find("#product-listings button").await;
+    browser.click(&publish_one).await;
+    browser
+        .wait_for_text("#product-publish-message", "Опубликовано в «Основной WB»")
+        .await;
     wait_for(&app, &account, "cards created", |l| l["state"] == "CREATED").await;
+    let listed = app
+        .graphql(
+            "query($a: ID!) { listings(accountId: $a) { totalCount } }",
+            json!({ "a": account }),
+        )
+        .await;
+    assert_eq!(listed["data"]["listings"]["totalCount"], 3, "{listed}");
+    // The product page shows where it is listed (by way of another page: going to the same
+    // address does not load it again).
+    browser.goto(&app.url("/#/marketplaces")).await;
+    browser.goto(&app.url(&format!("/#/product/{}", ids[2]))).await;
+    let listings = browser.wait_for_text("#product-listings", "карточка создана").await;
+    assert!(listings.contains("Основной WB"), "{listings}");
+    browser.screenshot("console-product-listings").await;
     browser.goto(&app.url(&format!("/#/listings/{account}?errors=0"))).await;
     let table = browser.wait_for_text("#listings-table", "карточка создана").await;
     assert_eq!(table.matches("карточка создана").count(), 3, "{table}");
@@ -238,30 +272,39 @@ async fn an_account_is_connected_from_the_page_and_a_viewer_sees_no_action_and_i
 }
 
 #[tokio::test]
-async fn a_policy_explains_its_price_live_and_a_run_started_from_the_page_completes() {
+async fn a_policy_created_on_the_page_explains_edits_live_runs_and_a_held_price_is_approved() {
     let fake = WbFake::start().await;
     let app = app_for(&fake).await;
     let server = FeedServer::start().await;
     // Purchase prices 1 000 ₽ + 100 ₽ × i, stock 5 + i.
-    let offers: Vec<Option<(i64, i64)>> = (0..5).map(|i| Some((1_000 + 100 * i, 5 + i))).collect();
+    let mut offers: Vec<Option<(i64, i64)>> = (0..5).map(|i| Some((1_000 + 100 * i, 5 + i))).collect();
     server.set_feed(feed(&offers));
-    let supplier = register_supplier(&app, &server.url("/feed.yml")).await;
+    register_supplier(&app, &server.url("/feed.yml")).await;
     map_category(&app).await;
-    let account = connect(&app, "WB", "wb-token.eyJzeW5jIjoxfQ").await;
-    let policy = upsert_policy(
-        &app,
-        json!({ "name": "Север → WB", "supplierIds": [supplier], "accountId": account }),
-    )
-    .await;
+    connect(&app, "WB", "wb-token.eyJzeW5jIjoxfQ").await;
 
     let browser = Browser::start(1280, 800).await;
     browser.goto(&app.url("/#/sync")).await;
     browser.wait_for_text("h1", "Вход").await;
     log_in(&browser, "admin", ADMIN_PASSWORD).await;
-    let link = browser.find("#policies-table a").await;
-    browser.click(&link).await;
+    browser.wait_for_text("#policies-empty", "Новая политика").await;
+    let create = browser.find("#policy-new").await;
+    browser.click(&create).await;
+    browser.wait_for_text("h1", "Новая политика").await;
+    let name = browser.find("#policy-name").await;
+    browser.type_into(&name, "Север → WB").await;
+    let ticked = browser
+        .execute_async(
+            "arguments[0](document.querySelector('#policy-suppliers input[type=checkbox]').checked)",
+            json!([]),
+        )
+        .await;
+    assert_eq!(ticked, json!(true), "the only supplier is ticked");
+    let save = browser.find("#policy-save").await;
+    browser.click(&save).await;
     browser.wait_for_text("h1", "Север → WB").await;
-    assert!(browser.url().await.ends_with(&format!("#/policy/{policy}")));
+    assert!(browser.url().await.contains("#/policy/"), "{}", browser.url().await);
+
     // The seed formula for 1 000 ₽ (worked out in the pricing tests): 1 789,78 ₽.
     browser.wait_for_text("#explain-result", "1 789,78").await;
     let sample = browser.find("#explain-purchase").await;
@@ -272,7 +315,35 @@ async fn a_policy_explains_its_price_live_and_a_run_started_from_the_page_comple
         !explained.contains("1 789,78"),
         "the explanation follows the input: {explained}"
     );
+    // Editing a rule explains with the edited rule before it is saved.
+    let discount = browser.find("#policy-discount").await;
+    browser.clear(&discount).await;
+    browser.type_into(&discount, "20").await;
+    browser.wait_for_text("#explain-result", "скидка 20 %").await;
     browser.screenshot("console-policy").await;
+    let unsaved = app
+        .graphql("{ syncPolicies { pricing { discountPercent } } }", json!({}))
+        .await;
+    assert_eq!(
+        unsaved["data"]["syncPolicies"][0]["pricing"]["discountPercent"], 0,
+        "not saved yet: {unsaved}"
+    );
+    browser.clear(&discount).await;
+    browser.type_into(&discount, "0").await;
+    browser.wait_for_text("#explain-result", "скидка 0 %").await;
+    let guard = browser.find("#policy-guard").await;
+    browser.clear(&guard).await;
+    browser.type_into(&guard, "40").await;
+    let save = browser.find("#policy-save").await;
+    browser.click(&save).await;
+    browser.wait_for_text("#policy-message", "Сохранено").await;
+    let saved = app
+        .graphql("{ syncPolicies { priceDropGuardPercent } }", json!({}))
+        .await;
+    assert_eq!(
+        saved["data"]["syncPolicies"][0]["priceDropGuardPercent"], 40.0,
+        "{saved}"
+    );
 
     let trigger = browser.find("#sync-trigger").await;
     browser.click(&trigger).await;
@@ -282,8 +353,35 @@ async fn a_policy_explains_its_price_live_and_a_run_started_from_the_page_comple
         .await;
     let counts = browser.wait_for_text("main", "опубликовано 5").await;
     assert!(counts.contains("ошибок 0"), "{counts}");
-    browser.wait_for_text("#run-items", "PUBLISHED").await;
+    browser.wait_for_text("#run-items", "опубликован").await;
     browser.screenshot("console-run").await;
     assert!(browser.url().await.contains("#/run/"), "{}", browser.url().await);
+
+    // A 70 % cut of one purchase price is held (guard: 40 %); the run page shows the live and
+    // the new price and the drop, and approving lets it go out.
+    offers[2] = offers[2].map(|(price, stock)| (price * 3 / 10, stock));
+    server.set_feed(feed(&offers));
+    let back = browser.find("main p a").await;
+    browser.click(&back).await;
+    let trigger = browser.find("#sync-trigger").await;
+    browser.click(&trigger).await;
+    browser
+        .wait_for_text_within("main", "завершена", std::time::Duration::from_secs(90))
+        .await;
+    browser.wait_for_text("main", "на утверждении 1").await;
+    browser.wait_for_text("#run-items", "на утверждении").await;
+    let drop = browser.find("#run-items tbody td strong").await;
+    let drop = browser.text(&drop).await;
+    assert!(drop.starts_with('−') && drop.ends_with('%'), "{drop}");
+    browser.screenshot("console-run-held").await;
+    let approve = browser.find("#run-approve").await;
+    browser.click(&approve).await;
+    browser
+        .wait_for_text_within("main", "на утверждении 0", std::time::Duration::from_secs(90))
+        .await;
+    let done = browser
+        .wait_for_text_within("main", "завершена", std::time::Duration::from_secs(90))
+        .await;
+    assert!(done.contains("обновлено 1"), "the approved price went out: {done}");
     browser.quit().await;
 }

@@ -42,6 +42,18 @@ pub async fn get_listing(pool: &PgPool, id: Uuid) -> Result<Option<ListingRow>, 
     found.map(row).transpose()
 }
 
+/// Every listing of `product` (at most one per account), oldest publication first: the
+/// product page's "where is it listed"; `listings_product_idx` finds them.
+pub async fn listings_of_product(pool: &PgPool, product: Uuid) -> Result<Vec<ListingRow>, sqlx::Error> {
+    let rows: Vec<(Uuid, serde_json::Value, i64)> = sqlx::query_as(
+        "SELECT id, state, version FROM listings WHERE product_id = $1 ORDER BY published_at, id LIMIT 1000",
+    )
+    .bind(product)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(row).collect()
+}
+
 /// A page of `first` listings after the listing `after`, matching `filter`.
 pub async fn search_listings(
     pool: &PgPool,

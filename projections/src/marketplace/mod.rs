@@ -9,5 +9,7 @@ mod accounts;
 
 pub use accounts::account_marketplace;
 pub use listings_projection::{ListingsProjection, card_state_name, push_state_name};
-pub use listings_query::{ListingFilter, ListingPage, ListingRow, PushQueue, get_listing, push_queue, search_listings};
+pub use listings_query::{
+    ListingFilter, ListingPage, ListingRow, PushQueue, get_listing, listings_of_product, push_queue, search_listings,
+};
 pub use report_matching::{ReportMatcher, RowKeys};

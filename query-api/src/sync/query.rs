@@ -2,9 +2,13 @@ use async_graphql::{Context, ID, Object, Result};
 use gomarket_api_core::access::permission;
 use gomarket_api_core::error::{ErrorCode, OrInternal, api_error};
 use gomarket_api_core::ids::parse_uuid;
-use gomarket_api_core::sync::policy::SyncPolicyGql;
+use gomarket_api_core::payload::UserError;
+use gomarket_api_core::sync::policy::{PriceExplanationGql, SyncPolicyGql};
+use gomarket_api_core::sync::pricing_input::PricingRuleInput;
+use gomarket_domain::catalog::Kopecks;
 use gomarket_domain::identity::Permission;
 use gomarket_domain::sync::SyncPolicyId;
+use gomarket_domain::sync::pricing::PricingRule;
 use gomarket_infra::sync::SyncService;
 use std::sync::Arc;
 
@@ -33,5 +37,32 @@ impl SyncQuery {
             .as_ref()
             .map(|s| SyncPolicyGql::new(id, policy.version, s))
             .ok_or_else(|| api_error(ErrorCode::NotFound, "sync policy not found", Some("id")))
+    }
+
+    /// What a pricing rule not saved yet (leave it out: the seed system's rule) makes of a
+    /// purchase price, step by step: the console explains a policy's rules while they are
+    /// edited. Nothing is stored.
+    #[graphql(guard = "permission(Permission::SyncRead)")]
+    async fn explain_pricing(
+        &self,
+        pricing: Option<PricingRuleInput>,
+        purchase_kopecks: i64,
+    ) -> Result<PriceExplanationGql> {
+        let refused = |e: UserError| api_error(e.code, e.message, e.field.as_deref());
+        let rule = match pricing {
+            Some(input) => input.to_rule().map_err(refused)?,
+            None => PricingRule::seed(),
+        };
+        let purchase = Kopecks::new(purchase_kopecks).map_err(|e| {
+            api_error(
+                ErrorCode::BadUserInput,
+                format!("purchaseKopecks: {e}"),
+                Some("purchaseKopecks"),
+            )
+        })?;
+        let explained = rule
+            .price(purchase)
+            .map_err(|e| api_error(ErrorCode::BadUserInput, e.to_string(), Some("purchaseKopecks")))?;
+        Ok(PriceExplanationGql::from(&explained))
     }
 }

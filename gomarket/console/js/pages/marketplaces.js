@@ -2,11 +2,17 @@
 // sent once, never shown back), replace a token, the category mappings, listings with their
 // state and errors, "only with errors".
 
-import { h, fill, num, at, badge, errorBox } from '../dom.js';
+import { h, fill, rub, num, at, badge, errorBox } from '../dom.js';
 import { gql } from '../api.js';
 import { can } from '../app.js';
 
 const STATE = { CREATED: ['карточка создана', 'ok'], REJECTED: ['отклонена', 'bad'], REQUESTED: ['на модерации', 'warn'], NOT_PUBLISHED: ['не опубликована', ''] };
+
+/** A card state as a badge. */
+export function cardBadge(state) {
+  const [text, kind] = STATE[state] || [state, ''];
+  return badge(text, kind);
+}
 
 export async function marketplacesPage(main) {
   const data = await gql(`{ marketplaceAccounts { id name marketplace status statusReason warehouseIds verifiedAt }
@@ -32,6 +38,9 @@ export async function marketplacesPage(main) {
         h('td', {}, m.marketplace), h('td', {}, m.category), h('td', { class: 'num' }, m.subjectId), h('td', { class: 'num' }, m.typeId ?? '—')))))
       : h('p', { class: 'muted' }, 'Категории не сопоставлены: без этого товары не публикуются.'));
 }
+
+const PUSH = { PENDING: ['отправляется', 'warn'], APPLIED: ['на площадке', 'ok'], FAILED: ['ошибка', 'bad'], QUARANTINED: ['на карантине', 'bad'] };
+const pushBadge = (state) => badge(...(PUSH[state] || [state, '']));
 
 function replaceToken(account, message) {
   const token = h('input', { type: 'password', autocomplete: 'off', 'aria-label': `Новый токен для ${account.name}`, size: 16 });
@@ -87,31 +96,47 @@ export async function listingsPage(main, { args: [accountId], params }) {
   const data = await gql(`query($a: ID!, $f: ListingFilterInput) {
     marketplaceAccount(id: $a) { id name marketplace }
     listings(accountId: $a, filter: $f, first: 100) { totalCount nodes { id vendorCode state rejection
-      price { state value } stock { state value } errors { area message at } product { title } } } }`,
+      productId price { state value } stock { state value } errors { area message at } product { title } } } }`,
   { a: accountId, f: onlyErrors ? { hasError: true } : null });
   const toggle = h('input', { type: 'checkbox', id: 'listings-errors', checked: onlyErrors });
   toggle.addEventListener('change', () => {
     location.hash = `#/listings/${encodeURIComponent(accountId)}${toggle.checked ? '?errors=1' : ''}`;
   });
   const list = data.listings.nodes;
+  const message = h('div', { role: 'status', id: 'listings-message' });
+  // Publishing again republishes a rejected card and re-sends the listing's target.
+  const retry = (l) => (can('publishing:write') && (l.state === 'REJECTED' || l.errors.length)
+    ? h('button', { type: 'button', class: 'secondary', onclick: async (event) => {
+      event.target.disabled = true;
+      try {
+        const done = await gql('mutation($a: ID!, $p: [ID!]) { publishProducts(accountId: $a, productIds: $p) { errors { message } } }', { a: accountId, p: [l.productId] });
+        const problems = done.publishProducts.errors;
+        if (problems.length) throw new Error(problems.map((e) => e.message).join('; '));
+        fill(message, h('p', { class: 'panel' }, `«${l.vendorCode}» отправлен повторно.`));
+      } catch (error) {
+        event.target.disabled = false;
+        fill(message, errorBox(error));
+      }
+    } }, 'Повторить')
+    : null);
   fill(main,
     h('p', {}, h('a', { href: '#/marketplaces' }, '← Маркетплейсы')),
     h('h1', {}, `${data.marketplaceAccount.name}: товары на площадке`),
     h('p', { class: 'toolbar' }, h('label', { for: 'listings-errors', class: 'inline' }, toggle, ' только с ошибками')),
-    h('p', { class: 'muted' }, `Всего: ${num(data.listings.totalCount)}`),
+    h('p', { class: 'muted' }, `Всего: ${num(data.listings.totalCount)}. `,
+      can('analytics:read') ? h('a', { href: `#/analytics/${encodeURIComponent(accountId)}` }, 'Продажи и аналитика →') : null),
+    message,
     list.length
       ? h('div', { class: 'scroll' }, h('table', { id: 'listings-table' },
-        h('thead', {}, h('tr', {}, h('th', {}, 'Товар'), h('th', {}, 'Артикул продавца'), h('th', {}, 'Карточка'), h('th', { class: 'num' }, 'Цена'), h('th', { class: 'num' }, 'Остаток'), h('th', {}, 'Ошибки'))),
-        h('tbody', {}, list.map((l) => {
-          const [text, kind] = STATE[l.state] || [l.state, ''];
-          return h('tr', {},
-            h('td', {}, l.product ? l.product.title : '—'),
-            h('td', {}, l.vendorCode),
-            h('td', {}, badge(text, kind), l.rejection ? h('div', { class: 'error' }, l.rejection) : null),
-            h('td', { class: 'num' }, l.price ? `${num(l.price.value)} (${l.price.state})` : '—'),
-            h('td', { class: 'num' }, l.stock ? `${num(l.stock.value)} (${l.stock.state})` : '—'),
-            h('td', {}, l.errors.map((e) => h('div', { class: 'error' }, `${e.area}: ${e.message}`))));
-        }))))
+        h('thead', {}, h('tr', {}, h('th', {}, 'Товар'), h('th', {}, 'Артикул продавца'), h('th', {}, 'Карточка'), h('th', { class: 'num' }, 'Цена'), h('th', { class: 'num' }, 'Остаток'), h('th', {}, 'Ошибки'), h('th', {}))),
+        h('tbody', {}, list.map((l) => h('tr', {},
+          h('td', {}, h('a', { href: `#/listing/${encodeURIComponent(l.id)}` }, l.product ? l.product.title : l.vendorCode)),
+          h('td', {}, l.vendorCode),
+          h('td', {}, cardBadge(l.state), l.rejection ? h('div', { class: 'error' }, l.rejection) : null),
+          h('td', { class: 'num' }, l.price ? [rub(l.price.value), ' ', pushBadge(l.price.state)] : '—'),
+          h('td', { class: 'num' }, l.stock ? [num(l.stock.value), ' ', pushBadge(l.stock.state)] : '—'),
+          h('td', {}, l.errors.map((e) => h('div', { class: 'error' }, `${e.area}: ${e.message}`))),
+          h('td', {}, retry(l)))))))
       : h('p', { class: 'muted', id: 'listings-empty' }, onlyErrors ? 'Ошибок нет.' : 'На площадке пока ничего нет: опубликуйте товары из каталога или через политику синхронизации.'));
 }
 

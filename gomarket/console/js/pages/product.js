@@ -1,17 +1,22 @@
 // A product: its data, its supplier's, and its history (who changed what, when), with the
 // product as it was at any version.
 
-import { h, fill, rub, num, at, badge } from '../dom.js';
+import { h, fill, rub, num, at, badge, errorBox } from '../dom.js';
 import { gql } from '../api.js';
+import { can } from '../app.js';
+import { cardBadge } from './marketplaces.js';
 
 const FIELDS = `id sku title brand description category barcodes priceKopecks retailPriceKopecks stock status
   version supplierId supplierSku available createdAt updatedAt stockByWarehouse { warehouse quantity }`;
+
+const LISTINGS = 'listings { id accountId vendorCode state rejection price { state value } stock { state value } errors { area message } }';
 
 export async function productPage(main, { args: [id], params }) {
   const version = params.get('version');
   const data = await gql(
     `query($id: ID!, $v: Int, $at: Boolean!) {
-       current: product(id: $id) { ${FIELDS} }
+       current: product(id: $id) { ${FIELDS} ${can('marketplace:read') ? LISTINGS : ''} }
+       ${can('marketplace:read') ? 'marketplaceAccounts { id name marketplace }' : ''}
        then: productAt(id: $id, version: $v) @include(if: $at) { ${FIELDS} }
        history(aggregateType: "Product", aggregateId: $id, first: 50) {
          nodes { sequence type recordedAt actor correlationId payload } } }`,
@@ -44,8 +49,46 @@ export async function productPage(main, { args: [id], params }) {
       field('Версия', product.version),
       field('Изменён', at(product.updatedAt))),
     product.description ? h('p', {}, product.description) : null,
+    data.marketplaceAccounts ? listings(id, data.marketplaceAccounts, data.current.listings) : null,
     h('h2', {}, 'История'),
     history(id, data.history.nodes, Number(version) || null));
+}
+
+/** Where the product is listed, per marketplace account, and publishing where it is not. */
+function listings(id, accounts, listed) {
+  const message = h('div', { role: 'status', id: 'product-publish-message' });
+  const byAccount = new Map(listed.map((l) => [l.accountId, l]));
+  if (!accounts.length) return [h('h2', {}, 'На маркетплейсах'), h('p', { class: 'muted' }, 'Кабинеты маркетплейсов не подключены.')];
+  return [
+    h('h2', {}, 'На маркетплейсах'),
+    message,
+    h('div', { class: 'scroll' }, h('table', { id: 'product-listings' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Кабинет'), h('th', {}, 'Карточка'), h('th', { class: 'num' }, 'Цена'), h('th', { class: 'num' }, 'Остаток'), h('th', {}, 'Ошибки'), h('th', {}))),
+      h('tbody', {}, accounts.map((a) => {
+        const l = byAccount.get(a.id);
+        const publish = can('publishing:write') && (!l || l.state === 'REJECTED')
+          ? h('button', { type: 'button', class: l ? 'secondary' : '', onclick: async (event) => {
+            event.target.disabled = true;
+            try {
+              const done = await gql('mutation($a: ID!, $p: [ID!]) { publishProducts(accountId: $a, productIds: $p) { listings { id } errors { message } } }', { a: a.id, p: [id] });
+              const problems = done.publishProducts.errors;
+              if (problems.length) throw new Error(problems.map((e) => e.message).join('; '));
+              fill(message, h('p', { class: 'panel' }, `Опубликовано в «${a.name}»: карточка отправлена на площадку.`));
+            } catch (error) {
+              event.target.disabled = false;
+              fill(message, errorBox(error));
+            }
+          } }, l ? 'Опубликовать снова' : 'Опубликовать')
+          : null;
+        return h('tr', {},
+          h('td', {}, l ? h('a', { href: `#/listing/${encodeURIComponent(l.id)}` }, a.name) : a.name, ` (${a.marketplace})`),
+          h('td', {}, l ? [cardBadge(l.state), l.rejection ? h('div', { class: 'error' }, l.rejection) : null] : h('span', { class: 'muted' }, 'не опубликован')),
+          h('td', { class: 'num' }, l && l.price ? rub(l.price.value) : '—'),
+          h('td', { class: 'num' }, l && l.stock ? num(l.stock.value) : '—'),
+          h('td', {}, l ? l.errors.map((e) => h('div', { class: 'error' }, `${e.area}: ${e.message}`)) : null),
+          h('td', {}, publish));
+      })))),
+  ];
 }
 
 function field(name, value) {

@@ -5,17 +5,23 @@
 import { h, fill, rub, num, at, badge, errorBox } from '../dom.js';
 import { gql } from '../api.js';
 import { can } from '../app.js';
+import { policyForm } from './policy_form.js';
 
 const RUN_STATUS = { COMPLETED: ['завершена', 'ok'], FAILED: ['ошибка', 'bad'], IMPORTING: ['импорт', 'warn'], PUSHING: ['выгрузка', 'warn'] };
 const finished = (status) => status === 'COMPLETED' || status === 'FAILED';
 const OUTCOMES = [['', 'Все'], ['HELD', 'Цена на утверждении'], ['FAILED', 'Ошибка'], ['PUBLISHED', 'Опубликованы'], ['UPDATED', 'Обновлены'], ['UNCHANGED', 'Без изменений'], ['EXCLUDED', 'Исключены'], ['PENDING', 'Ожидают']];
 
+const ITEM_OUTCOME = {
+  PUBLISHED: ['опубликован', 'ok'], UPDATED: ['обновлён', 'ok'], UNCHANGED: ['без изменений', 'ok'], EXCLUDED: ['исключён', ''],
+  PENDING: ['ожидает', 'warn'], HELD: ['на утверждении', 'warn'], FAILED: ['ошибка', 'bad'],
+};
 const runBadge = (status) => badge(...(RUN_STATUS[status] || [status, '']));
 
 export async function syncPage(main) {
   const data = await gql('{ syncPolicies { id name enabled activeRunId lastTickAt priceDropGuardPercent } }');
   fill(main,
     h('h1', {}, 'Синхронизация'),
+    can('sync:write') ? h('p', {}, h('a', { href: '#/policy/new', class: 'button', id: 'policy-new' }, 'Новая политика')) : null,
     data.syncPolicies.length
       ? h('table', { id: 'policies-table' },
         h('thead', {}, h('tr', {}, h('th', {}, 'Политика'), h('th', {}, 'Состояние'), h('th', {}, 'Последний запуск по расписанию'))),
@@ -23,47 +29,79 @@ export async function syncPage(main) {
           h('td', {}, h('a', { href: `#/policy/${encodeURIComponent(p.id)}` }, p.name)),
           h('td', {}, p.enabled ? badge('включена', 'ok') : badge('выключена', 'warn'), p.activeRunId ? [' ', badge('идёт синхронизация', 'warn')] : null),
           h('td', {}, at(p.lastTickAt))))))
-      : h('p', { class: 'muted', id: 'policies-empty' }, 'Политик синхронизации пока нет: политика связывает поставщиков с кабинетом маркетплейса и задаёт правила цен и остатков (создаётся мутацией upsertSyncPolicy).'));
+      : h('p', { class: 'muted', id: 'policies-empty' }, 'Политик синхронизации пока нет: политика связывает поставщиков с кабинетом маркетплейса и задаёт правила цен и остатков Создайте первую кнопкой «Новая политика».'));
+}
+
+const EXPLAIN = `query($r: PricingRuleInput, $p: Int!) { explainPricing(pricing: $r, purchaseKopecks: $p) {
+  priceKopecks priceBeforeDiscountKopecks discountPercent steps { step detail amountKopecks } } }`;
+
+/** The policy's rules as `PricingRuleInput` (the explanation of the saved rules). */
+function pricingInput(p) {
+  return {
+    bands: p.bands.map((b) => ({ upToKopecks: b.upToKopecks, marginPercent: b.marginPercent })),
+    minMarginKopecks: p.minMarginKopecks, fixedFeesKopecks: p.fixedFeesKopecks,
+    delivery: p.delivery ? { percent: p.delivery.percent, minKopecks: p.delivery.minKopecks, maxKopecks: p.delivery.maxKopecks } : null,
+    commissionPercent: p.commissionPercent, markupPercent: p.markupPercent,
+    rounding: { stepKopecks: p.rounding.stepKopecks, minusKopecks: p.rounding.minusKopecks },
+    discountPercent: p.discountPercent,
+  };
 }
 
 export async function policyPage(main, { args: [id] }) {
-  const data = await gql(`query($id: ID!) {
-    syncPolicy(id: $id) { id name enabled accountId priceDropGuardPercent maxAttempts
-      pricing { minMarginKopecks fixedFeesKopecks commissionPercent markupPercent discountPercent } }
-    syncRuns(policyId: $id, first: 20) { nodes { id status startedAt finishedAt failure outcomeCounts { total held failed published updated unchanged excluded } } } }`, { id });
+  const editing = can('sync:write');
+  const data = await gql(`query($id: ID!, $edit: Boolean!) {
+    syncPolicy(id: $id) { id name enabled accountId supplierIds priceDropGuardPercent maxAttempts
+      pricing { bands { upToKopecks marginPercent } minMarginKopecks fixedFeesKopecks delivery { percent minKopecks maxKopecks }
+        commissionPercent markupPercent rounding { stepKopecks minusKopecks } discountPercent }
+      stock { reserve minToList cap warehouses maxDaysOfCover }
+      exclusions { brands categories withoutBarcode withoutImage }
+      schedule { cron timeZone nextRunAt } }
+    syncRuns(policyId: $id, first: 20) { nodes { id status startedAt finishedAt failure outcomeCounts { total held failed published updated unchanged excluded } } }
+    suppliers(first: 100) @include(if: $edit) { nodes { id name } }
+    marketplaceAccounts @include(if: $edit) { id name marketplace } }`, { id, edit: editing });
   const policy = data.syncPolicy;
+  let rules = pricingInput(policy.pricing);
   const sample = h('input', { id: 'explain-purchase', type: 'number', min: 1, step: '0.01', value: '1000' });
   const explanation = h('div', { id: 'explain-result', 'aria-live': 'polite' });
+  let asked = 0;
   const explain = async () => {
     const kopecks = Math.round(Number(sample.value) * 100);
     if (!(kopecks > 0)) return fill(explanation, h('p', { class: 'muted' }, 'Введите закупочную цену в рублях.'));
+    const turn = ++asked;
     try {
-      const e = await gql('query($id: ID!, $p: Int!) { syncPolicy(id: $id) { explainPrice(purchaseKopecks: $p) { priceKopecks priceBeforeDiscountKopecks discountPercent steps { step detail amountKopecks } } } }', { id, p: kopecks });
-      const x = e.syncPolicy.explainPrice;
-      fill(explanation,
+      const x = (await gql(EXPLAIN, { r: rules, p: kopecks })).explainPricing;
+      if (turn !== asked) return undefined;
+      return fill(explanation,
         h('p', {}, 'Цена на площадке: ', h('strong', {}, rub(x.priceKopecks)), ` (до скидки ${rub(x.priceBeforeDiscountKopecks)}, скидка ${x.discountPercent} %)`),
         h('table', {}, h('tbody', {}, x.steps.map((s) => h('tr', {}, h('td', {}, s.step), h('td', {}, s.detail), h('td', { class: 'num' }, rub(s.amountKopecks)))))));
     } catch (error) {
-      fill(explanation, errorBox(error));
+      return turn === asked ? fill(explanation, errorBox(error)) : undefined;
     }
   };
   let timer = null;
-  sample.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(explain, 200); });
+  const later = () => { clearTimeout(timer); timer = setTimeout(explain, 200); };
+  sample.addEventListener('input', later);
   const message = h('div', { role: 'status' });
   const p = policy.pricing;
-  fill(main,
-    h('p', {}, h('a', { href: '#/sync' }, '← Синхронизация')),
-    h('h1', {}, policy.name),
-    h('dl', { class: 'fields' },
+  const rulesView = editing
+    ? policyForm({
+      policy,
+      suppliers: data.suppliers.nodes,
+      accounts: data.marketplaceAccounts,
+      onSaved: () => window.dispatchEvent(new HashChangeEvent('hashchange')),
+      onChange: (edited) => { rules = edited; later(); },
+    })
+    : h('dl', { class: 'fields' },
       h('dt', {}, 'Наценка'), h('dd', {}, `${p.markupPercent} %`),
       h('dt', {}, 'Комиссия'), h('dd', {}, `${p.commissionPercent} %`),
       h('dt', {}, 'Минимальная маржа'), h('dd', {}, rub(p.minMarginKopecks)),
       h('dt', {}, 'Постоянные расходы'), h('dd', {}, rub(p.fixedFeesKopecks)),
       h('dt', {}, 'Скидка'), h('dd', {}, `${p.discountPercent} %`),
-      h('dt', {}, 'Снижение цены больше чем на'), h('dd', {}, `${policy.priceDropGuardPercent} % — на утверждение`)),
-    h('h2', {}, 'Проверить правила'),
-    h('label', { for: 'explain-purchase' }, 'Закупочная цена, ₽', sample),
-    explanation,
+      h('dt', {}, 'Снижение цены больше чем на'), h('dd', {}, `${policy.priceDropGuardPercent} % — на утверждение`),
+      h('dt', {}, 'Расписание'), h('dd', {}, policy.schedule ? `${policy.schedule.cron} (${policy.schedule.timeZone}), следующий запуск ${at(policy.schedule.nextRunAt)}` : 'только вручную'));
+  fill(main,
+    h('p', {}, h('a', { href: '#/sync' }, '← Синхронизация')),
+    h('h1', {}, policy.name),
     can('sync:run') ? h('p', {}, h('button', { type: 'button', id: 'sync-trigger', onclick: async (event) => {
       event.target.disabled = true;
       try {
@@ -75,6 +113,13 @@ export async function policyPage(main, { args: [id] }) {
       }
     } }, 'Запустить синхронизацию')) : null,
     message,
+    h('div', { class: 'columns' },
+      h('section', {}, h('h2', {}, editing ? 'Правила' : 'Правила цены'), rulesView),
+      h('section', { class: 'sticky' },
+        h('h2', {}, 'Проверить правила'),
+        h('label', { for: 'explain-purchase' }, 'Закупочная цена, ₽', sample),
+        editing ? h('p', { class: 'muted' }, 'Пересчитывается по мере правки, ещё до сохранения.') : null,
+        explanation)),
     h('h2', {}, 'Запуски'),
     data.syncRuns.nodes.length
       ? h('table', { id: 'runs-table' }, h('tbody', {}, data.syncRuns.nodes.map((r) => h('tr', {},
@@ -96,6 +141,7 @@ export async function runPage(main, { args: [id], params }) {
   const c = run.outcomeCounts;
   const message = h('div', { role: 'status', id: 'run-message' });
   const held = run.items.nodes.filter((i) => i.outcome === 'HELD');
+  const live = can('marketplace:read') ? await livePrices(held) : new Map();
   fill(main,
     h('p', {}, h('a', { href: `#/policy/${encodeURIComponent(run.policyId)}` }, '← Политика')),
     h('h1', {}, `Синхронизация от ${at(run.startedAt)}`),
@@ -105,21 +151,44 @@ export async function runPage(main, { args: [id], params }) {
     h('p', { class: 'toolbar' },
       h('label', { for: 'run-outcome' }, 'Показать', filter),
       can('sync:run') && c.failed ? h('button', { type: 'button', class: 'secondary', id: 'run-retry', onclick: () => act(message, 'mutation($r: ID!) { retryFailed(runId: $r) { errors { message } } }', { r: id }) }, 'Повторить неудачные') : null,
-      can('sync:run') && held.length ? h('button', { type: 'button', id: 'run-approve', onclick: () => act(message, 'mutation($r: ID!, $p: [ID!]!) { approveHeldPrices(runId: $r, productIds: $p) { errors { message } } }', { r: id, p: held.map((i) => i.product) }) }, `Утвердить цены (${held.length})`) : null),
+      can('sync:write') && held.length ? h('button', { type: 'button', id: 'run-approve', onclick: () => act(message, 'mutation($r: ID!, $p: [ID!]!) { approveHeldPrices(runId: $r, productIds: $p) { errors { message } } }', { r: id, p: held.map((i) => i.product) }) }, `Утвердить цены (${held.length})`) : null),
     message,
     run.items.nodes.length
       ? h('div', { class: 'scroll' }, h('table', { id: 'run-items' },
-        h('thead', {}, h('tr', {}, h('th', {}, 'Товар'), h('th', {}, 'Итог'), h('th', { class: 'num' }, 'Новая цена'), h('th', {}, 'Причина'), h('th', { class: 'num' }, 'Попыток'))),
+        h('thead', {}, h('tr', {}, h('th', {}, 'Товар'), h('th', {}, 'Итог'), h('th', { class: 'num' }, 'Цена сейчас'), h('th', { class: 'num' }, 'Новая цена'), h('th', { class: 'num' }, 'Снижение'), h('th', {}, 'Причина'), h('th', { class: 'num' }, 'Попыток'))),
         h('tbody', {}, run.items.nodes.map((i) => h('tr', {},
           h('td', {}, h('a', { href: `#/product/${encodeURIComponent(i.product)}` }, i.product.slice(0, 8))),
-          h('td', {}, i.outcome === 'HELD' ? badge('на утверждении', 'warn') : i.outcome === 'FAILED' ? badge('ошибка', 'bad') : badge(i.outcome, 'ok')),
+          h('td', {}, badge(...(ITEM_OUTCOME[i.outcome] || [i.outcome, '']))),
+          h('td', { class: 'num' }, live.has(i.listingId) ? rub(live.get(i.listingId)) : ''),
           h('td', { class: 'num' }, i.priceExplanation ? rub(i.priceExplanation.priceKopecks) : '—'),
+          h('td', { class: 'num' }, drop(live.get(i.listingId), i.priceExplanation)),
           h('td', {}, i.reason || ''),
           h('td', { class: 'num' }, i.attempts))))))
       : h('p', { class: 'muted' }, 'Позиций нет.'));
   if (!finished(run.status)) {
     setTimeout(() => { if (location.hash.startsWith(`#/run/${encodeURIComponent(id)}`)) window.dispatchEvent(new HashChangeEvent('hashchange')); }, 1500);
   }
+}
+
+/** The live (discounted) price of each held item's listing, to show beside the new one. */
+async function livePrices(held) {
+  const prices = new Map();
+  if (!held.length) return prices;
+  const ids = held.map((i) => i.listingId);
+  const query = `query(${ids.map((_, n) => `$l${n}: ID!`).join(', ')}) { ${ids.map((_, n) => `l${n}: listing(id: $l${n}) { price { value discountPercent } }`).join(' ')} }`;
+  const data = await gql(query, Object.fromEntries(ids.map((id, n) => [`l${n}`, id])));
+  ids.forEach((id, n) => {
+    const price = data[`l${n}`] && data[`l${n}`].price;
+    if (price) prices.set(id, Math.round((price.value * (100 - price.discountPercent)) / 100));
+  });
+  return prices;
+}
+
+/** "−70 %": how far the new price is below the live one. */
+function drop(liveKopecks, explanation) {
+  if (!liveKopecks || !explanation) return '';
+  const change = Math.round(((explanation.priceKopecks - liveKopecks) * 100) / liveKopecks);
+  return change < 0 ? h('strong', { class: 'error' }, `−${-change} %`) : `+${change} %`;
 }
 
 /**
