@@ -39,6 +39,8 @@ const when = new Intl.DateTimeFormat('ru-RU', { dateStyle: 'short', timeStyle: '
 /** Kopecks (an integer) as roubles: 24990000 → "249 900,00 ₽". */
 export const rub = (kopecks) => (kopecks === null || kopecks === undefined ? '—' : money.format(kopecks / 100));
 export const num = (n) => (n === null || n === undefined ? '—' : count.format(n));
+/** A fractional figure with at most `digits` decimals, Russian style: 0.14 → "0,14". */
+export const dec = (n, digits) => (n === null || n === undefined ? '—' : n.toLocaleString('ru-RU', { maximumFractionDigits: digits }));
 export const at = (iso) => (iso ? when.format(new Date(iso)) : '—');
 
 /** A status badge: `ok`, `bad` or `warn` styling. */

@@ -4,11 +4,13 @@
 //! `target/screenshots/`.
 
 use crate::support::feeds::FeedServer;
-use crate::support::marketplace::{app_for, connect, map_category, products, wait_for};
+use crate::support::marketplace::{app_for, args_for, connect, map_category, products, publish, wait_for};
+use crate::support::sales_fake::{ORDERS, SalesFake};
 use crate::support::sync::{feed, register_supplier};
 use crate::support::wb_fake::WbFake;
 use crate::support::{ADMIN_PASSWORD, TestApp, accepted, product_input};
-use gomarket_infra::supplier::generate::{FeedSpec, write_yml};
+use gomarket_infra::supplier::generate::{FeedSpec, ean13, write_yml};
+use gomarket_testkit::TestDatabase;
 use gomarket_testkit::browser::Browser;
 use serde_json::json;
 
@@ -383,5 +385,88 @@ async fn a_policy_created_on_the_page_explains_edits_live_runs_and_a_held_price_
         .wait_for_text_within("main", "завершена", std::time::Duration::from_secs(90))
         .await;
     assert!(done.contains("обновлено 1"), "the approved price went out: {done}");
+    browser.quit().await;
+}
+
+/// Moscow report time `minutes` from now (negative: before), as the statistics reports write it.
+fn report_time(minutes: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(3) + chrono::Duration::minutes(minutes))
+        .naive_utc()
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string()
+}
+
+#[tokio::test]
+async fn today_updates_live_when_an_order_arrives_and_analytics_charts_it() {
+    let wb = WbFake::start().await;
+    let reports = SalesFake::start(100).await;
+    let mut args = args_for(&wb);
+    args.run_ingest = true;
+    args.api.marketplace.wb_statistics_url = reports.url();
+    args.api.marketplace.wb_tariffs_url = reports.url();
+    args.api.marketplace.wb_analytics_url = reports.url();
+    args.api.marketplace.wb_limits_divisor = 600;
+    args.api.marketplace.ingest_interval_ms = 50;
+    let app = TestApp::spawn_on(TestDatabase::new(gomarket::MIGRATIONS).await, args).await;
+    map_category(&app).await;
+    let ids = products(&app, 2).await;
+    let account = connect(&app, "Основной WB", "wb-token.eyJ0b2RheSI6MX0").await;
+    publish(&app, &account, &ids).await;
+    wait_for(&app, &account, "cards created", |l| l["state"] == "CREATED").await;
+    let nm_id = wb.nm_id_of("GM-KT-0000").expect("the card of KT-0000");
+
+    let browser = Browser::start(1280, 800).await;
+    browser.goto(&app.url("/#/")).await;
+    browser.wait_for_text("h1", "Вход").await;
+    log_in(&browser, "admin", ADMIN_PASSWORD).await;
+    browser.wait_for_text("h1", "Сегодня").await;
+    let tile = browser.wait_for_text("#tile-orders .value", "0").await;
+    assert_eq!(tile, "0");
+
+    // An order arrives in the marketplace's report; the tile changes with no reload.
+    reports.set_rows(
+        ORDERS,
+        vec![json!({
+            "date": report_time(-30), "lastChangeDate": report_time(-25),
+            "warehouseName": "Коледино", "regionName": "Московская",
+            "supplierArticle": "GM-KT-0000", "nmId": nm_id, "barcode": ean13(0),
+            "totalPrice": 2000, "discountPercent": 0, "spp": 0,
+            "finishedPrice": 2000, "priceWithDisc": 2000,
+            "isCancel": false, "cancelDate": "0001-01-01T00:00:00", "srid": "srid-console-1",
+        })],
+    );
+    let before = browser.url().await;
+    browser
+        .wait_for_text_within("#tile-orders .value", "1", std::time::Duration::from_secs(60))
+        .await;
+    assert_eq!(browser.url().await, before, "the same page, not reloaded");
+    browser.screenshot("console-today-live").await;
+
+    // Analytics: the order by day, the article in the performance table, its own page.
+    browser.goto(&app.url("/#/analytics")).await;
+    let totals = browser.wait_for_text("#analytics-totals", "заказов 1").await;
+    assert!(totals.contains("отмен 0"), "{totals}");
+    let bars = browser.all("#analytics-charts svg rect").await;
+    assert_eq!(
+        bars.len(),
+        3 * 30,
+        "a bar per day of the 30 in each of the three charts"
+    );
+    let table = browser.wait_for_text("#performance-table", "Polaris PWK 0").await;
+    assert!(table.contains("1"), "{table}");
+    browser.screenshot("console-analytics").await;
+    let sort = browser.find("#performance-table th button[aria-pressed=false]").await;
+    browser.click(&sort).await;
+    browser.wait_for_text("#performance-table", "Polaris PWK 0").await;
+    assert!(
+        !browser.url().await.contains("sort=REVENUE_DESC"),
+        "{}",
+        browser.url().await
+    );
+    let link = browser.find("#performance-table tbody a").await;
+    browser.click(&link).await;
+    browser.wait_for_text("#listing-title", "Polaris PWK 0").await;
+    browser.wait_for_text("#listing-velocity", "шт./день").await;
+    browser.screenshot("console-listing").await;
     browser.quit().await;
 }

@@ -181,3 +181,41 @@ async fn bad_policies_are_refused_with_the_field_and_nothing_is_stored() {
     let all = app.graphql("{ syncPolicies { id } }", json!({})).await;
     assert_eq!(all["data"]["syncPolicies"], json!([]), "{all}");
 }
+
+#[tokio::test]
+async fn a_rule_not_saved_is_explained_and_a_bad_one_is_refused_with_its_field() {
+    let app = TestApp::spawn().await;
+    let explain = "query($r: PricingRuleInput, $p: Int!) { explainPricing(pricing: $r, purchaseKopecks: $p) {
+        priceKopecks priceBeforeDiscountKopecks discountPercent steps { step amountKopecks } } }";
+    // No rule: the seed system's (1 000 ₽ → 1 789,78 ₽, as explainPrice of a default policy).
+    let seed = app.graphql(explain, json!({ "r": null, "p": 100_000 })).await;
+    assert_eq!(seed["data"]["explainPricing"]["priceKopecks"], 178_978, "{seed}");
+
+    // 10 % margin, nothing else, a 50 % discount: 1 100 ₽ to the buyer, 2 200 ₽ before it.
+    let rule = json!({ "bands": [{ "marginPercent": 10.0 }], "discountPercent": 50 });
+    let explained = app.graphql(explain, json!({ "r": rule, "p": 100_000 })).await;
+    let x = &explained["data"]["explainPricing"];
+    assert_eq!(x["priceKopecks"], 110_000, "{explained}");
+    assert_eq!(x["priceBeforeDiscountKopecks"], 220_000, "{explained}");
+    assert_eq!(x["steps"][1]["step"], "margin", "{explained}");
+    assert_eq!(x["steps"][1]["amountKopecks"], 10_000, "{explained}");
+
+    for (rule, purchase, field) in [
+        (
+            json!({ "bands": [{ "marginPercent": -5.0 }] }),
+            100_000,
+            "pricing.bands[0].marginPercent",
+        ),
+        (
+            json!({ "bands": [{ "marginPercent": 10.0 }], "discountPercent": 100 }),
+            100_000,
+            "pricing.discountPercent",
+        ),
+        (json!({ "bands": [{ "marginPercent": 10.0 }] }), -1, "purchaseKopecks"),
+    ] {
+        let refused = app.graphql(explain, json!({ "r": rule, "p": purchase })).await;
+        let error = &refused["errors"][0];
+        assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{refused}");
+        assert_eq!(error["extensions"]["field"], field, "{refused}");
+    }
+}

@@ -3,7 +3,7 @@
 // price history as a chart with its sales velocity beside it. Charts are plain SVG drawn here
 // (no chart library: a few bars and lines do not need one).
 
-import { h, fill, rub, num, at, badge } from '../dom.js';
+import { h, fill, rub, num, dec, at, badge } from '../dom.js';
 import { gql } from '../api.js';
 import { cardBadge } from './marketplaces.js';
 
@@ -47,9 +47,11 @@ export function barChart(title, points, format) {
     return svg('rect', { class: 'bar-fill', x: i * step + 1, y: height - bottom - barHeight, width: Math.max(1, step - 2), height: barHeight },
       svg('title', {}, `${p.label}: ${format(p.value)}`));
   });
+  // First, middle and last day, as "05.11", kept inside the chart.
+  const dayLabel = (day) => `${day.slice(8, 10)}.${day.slice(5, 7)}`;
   const labels = points.length
-    ? [0, Math.floor((points.length - 1) / 2), points.length - 1].map((i) =>
-      svg('text', { x: i * step + step / 2, y: height - 6, 'text-anchor': 'middle' }, points[i].label.slice(5)))
+    ? [[0, 'start'], [Math.floor((points.length - 1) / 2), 'middle'], [points.length - 1, 'end']].map(([i, anchor]) =>
+      svg('text', { x: anchor === 'start' ? 0 : anchor === 'end' ? width : i * step + step / 2, y: height - 6, 'text-anchor': anchor }, dayLabel(points[i].label)))
     : [];
   const total = points.reduce((sum, p) => sum + p.value, 0);
   return h('figure', { class: 'panel' },
@@ -96,7 +98,7 @@ export async function analyticsPage(main, { args: [accountId], params }) {
     h('p', { id: 'analytics-totals' },
       `С ${from} по ${to}: заказов ${num(t.orders)} (отмен ${num(t.cancellations)}), выкуплено ${num(t.buyouts)}, возвратов ${num(t.returns)}, `,
       `выручка ${rub(t.revenueKopecks)}, к перечислению ${rub(t.payoutKopecks)}`,
-      t.buyoutRateBasisPoints === null ? '.' : `, выкуп ${(t.buyoutRateBasisPoints / 100).toFixed(1)} %.`),
+      t.buyoutRateBasisPoints === null ? '.' : `, выкуп ${dec(t.buyoutRateBasisPoints / 100, 1)} %.`),
     t.orders || t.buyouts || t.returns
       ? h('div', { class: 'columns', id: 'analytics-charts' },
         barChart('Выручка', series((b) => b.revenueKopecks), rub),
@@ -136,9 +138,9 @@ async function performanceTable(place, accountId, period, sort, go) {
           h('td', { class: 'num' }, num(r.units)),
           h('td', { class: 'num' }, rub(r.revenueKopecks)),
           h('td', { class: 'num' }, r.marginKopecks === null ? '—' : h('span', { class: r.marginKopecks < 0 ? 'error' : '' }, rub(r.marginKopecks))),
-          h('td', { class: 'num' }, r.velocity === null ? '—' : r.velocity.toFixed(2)),
+          h('td', { class: 'num' }, r.velocity === null ? '—' : dec(r.velocity, 2)),
           h('td', { class: 'num' }, num(r.marketplaceStock)),
-          h('td', { class: 'num' }, r.daysOfCover === null ? '—' : r.daysOfCover.toFixed(1)),
+          h('td', { class: 'num' }, r.daysOfCover === null ? '—' : dec(r.daysOfCover, 1)),
           h('td', { class: 'num' }, num(r.outOfStockDays)),
           h('td', { class: 'num' }, rub(r.lostRevenueKopecks))))))),
       h('div', { class: 'pager' },
@@ -176,7 +178,7 @@ function priceChart(changes) {
       svg('path', { class: 'line', d: path }),
       svg('path', { class: 'line second', d: velocity }),
       svg('text', { x: 2, y: 12 }, rub(maxPrice)),
-      svg('text', { x: width - 2, y: 12, 'text-anchor': 'end' }, `${maxVelocity.toFixed(2)} шт./день`)));
+      svg('text', { x: width - 2, y: 12, 'text-anchor': 'end' }, `${dec(maxVelocity, 2)} шт./день`)));
 }
 
 export async function listingPage(main, { args: [id] }) {
@@ -195,7 +197,7 @@ export async function listingPage(main, { args: [id] }) {
   }
   const c = l.stockCover;
   const u = l.unitEconomics;
-  const velocity = (v) => (v === null ? '—' : `${v.toFixed(2)} шт./день`);
+  const velocity = (v) => (v === null ? '—' : `${dec(v, 2)} шт./день`);
   fill(main,
     h('p', {}, h('a', { href: `#/listings/${encodeURIComponent(l.accountId)}` }, '← Товары на площадке')),
     h('h1', { id: 'listing-title' }, l.product ? l.product.title : l.vendorCode),
@@ -211,8 +213,8 @@ export async function listingPage(main, { args: [id] }) {
             h('tbody', {}, l.priceHistory.map((p) => h('tr', {},
               h('td', {}, at(p.appliedAt)),
               h('td', { class: 'num' }, rub(p.discountedPriceKopecks), p.discountPercent ? h('div', { class: 'muted' }, `${rub(p.priceKopecks)} − ${p.discountPercent} %`) : null),
-              h('td', { class: 'num' }, p.before.velocity === null ? '—' : p.before.velocity.toFixed(2)),
-              h('td', { class: 'num' }, p.after.velocity === null ? '—' : p.after.velocity.toFixed(2))))))
+              h('td', { class: 'num' }, p.before.velocity === null ? '—' : dec(p.before.velocity, 2)),
+              h('td', { class: 'num' }, p.after.velocity === null ? '—' : dec(p.after.velocity, 2))))))
           : null),
       h('section', {},
         h('h2', {}, 'Продажи и запас'),
@@ -221,7 +223,7 @@ export async function listingPage(main, { args: [id] }) {
           h('dt', {}, 'Скорость, 30 дней'), h('dd', {}, velocity(c.velocity30Days)),
           h('dt', {}, 'На складах площадки'), h('dd', {}, num(c.marketplaceStock)),
           h('dt', {}, 'У продавца'), h('dd', {}, num(c.sellerStock)),
-          h('dt', {}, 'Хватит на'), h('dd', {}, c.daysOfCover === null ? '—' : `${c.daysOfCover.toFixed(1)} дн.`),
+          h('dt', {}, 'Хватит на'), h('dd', {}, c.daysOfCover === null ? '—' : `${dec(c.daysOfCover, 1)} дн.`),
           h('dt', {}, 'Дней без товара (30)'), h('dd', {}, num(c.outOfStockDays30)),
           h('dt', {}, 'Упущено (30 дней)'), h('dd', {}, rub(c.lostRevenue30DaysKopecks))),
         h('h2', {}, 'Экономика единицы'),
