@@ -37,7 +37,9 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct DatabaseArgs {
     /// PostgreSQL URL. Also read from GOMARKET_DATABASE_URL, then DATABASE_URL; default
-    /// postgres://postgres@127.0.0.1:5432/gomarket. The database is created if missing.
+    /// postgres://postgres@127.0.0.1:5432/gomarket. The database is created if missing. When
+    /// none is given and nothing answers at the default, `serve` starts a private PostgreSQL
+    /// from the system's binaries (GOMARKET_POSTGRES_DATA_DIR, GOMARKET_POSTGRES_BIN_DIR).
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
 
@@ -49,11 +51,15 @@ pub struct DatabaseArgs {
 impl DatabaseArgs {
     /// `--database-url`, else `GOMARKET_DATABASE_URL`, else `DATABASE_URL`, else the default.
     pub fn url(&self) -> String {
+        self.configured_url().unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
+    }
+
+    /// The URL the user gave, if any (never second-guessed: no private cluster replaces it).
+    pub fn configured_url(&self) -> Option<String> {
         self.database_url
             .clone()
             .or_else(|| std::env::var("GOMARKET_DATABASE_URL").ok().filter(|v| !v.is_empty()))
             .or_else(|| std::env::var("DATABASE_URL").ok().filter(|v| !v.is_empty()))
-            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
     }
 }
 

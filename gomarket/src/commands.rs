@@ -8,6 +8,7 @@ use crate::ops;
 use crate::roles;
 use crate::signals::shutdown_on_signal;
 use anyhow::Context as _;
+use gomarket_infra::database::private_unless_answering;
 
 /// Runs the command `cli` names.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -26,7 +27,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve(mut args) => {
             args.api.kafka = kafka;
-            serve_side(args, &url, max_connections).await
+            let private = match cli.database.configured_url() {
+                Some(_) => None,
+                None => private_unless_answering(&url).await?,
+            };
+            let Some(cluster) = private else {
+                return serve_side(args, &url, max_connections).await;
+            };
+            let served = serve_side(args, &cluster.url(), max_connections).await;
+            // Stopped whatever happened, so the next `serve` finds a cleanly shut-down cluster.
+            let stopped = cluster.stop().await;
+            served?;
+            Ok(stopped?)
         }
         Command::CommandApi(mut api) => {
             api.kafka = kafka;

@@ -29,6 +29,7 @@ mod kafka_pipeline;
 mod kafka_projector_kill;
 mod kafka_revenue_example;
 mod ozon_publish;
+mod private_postgres;
 mod read_your_writes;
 mod redis_outage;
 mod redis_shared;

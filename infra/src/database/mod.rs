@@ -9,8 +9,10 @@ use std::time::Duration;
 use thiserror::Error;
 
 pub mod advisory_lock;
+pub mod private_cluster;
 
 pub use advisory_lock::{LockKey, LockSession, advisory_key};
+pub use private_cluster::{PrivateCluster, PrivateClusterError, private_unless_answering};
 
 /// Whether the database answers a trivial query within `within` (health checks, the edge's
 /// outage probe).
