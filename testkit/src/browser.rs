@@ -35,6 +35,17 @@ impl Browser {
     /// background traffic is turned off: the machine has no internet, and the tests want no
     /// network beyond 127.0.0.1.
     pub async fn start(width: u32, height: u32) -> Self {
+        Self::launch(width, height, None).await
+    }
+
+    /// A phone's screen, 390×844 CSS pixels at 3× (Chromium's window cannot be narrower than
+    /// 500 pixels, so the size is emulated, as DevTools' device mode does).
+    pub async fn phone() -> Self {
+        let metrics = json!({ "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 3.0, "touch": true } });
+        Self::launch(500, 900, Some(metrics)).await
+    }
+
+    async fn launch(width: u32, height: u32, mobile_emulation: Option<Value>) -> Self {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let driver_binary = binary("GOMARKET_TEST_CHROMEDRIVER", "chromedriver");
         let driver = Command::new(&driver_binary)
@@ -65,6 +76,9 @@ impl Browser {
             format!("--user-data-dir={}", profile.display()),
         ];
         let mut options = json!({ "args": args });
+        if let Some(emulation) = mobile_emulation {
+            options["mobileEmulation"] = emulation;
+        }
         if let Ok(chromium) = std::env::var("GOMARKET_TEST_CHROMIUM") {
             options["binary"] = json!(chromium);
         }

@@ -470,3 +470,82 @@ async fn today_updates_live_when_an_order_arrives_and_analytics_charts_it() {
     browser.screenshot("console-listing").await;
     browser.quit().await;
 }
+
+/// What makes a page fail on a phone or for a screen reader: content wider than the screen
+/// (tables scroll inside their own box), fields without a label.
+const LAYOUT_CHECK: &str = "
+const done = arguments[arguments.length - 1];
+const unlabeled = [...document.querySelectorAll('main input, main select, main textarea')]
+  .filter((e) => e.type !== 'hidden' && !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+  .map((e) => e.id || e.outerHTML.slice(0, 80));
+const wide = [...document.querySelectorAll('body *')]
+  .filter((e) => !e.closest('.scroll') && e.getBoundingClientRect().right > window.innerWidth + 1)
+  .map((e) => `${e.tagName}#${e.id}.${e.className}: ${e.getBoundingClientRect().right}`).slice(-5);
+done({ overflow: document.documentElement.scrollWidth - window.innerWidth, unlabeled, wide });";
+
+#[tokio::test]
+async fn on_a_phone_every_page_fits_every_field_has_a_label_and_login_works_by_keyboard() {
+    let fake = WbFake::start().await;
+    let app = app_for(&fake).await;
+    let ids = products(&app, 3).await;
+    map_category(&app).await;
+    let server = FeedServer::start().await;
+    server.set_feed(feed(&[Some((1_000, 5))]));
+    let supplier = register_supplier(&app, &server.url("/feed.yml")).await;
+    let account = connect(&app, "WB", "wb-token.eyJwaG9uZSI6MX0").await;
+    publish(&app, &account, &ids).await;
+    let policy = crate::support::sync::upsert_policy(
+        &app,
+        json!({ "name": "Север → WB", "supplierIds": [supplier], "accountId": account }),
+    )
+    .await;
+
+    let browser = Browser::phone().await;
+    browser.goto(&app.url("/#/")).await;
+    browser.wait_for_text("h1", "Вход").await;
+    let width = browser
+        .execute_async("arguments[0](window.innerWidth)", json!([]))
+        .await;
+    assert_eq!(width, json!(390), "a phone's width");
+    // By keyboard: the login, Tab to the password, Enter submits.
+    let email = browser.find("#login-email").await;
+    browser.type_into(&email, "admin\u{E004}").await;
+    let focused = browser
+        .execute_async("arguments[0](document.activeElement.id)", json!([]))
+        .await;
+    assert_eq!(focused, json!("login-password"), "Tab moves to the password");
+    let password = browser.find("#login-password").await;
+    browser.type_into(&password, &format!("{ADMIN_PASSWORD}\u{E007}")).await;
+    browser.wait_for_text("h1", "Сегодня").await;
+
+    for page in [
+        "/#/".to_owned(),
+        "/#/catalog".to_owned(),
+        format!("/#/product/{}", ids[0]),
+        "/#/suppliers".to_owned(),
+        format!("/#/supplier/{supplier}"),
+        "/#/marketplaces".to_owned(),
+        format!("/#/listings/{account}"),
+        "/#/analytics".to_owned(),
+        "/#/sync".to_owned(),
+        format!("/#/policy/{policy}"),
+        "/#/policy/new".to_owned(),
+        "/#/users".to_owned(),
+    ] {
+        browser.goto(&app.url("/#/nowhere")).await;
+        browser.wait_for_text("h1", "Нет такой страницы").await;
+        browser.goto(&app.url(&page)).await;
+        browser.find("main h1").await;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let check = browser.execute_async(LAYOUT_CHECK, json!([])).await;
+        assert!(
+            check["overflow"].as_i64().is_some_and(|o| o <= 0),
+            "{page} is wider than a phone: {check}"
+        );
+        assert_eq!(check["unlabeled"], json!([]), "{page}: fields without a label");
+    }
+    browser.goto(&app.url("/#/catalog")).await;
+    browser.wait_for_text("#catalog-table", "Polaris").await;
+    browser.screenshot("console-phone-catalog").await;
+    browser.quit().await;
+}

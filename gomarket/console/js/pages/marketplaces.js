@@ -138,6 +138,13 @@ export async function listingsPage(main, { args: [accountId], params }) {
           h('td', {}, l.errors.map((e) => h('div', { class: 'error' }, `${e.area}: ${e.message}`))),
           h('td', {}, retry(l)))))))
       : h('p', { class: 'muted', id: 'listings-empty' }, onlyErrors ? 'Ошибок нет.' : 'На площадке пока ничего нет: опубликуйте товары из каталога или через политику синхронизации.'));
+  // While cards are on moderation or prices and stocks on their way, the page follows them.
+  const moving = list.some((l) => l.state === 'REQUESTED' || l.state === 'NOT_PUBLISHED' || (l.price && l.price.state === 'PENDING') || (l.stock && l.stock.state === 'PENDING'));
+  if (moving) {
+    const here = location.hash;
+    main.querySelector('h1').after(h('p', { class: 'muted', id: 'listings-moving' }, 'Карточки и цены отправляются на площадку — страница обновляется сама.'));
+    setTimeout(() => { if (location.hash === here) window.dispatchEvent(new HashChangeEvent('hashchange')); }, 2000);
+  }
 }
 
 
