@@ -4,7 +4,7 @@
 //! `target/screenshots/`.
 
 use crate::support::feeds::FeedServer;
-use crate::support::marketplace::{app_for, args_for, connect, map_category, products, publish, wait_for};
+use crate::support::marketplace::{CATEGORY, app_for, args_for, connect, map_category, products, publish, wait_for};
 use crate::support::sales_fake::{ORDERS, SalesFake};
 use crate::support::sync::{feed, register_supplier};
 use crate::support::wb_fake::WbFake;
@@ -110,6 +110,26 @@ async fn a_seller_logs_in_searches_in_russian_opens_a_product_and_comes_back_aft
     assert!(rejected.lines().count() >= 2, "at least one rejected offer: {rejected}");
     browser.screenshot("console-import").await;
     std::fs::remove_file(&feed).unwrap();
+    // Its settings changed from its page, then switched off (no import can start).
+    let edit = browser.find("#supplier-edit summary").await;
+    browser.click(&edit).await;
+    let name = browser.find("#supplier-edit #supplier-name").await;
+    browser.clear(&name).await;
+    browser.type_into(&name, "Оптторг Север").await;
+    let save = browser.find("#supplier-edit button[type=submit]").await;
+    browser.click(&save).await;
+    browser.wait_for_text("h1", "Оптторг Север").await;
+    let toggle = browser.find("#supplier-toggle").await;
+    browser.click(&toggle).await;
+    browser.wait_for_text("main", "выключен: импорты не запускаются").await;
+    let supplier = app
+        .graphql("{ suppliers(first: 5) { nodes { name enabled } } }", json!({}))
+        .await;
+    assert_eq!(
+        supplier["data"]["suppliers"]["nodes"][0],
+        json!({ "name": "Оптторг Север", "enabled": false }),
+        "{supplier}"
+    );
 
     // Today, with what to do next when no marketplace is connected yet.
     browser.goto(&app.url("/#/")).await;
@@ -160,7 +180,6 @@ async fn an_account_is_connected_from_the_page_and_a_viewer_sees_no_action_and_i
     let fake = WbFake::start().await;
     let app = app_for(&fake).await;
     let ids = products(&app, 3).await;
-    map_category(&app).await;
     let browser = Browser::start(1280, 800).await;
     browser.goto(&app.url("/#/marketplaces")).await;
     browser.wait_for_text("h1", "Вход").await;
@@ -182,6 +201,20 @@ async fn an_account_is_connected_from_the_page_and_a_viewer_sees_no_action_and_i
     browser.wait_for_text("h1", "Основной WB").await;
     browser.wait_for_text("#listings-empty", "опубликуйте").await;
     let account = browser.url().await.rsplit('/').next().unwrap().to_owned();
+
+    // The catalog's category mapped to a Wildberries subject, from the page.
+    browser.goto(&app.url("/#/marketplaces")).await;
+    browser
+        .wait_for_text("#mappings-empty", "Категории не сопоставлены")
+        .await;
+    for (field, value) in [("#mapping-category", CATEGORY), ("#mapping-subject", "7771")] {
+        let input = browser.find(field).await;
+        browser.type_into(&input, value).await;
+    }
+    let map = browser.find("#mapping-save").await;
+    browser.click(&map).await;
+    let mappings = browser.wait_for_text("#mappings-table", CATEGORY).await;
+    assert!(mappings.contains("7771"), "{mappings}");
 
     // Published from the catalog: two ticked on the page, then the third from its own page.
     browser.goto(&app.url("/#/catalog?sort=TITLE_ASC")).await;
@@ -423,11 +456,17 @@ async fn today_updates_live_when_an_order_arrives_and_analytics_charts_it() {
     let tile = browser.wait_for_text("#tile-orders .value", "0").await;
     assert_eq!(tile, "0");
 
-    // An order arrives in the marketplace's report; the tile changes with no reload.
+    // An order arrives in the marketplace's report; the tile changes with no reload. It is
+    // placed now, in today's Moscow day (the tile's): not in the two minutes before midnight.
+    let since_midnight =
+        chrono::Timelike::num_seconds_from_midnight(&(chrono::Utc::now() + chrono::Duration::hours(3)).time());
+    if since_midnight > 86_400 - 120 {
+        tokio::time::sleep(std::time::Duration::from_secs(u64::from(86_400 - since_midnight) + 5)).await;
+    }
     reports.set_rows(
         ORDERS,
         vec![json!({
-            "date": report_time(-30), "lastChangeDate": report_time(-25),
+            "date": report_time(0), "lastChangeDate": report_time(0),
             "warehouseName": "Коледино", "regionName": "Московская",
             "supplierArticle": "GM-KT-0000", "nmId": nm_id, "barcode": ean13(0),
             "totalPrice": 2000, "discountPercent": 0, "spp": 0,

@@ -1,6 +1,6 @@
 // Marketplace accounts and their listings: connect an account (the token field is write-only:
-// sent once, never shown back), replace a token, the category mappings, listings with their
-// state and errors, "only with errors".
+// sent once, never shown back), replace a token, map catalog categories to the marketplace's,
+// listings with their state and errors, "only with errors", retry.
 
 import { h, fill, rub, num, at, badge, errorBox } from '../dom.js';
 import { gql } from '../api.js';
@@ -16,8 +16,9 @@ export function cardBadge(state) {
 
 export async function marketplacesPage(main) {
   const data = await gql(`{ marketplaceAccounts { id name marketplace status statusReason warehouseIds verifiedAt }
-    categoryMappings { marketplace category subjectId typeId updatedAt } }`);
+    categoryMappings { marketplace category subjectId typeId updatedAt characteristics { id name attribute required numeric } } }`);
   const message = h('div', { role: 'status', id: 'accounts-message' });
+  const mappingPlace = h('div', { id: 'mapping-place' });
   fill(main,
     h('h1', {}, 'Маркетплейсы'),
     message,
@@ -34,9 +35,65 @@ export async function marketplacesPage(main) {
     can('marketplace:write') ? connectForm(message) : null,
     h('h2', {}, 'Сопоставление категорий'),
     data.categoryMappings.length
-      ? h('table', { id: 'mappings-table' }, h('tbody', {}, data.categoryMappings.map((m) => h('tr', {},
-        h('td', {}, m.marketplace), h('td', {}, m.category), h('td', { class: 'num' }, m.subjectId), h('td', { class: 'num' }, m.typeId ?? '—')))))
-      : h('p', { class: 'muted' }, 'Категории не сопоставлены: без этого товары не публикуются.'));
+      ? h('div', { class: 'scroll' }, h('table', { id: 'mappings-table' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'Площадка'), h('th', {}, 'Категория каталога'), h('th', { class: 'num' }, 'Категория площадки'), h('th', { class: 'num' }, 'Тип (Ozon)'), h('th', {}, 'Характеристики'), h('th', {}))),
+        h('tbody', {}, data.categoryMappings.map((m) => h('tr', {},
+          h('td', {}, m.marketplace), h('td', {}, m.category), h('td', { class: 'num' }, m.subjectId), h('td', { class: 'num' }, m.typeId ?? '—'),
+          h('td', {}, m.characteristics.map((c) => `${c.name} ← ${c.attribute}`).join('; ') || '—'),
+          h('td', {}, can('marketplace:write') ? h('button', { type: 'button', class: 'secondary', onclick: () => mappingPlace.replaceChildren(mappingForm(m)) }, 'Изменить') : null))))))
+      : h('p', { class: 'muted', id: 'mappings-empty' }, 'Категории не сопоставлены: без этого товары не публикуются. Укажите, какой категории площадки соответствует категория каталога.'),
+    can('marketplace:write') ? mappingPlace : null);
+  if (can('marketplace:write')) mappingPlace.replaceChildren(mappingForm(null));
+}
+
+/** A characteristic row: the marketplace's characteristic (id, name) ← a product attribute. */
+function characteristicRow(c, rows) {
+  const n = rows.children.length;
+  const id = h('input', { inputmode: 'numeric', size: 8, value: c?.id ?? '', 'aria-label': `Характеристика ${n + 1}: id на площадке` });
+  const name = h('input', { size: 14, value: c?.name ?? '', 'aria-label': `Характеристика ${n + 1}: название на площадке` });
+  const attribute = h('input', { size: 14, value: c?.attribute ?? '', 'aria-label': `Характеристика ${n + 1}: атрибут товара` });
+  const required = h('input', { type: 'checkbox', checked: c?.required, 'aria-label': `Характеристика ${n + 1}: обязательная` });
+  const numeric = h('input', { type: 'checkbox', checked: c?.numeric, 'aria-label': `Характеристика ${n + 1}: число` });
+  const row = h('div', { class: 'toolbar' }, id, name, '←', attribute,
+    h('span', { class: 'inline' }, required, ' обяз.'), h('span', { class: 'inline' }, numeric, ' число'),
+    h('button', { type: 'button', class: 'secondary', 'aria-label': 'Убрать характеристику', onclick: () => row.remove() }, '✕'));
+  row.read = () => ({ id: Number(id.value), name: name.value.trim(), attribute: attribute.value.trim(), required: required.checked, numeric: numeric.checked });
+  return row;
+}
+
+/** Maps a catalog category to a marketplace category (replacing its mapping as a whole). */
+function mappingForm(mapping) {
+  const marketplace = h('select', { id: 'mapping-marketplace' },
+    [['WILDBERRIES', 'Wildberries'], ['OZON', 'Ozon']].map(([v, t]) => h('option', { value: v, selected: v === mapping?.marketplace }, t)));
+  const category = h('input', { id: 'mapping-category', required: true, size: 36, placeholder: 'Бытовая техника/Чайники', value: mapping?.category ?? '' });
+  const subject = h('input', { id: 'mapping-subject', required: true, inputmode: 'numeric', value: mapping?.subjectId ?? '' });
+  const type = h('input', { id: 'mapping-type', inputmode: 'numeric', value: mapping?.typeId ?? '' });
+  const rows = h('div', { id: 'mapping-characteristics' });
+  for (const c of mapping?.characteristics ?? []) rows.append(characteristicRow(c, rows));
+  const message = h('div', { role: 'status', id: 'mapping-message' });
+  const form = h('form', { class: 'stack wide', id: 'mapping-form' },
+    h('label', { for: 'mapping-marketplace' }, 'Площадка', marketplace),
+    h('label', { for: 'mapping-category' }, 'Категория каталога (путь, как у товаров)', category),
+    h('label', { for: 'mapping-subject' }, 'Категория площадки (Wildberries subjectID, Ozon description_category_id)', subject),
+    h('label', { for: 'mapping-type' }, 'Тип товара (Ozon type_id; на Wildberries пусто)', type),
+    h('fieldset', {}, h('legend', {}, 'Характеристики площадки из атрибутов товара'), rows,
+      h('button', { type: 'button', class: 'secondary', onclick: () => rows.append(characteristicRow(null, rows)) }, 'Добавить характеристику')),
+    h('button', { type: 'submit', id: 'mapping-save' }, mapping ? 'Сохранить сопоставление' : 'Сопоставить'),
+    message);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const input = {
+      marketplace: marketplace.value, category: category.value.trim(), subjectId: Number(subject.value),
+      typeId: type.value.trim() ? Number(type.value) : null, characteristics: [...rows.children].map((r) => r.read()),
+    };
+    try {
+      await gql('mutation($i: CategoryMappingInput!) { setCategoryMapping(input: $i) { errors { field message } } }', { i: input });
+      window.dispatchEvent(new HashChangeEvent('hashchange'));
+    } catch (error) {
+      fill(message, errorBox(error));
+    }
+  });
+  return h('section', {}, h('h3', {}, mapping ? `Изменить: ${mapping.category}` : 'Сопоставить категорию'), form);
 }
 
 const PUSH = { PENDING: ['отправляется', 'warn'], APPLIED: ['на площадке', 'ok'], FAILED: ['ошибка', 'bad'], QUARANTINED: ['на карантине', 'bad'] };

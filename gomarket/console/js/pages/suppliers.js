@@ -1,5 +1,6 @@
-// Suppliers and their imports: register one, start an import (or a dry run), watch it run,
-// see its counts and every rejected offer with its line and reason.
+// Suppliers and their imports: register one or change its settings, switch it off and on,
+// start an import (or a dry run), watch it run, see its counts and every rejected offer with
+// its line and reason.
 
 import { h, fill, num, at, badge, errorBox } from '../dom.js';
 import { gql } from '../api.js';
@@ -23,30 +24,40 @@ export async function suppliersPage(main) {
           h('td', { class: 'optional' }, s.url),
           h('td', {}, s.enabled ? badge('включён', 'ok') : badge('выключен', 'warn')))))))
       : h('p', { class: 'muted', id: 'suppliers-empty' }, 'Поставщиков пока нет. Зарегистрируйте первого: нужен адрес его прайс-листа.'),
-    can('suppliers:write') ? registerForm() : null);
+    can('suppliers:write') ? [h('h2', {}, 'Новый поставщик'), supplierForm(null)] : null);
 }
 
-function registerForm() {
+/** The supplier's settings: registers one (`supplier` null) or replaces one's. */
+function supplierForm(supplier) {
   const message = h('p', { role: 'alert', id: 'supplier-form-message' });
-  const name = h('input', { id: 'supplier-name', required: true });
-  const url = h('input', { id: 'supplier-url', required: true, size: 48, placeholder: 'https://… или file:///…' });
-  const kind = h('select', { id: 'supplier-kind' }, KINDS.map(([v, t]) => h('option', { value: v }, t)));
-  const encoding = h('select', { id: 'supplier-encoding' }, ENCODINGS.map(([v, t]) => h('option', { value: v }, t)));
-  const submit = h('button', { type: 'submit' }, 'Зарегистрировать');
+  const name = h('input', { id: 'supplier-name', required: true, value: supplier?.name ?? '' });
+  const url = h('input', { id: 'supplier-url', required: true, size: 48, placeholder: 'https://… или file:///…', value: supplier?.url ?? '' });
+  const kind = h('select', { id: 'supplier-kind' }, KINDS.map(([v, t]) => h('option', { value: v, selected: v === supplier?.kind }, t)));
+  const encoding = h('select', { id: 'supplier-encoding' }, ENCODINGS.map(([v, t]) => h('option', { value: v, selected: v === supplier?.encoding }, t)));
+  const template = h('input', { id: 'supplier-image-template', size: 48, placeholder: 'https://…/{key}.jpg', value: supplier?.imageUrlTemplate ?? '' });
+  const submit = h('button', { type: 'submit' }, supplier ? 'Сохранить' : 'Зарегистрировать');
   const form = h('form', { class: 'stack', id: 'supplier-form' },
     h('label', { for: 'supplier-name' }, 'Название', name),
     h('label', { for: 'supplier-kind' }, 'Формат', kind),
     h('label', { for: 'supplier-url' }, 'Адрес прайс-листа', url),
     h('label', { for: 'supplier-encoding' }, 'Кодировка', encoding),
+    h('label', { for: 'supplier-image-template' }, 'Адрес картинок (необязательно; {key} — ключ из прайс-листа)', template),
     submit, message);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     submit.disabled = true;
     message.className = '';
     message.textContent = '';
+    const input = { name: name.value.trim(), kind: kind.value, url: url.value.trim(), encoding: encoding.value, imageUrlTemplate: template.value.trim() || null };
+    // Replacing the settings keeps the feed's credentials.
+    if (supplier && supplier.credentialsSecretId) input.credentialsSecretId = supplier.credentialsSecretId;
     try {
-      const data = await gql('mutation($i: SupplierInput!) { registerSupplier(input: $i) { supplier { id } errors { field code message } } }',
-        { i: { name: name.value.trim(), kind: kind.value, url: url.value.trim(), encoding: encoding.value } });
+      if (supplier) {
+        await gql('mutation($id: ID!, $i: SupplierInput!) { updateSupplier(id: $id, input: $i) { supplier { id } errors { field code message } } }', { id: supplier.id, i: input });
+        window.dispatchEvent(new HashChangeEvent('hashchange'));
+        return;
+      }
+      const data = await gql('mutation($i: SupplierInput!) { registerSupplier(input: $i) { supplier { id } errors { field code message } } }', { i: input });
       location.hash = `#/supplier/${encodeURIComponent(data.registerSupplier.supplier.id)}`;
     } catch (error) {
       message.className = 'error';
@@ -55,12 +66,12 @@ function registerForm() {
       submit.disabled = false;
     }
   });
-  return [h('h2', {}, 'Новый поставщик'), form];
+  return form;
 }
 
 export async function supplierPage(main, { args: [id], params }) {
   const data = await gql(`query($id: ID!) {
-    supplier(id: $id) { id name kind url encoding enabled }
+    supplier(id: $id) { id name kind url encoding enabled imageUrlTemplate credentialsSecretId }
     imports(supplierId: $id, first: 20) { nodes { id status dryRun startedAt finishedAt failure counts { seen created updated unchanged rejected unavailable } } } }`, { id });
   const supplier = data.supplier;
   const progress = h('div', { id: 'import-progress', 'aria-live': 'polite' });
@@ -72,6 +83,17 @@ export async function supplierPage(main, { args: [id], params }) {
   fill(main,
     h('p', {}, h('a', { href: '#/suppliers' }, '← Поставщики')),
     h('h1', {}, supplier.name),
+    h('p', {}, supplier.enabled ? badge('включён', 'ok') : badge('выключен: импорты не запускаются', 'warn'), ' ',
+      can('suppliers:write') ? h('button', { type: 'button', class: 'secondary', id: 'supplier-toggle', onclick: async (event) => {
+        event.target.disabled = true;
+        try {
+          await gql(`mutation($id: ID!) { ${supplier.enabled ? 'disableSupplier' : 'enableSupplier'}(id: $id) { errors { message } } }`, { id });
+          window.dispatchEvent(new HashChangeEvent('hashchange'));
+        } catch (error) {
+          event.target.disabled = false;
+          fill(progress, errorBox(error));
+        }
+      } }, supplier.enabled ? 'Выключить' : 'Включить') : null),
     h('dl', { class: 'fields' },
       h('dt', {}, 'Формат'), h('dd', {}, supplier.kind),
       h('dt', {}, 'Прайс-лист'), h('dd', {}, supplier.url),
@@ -79,7 +101,8 @@ export async function supplierPage(main, { args: [id], params }) {
     actions, progress,
     h('h2', {}, 'Импорты'),
     imports(id, data.imports.nodes),
-    params.get('import') ? h('div', { id: 'import-detail' }) : null);
+    params.get('import') ? h('div', { id: 'import-detail' }) : null,
+    can('suppliers:write') ? h('details', { id: 'supplier-edit' }, h('summary', {}, 'Изменить настройки'), supplierForm(supplier)) : null);
   if (params.get('import')) await showImport(params.get('import'), document.getElementById('import-detail'));
 
   async function start(dryRun) {

@@ -88,7 +88,8 @@ export async function policyPage(main, { args: [id] }) {
       policy,
       suppliers: data.suppliers.nodes,
       accounts: data.marketplaceAccounts,
-      onSaved: () => window.dispatchEvent(new HashChangeEvent('hashchange')),
+      // The form already shows what was saved; redrawing the page would only lose the focus.
+      onSaved: () => {},
       onChange: (edited) => { rules = edited; later(); },
     })
     : h('dl', { class: 'fields' },
