@@ -15,15 +15,15 @@ import { newPolicyPage } from './pages/policy_form.js';
 
 const routes = [
   { path: /^\/$/, title: 'Сегодня', page: todayPage, nav: '#/' },
-  { path: /^\/catalog$/, title: 'Каталог', page: catalogPage, nav: '#/catalog' },
+  { path: /^\/catalog$/, title: 'Каталог', page: catalogPage, nav: '#/catalog', needs: 'catalog:read' },
   { path: /^\/product\/([^/]+)$/, title: 'Товар', page: productPage },
-  { path: /^\/suppliers$/, title: 'Поставщики', page: suppliersPage, nav: '#/suppliers' },
+  { path: /^\/suppliers$/, title: 'Поставщики', page: suppliersPage, nav: '#/suppliers', needs: 'suppliers:read' },
   { path: /^\/supplier\/([^/]+)$/, title: 'Поставщик', page: supplierPage },
-  { path: /^\/marketplaces$/, title: 'Маркетплейсы', page: marketplacesPage, nav: '#/marketplaces' },
+  { path: /^\/marketplaces$/, title: 'Маркетплейсы', page: marketplacesPage, nav: '#/marketplaces', needs: 'marketplace:read' },
   { path: /^\/listings\/([^/]+)$/, title: 'Товары на площадке', page: listingsPage },
   { path: /^\/listing\/([^/]+)$/, title: 'Товар на площадке', page: listingPage },
-  { path: /^\/analytics(?:\/([^/]+))?$/, title: 'Аналитика', page: analyticsPage, nav: '#/analytics' },
-  { path: /^\/sync$/, title: 'Синхронизация', page: syncPage, nav: '#/sync' },
+  { path: /^\/analytics(?:\/([^/]+))?$/, title: 'Аналитика', page: analyticsPage, nav: '#/analytics', needs: 'analytics:read' },
+  { path: /^\/sync$/, title: 'Синхронизация', page: syncPage, nav: '#/sync', needs: 'sync:read' },
   { path: /^\/policy\/new$/, title: 'Новая политика', page: newPolicyPage },
   { path: /^\/policy\/([^/]+)$/, title: 'Политика', page: policyPage },
   { path: /^\/run\/([^/]+)$/, title: 'Запуск', page: runPage },
@@ -50,7 +50,8 @@ function bar(active) {
     bar,
     h('span', { class: 'brand' }, 'GoMarket'),
     h('nav', { 'aria-label': 'Разделы' },
-      routes.filter((r) => r.nav).map((r) =>
+      // Sections the signed-in principal cannot read are not offered.
+      routes.filter((r) => r.nav && (!r.needs || can(r.needs))).map((r) =>
         h('a', { href: r.nav, 'aria-current': r.nav === active ? 'page' : null }, r.title))),
     h('span', { class: 'who' },
       h('span', {}, viewer.email || ''),

@@ -238,14 +238,26 @@ async fn an_account_is_connected_from_the_page_and_a_viewer_sees_no_action_and_i
     browser
         .wait_for_text("#product-publish-message", "Опубликовано в «Основной WB»")
         .await;
-    wait_for(&app, &account, "cards created", |l| l["state"] == "CREATED").await;
-    let listed = app
-        .graphql(
-            "query($a: ID!) { listings(accountId: $a) { totalCount } }",
-            json!({ "a": account }),
-        )
-        .await;
-    assert_eq!(listed["data"]["listings"]["totalCount"], 3, "{listed}");
+    // Three listings (the read model shows the last one a moment after the mutation), each card
+    // created on the fake.
+    gomarket_testkit::eventually(std::time::Duration::from_secs(90), "three cards created", || async {
+        let listed = app
+            .graphql(
+                "query($a: ID!) { listings(accountId: $a) { nodes { state } } }",
+                json!({ "a": account }),
+            )
+            .await;
+        let states = listed["data"]["listings"]["nodes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if states.len() == 3 && states.iter().all(|l| l["state"] == "CREATED") {
+            Ok(())
+        } else {
+            Err(listed)
+        }
+    })
+    .await;
     // The product page shows where it is listed (by way of another page: going to the same
     // address does not load it again).
     browser.goto(&app.url("/#/marketplaces")).await;
@@ -388,7 +400,8 @@ async fn a_policy_created_on_the_page_explains_edits_live_runs_and_a_held_price_
         .await;
     let counts = browser.wait_for_text("main", "опубликовано 5").await;
     assert!(counts.contains("ошибок 0"), "{counts}");
-    browser.wait_for_text("#run-items", "опубликован").await;
+    let items = browser.wait_for_text("#run-items", "опубликован").await;
+    assert!(items.contains("GM-"), "items by their vendor codes: {items}");
     browser.screenshot("console-run").await;
     assert!(browser.url().await.contains("#/run/"), "{}", browser.url().await);
 
@@ -495,7 +508,12 @@ async fn today_updates_live_when_an_order_arrives_and_analytics_charts_it() {
     assert!(table.contains("1"), "{table}");
     browser.screenshot("console-analytics").await;
     let sort = browser.find("#performance-table th button[aria-pressed=false]").await;
+    let by = browser.text(&sort).await;
     browser.click(&sort).await;
+    // The table drawn again, sorted by the header clicked.
+    browser
+        .wait_for_text("#performance-table th button[aria-pressed=true]", &by)
+        .await;
     browser.wait_for_text("#performance-table", "Polaris PWK 0").await;
     assert!(
         !browser.url().await.contains("sort=REVENUE_DESC"),

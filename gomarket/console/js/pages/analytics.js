@@ -112,8 +112,10 @@ export async function analyticsPage(main, { args: [accountId], params }) {
 
 async function performanceTable(place, accountId, period, sort, go) {
   const cursors = [null];
-  const header = (label, key) => h('th', { class: 'num' }, key
-    ? h('button', { type: 'button', class: 'sort', 'aria-pressed': String(key === sort), onclick: () => go({ sort: key }) }, label)
+  // A sortable column's header: pressed while the table is sorted by it (either way, for the
+  // margin, whose header turns the order around).
+  const header = (label, key, sorted = key === sort) => h('th', { class: 'num', 'aria-sort': sorted ? (sort.endsWith('_ASC') ? 'ascending' : 'descending') : null }, key
+    ? h('button', { type: 'button', class: 'sort', 'aria-pressed': String(sorted), onclick: () => go({ sort: key }) }, label)
     : label);
   const load = async () => {
     const data = await gql(`query($a: ID!, $p: PerformancePeriod!, $s: PerformanceSort!, $after: String) {
@@ -131,7 +133,7 @@ async function performanceTable(place, accountId, period, sort, go) {
       h('p', { class: 'muted' }, `Всего: ${num(page.totalCount)}. Сортировка — по заголовку столбца.`),
       h('div', { class: 'scroll' }, h('table', { id: 'performance-table' },
         h('thead', {}, h('tr', {}, h('th', {}, 'Товар'), header('Продано'), header('Выручка', 'REVENUE_DESC'),
-          header('Маржа', sort === 'MARGIN_DESC' ? 'MARGIN_ASC' : 'MARGIN_DESC'), header('Шт./день', 'VELOCITY_DESC'),
+          header('Маржа', sort === 'MARGIN_DESC' ? 'MARGIN_ASC' : 'MARGIN_DESC', sort.startsWith('MARGIN')), header('Шт./день', 'VELOCITY_DESC'),
           header('Остаток'), header('Дней запаса', 'DAYS_OF_COVER_ASC'), header('Дней без товара'), header('Упущено', 'LOST_REVENUE_DESC'))),
         h('tbody', {}, page.nodes.map((r) => h('tr', {},
           h('td', {}, r.listingId ? h('a', { href: `#/listing/${encodeURIComponent(r.listingId)}` }, r.product ? r.product.title : r.vendorCode) : `${r.vendorCode} (${r.nmId})`),

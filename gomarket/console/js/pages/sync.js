@@ -142,7 +142,7 @@ export async function runPage(main, { args: [id], params }) {
   const c = run.outcomeCounts;
   const message = h('div', { role: 'status', id: 'run-message' });
   const held = run.items.nodes.filter((i) => i.outcome === 'HELD');
-  const live = can('marketplace:read') ? await livePrices(held) : new Map();
+  const listed = can('marketplace:read') ? await listingsOf(run.items.nodes) : new Map();
   fill(main,
     h('p', {}, h('a', { href: `#/policy/${encodeURIComponent(run.policyId)}` }, '← Политика')),
     h('h1', {}, `Синхронизация от ${at(run.startedAt)}`),
@@ -158,11 +158,11 @@ export async function runPage(main, { args: [id], params }) {
       ? h('div', { class: 'scroll' }, h('table', { id: 'run-items' },
         h('thead', {}, h('tr', {}, h('th', {}, 'Товар'), h('th', {}, 'Итог'), h('th', { class: 'num' }, 'Цена сейчас'), h('th', { class: 'num' }, 'Новая цена'), h('th', { class: 'num' }, 'Снижение'), h('th', {}, 'Причина'), h('th', { class: 'num' }, 'Попыток'))),
         h('tbody', {}, run.items.nodes.map((i) => h('tr', {},
-          h('td', {}, h('a', { href: `#/product/${encodeURIComponent(i.product)}` }, i.product.slice(0, 8))),
+          h('td', { class: 'nowrap' }, h('a', { href: `#/product/${encodeURIComponent(i.product)}` }, listed.get(i.listingId)?.vendorCode ?? i.product.slice(0, 8))),
           h('td', {}, badge(...(ITEM_OUTCOME[i.outcome] || [i.outcome, '']))),
-          h('td', { class: 'num' }, live.has(i.listingId) ? rub(live.get(i.listingId)) : ''),
+          h('td', { class: 'num' }, i.outcome === 'HELD' && listed.get(i.listingId)?.live ? rub(listed.get(i.listingId).live) : ''),
           h('td', { class: 'num' }, i.priceExplanation ? rub(i.priceExplanation.priceKopecks) : '—'),
-          h('td', { class: 'num' }, drop(live.get(i.listingId), i.priceExplanation)),
+          h('td', { class: 'num' }, i.outcome === 'HELD' ? drop(listed.get(i.listingId)?.live, i.priceExplanation) : ''),
           h('td', {}, i.reason || ''),
           h('td', { class: 'num' }, i.attempts))))))
       : h('p', { class: 'muted' }, 'Позиций нет.'));
@@ -171,18 +171,20 @@ export async function runPage(main, { args: [id], params }) {
   }
 }
 
-/** The live (discounted) price of each held item's listing, to show beside the new one. */
-async function livePrices(held) {
-  const prices = new Map();
-  if (!held.length) return prices;
-  const ids = held.map((i) => i.listingId);
-  const query = `query(${ids.map((_, n) => `$l${n}: ID!`).join(', ')}) { ${ids.map((_, n) => `l${n}: listing(id: $l${n}) { price { value discountPercent } }`).join(' ')} }`;
+/** Each item's listing: its vendor code, and its live (discounted) price to show beside a held one. */
+async function listingsOf(items) {
+  const listed = new Map();
+  if (!items.length) return listed;
+  const ids = items.map((i) => i.listingId);
+  const query = `query(${ids.map((_, n) => `$l${n}: ID!`).join(', ')}) { ${ids.map((_, n) => `l${n}: listing(id: $l${n}) { vendorCode price { value discountPercent } }`).join(' ')} }`;
   const data = await gql(query, Object.fromEntries(ids.map((id, n) => [`l${n}`, id])));
   ids.forEach((id, n) => {
-    const price = data[`l${n}`] && data[`l${n}`].price;
-    if (price) prices.set(id, Math.round((price.value * (100 - price.discountPercent)) / 100));
+    const listing = data[`l${n}`];
+    if (!listing) return;
+    const price = listing.price;
+    listed.set(id, { vendorCode: listing.vendorCode, live: price ? Math.round((price.value * (100 - price.discountPercent)) / 100) : null });
   });
-  return prices;
+  return listed;
 }
 
 /** "−70 %": how far the new price is below the live one. */
