@@ -61,14 +61,7 @@ fn redis_url() -> String {
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
-    let admin_url = gomarket_testkit::admin_url();
-    let name = format!("gomarket_bench_{}", args.offers);
-    let (server, _) = admin_url.rsplit_once('/').unwrap();
-    let url = format!("{server}/{name}");
-    if !load::loaded(&url, args.offers).await {
-        eprintln!("loading {} offers into {name} (as benches/scale does)", args.offers);
-        load::load(&admin_url, &url, &name, args.offers, PASSWORD).await;
-    }
+    let url = load::catalog(args.offers, PASSWORD).await;
 
     println!(
         "## Reads with and without the Redis read cache: {} offers, {} clients, {} s each\n",

@@ -241,6 +241,16 @@ pub struct SyncPolicyGql {
     pub rule: PricingRule,
 }
 
+/// What `rule` makes of a purchase price (`purchaseKopecks` of `explainPrice` and
+/// `explainPricing`); a price that is not one, or too large to price, is `BAD_USER_INPUT`.
+pub fn price_explained(rule: &PricingRule, purchase_kopecks: i64) -> async_graphql::Result<PriceExplanation> {
+    let refused = |message: String| {
+        crate::error::api_error(crate::error::ErrorCode::BadUserInput, message, Some("purchaseKopecks"))
+    };
+    let purchase = Kopecks::new(purchase_kopecks).map_err(|e| refused(format!("purchaseKopecks: {e}")))?;
+    rule.price(purchase).map_err(|e| refused(e.to_string()))
+}
+
 #[ComplexObject]
 impl SyncPolicyGql {
     /// What this policy's pricing rule makes of a purchase price, step by step. With
@@ -252,20 +262,7 @@ impl SyncPolicyGql {
         purchase_kopecks: i64,
         subject_id: Option<i64>,
     ) -> async_graphql::Result<PriceExplanationGql> {
-        let purchase = Kopecks::new(purchase_kopecks).map_err(|e| {
-            crate::error::api_error(
-                crate::error::ErrorCode::BadUserInput,
-                format!("purchaseKopecks: {e}"),
-                Some("purchaseKopecks"),
-            )
-        })?;
-        let mut explained = self.rule.price(purchase).map_err(|e| {
-            crate::error::api_error(
-                crate::error::ErrorCode::BadUserInput,
-                e.to_string(),
-                Some("purchaseKopecks"),
-            )
-        })?;
+        let mut explained = price_explained(&self.rule, purchase_kopecks)?;
         if let Some(subject) = subject_id {
             let pool = ctx.data::<PgPool>()?;
             let account = uuid::Uuid::parse_str(&self.account_id).unwrap_or_default();

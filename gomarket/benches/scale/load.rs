@@ -66,6 +66,22 @@ pub fn serve_args(password: &str) -> ServeArgs {
     args
 }
 
+/// The URL of database `gomarket_bench_<offers>` on the tests' server, the catalog loaded
+/// into it first when it is not there yet (the benchmarks that read it share one copy).
+// `scale` itself loads with `--reload` and does not call this.
+#[allow(dead_code)]
+pub async fn catalog(offers: usize, password: &str) -> String {
+    let admin_url = gomarket_testkit::admin_url();
+    let name = format!("gomarket_bench_{offers}");
+    let (server, _) = admin_url.rsplit_once('/').unwrap();
+    let url = format!("{server}/{name}");
+    if !loaded(&url, offers).await {
+        eprintln!("loading {offers} offers into {name} (as benches/scale does)");
+        load(&admin_url, &url, &name, offers, password).await;
+    }
+    url
+}
+
 /// Whether database `url` already holds a loaded catalog of `offers` offers.
 pub async fn loaded(url: &str, offers: usize) -> bool {
     let Ok(mut connection) = PgConnection::connect(url).await else {

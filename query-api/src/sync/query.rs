@@ -3,9 +3,8 @@ use gomarket_api_core::access::permission;
 use gomarket_api_core::error::{ErrorCode, OrInternal, api_error};
 use gomarket_api_core::ids::parse_uuid;
 use gomarket_api_core::payload::UserError;
-use gomarket_api_core::sync::policy::{PriceExplanationGql, SyncPolicyGql};
+use gomarket_api_core::sync::policy::{PriceExplanationGql, SyncPolicyGql, price_explained};
 use gomarket_api_core::sync::pricing_input::PricingRuleInput;
-use gomarket_domain::catalog::Kopecks;
 use gomarket_domain::identity::Permission;
 use gomarket_domain::sync::SyncPolicyId;
 use gomarket_domain::sync::pricing::PricingRule;
@@ -53,16 +52,6 @@ impl SyncQuery {
             Some(input) => input.to_rule().map_err(refused)?,
             None => PricingRule::seed(),
         };
-        let purchase = Kopecks::new(purchase_kopecks).map_err(|e| {
-            api_error(
-                ErrorCode::BadUserInput,
-                format!("purchaseKopecks: {e}"),
-                Some("purchaseKopecks"),
-            )
-        })?;
-        let explained = rule
-            .price(purchase)
-            .map_err(|e| api_error(ErrorCode::BadUserInput, e.to_string(), Some("purchaseKopecks")))?;
-        Ok(PriceExplanationGql::from(&explained))
+        Ok(PriceExplanationGql::from(&price_explained(&rule, purchase_kopecks)?))
     }
 }
