@@ -14,6 +14,8 @@
 //! Wildberries' own limit (one page a minute per report) would make the same million rows take
 //! at least 12 minutes; this measures what GoMarket adds on top of that.
 
+#[path = "scale/cpu.rs"]
+mod cpu;
 #[path = "common/listed.rs"]
 mod listed;
 #[allow(dead_code)]
@@ -210,6 +212,7 @@ async fn main() {
         if alone { "after the ingest" } else { "beside the ingest" }
     );
     let started = Instant::now();
+    let cpu_at_start = cpu::CpuSample::now();
     let mut ingester = tokio::process::Command::new(env!("CARGO_BIN_EXE_gomarket"))
         .arg("ingest")
         .env("DATABASE_URL", &db.url)
@@ -239,6 +242,8 @@ async fn main() {
     }
     let ingested = started.elapsed();
     peak = peak.max(peak_rss_mib(pid));
+    let ingester_cpu = cpu::process_seconds(pid);
+    let spent = cpu::CpuSample::now().since(cpu_at_start);
     ingester.start_kill().unwrap();
     ingester.wait().await.unwrap();
     let placed = scalar(&db, "SELECT count(*) FROM events WHERE event_type = 'OrderPlaced'").await;
@@ -252,6 +257,11 @@ async fn main() {
         events as f64 / ingested.as_secs_f64()
     );
     println!("ingester peak RSS (VmHWM): {peak:.0} MiB");
+    println!(
+        "CPU during the ingest: ingester {ingester_cpu:.1} s, PostgreSQL {:.1} s, this process (report generator, projection) {:.1} s",
+        spent.postgres.as_secs_f64(),
+        spent.this_process.as_secs_f64()
+    );
     if alone {
         spawn_projectors(&db.pool, None, Some("sales"), &metrics, &signal).unwrap();
     }

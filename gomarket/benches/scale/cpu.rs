@@ -52,6 +52,13 @@ impl CpuSample {
     }
 }
 
+/// CPU seconds (user and system) process `pid` has used so far.
+#[allow(dead_code)] // used by the sales ingest bench, not by scale
+pub fn process_seconds(pid: u32) -> f64 {
+    stat_fields(std::path::Path::new(&format!("/proc/{pid}/stat")))
+        .map_or(f64::NAN, |f| (f.utime + f.stime) as f64 / clock_ticks_per_second())
+}
+
 struct StatFields {
     command: String,
     parent_is_not_postgres: bool,

@@ -7,6 +7,7 @@ pub mod batch;
 pub mod checkpoint;
 mod command_bus;
 mod command_bus_many;
+mod copy_append;
 mod feed;
 mod metadata;
 mod position;

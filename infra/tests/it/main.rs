@@ -4,6 +4,7 @@
 //! Two are binaries of their own because they watch the whole process's peak memory:
 //! `feed_limits` and `feed_fuzz`.
 
+mod batch_append;
 mod database;
 mod feed_order;
 mod feed_plans;
