@@ -28,7 +28,7 @@ const PERFORMANCE: &str = "query($a: ID!, $p: PerformancePeriod, $s: Performance
 /// Every row of `productPerformance` in its order, and the day its windows end on.
 async fn performance(app: &TestApp, account: &str, period: &str, sort: &str, filter: Value) -> (Vec<Value>, String) {
     let query = PERFORMANCE.replace("NODE", NODE);
-    let (mut rows, mut after) = (Vec::new(), Value::Null);
+    let (mut rows, mut after, mut totals) = (Vec::new(), Value::Null, Vec::new());
     loop {
         let page = app
             .graphql(
@@ -39,8 +39,24 @@ async fn performance(app: &TestApp, account: &str, period: &str, sort: &str, fil
         let connection = &page["data"]["productPerformance"];
         let nodes = connection["nodes"].as_array().unwrap_or_else(|| panic!("{page}"));
         rows.extend(nodes.iter().cloned());
+        totals.push(connection["totalCount"].as_u64());
         if connection["pageInfo"]["hasNextPage"] != true {
-            assert_eq!(connection["totalCount"].as_u64(), Some(rows.len() as u64), "{page}");
+            // Every page counts the whole filtered set, and so does a page past the last.
+            let past = app
+                .graphql(
+                    &query,
+                    json!({ "a": account, "p": period, "s": sort, "f": filter,
+                            "after": connection["pageInfo"]["endCursor"] }),
+                )
+                .await;
+            if !rows.is_empty() {
+                assert_eq!(past["data"]["productPerformance"]["nodes"], json!([]), "{past}");
+                totals.push(past["data"]["productPerformance"]["totalCount"].as_u64());
+            }
+            assert!(
+                totals.iter().all(|t| *t == Some(rows.len() as u64)),
+                "{totals:?} {page}"
+            );
             let as_of = connection["pageInfo"]["asOf"].as_str().unwrap_or_default().to_owned();
             return (rows, as_of);
         }
