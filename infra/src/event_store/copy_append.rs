@@ -1,8 +1,8 @@
 //! Large batches of events appended with `COPY … FROM STDIN` rather than one `INSERT` over
-//! bound arrays. A page of a sales report or a batch of an import appends thousands of events;
-//! as `INSERT … SELECT FROM UNNEST($jsonb[])` PostgreSQL first decodes the whole array of
-//! payloads into memory and then copies each element out again, while `COPY` parses each row
-//! as it streams in. Rows are the same either way (the columns postgres-es writes; the feed's
+//! bound arrays. A slice of a sales report or a batch of an import appends thousands of events,
+//! and streaming them as rows measured faster than `INSERT … SELECT FROM UNNEST($jsonb[])`
+//! (the sales ingest alone: 19 800 rows/s before, 24 200–27 700 after, on the same machine;
+//! BENCHMARKS.md). Rows are the same either way (the columns postgres-es writes; the feed's
 //! columns from their defaults), and the statement-level notify trigger fires for `COPY` too.
 
 use super::EventMetadata;
