@@ -5,8 +5,9 @@
 use super::SalesQueryError;
 use chrono::NaiveDate;
 use gomarket_domain::marketplace::account::AccountId;
-use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::query::Query;
+use sqlx::{PgPool, Postgres, Row};
 use uuid::Uuid;
 
 /// The orders offered; absent figures (no purchase price, nothing sold) come last.
@@ -147,6 +148,22 @@ const FILTER: &str = "account_id = $1 AND period_days = $2
     AND ($5::boolean IS NULL OR (product_id IS NOT NULL) = $5)
     AND ($6::boolean IS NULL OR (orders > 0 OR buyouts > 0 OR returns > 0) = $6)";
 
+/// Statement `sql` with the filter's parameters ($1–$6 of [`FILTER`]) bound.
+fn with_filter<'q>(
+    sql: &'q str,
+    account: AccountId,
+    period_days: i16,
+    filter: &'q PerformanceFilter,
+) -> Query<'q, Postgres, PgArguments> {
+    sqlx::query(sql)
+        .bind(account.as_uuid())
+        .bind(period_days)
+        .bind(filter.product_ids.as_deref())
+        .bind(filter.out_of_stock)
+        .bind(filter.matched)
+        .bind(filter.active)
+}
+
 /// The account's articles over the last `period_days` days, `first` after `after`.
 pub async fn product_performance(
     pool: &PgPool,
@@ -172,7 +189,7 @@ pub async fn product_performance(
     // The filter's rows are read once: counted over the whole set, then the page taken past
     // the cursor (an account's slice is read whole either way: no order has an index of its
     // own, which would cost every fact the projection applies seven index entries).
-    let rows: Vec<PgRow> = sqlx::query(&format!(
+    let sql = format!(
         "SELECT * FROM (
              SELECT {COLUMNS}, {column}::text AS sort_key, count(*) OVER () AS total
                FROM sales_performance
@@ -181,32 +198,23 @@ pub async fn product_performance(
           WHERE {keyset}
           ORDER BY {column} {direction} NULLS LAST, nm_id
           LIMIT $9"
-    ))
-    .bind(account.as_uuid())
-    .bind(period_days)
-    .bind(filter.product_ids.as_deref())
-    .bind(filter.out_of_stock)
-    .bind(filter.matched)
-    .bind(filter.active)
-    .bind(after.as_ref().and_then(|a| a.value.clone()))
-    .bind(after.as_ref().map(|a| a.nm_id))
-    .bind(first + 1)
-    .fetch_all(pool)
-    .await?;
+    );
+    let rows: Vec<PgRow> = with_filter(&sql, account, period_days, filter)
+        .bind(after.as_ref().and_then(|a| a.value.clone()))
+        .bind(after.as_ref().map(|a| a.nm_id))
+        .bind(first + 1)
+        .fetch_all(pool)
+        .await?;
     let has_next = rows.len() as i64 > first;
     let total: i64 = match rows.first() {
         Some(row) => row.try_get("total")?,
         // Past the last page: the rows are counted on their own.
         None => {
-            sqlx::query_scalar(&format!("SELECT count(*) FROM sales_performance WHERE {FILTER}"))
-                .bind(account.as_uuid())
-                .bind(period_days)
-                .bind(filter.product_ids.as_deref())
-                .bind(filter.out_of_stock)
-                .bind(filter.matched)
-                .bind(filter.active)
+            let count = format!("SELECT count(*) FROM sales_performance WHERE {FILTER}");
+            with_filter(&count, account, period_days, filter)
                 .fetch_one(pool)
                 .await?
+                .try_get(0)?
         }
     };
     let rows = rows
