@@ -92,11 +92,25 @@ async function render() {
   bar(route.nav || null);
   document.title = `${route.title} — GoMarket`;
   const match = path.match(route.path);
+  // The page draws into a stage of its own, shown once it has drawn and only while it is still
+  // the page asked for: a page whose data comes back after the user went on must not replace
+  // the page they went to.
+  const stage = document.createElement('div');
+  const show = () => {
+    if (turn === rendering && stage.parentNode !== main) main.replaceChildren(stage);
+  };
+  const drawn = new MutationObserver(() => {
+    drawn.disconnect();
+    show();
+  });
+  drawn.observe(stage, { childList: true });
   try {
-    await route.page(main, { args: match.slice(1).map((a) => (a === undefined ? undefined : decodeURIComponent(a))), params });
+    await route.page(stage, { args: match.slice(1).map((a) => (a === undefined ? undefined : decodeURIComponent(a))), params });
   } catch (error) {
-    if (turn === rendering) fill(main, h('h1', {}, route.title), errorBox(error));
+    fill(stage, h('h1', {}, route.title), errorBox(error));
   }
+  drawn.disconnect();
+  show();
   if (turn === rendering) main.focus({ preventScroll: true });
 }
 

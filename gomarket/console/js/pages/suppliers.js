@@ -75,6 +75,7 @@ export async function supplierPage(main, { args: [id], params }) {
     imports(supplierId: $id, first: 20) { nodes { id status dryRun startedAt finishedAt failure counts { seen created updated unchanged rejected unavailable } } } }`, { id });
   const supplier = data.supplier;
   const progress = h('div', { id: 'import-progress', 'aria-live': 'polite' });
+  const detail = params.get('import') ? h('div', { id: 'import-detail' }) : null;
   const actions = can('imports:run')
     ? h('p', { class: 'toolbar' },
       h('button', { type: 'button', id: 'import-start', onclick: () => start(false) }, 'Запустить импорт'),
@@ -101,9 +102,9 @@ export async function supplierPage(main, { args: [id], params }) {
     actions, progress,
     h('h2', {}, 'Импорты'),
     imports(id, data.imports.nodes),
-    params.get('import') ? h('div', { id: 'import-detail' }) : null,
+    detail,
     can('suppliers:write') ? h('details', { id: 'supplier-edit' }, h('summary', {}, 'Изменить настройки'), supplierForm(supplier)) : null);
-  if (params.get('import')) await showImport(params.get('import'), document.getElementById('import-detail'));
+  if (detail) await showImport(params.get('import'), detail);
 
   async function start(dryRun) {
     for (const button of actions.querySelectorAll('button')) button.disabled = true;

@@ -15,12 +15,15 @@ let stopLive = null;
 export async function todayPage(main) {
   if (stopLive) stopLive();
   stopLive = null;
+  const here = location.hash;
   const data = await gql(`{
     marketplaceAccounts { id name marketplace }
     alerts(state: OPEN, first: 20) { nodes { id message raisedAt condition subject } }
     suppliers(first: 20) { nodes { id name } }
     syncPolicies { id name } }`);
   const tiles = h('div', { class: 'tiles', id: 'today-tiles', 'aria-live': 'polite' });
+  const importsPlace = h('div', { id: 'today-imports' }, h('p', { class: 'muted' }, 'Загрузка…'));
+  const runsPlace = h('div', { id: 'today-runs' }, h('p', { class: 'muted' }, 'Загрузка…'));
   const accounts = data.marketplaceAccounts;
   const account = accounts[0];
   fill(main,
@@ -32,17 +35,18 @@ export async function todayPage(main) {
     h('h2', {}, 'Открытые оповещения'),
     alerts(data.alerts.nodes),
     h('h2', {}, 'Последние импорты'),
-    h('div', { id: 'today-imports' }, h('p', { class: 'muted' }, 'Загрузка…')),
+    importsPlace,
     h('h2', {}, 'Последние синхронизации'),
-    h('div', { id: 'today-runs' }, h('p', { class: 'muted' }, 'Загрузка…')));
-  if (account) {
+    runsPlace);
+  // Data that came back after the user went on to another page opens no subscription.
+  if (account && location.hash === here) {
     showTiles(tiles, null);
     stopLive = subscribe(METRICS, { a: account.id }, (d) => showTiles(tiles, d.metrics),
       (message) => fill(tiles, h('p', { class: 'error' }, message)));
     window.addEventListener('hashchange', () => { if (stopLive) stopLive(); stopLive = null; }, { once: true });
   }
-  lastImports(data.suppliers.nodes).catch((e) => fill(document.getElementById('today-imports'), errorBox(e)));
-  lastRuns(data.syncPolicies).catch((e) => fill(document.getElementById('today-runs'), errorBox(e)));
+  lastImports(importsPlace, data.suppliers.nodes).catch((e) => fill(importsPlace, errorBox(e)));
+  lastRuns(runsPlace, data.syncPolicies).catch((e) => fill(runsPlace, errorBox(e)));
 }
 
 function tile(label, value, id) {
@@ -85,15 +89,13 @@ function alerts(nodes) {
 
 const IMPORT_STATUS = { COMPLETED: ['завершён', 'ok'], FAILED: ['ошибка', 'bad'], RUNNING: ['идёт', 'warn'] };
 
-async function lastImports(suppliers) {
+async function lastImports(place, suppliers) {
   const rows = [];
   for (const supplier of suppliers.slice(0, 10)) {
     const data = await gql('query($s: ID!) { imports(supplierId: $s, first: 3) { nodes { id status startedAt counts { created updated rejected } } } }', { s: supplier.id });
     for (const run of data.imports.nodes) rows.push({ supplier, run });
   }
   rows.sort((a, b) => b.run.startedAt.localeCompare(a.run.startedAt));
-  const place = document.getElementById('today-imports');
-  if (!place) return;
   if (!rows.length) {
     fill(place, h('p', { class: 'muted' }, 'Импортов ещё не было: зарегистрируйте поставщика и запустите импорт.'));
     return;
@@ -105,15 +107,13 @@ async function lastImports(suppliers) {
   }))));
 }
 
-async function lastRuns(policies) {
+async function lastRuns(place, policies) {
   const rows = [];
   for (const policy of policies.slice(0, 10)) {
     const data = await gql('query($p: ID!) { syncRuns(policyId: $p, first: 3) { nodes { id status startedAt failure } } }', { p: policy.id });
     for (const run of data.syncRuns.nodes) rows.push({ policy, run });
   }
   rows.sort((a, b) => b.run.startedAt.localeCompare(a.run.startedAt));
-  const place = document.getElementById('today-runs');
-  if (!place) return;
   if (!rows.length) {
     fill(place, h('p', { class: 'muted' }, 'Синхронизаций ещё не было: создайте политику синхронизации.'));
     return;
