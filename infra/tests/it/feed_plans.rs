@@ -3,6 +3,7 @@
 //! million events, written by many transactions, are enough for the planner to show it: a
 //! sequential scan or a sort here costs the whole table, an index walk costs the rows asked for.
 
+use gomarket_infra::event_store::batch::LOAD_MANY;
 use gomarket_infra::event_store::{EventFeed, FeedPosition, LAG_EXACT_UP_TO, feed_queries};
 use gomarket_infra::migrations::EVENT_STORE_MIGRATIONS;
 use gomarket_testkit::TestDatabase;
@@ -15,6 +16,13 @@ const PER_TRANSACTION: i64 = 5_000;
 /// Writes `EVENTS` events, one transaction per `PER_TRANSACTION`, nine in ten of them
 /// products' and one in ten imports', then refreshes the planner's statistics.
 async fn fill(pool: &PgPool) {
+    fill_unanalyzed(pool).await;
+    pool.execute("ANALYZE events").await.expect("analyze");
+}
+
+/// [`fill`] without refreshing the statistics: the store as a big import leaves it before
+/// autovacuum has analyzed it.
+async fn fill_unanalyzed(pool: &PgPool) {
     for first in (0..EVENTS).step_by(PER_TRANSACTION as usize) {
         sqlx::query(
             "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
@@ -29,7 +37,6 @@ async fn fill(pool: &PgPool) {
         .await
         .expect("insert events");
     }
-    pool.execute("ANALYZE events").await.expect("analyze");
 }
 
 /// The feed position of the `n`-th event (0-based) in feed order.
@@ -211,4 +218,46 @@ async fn a_filtered_batch_skips_other_aggregates_but_moves_past_them() {
     let whole = feed.read_batch(FeedPosition::START, 100, None).await.unwrap();
     assert_eq!(whole.events.len(), 100);
     assert!(whole.events.iter().all(|e| e.payload["title"].is_string()));
+}
+
+#[tokio::test]
+async fn loading_a_batch_of_aggregates_probes_the_key_per_id_with_or_without_statistics() {
+    let db = TestDatabase::new(&[EVENT_STORE_MIGRATIONS]).await;
+    fill_unanalyzed(&db.pool).await;
+    let mut connection = db.pool.acquire().await.unwrap().detach();
+    // A batch of an import: 500 products stored, 500 new ones.
+    let ids: Vec<String> = (0..1_000)
+        .map(|n| {
+            if n % 2 == 0 {
+                format!("aggregate-{}", n * 97 + 1)
+            } else {
+                format!("new-{n}")
+            }
+        })
+        .collect();
+    let params = format!("'Product', ARRAY['{}']", ids.join("','"));
+    for statistics in ["without statistics", "analyzed"] {
+        if statistics == "analyzed" {
+            connection.execute("ANALYZE events").await.unwrap();
+        }
+        for (mode, plan, buffers) in plans(&mut connection, LOAD_MANY, &params).await {
+            let probes = nodes(&plan)
+                .iter()
+                .filter(|n| {
+                    n["Index Name"].as_str() == Some("events_pkey")
+                        && n["Index Cond"].as_str().is_some_and(|c| c.contains("aggregate_id"))
+                })
+                .count();
+            assert!(
+                probes > 0 && nodes(&plan).iter().all(|n| n["Node Type"] != "Seq Scan"),
+                "{statistics} ({mode}): not a key probe per id: {plan:#}"
+            );
+            // About four pages a probe; the whole table is ~15 000.
+            assert!(
+                buffers <= 6_000,
+                "{statistics} ({mode}): touched {buffers} buffers: {plan:#}"
+            );
+            assert_eq!(plan["Actual Rows"], 500, "{statistics} ({mode}): the stored half");
+        }
+    }
 }

@@ -219,8 +219,14 @@ async fn apply_in(
     let supplier_id = first.link.supplier_id;
     let skus: Vec<String> = offers.iter().map(|(_, o)| o.link.supplier_sku.clone()).collect();
     let known: HashMap<String, (Vec<u8>, Uuid)> = sqlx::query_as::<_, (String, Vec<u8>, Uuid)>(
-        "SELECT supplier_sku, offer_hash, last_import_id FROM supplier_offers
-          WHERE supplier_id = $1 AND supplier_sku = ANY($2)",
+        // A key lookup per SKU whatever the statistics say (see `load_many` in the event
+        // store: `= ANY` over stale statistics reads every offer of the supplier).
+        "SELECT o.supplier_sku, o.offer_hash, o.last_import_id
+           FROM unnest($2::text[]) AS wanted(sku)
+           CROSS JOIN LATERAL (
+                 SELECT supplier_sku, offer_hash, last_import_id FROM supplier_offers
+                  WHERE supplier_id = $1 AND supplier_sku = wanted.sku
+                 OFFSET 0) AS o",
     )
     .bind(supplier_id)
     .bind(&skus)
