@@ -3,7 +3,9 @@
 //! The planner's estimate comes first (planning only, no rows read). When it expects at most
 //! the bound, the matches are counted, up to one past the bound, by the plan the planner picks
 //! for so few rows; when it expects more, the estimate is the answer. So a count costs at most
-//! a bounded read, and a common word over a million products costs a plan, not a scan.
+//! a bounded read, and a common word over a million products costs a plan, not a scan. A search
+//! ranked over all its matches in one query (few matches) has counted them on the way, and that
+//! count is the answer.
 
 use super::product_filter::{push_filter, push_matches};
 use super::products_query::{ProductFilter, ProductQuery};
@@ -33,6 +35,10 @@ pub async fn count_products(
 impl ProductQuery {
     /// See [`count_products`].
     pub async fn count(&self, pool: &PgPool, exact_up_to: i64) -> Result<ProductCount, sqlx::Error> {
+        // A page ranked over every match has counted them already: exact, whatever the bound.
+        if let Some(value) = self.counted() {
+            return Ok(ProductCount { value, exact: true });
+        }
         let estimate = self.estimate(pool).await?;
         if estimate > exact_up_to {
             return Ok(ProductCount {

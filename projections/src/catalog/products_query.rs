@@ -179,6 +179,8 @@ pub struct ProductQuery {
     filter: ProductFilter,
     terms: OnceCell<Option<SearchTerms>>,
     estimate: OnceCell<i64>,
+    /// Every match, counted by a page that read them all anyway (see [`ranked_at_once`]).
+    counted: OnceCell<i64>,
 }
 
 impl ProductQuery {
@@ -187,6 +189,7 @@ impl ProductQuery {
             filter,
             terms: OnceCell::new(),
             estimate: OnceCell::new(),
+            counted: OnceCell::new(),
         }
     }
 
@@ -197,6 +200,11 @@ impl ProductQuery {
     pub(super) async fn terms(&self, pool: &PgPool) -> Result<Option<&SearchTerms>, sqlx::Error> {
         let terms = self.terms.get_or_try_init(|| self.filter.search_terms(pool)).await?;
         Ok(terms.as_ref())
+    }
+
+    /// How many products match, if a page has counted them on its way.
+    pub(super) fn counted(&self) -> Option<i64> {
+        self.counted.get().copied()
     }
 
     /// How many products the planner expects to match.
@@ -226,7 +234,11 @@ impl ProductQuery {
         let mut rows = match (sort, terms) {
             (ProductSort::Relevance, Some(terms)) => {
                 if self.estimate(pool).await? <= RANK_AT_ONCE_UP_TO {
-                    ranked_at_once(pool, &self.filter, terms, first + 1, after.as_ref()).await?
+                    let (rows, matches) = ranked_at_once(pool, &self.filter, terms, first + 1, after.as_ref()).await?;
+                    if let Some(matches) = matches {
+                        let _ = self.counted.set(matches);
+                    }
+                    rows
                 } else {
                     ranked_by_tier(pool, &self.filter, terms, first + 1, after.as_ref()).await?
                 }
@@ -316,16 +328,19 @@ async fn sorted_page(
 /// A search with many walks tier by tier instead ([`ranked_by_tier`]) and stops at the page,
 /// so a word in a third of a million products costs a page, not a third of a million rows.
 /// Both give the same order, so a cursor of one continues in the other.
+///
+/// Having read every match, it also answers how many there are (the same rows a count would
+/// read again), unless the page is past the last match.
 async fn ranked_at_once(
     pool: &PgPool,
     filter: &ProductFilter,
     terms: &SearchTerms,
     limit: i64,
     after: Option<&Cursor>,
-) -> Result<Vec<(Cursor, ProductRecord)>, ProductQueryError> {
+) -> Result<(Vec<(Cursor, ProductRecord)>, Option<i64>), ProductQueryError> {
     let mut query = QueryBuilder::<Postgres>::new(format!("SELECT * FROM (SELECT {PRODUCT_COLUMNS}, "));
     push_tier_of(&mut query, terms);
-    query.push(" AS tier FROM products p WHERE TRUE");
+    query.push(" AS tier, count(*) OVER () AS matches FROM products p WHERE TRUE");
     push_filter(&mut query, filter);
     push_matches(&mut query, terms);
     query.push(") AS p WHERE TRUE");
@@ -344,14 +359,16 @@ async fn ranked_at_once(
     query.push(" ORDER BY p.tier, p.created_at DESC, p.id DESC LIMIT ");
     query.push_bind(limit);
     let rows: Vec<PgRow> = query.build().persistent(false).fetch_all(pool).await?;
-    rows.iter()
+    let matches = rows.first().map(|row| row.try_get("matches")).transpose()?;
+    let page = rows
+        .iter()
         .map(|row| {
             let record = ProductRecord::from_row(row)?;
             let tier: i32 = row.try_get("tier")?;
             Ok((ranked_cursor(i64::from(tier), &record), record))
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok((page, matches))
 }
 
 /// The cursor of a product in relevance order, in `tier`.

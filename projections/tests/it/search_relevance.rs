@@ -13,7 +13,8 @@ use gomarket_infra::event_store::{CommandBus, EventFeed, EventMetadata};
 use gomarket_infra::migrations::EVENT_STORE_MIGRATIONS;
 use gomarket_infra::telemetry::Metrics;
 use gomarket_projections::catalog::{
-    ProductFilter, ProductSort, ProductsProjection, search_products, search_products_tier_by_tier,
+    EXACT_COUNT_UP_TO, ProductFilter, ProductQuery, ProductSort, ProductsProjection, count_products, search_products,
+    search_products_tier_by_tier,
 };
 use gomarket_projections::{ProjectionRunner, READ_MODEL_MIGRATIONS};
 use gomarket_testkit::{TestDatabase, eventually};
@@ -289,5 +290,43 @@ async fn relevance_pages_continue_across_tiers_without_gaps_or_repeats() {
             }
         }
         assert_eq!(paged, whole, "paging one at a time (tier by tier: {by_tier})");
+    }
+}
+
+#[tokio::test]
+async fn a_ranked_page_counts_every_match_as_a_count_would() {
+    let db = catalog().await;
+    let pool = &db.pool;
+    for search in ["чайник", "vitek", "KT-100", "пылес", "фен для волос", "холодильник"]
+    {
+        let filter = ProductFilter {
+            search: Some(search.to_owned()),
+            ..ProductFilter::default()
+        };
+        let counted = count_products(pool, &filter, EXACT_COUNT_UP_TO).await.unwrap();
+        let whole = search_products(pool, &filter, ProductSort::Relevance, 100, None)
+            .await
+            .unwrap();
+        assert_eq!(counted.value, whole.edges.len() as i64, "{search:?}: the count");
+        assert!(counted.exact, "{search:?}");
+        // A first page, a page after a cursor, and a page past the last: the count a page
+        // leaves behind is of every match, not of the rows after the cursor.
+        let mut after = None;
+        for _ in 0..=whole.edges.len() {
+            let query = ProductQuery::new(filter.clone());
+            let page = query
+                .page(pool, ProductSort::Relevance, 1, after.as_deref())
+                .await
+                .unwrap();
+            assert_eq!(
+                query.count(pool, EXACT_COUNT_UP_TO).await.unwrap(),
+                counted,
+                "{search:?} after {after:?}"
+            );
+            after = page.edges.last().map(|(cursor, _)| cursor.clone());
+            if after.is_none() {
+                break;
+            }
+        }
     }
 }
