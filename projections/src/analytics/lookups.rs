@@ -57,10 +57,18 @@ struct Wanted {
 /// (listing, task id, price in kopecks, discount percent).
 type PriceRow = (Uuid, Option<i64>, Option<i64>, Option<i32>);
 
-const LISTING_OWNERS: &str = "SELECT aggregate_id::uuid,
-        (payload -> 'ListingPublished' ->> 'account_id')::uuid,
-        (payload -> 'ListingPublished' ->> 'product_id')::uuid
-   FROM events WHERE aggregate_type = 'Listing' AND aggregate_id = ANY($1) AND sequence = 1";
+// Each lookup below is one probe of the events' key per id: a lateral subquery the planner may
+// not flatten (`OFFSET 0`, or a `LIMIT`), so stale statistics cannot turn it into a read of
+// every event of the type (see docs/decisions.md, "Batch lookups by key are one probe per key").
+
+const LISTING_OWNERS: &str = "SELECT e.aggregate_id::uuid,
+        (e.payload -> 'ListingPublished' ->> 'account_id')::uuid,
+        (e.payload -> 'ListingPublished' ->> 'product_id')::uuid
+   FROM unnest($1::text[]) AS w (id)
+   CROSS JOIN LATERAL (
+        SELECT aggregate_id, payload FROM events
+         WHERE aggregate_type = 'Listing' AND aggregate_id = w.id AND sequence = 1
+        OFFSET 0) AS e";
 
 /// For each (listing, applied event's sequence, task id): the request of that task, walked back
 /// from the applied event along the listing's primary key (it is a few events back), so the
@@ -76,25 +84,39 @@ const REQUESTED_PRICES: &str = "SELECT w.listing::uuid, w.task_text::bigint,
            AND e.event_type = 'PriceRequested' AND e.payload -> 'PriceRequested' ->> 'task_id' = w.task_text
          ORDER BY e.sequence DESC LIMIT 1) AS r";
 
-const IMPORT_SUPPLIERS: &str = "SELECT aggregate_id::uuid, (payload -> 'ImportStarted' ->> 'supplier_id')::uuid
-   FROM events WHERE aggregate_type = 'Import' AND aggregate_id = ANY($1) AND sequence = 1";
+const IMPORT_SUPPLIERS: &str = "SELECT e.aggregate_id::uuid, (e.payload -> 'ImportStarted' ->> 'supplier_id')::uuid
+   FROM unnest($1::text[]) AS w (id)
+   CROSS JOIN LATERAL (
+        SELECT aggregate_id, payload FROM events
+         WHERE aggregate_type = 'Import' AND aggregate_id = w.id AND sequence = 1
+        OFFSET 0) AS e";
 
 const PRODUCT_SUPPLIERS: &str =
-    "SELECT aggregate_id::uuid, (payload -> 'ProductImported' -> 'supplier' ->> 'supplier_id')::uuid
-   FROM events WHERE aggregate_type = 'Product' AND aggregate_id = ANY($1) AND sequence = 1
-    AND event_type = 'ProductImported'";
+    "SELECT e.aggregate_id::uuid, (e.payload -> 'ProductImported' -> 'supplier' ->> 'supplier_id')::uuid
+   FROM unnest($1::text[]) AS w (id)
+   CROSS JOIN LATERAL (
+        SELECT aggregate_id, payload FROM events
+         WHERE aggregate_type = 'Product' AND aggregate_id = w.id AND sequence = 1
+           AND event_type = 'ProductImported'
+        OFFSET 0) AS e";
 
-const RUN_POLICIES: &str = "SELECT aggregate_id::uuid, (payload -> 'RunStarted' ->> 'policy_id')::uuid
-   FROM events WHERE aggregate_type = 'SyncRun' AND aggregate_id = ANY($1) AND sequence = 1";
+const RUN_POLICIES: &str = "SELECT e.aggregate_id::uuid, (e.payload -> 'RunStarted' ->> 'policy_id')::uuid
+   FROM unnest($1::text[]) AS w (id)
+   CROSS JOIN LATERAL (
+        SELECT aggregate_id, payload FROM events
+         WHERE aggregate_type = 'SyncRun' AND aggregate_id = w.id AND sequence = 1
+        OFFSET 0) AS e";
 
 /// A policy's account as last set: the newest settings event of each policy (the stream also
 /// holds one event per run started and finished, walked back from its end).
-const POLICY_ACCOUNTS: &str = "SELECT DISTINCT ON (aggregate_id) aggregate_id::uuid,
-        (coalesce(payload -> 'PolicyUpdated', payload -> 'PolicyCreated') -> 'settings' ->> 'account_id')::uuid
-   FROM events
-  WHERE aggregate_type = 'SyncPolicy' AND aggregate_id = ANY($1)
-    AND event_type IN ('PolicyCreated', 'PolicyUpdated')
-  ORDER BY aggregate_id, sequence DESC";
+const POLICY_ACCOUNTS: &str = "SELECT w.id::uuid,
+        (coalesce(e.payload -> 'PolicyUpdated', e.payload -> 'PolicyCreated') -> 'settings' ->> 'account_id')::uuid
+   FROM unnest($1::text[]) AS w (id)
+   CROSS JOIN LATERAL (
+        SELECT payload FROM events
+         WHERE aggregate_type = 'SyncPolicy' AND aggregate_id = w.id
+           AND event_type IN ('PolicyCreated', 'PolicyUpdated')
+         ORDER BY sequence DESC LIMIT 1) AS e";
 
 impl Lookups {
     /// Everything `events` need, in at most six statements (none when nothing is needed).
