@@ -61,14 +61,33 @@ type PriceRow = (Uuid, Option<i64>, Option<i64>, Option<i32>);
 // not flatten (`OFFSET 0`, or a `LIMIT`), so stale statistics cannot turn it into a read of
 // every event of the type (see docs/decisions.md, "Batch lookups by key are one probe per key").
 
-const LISTING_OWNERS: &str = "SELECT e.aggregate_id::uuid,
-        (e.payload -> 'ListingPublished' ->> 'account_id')::uuid,
-        (e.payload -> 'ListingPublished' ->> 'product_id')::uuid
-   FROM unnest($1::text[]) AS w (id)
-   CROSS JOIN LATERAL (
-        SELECT aggregate_id, payload FROM events
-         WHERE aggregate_type = 'Listing' AND aggregate_id = w.id AND sequence = 1
-        OFFSET 0) AS e";
+/// `SELECT e.aggregate_id::uuid, <columns>` of the first event (`e`) of each `$1` aggregate of
+/// `type`, and of its `event_type` when given.
+macro_rules! first_events {
+    ($type:literal, $columns:literal) => {
+        first_events!($type, $columns, "")
+    };
+    ($type:literal, $columns:literal, $event_type:literal) => {
+        concat!(
+            "SELECT e.aggregate_id::uuid, ",
+            $columns,
+            " FROM unnest($1::text[]) AS w (id)
+              CROSS JOIN LATERAL (
+                   SELECT aggregate_id, payload FROM events
+                    WHERE aggregate_type = '",
+            $type,
+            "' AND aggregate_id = w.id AND sequence = 1",
+            $event_type,
+            " OFFSET 0) AS e"
+        )
+    };
+}
+
+const LISTING_OWNERS: &str = first_events!(
+    "Listing",
+    "(e.payload -> 'ListingPublished' ->> 'account_id')::uuid,
+     (e.payload -> 'ListingPublished' ->> 'product_id')::uuid"
+);
 
 /// For each (listing, applied event's sequence, task id): the request of that task, walked back
 /// from the applied event along the listing's primary key (it is a few events back), so the
@@ -84,28 +103,15 @@ const REQUESTED_PRICES: &str = "SELECT w.listing::uuid, w.task_text::bigint,
            AND e.event_type = 'PriceRequested' AND e.payload -> 'PriceRequested' ->> 'task_id' = w.task_text
          ORDER BY e.sequence DESC LIMIT 1) AS r";
 
-const IMPORT_SUPPLIERS: &str = "SELECT e.aggregate_id::uuid, (e.payload -> 'ImportStarted' ->> 'supplier_id')::uuid
-   FROM unnest($1::text[]) AS w (id)
-   CROSS JOIN LATERAL (
-        SELECT aggregate_id, payload FROM events
-         WHERE aggregate_type = 'Import' AND aggregate_id = w.id AND sequence = 1
-        OFFSET 0) AS e";
+const IMPORT_SUPPLIERS: &str = first_events!("Import", "(e.payload -> 'ImportStarted' ->> 'supplier_id')::uuid");
 
-const PRODUCT_SUPPLIERS: &str =
-    "SELECT e.aggregate_id::uuid, (e.payload -> 'ProductImported' -> 'supplier' ->> 'supplier_id')::uuid
-   FROM unnest($1::text[]) AS w (id)
-   CROSS JOIN LATERAL (
-        SELECT aggregate_id, payload FROM events
-         WHERE aggregate_type = 'Product' AND aggregate_id = w.id AND sequence = 1
-           AND event_type = 'ProductImported'
-        OFFSET 0) AS e";
+const PRODUCT_SUPPLIERS: &str = first_events!(
+    "Product",
+    "(e.payload -> 'ProductImported' -> 'supplier' ->> 'supplier_id')::uuid",
+    " AND event_type = 'ProductImported'"
+);
 
-const RUN_POLICIES: &str = "SELECT e.aggregate_id::uuid, (e.payload -> 'RunStarted' ->> 'policy_id')::uuid
-   FROM unnest($1::text[]) AS w (id)
-   CROSS JOIN LATERAL (
-        SELECT aggregate_id, payload FROM events
-         WHERE aggregate_type = 'SyncRun' AND aggregate_id = w.id AND sequence = 1
-        OFFSET 0) AS e";
+const RUN_POLICIES: &str = first_events!("SyncRun", "(e.payload -> 'RunStarted' ->> 'policy_id')::uuid");
 
 /// A policy's account as last set: the newest settings event of each policy (the stream also
 /// holds one event per run started and finished, walked back from its end).

@@ -235,8 +235,12 @@ impl ProductQuery {
             (ProductSort::Relevance, Some(terms)) => {
                 if self.estimate(pool).await? <= RANK_AT_ONCE_UP_TO {
                     let (rows, matches) = ranked_at_once(pool, &self.filter, terms, first + 1, after.as_ref()).await?;
-                    if let Some(matches) = matches {
-                        let _ = self.counted.set(matches);
+                    // Set once: another page of the same query counted the same matches, so
+                    // a count already there (the only refusal of `set`) is kept.
+                    if let Some(matches) = matches
+                        && self.counted.get().is_none()
+                    {
+                        self.counted.set(matches).ok();
                     }
                     rows
                 } else {
