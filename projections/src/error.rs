@@ -24,6 +24,12 @@ pub enum ProjectionError {
     },
 }
 
+/// The stored event's payload read as `E`, straight from the stored JSON value (no copy of
+/// it is made: at a million events a copy per event was a tenth of a projector's own CPU).
+pub(crate) fn decode_payload<E: serde::de::DeserializeOwned>(stored: &StoredEvent) -> Result<E, ProjectionError> {
+    E::deserialize(&stored.payload).map_err(|e| ProjectionError::bad_payload(stored, e))
+}
+
 impl ProjectionError {
     /// The stored event cannot be read as what its type says it is.
     pub fn bad_payload(event: &StoredEvent, reason: impl ToString) -> Self {

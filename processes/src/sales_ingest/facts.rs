@@ -1,6 +1,7 @@
 //! A page's rows as facts: matched to listings and products, decided by the aggregates' own
-//! pure `decide` in memory (a batch of streams loaded in one query), appended in one statement,
-//! in the transaction that also keeps the page's invalid rows and moves the cursor.
+//! pure `decide` in memory (a batch of streams loaded in one query), appended in one statement.
+//! A report page is recorded slice by slice, each slice committed on its own; the page's invalid
+//! rows and its moved cursor commit after the last (`super::SalesIngest::read_page`).
 
 use chrono::{DateTime, Utc};
 use gomarket_domain::marketplace::account::AccountId;
@@ -17,7 +18,7 @@ use gomarket_domain::sales::stock::{
 use gomarket_infra::event_store::EventMetadata;
 use gomarket_infra::event_store::batch::{AggregateWrite, BatchError, Loaded, append_many, load_many};
 use gomarket_projections::marketplace::{ReportMatcher, RowKeys};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
 use std::collections::HashMap;
 
 /// What the facts of a page were.
@@ -36,9 +37,13 @@ impl std::ops::AddAssign for Recorded {
     }
 }
 
-/// Rows decided and appended at a time. A page (up to 80 000 rows) is recorded slice by slice
-/// in its one transaction, so memory holds one slice's commands and events, not the page's; a
-/// stream named in two slices sees the first slice's facts (the same transaction).
+/// Rows decided, appended and committed at a time. A page (up to 80 000 rows) is recorded
+/// slice by slice, so memory holds one slice's commands and events, not the page's, and no
+/// transaction lasts a page: one that did (seconds at 80 000 rows) held back the pruning of
+/// every row the projections update meanwhile, and made their updates three times dearer
+/// (BENCHMARKS.md, sales ingest). A stream named in two slices sees the first slice's facts
+/// (committed before the second is loaded). A page cut short (a kill, a failure) is read again
+/// from the unmoved cursor, and the slices already committed decide to no new fact.
 const SLICE: usize = 5_000;
 
 /// `rows` in slices of [`SLICE`], moved, in order.
@@ -118,15 +123,18 @@ async fn match_rows<T>(
     Ok((matches, unmatched))
 }
 
+/// The orders of a page, a transaction per slice.
 pub async fn record_orders(
-    tx: &mut PgConnection,
+    pool: &PgPool,
     account: AccountId,
     orders: Vec<ReportedOrder>,
     metadata: &EventMetadata,
 ) -> Result<Recorded, BatchError> {
     let mut recorded = Recorded::default();
     for slice in slices(orders) {
-        recorded += record_order_slice(tx, account, slice, metadata).await?;
+        let mut tx = pool.begin().await?;
+        recorded += record_order_slice(&mut tx, account, slice, metadata).await?;
+        tx.commit().await?;
     }
     Ok(recorded)
 }
@@ -159,15 +167,18 @@ async fn record_order_slice(
     Ok(Recorded { facts, unmatched })
 }
 
+/// The sales of a page, a transaction per slice.
 pub async fn record_sales(
-    tx: &mut PgConnection,
+    pool: &PgPool,
     account: AccountId,
     sales: Vec<ReportedSale>,
     metadata: &EventMetadata,
 ) -> Result<Recorded, BatchError> {
     let mut recorded = Recorded::default();
     for slice in slices(sales) {
-        recorded += record_sale_slice(tx, account, slice, metadata).await?;
+        let mut tx = pool.begin().await?;
+        recorded += record_sale_slice(&mut tx, account, slice, metadata).await?;
+        tx.commit().await?;
     }
     Ok(recorded)
 }
@@ -200,15 +211,18 @@ async fn record_sale_slice(
     Ok(Recorded { facts, unmatched })
 }
 
+/// The stocks of a page, a transaction per slice.
 pub async fn record_stocks(
-    tx: &mut PgConnection,
+    pool: &PgPool,
     account: AccountId,
     stocks: Vec<ReportedStock>,
     metadata: &EventMetadata,
 ) -> Result<Recorded, BatchError> {
     let mut recorded = Recorded::default();
     for slice in slices(stocks) {
-        recorded += record_stock_slice(tx, account, slice, metadata).await?;
+        let mut tx = pool.begin().await?;
+        recorded += record_stock_slice(&mut tx, account, slice, metadata).await?;
+        tx.commit().await?;
     }
     Ok(recorded)
 }

@@ -8,10 +8,10 @@
 //!   minute).
 //! - Each feed is read page by page from a cursor per account and feed, whose text is the
 //!   adapter's: the first time from `backfill` ago (90 days), then where the last page said
-//!   (Wildberries: the last row's `lastChangeDate`; Ozon: the pass's offset). A page's facts,
-//!   its invalid rows and the moved cursor commit together: an ingester killed mid-page reads
-//!   the page again, and the facts, idempotent by the marketplace's keys, are not written
-//!   twice.
+//!   (Wildberries: the last row's `lastChangeDate`; Ozon: the pass's offset). A page's facts
+//!   commit in slices of a few thousand rows (no transaction lasts a page), then its invalid
+//!   rows and the moved cursor together: an ingester killed mid-page reads the page again, and
+//!   the facts, idempotent by the marketplace's keys, are not written twice.
 //! - Once a feed is read to its end, the next read starts `overlap` before it, so rows that
 //!   appear late (Wildberries refreshes every 30 minutes) or change later (an Ozon posting
 //!   delivered or cancelled) are not missed.
@@ -182,7 +182,8 @@ impl SalesIngester {
 
     /// Reads the next page of the stock history report when a day has passed since it was
     /// last read to its end (its figures are daily): each article whose figures changed is a
-    /// fact. A page, its invalid rows and the next offset commit together.
+    /// fact. A page, its invalid rows and the next offset commit together (1 000 articles:
+    /// a short transaction).
     pub async fn read_stock_history(
         &self,
         account_id: AccountId,
@@ -251,8 +252,8 @@ impl SalesIngester {
     }
 
     /// Reads the next page of one of the account's sales feeds (waiting for its turn under the
-    /// rate limit) and records it: its facts, its invalid rows and the moved cursor in one
-    /// transaction.
+    /// rate limit) and records it: its facts slice by slice, then its invalid rows and the
+    /// moved cursor in one transaction.
     pub async fn read_page(
         &self,
         account_id: AccountId,
@@ -288,20 +289,21 @@ impl SalesIngester {
                 Err(why) => invalid.push(why),
             }
         }
-        let mut tx = pool.begin().await?;
         let mut recorded = Recorded::default();
         if !orders.is_empty() {
             let metadata = ingest_metadata("RecordOrderRow");
-            recorded += facts::record_orders(&mut tx, account_id, orders, &metadata).await?;
+            recorded += facts::record_orders(pool, account_id, orders, &metadata).await?;
         }
         if !sales.is_empty() {
             let metadata = ingest_metadata("RecordSaleRow");
-            recorded += facts::record_sales(&mut tx, account_id, sales, &metadata).await?;
+            recorded += facts::record_sales(pool, account_id, sales, &metadata).await?;
         }
         if !stocks.is_empty() {
             let metadata = ingest_metadata("ObserveMarketplaceStock");
-            recorded += facts::record_stocks(&mut tx, account_id, stocks, &metadata).await?;
+            recorded += facts::record_stocks(pool, account_id, stocks, &metadata).await?;
         }
+        // The facts are committed; the page is done when its cursor moves.
+        let mut tx = pool.begin().await?;
         let invalid_refs: Vec<&InvalidRow> = invalid.iter().collect();
         bookkeeping::keep_invalid_rows(&mut tx, account_id, feed, &invalid_refs, now).await?;
         let moved = Cursor {

@@ -19,7 +19,7 @@ pub enum PointInTime {
 
 /// Decodes a stored product event (payloads are checked by the value types on the way in).
 pub fn decode_product_event(stored: &StoredEvent) -> Result<ProductEvent, ProjectionError> {
-    serde_json::from_value(stored.payload.clone()).map_err(|e| ProjectionError::bad_payload(stored, e))
+    crate::error::decode_payload(stored)
 }
 
 /// The product at `point`, or `None` if it did not exist then (before its creation, or a

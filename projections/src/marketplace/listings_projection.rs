@@ -70,7 +70,7 @@ fn push_area_name(area: PushArea) -> &'static str {
 }
 
 fn decode(stored: &StoredEvent) -> Result<ListingEvent, ProjectionError> {
-    serde_json::from_value(stored.payload.clone()).map_err(|e| ProjectionError::bad_payload(stored, e))
+    crate::error::decode_payload(stored)
 }
 
 impl EventConsumer for ListingsProjection {

@@ -14,8 +14,7 @@ pub(super) const AGGREGATE_TYPE: &str = "SubjectCommission";
 /// Applies the batch's commission facts.
 pub(super) async fn apply(tx: &mut PgConnection, t: &Tables, events: &[StoredEvent]) -> Result<(), ProjectionError> {
     for stored in events.iter().filter(|e| e.aggregate_type == AGGREGATE_TYPE) {
-        let event: CommissionEvent =
-            serde_json::from_value(stored.payload.clone()).map_err(|e| ProjectionError::bad_payload(stored, e))?;
+        let event: CommissionEvent = crate::error::decode_payload(stored)?;
         let CommissionEvent::CommissionRatesObserved {
             marketplace,
             subject_id,

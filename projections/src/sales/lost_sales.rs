@@ -28,8 +28,7 @@ struct Reported {
 pub(super) async fn apply(tx: &mut PgConnection, t: &Tables, events: &[StoredEvent]) -> Result<(), ProjectionError> {
     let mut last: HashMap<(Uuid, i64), Reported> = HashMap::new();
     for stored in events.iter().filter(|e| e.aggregate_type == AGGREGATE_TYPE) {
-        let event: StockEvent =
-            serde_json::from_value(stored.payload.clone()).map_err(|e| ProjectionError::bad_payload(stored, e))?;
+        let event: StockEvent = crate::error::decode_payload(stored)?;
         let StockEvent::LostSalesReported {
             account_id,
             nm_id,

@@ -53,8 +53,7 @@ struct Fact {
 }
 
 fn fact(stored: &StoredEvent) -> Result<Fact, ProjectionError> {
-    let event: OrderEvent =
-        serde_json::from_value(stored.payload.clone()).map_err(|e| ProjectionError::bad_payload(stored, e))?;
+    let event: OrderEvent = crate::error::decode_payload(stored)?;
     let order_id = Uuid::parse_str(&stored.aggregate_id).map_err(|e| ProjectionError::bad_payload(stored, e))?;
     // A return counts against the day's figures whatever sign Wildberries gives its amounts.
     let against = |kopecks: i64| -kopecks.abs();

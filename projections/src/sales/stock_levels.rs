@@ -37,8 +37,7 @@ pub(super) struct Observation {
 
 /// The observation a stock fact states (`None`: another kind of stock fact).
 fn observation(stored: &StoredEvent) -> Result<Option<Observation>, ProjectionError> {
-    let event: StockEvent =
-        serde_json::from_value(stored.payload.clone()).map_err(|e| ProjectionError::bad_payload(stored, e))?;
+    let event: StockEvent = crate::error::decode_payload(stored)?;
     let StockEvent::MarketplaceStockObserved {
         account_id,
         nm_id,
