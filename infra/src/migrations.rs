@@ -71,6 +71,11 @@ pub const EVENT_STORE_MIGRATIONS: &[EmbeddedMigration] = &[
         "persisted queries allow-list",
         include_str!("../migrations/20261205000001_persisted_queries.sql"),
     ),
+    (
+        20261205000002,
+        "supplier offers: no index on the last import",
+        include_str!("../migrations/20261205000002_supplier_offers_last_import_unindexed.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -1,8 +1,9 @@
 use super::SupplierOffer;
 use crate::catalog::values::{Barcode, Brand, CategoryPath, Description, Kopecks, Quantity, Sku, Title};
 
-/// The descriptive part of a product, replaced as a whole by `UpdateDetails`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The descriptive part of a product, replaced as a whole by `UpdateDetails`. (`Serialize`:
+/// an import fingerprints the offers it carries in.)
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ProductDetails {
     pub title: Title,
     pub brand: Option<Brand>,

@@ -30,8 +30,9 @@ pub struct ProductContent {
     pub retail_price: Option<Kopecks>,
 }
 
-/// One offer of a supplier's feed, normalized: what the product should become.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One offer of a supplier's feed, normalized: what the product should become. (`Serialize`:
+/// an import fingerprints it, to skip an offer that has not changed since the last.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SupplierOffer {
     pub link: SupplierLink,
     /// The SKU shown in the catalog (the supplier's article, or its id).

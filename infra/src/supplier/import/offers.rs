@@ -115,11 +115,32 @@ pub struct BatchOutcome {
     pub duplicates: Vec<Rejection>,
 }
 
-/// A fingerprint of the normalized offer: equal fingerprints, equal offers. Debug output of
-/// plain data is stable within a build; if a new build words it differently, offers are merely
-/// compared with their products once more (no events result), never skipped wrongly.
+/// A fingerprint of the normalized offer: equal fingerprints, equal offers. The offer is
+/// written as JSON straight into the hash (every field, by its derive; maps are ordered), not
+/// as `Debug` text, which escaped Cyrillic text character by character into a string first. If a new build writes offers differently
+/// (a field added, or this change), offers are merely compared with their products once more
+/// (no events result), never skipped wrongly. An offer that could not be written gets no
+/// fingerprint (never equal to a stored one): it is compared with its product every time.
 fn fingerprint(offer: &SupplierOffer) -> Vec<u8> {
-    Sha256::digest(format!("{offer:?}").as_bytes()).to_vec()
+    let mut hash = HashWriter(Sha256::new());
+    match serde_json::to_writer(&mut hash, offer) {
+        Ok(()) => hash.0.finalize().to_vec(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Bytes written go into the hash.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A batch of one supplier's feed, in feed order: the offers to apply and the offers the
@@ -205,7 +226,7 @@ async fn try_apply(
 }
 
 /// Decides and (unless `dry_run`) appends the offers' events and fingerprints within `tx`;
-/// returns what it did and the offers' ids.
+/// returns what it did and, in a dry run, the offers' SKUs.
 async fn apply_in(
     tx: &mut PgConnection,
     import_id: Uuid,
@@ -217,7 +238,7 @@ async fn apply_in(
         return Ok((outcome, Vec::new()));
     };
     let supplier_id = first.link.supplier_id;
-    let skus: Vec<String> = offers.iter().map(|(_, o)| o.link.supplier_sku.clone()).collect();
+    let skus: Vec<&str> = offers.iter().map(|(_, o)| o.link.supplier_sku.as_str()).collect();
     let known: HashMap<String, (Vec<u8>, Uuid)> = sqlx::query_as::<_, (String, Vec<u8>, Uuid)>(
         // A key lookup per SKU whatever the statistics say (see `load_many` in the event
         // store: `= ANY` over stale statistics reads every offer of the supplier).
@@ -261,7 +282,12 @@ async fn apply_in(
             to_decide.push((offer, id, hash));
         }
     }
-    let in_batch: Vec<String> = in_batch.iter().map(|s| (*s).to_owned()).collect();
+    // Only a dry run remembers the batch's offers (it writes no fingerprints to find them by).
+    let in_batch: Vec<String> = if pass.dry_run {
+        in_batch.iter().map(|s| (*s).to_owned()).collect()
+    } else {
+        Vec::new()
+    };
 
     let ids: Vec<String> = to_decide.iter().map(|(_, id, _)| id.to_string()).collect();
     let mut products = load_many::<Product>(tx, &ids).await?;
