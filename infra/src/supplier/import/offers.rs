@@ -117,10 +117,11 @@ pub struct BatchOutcome {
 
 /// A fingerprint of the normalized offer: equal fingerprints, equal offers. The offer is
 /// written as JSON straight into the hash (every field, by its derive; maps are ordered), not
-/// as `Debug` text, which escaped Cyrillic text character by character into a string first. If a new build writes offers differently
-/// (a field added, or this change), offers are merely compared with their products once more
-/// (no events result), never skipped wrongly. An offer that could not be written gets no
-/// fingerprint (never equal to a stored one): it is compared with its product every time.
+/// as `Debug` text, which escaped Cyrillic text character by character into a string first.
+/// If a new build writes offers differently (a field added, or this change), offers are merely
+/// compared with their products once more (no events result), never skipped wrongly. An offer
+/// that could not be written gets no fingerprint (never equal to a stored one): it is compared
+/// with its product every time.
 fn fingerprint(offer: &SupplierOffer) -> Vec<u8> {
     let mut hash = HashWriter(Sha256::new());
     match serde_json::to_writer(&mut hash, offer) {
