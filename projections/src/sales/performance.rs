@@ -184,8 +184,8 @@ async fn recompute_account(
 /// An article's rows are made together, one per window (here, and when an account's windows
 /// are computed again), so one probe of its first window's row tells whether it has them:
 /// almost every article of a batch has, and a probe per article costs a third of trying to
-/// insert a row per window (each attempt walks the row's chain of updates, long while the
-/// ingest's page transaction holds back pruning).
+/// insert a row per window (each attempt walks the row's chain of updates, long while any
+/// open transaction holds back pruning).
 pub(super) async fn ensure_rows(
     tx: &mut PgConnection,
     t: &Tables,

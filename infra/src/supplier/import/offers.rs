@@ -123,24 +123,14 @@ pub struct BatchOutcome {
 /// that could not be written gets no fingerprint (never equal to a stored one): it is compared
 /// with its product every time.
 fn fingerprint(offer: &SupplierOffer) -> Vec<u8> {
-    let mut hash = HashWriter(Sha256::new());
+    // `Sha256` is itself an `io::Write`: the JSON goes into the hash as it is written.
+    let mut hash = Sha256::new();
     match serde_json::to_writer(&mut hash, offer) {
-        Ok(()) => hash.0.finalize().to_vec(),
-        Err(_) => Vec::new(),
-    }
-}
-
-/// Bytes written go into the hash.
-struct HashWriter(Sha256);
-
-impl std::io::Write for HashWriter {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.update(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+        Ok(()) => hash.finalize().to_vec(),
+        Err(error) => {
+            tracing::warn!(sku = %offer.link.supplier_sku, %error, "offer not fingerprinted; it is compared with its product");
+            Vec::new()
+        }
     }
 }
 
