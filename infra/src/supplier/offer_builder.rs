@@ -79,8 +79,21 @@ fn title(raw: Option<&str>) -> Result<Title, (RejectReason, String)> {
 
 /// Text kept as it comes (attribute names and values, image addresses), without control
 /// characters other than line breaks: they carry nothing, and a NUL could not be stored.
-fn without_controls(text: &str) -> String {
+/// Text that has none (nearly all) is kept, not copied.
+fn without_controls(text: String) -> String {
+    if !text.chars().any(|c| c.is_control() && c != '\n') {
+        return text;
+    }
     text.chars().filter(|&c| !c.is_control() || c == '\n').collect()
+}
+
+/// `text` without the whitespace around it, copied only when it has some.
+fn trimmed(text: String) -> String {
+    if text.trim().len() == text.len() {
+        text
+    } else {
+        text.trim().to_owned()
+    }
 }
 
 fn text(raw: Option<&str>, max: usize) -> Option<String> {
@@ -187,7 +200,7 @@ impl OfferBuilder<'_> {
         let images = self
             .images
             .into_iter()
-            .map(|i| without_controls(i.trim()))
+            .map(|i| without_controls(trimmed(i)))
             .filter(|i| !i.is_empty())
             .map(|key| match &context.image_url_template {
                 Some(template) if !key.contains("://") => template.url_for(&key),
@@ -197,7 +210,7 @@ impl OfferBuilder<'_> {
         let attributes = self
             .attributes
             .into_iter()
-            .map(|(k, v)| (without_controls(&strip_html(&k)), without_controls(&strip_html(&v))))
+            .map(|(k, v)| (without_controls(strip_html(&k)), without_controls(strip_html(&v))))
             .filter(|(k, v)| !k.is_empty() && !v.is_empty())
             .collect();
         Ok(SupplierOffer {

@@ -17,6 +17,7 @@ use super::limits::{MAX_CATEGORY_BYTES, MAX_FIELD_BYTES, MAX_RECORD_BYTES, MAX_X
 use super::offer_builder::{OfferBuilder, ReaderContext};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::BufRead;
 
@@ -30,15 +31,44 @@ enum FieldText {
     TooLong,
 }
 
-pub struct YmlReader<R: BufRead> {
+/// The elements of an offer that normalizing reads, in the order of [`RawOffer::fields`].
+/// Any other element's text is read, counted against the offer's bound and dropped.
+const FIELDS: [&str; 16] = [
+    "name",
+    "vendorCode",
+    "typePrefix",
+    "vendor",
+    "model",
+    "description",
+    "categoryId",
+    "currencyId",
+    "count",
+    "quantity",
+    "stock_quantity",
+    "price",
+    "dimensions",
+    "weight",
+    "country_of_origin",
+    "url",
+];
+
+/// The parser and where it is in the feed. Events are read into a buffer the caller owns and
+/// lent from it, not copied: a feed of a million offers is some sixty million events.
+struct Events<R: BufRead> {
     xml: Reader<BoundedXml<R>>,
-    buf: Vec<u8>,
-    context: ReaderContext,
     line: u64,
     /// Elements open now.
     depth: usize,
     /// Whether the last text event was cut at [`MAX_FIELD_BYTES`].
     cut: bool,
+}
+
+pub struct YmlReader<R: BufRead> {
+    events: Events<R>,
+    buf: Vec<u8>,
+    /// The name of the last unlisted element opened in an offer (kept for a message).
+    element: String,
+    context: ReaderContext,
     /// Bytes of category ids and names held.
     category_bytes: usize,
     /// id → (parent id, name)
@@ -56,7 +86,8 @@ struct RawOffer {
     available: Option<String>,
     kind: Option<String>,
     group_id: Option<String>,
-    fields: HashMap<String, String>,
+    /// The first text of each of [`FIELDS`].
+    fields: [Option<String>; FIELDS.len()],
     barcodes: Vec<String>,
     pictures: Vec<String>,
     params: Vec<(String, String)>,
@@ -90,28 +121,42 @@ impl RawOffer {
             }
         }
     }
+
+    /// The trimmed text of field `name` (one of [`FIELDS`]), when there is some.
+    fn field(&self, name: &str) -> Option<&str> {
+        let slot = FIELDS.iter().position(|f| *f == name)?;
+        self.fields[slot].as_deref().map(str::trim).filter(|v| !v.is_empty())
+    }
 }
 
-impl<R: BufRead> YmlReader<R> {
-    pub fn new(input: R, context: ReaderContext) -> Self {
-        // Text is not trimmed: entities split text into several events, and trimming each would
-        // eat the spaces around them; the whitespace between elements also counts the lines.
-        let xml = Reader::from_reader(BoundedXml::new(input, MAX_FIELD_BYTES));
-        Self {
-            xml,
-            buf: Vec::with_capacity(64 * 1024),
-            context,
-            line: 1,
-            depth: 0,
-            cut: false,
-            category_bytes: 0,
-            categories: HashMap::new(),
-            paths: HashMap::new(),
-            started: false,
-            finished: false,
-        }
-    }
+/// What an element opened inside an `<offer>` is, with what its tag says.
+enum Opened {
+    Param {
+        name: String,
+        unit: Option<String>,
+    },
+    /// `<outlets>` holds `<outlet>`s: nothing to read of its own.
+    Outlets,
+    Outlet {
+        units: Option<u64>,
+    },
+    Barcode,
+    Picture,
+    /// One of [`FIELDS`], by its index.
+    Field(usize),
+    /// An element normalizing does not read; its name is in `YmlReader::element`.
+    Other,
+}
 
+/// What an element opened outside offers starts.
+enum Section {
+    Category { id: Option<String>, parent: Option<String> },
+    Offer(Box<RawOffer>),
+    End,
+    Skip,
+}
+
+impl<R: BufRead> Events<R> {
     fn malformed(&self, message: impl Into<String>) -> FeedError {
         FeedError::Malformed {
             line: self.line,
@@ -119,11 +164,11 @@ impl<R: BufRead> YmlReader<R> {
         }
     }
 
-    /// The next event, with the line counter advanced past it.
-    fn next_event(&mut self) -> Result<Event<'static>, FeedError> {
-        self.buf.clear();
+    /// The next event, read into `buf`, with the line counter advanced past it.
+    fn next<'b>(&mut self, buf: &'b mut Vec<u8>) -> Result<Event<'b>, FeedError> {
+        buf.clear();
         self.xml.get_mut().mark();
-        let read = self.xml.read_event_into(&mut self.buf).map(Event::into_owned);
+        let read = self.xml.read_event_into(buf);
         let source = self.xml.get_mut();
         self.cut = source.take_truncated();
         self.line += source.take_skipped_newlines();
@@ -152,24 +197,21 @@ impl<R: BufRead> YmlReader<R> {
     }
 
     /// Text in the feed's encoding; bytes the encoding does not define read as U+FFFD (the
-    /// offer is then rejected for its name or id, not the whole feed for one byte).
-    fn decode(&self, bytes: &[u8]) -> String {
-        self.xml
-            .decoder()
-            .encoding()
-            .decode_without_bom_handling(bytes)
-            .0
-            .into_owned()
+    /// offer is then rejected for its name or id, not the whole feed for one byte). UTF-8
+    /// text is lent as it is.
+    fn decode<'a>(&self, bytes: &'a [u8]) -> Cow<'a, str> {
+        self.xml.decoder().encoding().decode_without_bom_handling(bytes).0
     }
 
     /// The text content of the element just opened, up to its end tag; [`FieldText::TooLong`]
-    /// past [`MAX_FIELD_BYTES`] (the rest is read and dropped).
-    fn element_text(&mut self, name: &[u8]) -> Result<FieldText, FeedError> {
+    /// past [`MAX_FIELD_BYTES`] (the rest is read and dropped). The parser checks that end
+    /// tags match, so the element ends at the first end tag that closes no child.
+    fn element_text(&mut self, buf: &mut Vec<u8>) -> Result<FieldText, FeedError> {
         let mut text = String::new();
         let mut too_long = false;
-        let mut depth = 0;
+        let mut depth = 0usize;
         loop {
-            let event = self.next_event()?;
+            let event = self.next(buf)?;
             too_long |= self.cut;
             match event {
                 Event::Text(t) if !too_long => text.push_str(&self.decode(&t)),
@@ -190,7 +232,7 @@ impl<R: BufRead> YmlReader<R> {
                     }
                 }
                 Event::Start(_) => depth += 1,
-                Event::End(e) if depth == 0 && e.local_name().as_ref() == name => {
+                Event::End(_) if depth == 0 => {
                     return Ok(if too_long {
                         FieldText::TooLong
                     } else {
@@ -215,23 +257,82 @@ impl<R: BufRead> YmlReader<R> {
             .find(|a| a.key.local_name().as_ref() == name)?;
         let value = attribute
             .decode_and_unescape_value(self.xml.decoder())
-            .map(|v| v.into_owned())
             .unwrap_or_else(|_| self.decode(&attribute.value));
-        Some(value.trim().to_owned())
+        Some(match value {
+            Cow::Owned(value) if value.trim().len() == value.len() => value,
+            value => value.trim().to_owned(),
+        })
+    }
+
+    /// What the element `element`, opened inside an offer, is; an unlisted element's name is
+    /// written into `name`.
+    fn opened(&self, element: &BytesStart<'_>, name: &mut String) -> Opened {
+        let local = element.local_name();
+        match local.as_ref() {
+            b"param" => Opened::Param {
+                name: self.attribute(element, b"name").unwrap_or_default(),
+                unit: self.attribute(element, b"unit"),
+            },
+            b"outlets" => Opened::Outlets,
+            b"outlet" => Opened::Outlet {
+                units: self.outlet_units(element),
+            },
+            b"barcode" => Opened::Barcode,
+            b"picture" => Opened::Picture,
+            local => match FIELDS.iter().position(|f| f.as_bytes() == local) {
+                Some(slot) => Opened::Field(slot),
+                None => {
+                    name.clear();
+                    name.push_str(&String::from_utf8_lossy(local));
+                    Opened::Other
+                }
+            },
+        }
+    }
+
+    /// `<outlet id=".." instock="5">`: the units it holds.
+    fn outlet_units(&self, element: &BytesStart<'_>) -> Option<u64> {
+        self.attribute(element, b"instock").and_then(|v| v.parse::<u64>().ok())
+    }
+}
+
+impl<R: BufRead> YmlReader<R> {
+    pub fn new(input: R, context: ReaderContext) -> Self {
+        // Text is not trimmed: entities split text into several events, and trimming each would
+        // eat the spaces around them; the whitespace between elements also counts the lines.
+        let xml = Reader::from_reader(BoundedXml::new(input, MAX_FIELD_BYTES));
+        Self {
+            events: Events {
+                xml,
+                line: 1,
+                depth: 0,
+                cut: false,
+            },
+            buf: Vec::with_capacity(64 * 1024),
+            element: String::new(),
+            context,
+            category_bytes: 0,
+            categories: HashMap::new(),
+            paths: HashMap::new(),
+            started: false,
+            finished: false,
+        }
     }
 
     /// Checks the root element is `<yml_catalog>`.
     fn start(&mut self) -> Result<(), FeedError> {
         loop {
-            match self.next_event()? {
+            match self.events.next(&mut self.buf)? {
                 Event::Start(e) | Event::Empty(e) => {
-                    let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-                    return if name == "yml_catalog" {
+                    return if e.local_name().as_ref() == b"yml_catalog" {
                         Ok(())
                     } else {
                         Err(FeedError::NotAFeed {
                             expected: "YML",
-                            found: format!("the root element is <{name}>"),
+                            found: format!(
+                                "the root element is <{}>",
+                                String::from_utf8_lossy(e.local_name().as_ref())
+                            ),
                         })
                     };
                 }
@@ -252,18 +353,18 @@ impl<R: BufRead> YmlReader<R> {
         }
     }
 
-    fn read_category(&mut self, element: &BytesStart<'_>) -> Result<(), FeedError> {
-        let id = self.attribute(element, b"id");
-        let parent = self.attribute(element, b"parentId").filter(|p| !p.is_empty());
+    fn read_category(&mut self, id: Option<String>, parent: Option<String>) -> Result<(), FeedError> {
         // A category name too long to keep names no category.
-        let FieldText::Text(name) = self.element_text(b"category")? else {
+        let FieldText::Text(name) = self.events.element_text(&mut self.buf)? else {
             return Ok(());
         };
         if let Some(id) = id {
             let name = name.trim().to_owned();
             self.category_bytes += id.len() + name.len() + parent.as_ref().map_or(0, String::len);
             if self.category_bytes > MAX_CATEGORY_BYTES {
-                return Err(self.malformed(format!("the categories take more than {}", human(MAX_CATEGORY_BYTES))));
+                return Err(self
+                    .events
+                    .malformed(format!("the categories take more than {}", human(MAX_CATEGORY_BYTES))));
             }
             self.categories.insert(id, (parent, name));
         }
@@ -297,85 +398,102 @@ impl<R: BufRead> YmlReader<R> {
         path
     }
 
-    fn read_offer(&mut self, element: &BytesStart<'_>) -> Result<RawOffer, FeedError> {
-        let mut raw = RawOffer {
-            line: self.line,
-            id: self.attribute(element, b"id").filter(|id| !id.is_empty()),
-            available: self.attribute(element, b"available"),
-            kind: self.attribute(element, b"type"),
-            group_id: self.attribute(element, b"group_id"),
-            ..RawOffer::default()
-        };
+    /// Reads the elements of the offer `raw` was opened as, up to `</offer>`.
+    fn read_offer(&mut self, mut raw: RawOffer) -> Result<RawOffer, FeedError> {
         loop {
-            match self.next_event()? {
-                Event::Start(e) => {
-                    let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-                    match name.as_str() {
-                        "param" => {
-                            let param = self.attribute(&e, b"name").unwrap_or_default();
-                            let unit = self.attribute(&e, b"unit");
-                            let text = self.element_text(b"param")?;
-                            let Some(value) = raw.take(&format!("param name=\"{}\"", printable(&param, 60)), text)
-                            else {
-                                continue;
-                            };
-                            if !raw.fits(&param) {
-                                continue;
-                            }
-                            let value = match unit {
-                                Some(unit) if !unit.is_empty() => format!("{} {unit}", value.trim()),
-                                _ => value.trim().to_owned(),
-                            };
-                            if !param.is_empty() && !value.is_empty() {
-                                raw.params.push((param, value));
-                            }
-                        }
-                        "outlets" => {}
-                        "outlet" => {
-                            // <outlet id=".." instock="5"></outlet>
-                            let units = self.attribute(&e, b"instock").and_then(|v| v.parse::<u64>().ok());
-                            raw.outlet_stock = Some(raw.outlet_stock.unwrap_or(0).saturating_add(units.unwrap_or(0)));
-                            self.element_text(b"outlet")?;
-                        }
-                        _ => {
-                            let text = self.element_text(name.as_bytes())?;
-                            let Some(text) = raw.take(&name, text) else {
-                                continue;
-                            };
-                            if !raw.fits(&name) {
-                                continue;
-                            }
-                            match name.as_str() {
-                                "barcode" => raw.barcodes.push(text),
-                                "picture" => raw.pictures.push(text),
-                                _ => {
-                                    raw.fields.entry(name).or_insert(text);
-                                }
-                            }
-                        }
-                    }
-                }
+            // What the event says is taken out of it first: its bytes are lent from `buf`,
+            // which reading the element's text reuses.
+            let opened = match self.events.next(&mut self.buf)? {
+                Event::Start(e) => self.events.opened(&e, &mut self.element),
                 Event::Empty(e) if e.local_name().as_ref() == b"outlet" => {
-                    let units = self.attribute(&e, b"instock").and_then(|v| v.parse::<u64>().ok());
+                    let units = self.events.outlet_units(&e);
                     raw.outlet_stock = Some(raw.outlet_stock.unwrap_or(0).saturating_add(units.unwrap_or(0)));
+                    continue;
                 }
                 Event::End(e) if e.local_name().as_ref() == b"offer" => return Ok(raw),
-                Event::Eof => return Err(self.malformed("the feed ends inside an <offer>")),
-                _ => {}
+                Event::Eof => return Err(self.events.malformed("the feed ends inside an <offer>")),
+                _ => continue,
+            };
+            match opened {
+                Opened::Param { name, unit } => {
+                    let text = self.events.element_text(&mut self.buf)?;
+                    let Some(value) = raw.take(&format!("param name=\"{}\"", printable(&name, 60)), text) else {
+                        continue;
+                    };
+                    if !raw.fits(&name) {
+                        continue;
+                    }
+                    let value = match unit {
+                        Some(unit) if !unit.is_empty() => format!("{} {unit}", value.trim()),
+                        _ if value.trim().len() == value.len() => value,
+                        _ => value.trim().to_owned(),
+                    };
+                    if !name.is_empty() && !value.is_empty() {
+                        raw.params.push((name, value));
+                    }
+                }
+                Opened::Outlets => {}
+                Opened::Outlet { units } => {
+                    raw.outlet_stock = Some(raw.outlet_stock.unwrap_or(0).saturating_add(units.unwrap_or(0)));
+                    self.events.element_text(&mut self.buf)?;
+                }
+                Opened::Barcode | Opened::Picture | Opened::Field(_) | Opened::Other => {
+                    let name = match opened {
+                        Opened::Barcode => "barcode",
+                        Opened::Picture => "picture",
+                        Opened::Field(slot) => FIELDS[slot],
+                        _ => self.element.as_str(),
+                    };
+                    let text = self.events.element_text(&mut self.buf)?;
+                    let Some(text) = raw.take(name, text) else {
+                        continue;
+                    };
+                    if !raw.fits(name) {
+                        continue;
+                    }
+                    match opened {
+                        Opened::Barcode => raw.barcodes.push(text),
+                        Opened::Picture => raw.pictures.push(text),
+                        Opened::Field(slot) => {
+                            raw.fields[slot].get_or_insert(text);
+                        }
+                        _ => {}
+                    }
+                }
             }
         }
     }
 
-    fn normalize(&mut self, raw: RawOffer) -> FeedItem {
+    /// What the element `e`, outside offers, starts.
+    fn section(events: &Events<R>, e: &BytesStart<'_>) -> Section {
+        match e.local_name().as_ref() {
+            b"category" => Section::Category {
+                id: events.attribute(e, b"id"),
+                parent: events.attribute(e, b"parentId").filter(|p| !p.is_empty()),
+            },
+            b"offer" => Section::Offer(Box::new(RawOffer {
+                line: events.line,
+                id: events.attribute(e, b"id").filter(|id| !id.is_empty()),
+                available: events.attribute(e, b"available"),
+                kind: events.attribute(e, b"type"),
+                group_id: events.attribute(e, b"group_id"),
+                ..RawOffer::default()
+            })),
+            _ => Section::Skip,
+        }
+    }
+
+    fn normalize(&mut self, mut raw: RawOffer) -> FeedItem {
+        let line = raw.line;
         let reject = |reason: RejectReason, message: String, sku: Option<String>| {
             FeedItem::Rejected(Rejection {
-                line: raw.line,
+                line,
                 supplier_sku: sku,
                 reason,
                 message,
             })
         };
-        let Some(id) = raw.id.clone() else {
+        let Some(id) = raw.id.take() else {
             return reject(RejectReason::MissingId, "the offer has no id attribute".into(), None);
         };
         if let Some(name) = &raw.too_long_field {
@@ -392,7 +510,9 @@ impl<R: BufRead> YmlReader<R> {
                 Some(id),
             );
         }
-        let field = |name: &str| raw.fields.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let mut attributes: Vec<(String, String)> = std::mem::take(&mut raw.params);
+        let images = std::mem::take(&mut raw.pictures);
+        let field = |name: &str| raw.field(name);
         let title = if raw.kind.as_deref() == Some("vendor.model") {
             let parts: Vec<&str> = ["typePrefix", "vendor", "model"]
                 .iter()
@@ -422,7 +542,6 @@ impl<R: BufRead> YmlReader<R> {
             .available
             .as_deref()
             .is_none_or(|a| !matches!(a.to_ascii_lowercase().as_str(), "false" | "0" | "no"));
-        let mut attributes: Vec<(String, String)> = raw.params.clone();
         if let Some(group) = &raw.group_id {
             attributes.push(("group_id".into(), group.clone()));
         }
@@ -443,7 +562,7 @@ impl<R: BufRead> YmlReader<R> {
             retail_price: None,
             stock_by_warehouse: vec![("default", stock_text.as_deref())],
             available,
-            images: raw.pictures.clone(),
+            images,
             attributes,
             size_text: None,
             yml_dimensions: field("dimensions"),
@@ -451,7 +570,7 @@ impl<R: BufRead> YmlReader<R> {
         };
         match builder.build(&self.context) {
             Ok(offer) => FeedItem::Offer {
-                line: raw.line,
+                line,
                 offer: Box::new(offer),
             },
             Err((reason, message)) => reject(reason, message, Some(id)),
@@ -474,24 +593,22 @@ impl<R: BufRead> Iterator for YmlReader<R> {
             }
         }
         loop {
-            let event = match self.next_event() {
-                Ok(event) => event,
-                Err(error) => {
-                    self.finished = true;
-                    return Some(Err(error));
-                }
+            let section = match self.events.next(&mut self.buf) {
+                Ok(Event::Start(e)) => Ok(Self::section(&self.events, &e)),
+                Ok(Event::End(e)) if e.local_name().as_ref() == b"yml_catalog" => Ok(Section::End),
+                Ok(Event::Eof) => Err(self.events.malformed("the feed ends before </yml_catalog>")),
+                Ok(_) => Ok(Section::Skip),
+                Err(error) => Err(error),
             };
-            let outcome = match event {
-                Event::Start(e) if e.local_name().as_ref() == b"category" => self.read_category(&e).map(|()| None),
-                Event::Start(e) if e.local_name().as_ref() == b"offer" => {
-                    self.read_offer(&e).map(|raw| Some(self.normalize(raw)))
-                }
-                Event::End(e) if e.local_name().as_ref() == b"yml_catalog" => {
+            let outcome = match section {
+                Ok(Section::Category { id, parent }) => self.read_category(id, parent).map(|()| None),
+                Ok(Section::Offer(raw)) => self.read_offer(*raw).map(|raw| Some(self.normalize(raw))),
+                Ok(Section::End) => {
                     self.finished = true;
                     return None;
                 }
-                Event::Eof => Err(self.malformed("the feed ends before </yml_catalog>")),
-                _ => Ok(None),
+                Ok(Section::Skip) => Ok(None),
+                Err(error) => Err(error),
             };
             match outcome {
                 Ok(Some(item)) => return Some(Ok(item)),
