@@ -94,7 +94,7 @@ impl EventConsumer for ProductsProjection {
         // Creations first, in one statement (nothing of a product precedes its creation), then
         // the rest in order; the rest skips what the bulk insert already applied.
         let creations: Vec<&StoredEvent> = events.iter().filter(|e| bulk_insert::is_creation(e)).collect();
-        bulk_insert::insert_created(tx, self.table, &creations).await?;
+        insert_created_in_two(tx, feed, self.table, &creations).await?;
         for event in events.iter().filter(|e| !bulk_insert::is_creation(e)) {
             self.apply(tx, event, feed).await?;
         }
@@ -142,6 +142,51 @@ impl Projection for ProductsProjection {
     async fn swap_shadow(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
         swap_tables(tx, LIVE_TABLE, SHADOW_TABLE).await
     }
+}
+
+/// Fewer creations than this in a batch are inserted by one connection: a second transaction
+/// costs more round trips than it saves.
+const SPLIT_CREATIONS_AT: usize = 200;
+/// Longest wait for the second connection.
+const SECOND_CONNECTION_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Inserts the products that `creations` create, half of them on a second connection when the
+/// batch is large and the pool has one free: a row costs PostgreSQL its search vector and
+/// thirteen index entries, so a cold import's catch-up is bound by one backend's core, and two
+/// backends use both.
+///
+/// The second half commits on its own, before the batch's checkpoint (and only if both halves
+/// were inserted). If the batch then fails, those rows stay while the checkpoint does not move:
+/// the batch is applied again, and an insert of an existing product is a no-op. Updates in the
+/// same batch come after both halves are committed, so they see every created row.
+async fn insert_created_in_two(
+    tx: &mut PgConnection,
+    feed: &EventFeed,
+    table: &str,
+    creations: &[&StoredEvent],
+) -> Result<(), ProjectionError> {
+    let second = if creations.len() >= SPLIT_CREATIONS_AT {
+        // Never wait long for it: a busy pool means one connection does the batch.
+        tokio::time::timeout(SECOND_CONNECTION_WAIT, feed.pool().acquire())
+            .await
+            .ok()
+            .and_then(Result::ok)
+    } else {
+        None
+    };
+    let Some(mut second) = second else {
+        return bulk_insert::insert_created(tx, table, creations).await;
+    };
+    let (mine, theirs) = creations.split_at(creations.len() / 2);
+    let mut other = sqlx::Connection::begin(&mut *second).await?;
+    let (inserted, inserted_by_other) = tokio::join!(
+        bulk_insert::insert_created(tx, table, mine),
+        bulk_insert::insert_created(&mut other, table, theirs)
+    );
+    inserted?;
+    inserted_by_other?;
+    other.commit().await?;
+    Ok(())
 }
 
 fn parse_id(event: &StoredEvent) -> Result<Uuid, ProjectionError> {

@@ -132,6 +132,73 @@ async fn events_written_while_stopped_appear_after_restart_and_replay_changes_no
     assert_eq!(runner(&db.pool).catch_up().await.unwrap(), 0);
 }
 
+/// A batch of many creations is inserted by two connections (the second half commits on its
+/// own); the updates in the same batch, of products from either half, still apply, and the
+/// batch applied again changes nothing.
+#[tokio::test]
+async fn a_large_batch_of_creations_split_in_two_keeps_every_row_and_update() {
+    let db = database().await;
+    let bus = bus(&db.pool);
+    let mut ids = Vec::new();
+    for n in 0..300 {
+        ids.push(create(&bus, &format!("BULK-{n:03}"), None).await);
+    }
+    // The first and the last products: inserted by different connections.
+    let repriced = [ids[0], ids[299]];
+    for id in repriced {
+        bus.execute(
+            &id.to_string(),
+            ProductCommand::ChangePrice {
+                price: Kopecks::new(1990).unwrap(),
+                expected_version: Some(1),
+            },
+            &meta(),
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(catch_up_all(&db.pool, 302).await, 302);
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM products")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 300);
+    for id in repriced {
+        let row = get_product(&db.pool, id.as_uuid()).await.unwrap().expect("projected");
+        assert_eq!((row.price_kopecks, row.version), (1990, 2), "{id}");
+    }
+    // Two transactions inserted them (a catch-up pass cut short by another test's open
+    // transaction could make it two batches as well).
+    let inserted_by = |id: ProductId| {
+        sqlx::query_scalar::<_, String>("SELECT xmin::text FROM products WHERE id = $1")
+            .bind(id.as_uuid())
+            .fetch_one(&db.pool)
+    };
+    assert_ne!(inserted_by(ids[1]).await.unwrap(), inserted_by(ids[298]).await.unwrap());
+    let untouched = get_product(&db.pool, ids[150].as_uuid())
+        .await
+        .unwrap()
+        .expect("projected");
+    assert_eq!((untouched.price_kopecks, untouched.version), (249_900, 1));
+
+    let snapshot = || async {
+        sqlx::query_as::<_, (Uuid, i64, i64, String)>(
+            "SELECT id, price_kopecks, version, search::text FROM products ORDER BY id",
+        )
+        .fetch_all(&db.pool)
+        .await
+        .unwrap()
+    };
+    let before = snapshot().await;
+    let mut tx = db.pool.begin().await.unwrap();
+    checkpoint::store(&mut tx, "products", FeedPosition::START)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(catch_up_all(&db.pool, 302).await, 302);
+    assert_eq!(snapshot().await, before);
+}
+
 #[tokio::test]
 async fn a_gap_in_an_aggregate_is_healed_from_the_store() {
     let db = database().await;
