@@ -110,13 +110,14 @@ impl RawOffer {
         !self.too_long
     }
 
-    /// Keeps the text of element `name`, or notes why it cannot.
-    fn take(&mut self, name: &str, text: FieldText) -> Option<String> {
+    /// Keeps the text of element `name`, or notes why it cannot (the name is only written
+    /// out then).
+    fn take(&mut self, name: impl FnOnce() -> String, text: FieldText) -> Option<String> {
         match text {
             FieldText::Text(text) if self.fits(&text) => Some(text),
             FieldText::Text(_) => None,
             FieldText::TooLong => {
-                self.too_long_field.get_or_insert_with(|| name.to_owned());
+                self.too_long_field.get_or_insert_with(name);
                 None
             }
         }
@@ -417,7 +418,7 @@ impl<R: BufRead> YmlReader<R> {
             match opened {
                 Opened::Param { name, unit } => {
                     let text = self.events.element_text(&mut self.buf)?;
-                    let Some(value) = raw.take(&format!("param name=\"{}\"", printable(&name, 60)), text) else {
+                    let Some(value) = raw.take(|| format!("param name=\"{}\"", printable(&name, 60)), text) else {
                         continue;
                     };
                     if !raw.fits(&name) {
@@ -445,7 +446,7 @@ impl<R: BufRead> YmlReader<R> {
                         _ => self.element.as_str(),
                     };
                     let text = self.events.element_text(&mut self.buf)?;
-                    let Some(text) = raw.take(name, text) else {
+                    let Some(text) = raw.take(|| name.to_owned(), text) else {
                         continue;
                     };
                     if !raw.fits(name) {
