@@ -67,6 +67,29 @@ async fn create(bus: &CommandBus<Product>, sku: &str, barcode: Option<&str>) -> 
     id
 }
 
+/// Changes the price of a product that has had no change since its creation.
+async fn reprice_once(bus: &CommandBus<Product>, id: ProductId, kopecks: i64) {
+    bus.execute(
+        &id.to_string(),
+        ProductCommand::ChangePrice {
+            price: Kopecks::new(kopecks).unwrap(),
+            expected_version: Some(1),
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+}
+
+/// Moves the projection's checkpoint back to the start of the feed, for a replay.
+async fn rewind(pool: &PgPool) {
+    let mut tx = pool.begin().await.unwrap();
+    checkpoint::store(&mut tx, "products", FeedPosition::START)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
 async fn all_rows(pool: &PgPool) -> Vec<ProductRecord> {
     search_products(
         pool,
@@ -93,16 +116,7 @@ async fn events_written_while_stopped_appear_after_restart_and_replay_changes_no
     // The projection is not running while these commands commit.
     let a = create(&bus, "KT-1", Some("4006381333931")).await;
     let b = create(&bus, "KT-2", None).await;
-    bus.execute(
-        &a.to_string(),
-        ProductCommand::ChangePrice {
-            price: Kopecks::new(1990).unwrap(),
-            expected_version: Some(1),
-        },
-        &meta(),
-    )
-    .await
-    .unwrap();
+    reprice_once(&bus, a, 1990).await;
     bus.execute(
         &b.to_string(),
         ProductCommand::Archive { expected_version: None },
@@ -121,11 +135,7 @@ async fn events_written_while_stopped_appear_after_restart_and_replay_changes_no
     let before = all_rows(&db.pool).await;
 
     // Replay everything again from the start: rows are unchanged.
-    let mut tx = db.pool.begin().await.unwrap();
-    checkpoint::store(&mut tx, "products", FeedPosition::START)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    rewind(&db.pool).await;
     assert_eq!(catch_up_all(&db.pool, 4).await, 4);
     assert_eq!(all_rows(&db.pool).await, before);
     // And nothing is left to apply.
@@ -146,16 +156,7 @@ async fn a_large_batch_of_creations_split_in_two_keeps_every_row_and_update() {
     // The first and the last products: inserted by different connections.
     let repriced = [ids[0], ids[299]];
     for id in repriced {
-        bus.execute(
-            &id.to_string(),
-            ProductCommand::ChangePrice {
-                price: Kopecks::new(1990).unwrap(),
-                expected_version: Some(1),
-            },
-            &meta(),
-        )
-        .await
-        .unwrap();
+        reprice_once(&bus, id, 1990).await;
     }
     assert_eq!(catch_up_all(&db.pool, 302).await, 302);
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM products")
@@ -190,11 +191,7 @@ async fn a_large_batch_of_creations_split_in_two_keeps_every_row_and_update() {
         .unwrap()
     };
     let before = snapshot().await;
-    let mut tx = db.pool.begin().await.unwrap();
-    checkpoint::store(&mut tx, "products", FeedPosition::START)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    rewind(&db.pool).await;
     assert_eq!(catch_up_all(&db.pool, 302).await, 302);
     assert_eq!(snapshot().await, before);
 }
