@@ -172,7 +172,7 @@ impl<P: EventConsumer> ProjectionRunner<P> {
         end: FeedPosition,
     ) -> Result<bool, ProjectionError> {
         let name = self.projection.name();
-        let mut tx = self.feed.pool().begin().await?;
+        let mut tx = gomarket_infra::database::begin(self.feed.pool()).await?;
         // Guard against a second runner of the same projection: the row lock serializes them,
         // and the re-read checkpoint tells the loser its batch is stale.
         let current = checkpoint::lock(&mut tx, name).await?;
@@ -360,7 +360,7 @@ pub async fn apply_isolated<P: EventConsumer>(
     let name = projection.name();
     let mut last_error = None;
     for attempt in 1..=MAX_ATTEMPTS {
-        let mut tx = feed.pool().begin().await?;
+        let mut tx = gomarket_infra::database::begin(feed.pool()).await?;
         if !keep_books(&mut tx, name, event, bookkeeping).await? {
             return Ok(Outcome::Superseded);
         }
@@ -381,7 +381,7 @@ pub async fn apply_isolated<P: EventConsumer>(
     }
     // The whole chain: a process manager's error says what failed only in its causes.
     let error = last_error.map(|e| Chain(&e).to_string()).unwrap_or_default();
-    let mut tx = feed.pool().begin().await?;
+    let mut tx = gomarket_infra::database::begin(feed.pool()).await?;
     if !keep_books(&mut tx, name, event, bookkeeping).await? {
         return Ok(Outcome::Superseded);
     }
@@ -408,7 +408,7 @@ pub async fn apply_together<P: EventConsumer>(
     feed: &EventFeed,
     events: &[StoredEvent],
 ) -> Result<(), ProjectionError> {
-    let mut tx = feed.pool().begin().await?;
+    let mut tx = gomarket_infra::database::begin(feed.pool()).await?;
     for event in events {
         keep_books(&mut tx, projection.name(), event, Bookkeeping::AppliedSequence).await?;
     }

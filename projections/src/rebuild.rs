@@ -35,7 +35,7 @@ pub async fn rebuild<P: Projection + Clone>(
 ) -> Result<RebuildReport, ProjectionError> {
     let shadow = live.shadow();
     let pool = feed.pool();
-    let mut tx = pool.begin().await?;
+    let mut tx = gomarket_infra::database::begin(pool).await?;
     shadow.create_shadow(&mut tx).await?;
     checkpoint::store(&mut tx, shadow.name(), FeedPosition::START).await?;
     tx.commit().await?;
@@ -58,7 +58,7 @@ pub async fn rebuild<P: Projection + Clone>(
 
     // The swap: holding the live checkpoint's row lock pauses the live projector; what arrived
     // since the catch-up is applied to the shadow tables inside the same transaction.
-    let mut tx = pool.begin().await?;
+    let mut tx = gomarket_infra::database::begin(pool).await?;
     checkpoint::lock(&mut tx, live.name()).await?;
     let mut position = checkpoint::lock(&mut tx, shadow.name()).await?;
     loop {

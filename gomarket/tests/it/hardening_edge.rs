@@ -233,7 +233,7 @@ async fn slow_searches_do_not_hold_back_writes_or_logins() {
     // A pool of 10: queries get 5 at once, mutations 2, whatever the queries are doing.
     let app = TestApp::spawn().await;
     app.user_with_roles("writer@example.ru", &["MANAGER"]).await;
-    let mut lock = app.db.pool.begin().await.unwrap();
+    let mut lock = gomarket_infra::database::begin(&app.db.pool).await.unwrap();
     sqlx::query("LOCK TABLE products IN ACCESS EXCLUSIVE MODE")
         .execute(&mut *lock)
         .await

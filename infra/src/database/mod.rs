@@ -1,5 +1,6 @@
 //! Connecting to PostgreSQL: one pool per process, the database created on first start;
 //! [`advisory_lock`]: the session locks every role uses to own something across replicas.
+//! [`begin`]: every transaction, begun so that a cancelled caller cannot leave it open.
 
 use sqlx::migrate::MigrateDatabase;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -10,9 +11,11 @@ use thiserror::Error;
 
 pub mod advisory_lock;
 pub mod private_cluster;
+pub mod transaction;
 
 pub use advisory_lock::{LockKey, LockSession, advisory_key};
 pub use private_cluster::{PrivateCluster, PrivateClusterError, private_unless_answering};
+pub use transaction::{begin, begin_on};
 
 /// Whether the database answers a trivial query within `within` (health checks, the edge's
 /// outage probe).

@@ -63,7 +63,9 @@ where
             BatchError::Conflict => CommandError::Conflict,
             other => CommandError::Store(StoreError::new(other)),
         };
-        let mut tx = self.pool.begin().await.map_err(|e| CommandError::Store(e.into()))?;
+        let mut tx = crate::database::begin(&self.pool)
+            .await
+            .map_err(|e| CommandError::Store(e.into()))?;
         let ids: Vec<String> = steps.iter().map(|(id, _)| id.clone()).collect();
         let mut loaded = load_many::<A>(&mut tx, &ids).await.map_err(store)?;
         let mut writes = Vec::new();

@@ -213,7 +213,7 @@ impl Relay {
             return Ok(0);
         };
         self.publish(&batch).await?;
-        let mut tx = pool.begin().await?;
+        let mut tx = crate::database::begin(pool).await?;
         checkpoint::store(&mut tx, RELAY_CHECKPOINT, last).await?;
         tx.commit().await?;
         self.metrics.record_relayed(batch.len() as u64);

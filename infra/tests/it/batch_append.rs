@@ -87,7 +87,7 @@ async fn small_and_large_batches_store_every_payload_as_written_or_nothing() {
     // 4 events go by INSERT; 2 000 (about 1.3 MB of text, more than one send) by COPY.
     for (prefix, aggregates, per_stream) in [("small", 2, 2), ("large", 400, 5)] {
         let batch = writes(prefix, aggregates, per_stream, 0);
-        let mut tx = db.pool.begin().await.unwrap();
+        let mut tx = gomarket_infra::database::begin(&db.pool).await.unwrap();
         let count = append_many::<MarketplaceOrder>(&mut tx, &batch, &metadata)
             .await
             .unwrap();
@@ -130,7 +130,7 @@ async fn small_and_large_batches_store_every_payload_as_written_or_nothing() {
         after_version: 2,
         events: vec![placed(7, 2)],
     });
-    let mut tx = db.pool.begin().await.unwrap();
+    let mut tx = gomarket_infra::database::begin(&db.pool).await.unwrap();
     let refused = append_many::<MarketplaceOrder>(&mut tx, &batch, &metadata).await;
     assert!(matches!(refused, Err(BatchError::Conflict)), "{refused:?}");
     tx.rollback().await.unwrap();

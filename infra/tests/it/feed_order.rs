@@ -96,7 +96,7 @@ async fn run_scenario(pool: PgPool, reader: Reader) -> Vec<StoredEvent> {
     let bus = Arc::new(product_bus(&pool));
 
     // A transaction that takes an early position and commits last.
-    let mut held = pool.begin().await.unwrap();
+    let mut held = gomarket_infra::database::begin(&pool).await.unwrap();
     sqlx::query(
         "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
          VALUES ('Probe', 'held-open', 1, 'Held', '1', '{}', '{}')",

@@ -132,7 +132,7 @@ pub async fn record_orders(
 ) -> Result<Recorded, BatchError> {
     let mut recorded = Recorded::default();
     for slice in slices(orders) {
-        let mut tx = pool.begin().await?;
+        let mut tx = gomarket_infra::database::begin(pool).await?;
         recorded += record_order_slice(&mut tx, account, slice, metadata).await?;
         tx.commit().await?;
     }
@@ -176,7 +176,7 @@ pub async fn record_sales(
 ) -> Result<Recorded, BatchError> {
     let mut recorded = Recorded::default();
     for slice in slices(sales) {
-        let mut tx = pool.begin().await?;
+        let mut tx = gomarket_infra::database::begin(pool).await?;
         recorded += record_sale_slice(&mut tx, account, slice, metadata).await?;
         tx.commit().await?;
     }
@@ -220,7 +220,7 @@ pub async fn record_stocks(
 ) -> Result<Recorded, BatchError> {
     let mut recorded = Recorded::default();
     for slice in slices(stocks) {
-        let mut tx = pool.begin().await?;
+        let mut tx = gomarket_infra::database::begin(pool).await?;
         recorded += record_stock_slice(&mut tx, account, slice, metadata).await?;
         tx.commit().await?;
     }

@@ -202,7 +202,7 @@ impl SalesIngester {
         let page = self.marketplaces.client().stock_history(wb, start, end, offset).await?;
         let (rows, invalid): (Vec<ReportedLostSales>, _) = readable(page.rows);
         let read = rows.len() + invalid.len();
-        let mut tx = self.marketplaces.pool().begin().await?;
+        let mut tx = gomarket_infra::database::begin(self.marketplaces.pool()).await?;
         let recorded = facts::record_lost_sales(&mut tx, account_id, rows, &ingest_metadata("ReportLostSales")).await?;
         let invalid: Vec<&InvalidRow> = invalid.iter().collect();
         bookkeeping::keep_invalid_rows(&mut tx, account_id, STOCK_HISTORY, &invalid, now).await?;
@@ -238,7 +238,7 @@ impl SalesIngester {
         }
         let table = self.marketplaces.client().commission(wb).await?;
         let (rates, invalid) = readable(table);
-        let mut tx = self.marketplaces.pool().begin().await?;
+        let mut tx = gomarket_infra::database::begin(self.marketplaces.pool()).await?;
         let recorded = facts::record_commission(&mut tx, rates, &ingest_metadata("ObserveCommissionRates")).await?;
         let invalid: Vec<&InvalidRow> = invalid.iter().collect();
         bookkeeping::keep_invalid_rows(&mut tx, account_id, COMMISSION, &invalid, now).await?;
@@ -303,7 +303,7 @@ impl SalesIngester {
             recorded += facts::record_stocks(pool, account_id, stocks, &metadata).await?;
         }
         // The facts are committed; the page is done when its cursor moves.
-        let mut tx = pool.begin().await?;
+        let mut tx = gomarket_infra::database::begin(pool).await?;
         let invalid_refs: Vec<&InvalidRow> = invalid.iter().collect();
         bookkeeping::keep_invalid_rows(&mut tx, account_id, feed, &invalid_refs, now).await?;
         let moved = Cursor {

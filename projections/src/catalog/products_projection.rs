@@ -174,11 +174,11 @@ async fn insert_created_in_two(
     } else {
         None
     };
-    let Some(mut second) = second else {
+    let Some(second) = second else {
         return bulk_insert::insert_created(tx, table, creations).await;
     };
     let (mine, theirs) = creations.split_at(creations.len() / 2);
-    let mut other = sqlx::Connection::begin(&mut *second).await?;
+    let mut other = gomarket_infra::database::begin_on(second).await?;
     let (inserted, inserted_by_other) = tokio::join!(
         bulk_insert::insert_created(tx, table, mine),
         bulk_insert::insert_created(&mut other, table, theirs)

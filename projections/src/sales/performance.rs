@@ -75,7 +75,7 @@ pub async fn roll_stale(pool: &PgPool, today: NaiveDate) -> Result<usize, sqlx::
         .fetch_all(pool)
         .await?;
     for account in &stale {
-        let mut tx = pool.begin().await?;
+        let mut tx = gomarket_infra::database::begin(pool).await?;
         roll_accounts(&mut tx, &LIVE, std::slice::from_ref(account), today).await?;
         tx.commit().await?;
     }

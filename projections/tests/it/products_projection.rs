@@ -83,7 +83,7 @@ async fn reprice_once(bus: &CommandBus<Product>, id: ProductId, kopecks: i64) {
 
 /// Moves the projection's checkpoint back to the start of the feed, for a replay.
 async fn rewind(pool: &PgPool) {
-    let mut tx = pool.begin().await.unwrap();
+    let mut tx = gomarket_infra::database::begin(pool).await.unwrap();
     checkpoint::store(&mut tx, "products", FeedPosition::START)
         .await
         .unwrap();
@@ -217,7 +217,7 @@ async fn a_gap_in_an_aggregate_is_healed_from_the_store() {
     let events = feed.aggregate_events("Product", &id.to_string()).await.unwrap();
     assert_eq!(events.len(), 4);
     // Deliver only the last event, as a transport that lost the first three would.
-    let mut tx = db.pool.begin().await.unwrap();
+    let mut tx = gomarket_infra::database::begin(&db.pool).await.unwrap();
     ProductsProjection::default()
         .apply(&mut tx, &events[3], &feed)
         .await

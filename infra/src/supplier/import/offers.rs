@@ -193,7 +193,7 @@ async fn try_apply(
     batch: &Batch,
 ) -> Result<BatchOutcome, ApplyError> {
     let import_id = tally.import_id;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::database::begin(pool).await?;
     let (outcome, in_batch) = apply_in(&mut tx, import_id, &batch.offers, pass).await?;
     let mut rejected: Vec<Rejection> = batch.rejected.clone();
     rejected.extend(outcome.duplicates.iter().cloned());
@@ -375,7 +375,7 @@ pub async fn mark_vanished_unavailable(
             .into_iter()
             .filter(|(sku, _)| !(pass.dry_run && pass.seen_in_dry_run.contains(sku)))
             .collect();
-        let mut tx = pool.begin().await?;
+        let mut tx = crate::database::begin(pool).await?;
         let ids: Vec<String> = vanished.iter().map(|(_, id)| id.to_string()).collect();
         let products = load_many::<Product>(&mut tx, &ids).await?;
         let mut writes = Vec::new();
