@@ -32,14 +32,20 @@ pub fn page_size(first: Option<i32>) -> Result<usize> {
 /// Skips past the item whose id is `after` (ids are the cursors).
 pub fn after_cursor<T>(items: Vec<T>, id_of: impl Fn(&T) -> String, after: Option<&str>) -> Result<Vec<T>> {
     let Some(after) = after else { return Ok(items) };
-    let position = items.iter().position(|item| id_of(item) == after).ok_or_else(|| {
-        api_error(
-            ErrorCode::BadUserInput,
-            "after: not a cursor issued by this server",
-            Some("after"),
-        )
-    })?;
+    let position = items
+        .iter()
+        .position(|item| id_of(item) == after)
+        .ok_or_else(not_a_cursor)?;
     Ok(items.into_iter().skip(position + 1).collect())
+}
+
+/// `BAD_USER_INPUT` on `after`: the cursor names nothing of this list.
+pub fn not_a_cursor() -> async_graphql::Error {
+    api_error(
+        ErrorCode::BadUserInput,
+        "after: not a cursor issued by this server",
+        Some("after"),
+    )
 }
 
 /// Relay edges of `nodes`, each with its cursor.

@@ -76,6 +76,11 @@ pub const EVENT_STORE_MIGRATIONS: &[EmbeddedMigration] = &[
         "supplier offers: no index on the last import",
         include_str!("../migrations/20261205000002_supplier_offers_last_import_unindexed.sql"),
     ),
+    (
+        20261205000003,
+        "imports and runs listed by parent; running imports",
+        include_str!("../migrations/20261205000003_import_and_run_history.sql"),
+    ),
 ];
 
 #[derive(Debug)]

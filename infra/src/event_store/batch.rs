@@ -116,27 +116,6 @@ pub async fn load_in_order_by_uuid<A: Aggregate + Default>(
         .collect())
 }
 
-/// The ids of the aggregates of type `A` whose first event, `first_event`, names `parent` in
-/// its field `field`, newest first: a supplier's imports, a policy's runs.
-pub async fn ids_started_for<A: Aggregate>(
-    pool: &sqlx::PgPool,
-    first_event: &str,
-    field: &str,
-    parent: &str,
-) -> Result<Vec<Uuid>, BatchError> {
-    Ok(sqlx::query_scalar(
-        "SELECT aggregate_id::uuid FROM events WHERE aggregate_type = $1 AND sequence = 1
-            AND payload -> $2 ->> $3 = $4
-          ORDER BY position DESC",
-    )
-    .bind(A::TYPE)
-    .bind(first_event)
-    .bind(field)
-    .bind(parent)
-    .fetch_all(pool)
-    .await?)
-}
-
 /// New events of one aggregate, to follow `after_version`.
 #[derive(Debug)]
 pub struct AggregateWrite<E> {

@@ -11,6 +11,7 @@ mod copy_append;
 mod feed;
 mod metadata;
 mod position;
+pub mod started_for;
 mod store_error;
 
 pub use command_bus::{CommandBus, CommandError, Executed};

@@ -1,6 +1,7 @@
 //! The sync context's adapters: sync policies and runs in the event store.
 
-use crate::event_store::batch::{ids_started_for, load_all_in_creation_order, load_in_order_by_uuid};
+use crate::event_store::batch::{load_all_in_creation_order, load_in_order_by_uuid};
+use crate::event_store::started_for::{self, RUNS_OF_POLICY};
 use crate::event_store::{CommandBus, StoreError};
 use crate::telemetry::Metrics;
 use gomarket_domain::clock::SharedClock;
@@ -63,9 +64,22 @@ impl SyncService {
         .map_err(StoreError::new)
     }
 
-    /// A policy's runs, newest first.
-    pub async fn run_ids(&self, policy_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
-        ids_started_for::<SyncRun>(&self.pool, "RunStarted", "policy_id", &policy_id.to_string())
+    /// At most `limit` ids of a policy's runs, newest first, after the run `after`; `None`
+    /// when `after` is not one of its runs.
+    pub async fn runs_page(
+        &self,
+        policy_id: Uuid,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Option<Vec<Uuid>>, StoreError> {
+        started_for::page::<SyncRun>(&self.pool, RUNS_OF_POLICY, &policy_id.to_string(), after, limit)
+            .await
+            .map_err(StoreError::new)
+    }
+
+    /// How many runs a policy has had.
+    pub async fn count_runs(&self, policy_id: Uuid) -> Result<i64, StoreError> {
+        started_for::count::<SyncRun>(&self.pool, RUNS_OF_POLICY, &policy_id.to_string())
             .await
             .map_err(StoreError::new)
     }

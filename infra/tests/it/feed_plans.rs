@@ -52,7 +52,7 @@ async fn position_of(pool: &PgPool, n: i64) -> FeedPosition {
 }
 
 /// Every node of a JSON plan, depth first.
-fn nodes(plan: &Value) -> Vec<&Value> {
+pub(crate) fn nodes(plan: &Value) -> Vec<&Value> {
     let mut out = vec![plan];
     if let Some(children) = plan["Plans"].as_array() {
         for child in children {
@@ -64,7 +64,7 @@ fn nodes(plan: &Value) -> Vec<&Value> {
 
 /// The plan of `sql` run with `params` (SQL literals), as a custom and as a generic plan
 /// (a prepared statement's plan after its fifth run), and the buffers each touched.
-async fn plans(connection: &mut PgConnection, sql: &str, params: &str) -> Vec<(String, Value, i64)> {
+pub(crate) async fn plans(connection: &mut PgConnection, sql: &str, params: &str) -> Vec<(String, Value, i64)> {
     let mut out = Vec::new();
     for mode in ["force_custom_plan", "force_generic_plan"] {
         connection

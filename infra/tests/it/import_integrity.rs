@@ -156,6 +156,14 @@ async fn committed(db: &TestDatabase, import_id: uuid::Uuid, since: i64) -> (u64
     (created as u64, updated as u64, unchanged as u64, rejected as u64)
 }
 
+/// The imports the sweep of abandoned ones looks at.
+async fn running_imports(db: &TestDatabase) -> Vec<uuid::Uuid> {
+    sqlx::query_scalar("SELECT import_id FROM running_imports")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn an_import_stopped_half_way_shows_exactly_what_it_committed() {
     let (db, importer) = setup(100).await;
@@ -215,6 +223,8 @@ async fn an_import_stopped_half_way_shows_exactly_what_it_committed() {
     );
     assert_eq!(counts.seen, created + updated + unchanged + rejected);
 
+    assert_eq!(running_imports(&db).await, vec![import_id], "the sweep looks at it");
+
     // Its runner is gone (the task and its lock dropped): the sweep fails it with the same
     // counts.
     eventually(
@@ -235,11 +245,16 @@ async fn an_import_stopped_half_way_shows_exactly_what_it_committed() {
         .unwrap();
     assert_eq!(failed.status, ImportStatus::Failed);
     assert_eq!(failed.counts, counts);
+    assert!(running_imports(&db).await.is_empty(), "the sweep is done with it");
 
     // Run again, it converges: every price changed once, and the counts add up.
     let (again, status, _) = import_file(&importer, supplier, &file).await;
     assert_eq!(status, ImportStatus::Completed);
     assert_eq!(again.updated + updated, 2940, "{again:?}");
+    assert!(
+        running_imports(&db).await.is_empty(),
+        "an ended import leaves the running ones"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -9,6 +9,7 @@ mod database;
 mod feed_order;
 mod feed_plans;
 mod feed_redirects;
+mod history_plans;
 mod import_integrity;
 mod relay_leadership;
 mod shared_state;

@@ -3,13 +3,14 @@ use gomarket_api_core::access::permission;
 use gomarket_api_core::context::request_context;
 use gomarket_api_core::error::{ErrorCode, OrInternal, api_error, failure};
 use gomarket_api_core::ids::parse_uuid;
-use gomarket_api_core::paging::{Connection, ListPageInfo, after_cursor, edges, page_in_memory, page_size};
+use gomarket_api_core::paging::{Connection, ListPageInfo, edges, not_a_cursor, page_in_memory, page_size};
 use gomarket_api_core::supplier::{ImportGql, SupplierGql};
 use gomarket_domain::identity::Permission;
 use gomarket_domain::supplier::SupplierId;
 use gomarket_infra::supplier::SupplierRegistry;
 use gomarket_infra::supplier::import::Importer;
 use std::sync::Arc;
+use uuid::Uuid;
 
 type SupplierConnection = Connection<SupplierGql, ListPageInfo>;
 type ImportConnection = Connection<ImportGql, ListPageInfo>;
@@ -65,11 +66,24 @@ impl SupplierQuery {
         let first = page_size(first)?;
         let importer = ctx.data::<Arc<Importer>>()?;
         let fail = |e: &(dyn std::error::Error + 'static)| failure(e, &request_context(ctx).correlation_id);
-        let ids = importer.list_imports(supplier_id).await.map_err(|e| fail(&e))?;
-        let total_count = ids.len() as i64;
-        let rest = after_cursor(ids, |id| id.to_string(), after.as_deref())?;
-        let has_next_page = rest.len() > first;
-        let page: Vec<uuid::Uuid> = rest.into_iter().take(first).collect();
+        let after = after
+            .as_deref()
+            .map(|cursor| Uuid::parse_str(cursor).map_err(|_| not_a_cursor()))
+            .transpose()?;
+        // One more than the page: whether another page follows.
+        let mut page = importer
+            .imports_page(supplier_id, after, first + 1)
+            .await
+            .map_err(|e| fail(&e))?
+            .ok_or_else(not_a_cursor)?;
+        let has_next_page = page.len() > first;
+        page.truncate(first);
+        // Counting walks the supplier's whole history: only when asked.
+        let total_count = if ctx.look_ahead().field("totalCount").exists() {
+            importer.count_imports(supplier_id).await.map_err(|e| fail(&e))?
+        } else {
+            0
+        };
         let nodes: Vec<ImportGql> = importer
             .load_imports(&page)
             .await

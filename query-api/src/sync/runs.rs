@@ -32,31 +32,38 @@ impl SyncRunQuery {
         let first = page_size(first)?;
         let sync = ctx.data::<Arc<SyncService>>()?;
         let fail = |e: StoreError| store_failure(&e, &request_context(ctx).correlation_id);
-        let ids = sync.run_ids(policy_id).await.map_err(fail)?;
-        let start = match &after {
-            Some(cursor) => {
-                let after = Uuid::parse_str(cursor)
-                    .map_err(|_| api_error(ErrorCode::BadUserInput, "after: not a cursor", Some("after")))?;
-                ids.iter().position(|id| *id == after).map_or(ids.len(), |p| p + 1)
-            }
-            None => 0,
+        let after = match &after {
+            Some(cursor) => Some(
+                Uuid::parse_str(cursor)
+                    .map_err(|_| api_error(ErrorCode::BadUserInput, "after: not a cursor", Some("after")))?,
+            ),
+            None => None,
         };
-        let page: Vec<Uuid> = ids[start..].iter().take(first).copied().collect();
+        // One more than the page: whether another page follows. A cursor that is none of the
+        // policy's runs is past its last.
+        let mut page = sync
+            .runs_page(policy_id, after, first + 1)
+            .await
+            .map_err(fail)?
+            .unwrap_or_default();
+        let has_next_page = page.len() > first;
+        page.truncate(first);
         let runs = sync.load_runs(&page).await.map_err(fail)?;
         let nodes: Vec<SyncRunGql> = runs
             .iter()
             .filter_map(|(id, run)| run.state.as_ref().map(|s| SyncRunGql::new(*id, s)))
             .collect();
         let page_info = ListPageInfo {
-            has_next_page: start + page.len() < ids.len(),
+            has_next_page,
             end_cursor: page.last().map(Uuid::to_string),
         };
-        Ok(Connection::new(
-            nodes,
-            |run| run.id.to_string(),
-            page_info,
-            ids.len() as i64,
-        ))
+        // Counting walks the policy's whole history: only when asked.
+        let total_count = if ctx.look_ahead().field("totalCount").exists() {
+            sync.count_runs(policy_id).await.map_err(fail)?
+        } else {
+            0
+        };
+        Ok(Connection::new(nodes, |run| run.id.to_string(), page_info, total_count))
     }
 
     /// One run, with its items.

@@ -31,15 +31,31 @@ impl RunnerLock {
     }
 }
 
-/// The running imports (no outcome recorded) whose runner holds no lock any more.
+/// Records that `import_id` runs (its runner holds its lock already): from now on, the sweep
+/// looks at it.
+pub async fn enter(pool: &PgPool, import_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO running_imports (import_id) VALUES ($1) ON CONFLICT DO NOTHING")
+        .bind(import_id)
+        .execute(pool)
+        .await
+        .map(drop)
+}
+
+/// Records that `import_id` ended (or never started): the sweep no longer looks at it.
+pub async fn leave(pool: &PgPool, import_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM running_imports WHERE import_id = $1")
+        .bind(import_id)
+        .execute(pool)
+        .await
+        .map(drop)
+}
+
+/// The imports entered and not left whose runner holds no lock any more. Reads the running
+/// imports only (a handful), never the imports' history.
 pub async fn abandoned(pool: &PgPool) -> Result<Vec<Uuid>, sqlx::Error> {
-    let running: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT aggregate_id::uuid FROM events WHERE aggregate_type = 'Import'
-          GROUP BY aggregate_id
-         HAVING NOT bool_or(event_type IN ('ImportCompleted', 'ImportFailed'))",
-    )
-    .fetch_all(pool)
-    .await?;
+    let running: Vec<Uuid> = sqlx::query_scalar("SELECT import_id FROM running_imports")
+        .fetch_all(pool)
+        .await?;
     if running.is_empty() {
         return Ok(running);
     }

@@ -6,7 +6,8 @@ use super::running::RunningImports;
 use super::source::{FetchSettings, LocalFeed, Opened, Validators, open};
 use crate::error_chain::Chain;
 use crate::event_store::StoreError;
-use crate::event_store::batch::{ids_started_for, load_in_order_by_uuid};
+use crate::event_store::batch::load_in_order_by_uuid;
+use crate::event_store::started_for::{self, IMPORTS_OF_SUPPLIER};
 use crate::event_store::{CommandBus, CommandError, EventMetadata};
 use crate::supplier::feed::{FeedError, FeedItem};
 use crate::supplier::limits::printable;
@@ -17,7 +18,7 @@ use crate::telemetry::Metrics;
 use gomarket_domain::clock::SharedClock;
 use gomarket_domain::pure_aggregate::ClockServices;
 use gomarket_domain::supplier::{
-    FeedKind, Import, ImportCommand, ImportCounts, ImportRefusal, SupplierId, SupplierState,
+    FeedKind, Import, ImportCommand, ImportCounts, ImportRefusal, ImportStatus, SupplierId, SupplierState,
 };
 use sqlx::PgPool;
 use std::collections::HashSet;
@@ -251,9 +252,22 @@ impl Importer {
             .map_err(ImportError::store)
     }
 
-    /// The ids of a supplier's imports, newest first.
-    pub async fn list_imports(&self, supplier_id: SupplierId) -> Result<Vec<Uuid>, ImportError> {
-        ids_started_for::<Import>(&self.pool, "ImportStarted", "supplier_id", &supplier_id.to_string())
+    /// At most `limit` ids of a supplier's imports, newest first, after the import `after`;
+    /// `None` when `after` is not one of its imports.
+    pub async fn imports_page(
+        &self,
+        supplier_id: SupplierId,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Option<Vec<Uuid>>, ImportError> {
+        started_for::page::<Import>(&self.pool, IMPORTS_OF_SUPPLIER, &supplier_id.to_string(), after, limit)
+            .await
+            .map_err(ImportError::store)
+    }
+
+    /// How many imports a supplier has had.
+    pub async fn count_imports(&self, supplier_id: SupplierId) -> Result<i64, ImportError> {
+        started_for::count::<Import>(&self.pool, IMPORTS_OF_SUPPLIER, &supplier_id.to_string())
             .await
             .map_err(ImportError::store)
     }
@@ -280,6 +294,9 @@ impl Importer {
         let alive = RunnerLock::take(&self.pool, import_id)
             .await
             .map_err(|e| store(e.into()))?;
+        liveness::enter(&self.pool, import_id)
+            .await
+            .map_err(|e| store(e.into()))?;
         let command = ImportCommand::Start { supplier_id, dry_run };
         let metadata = metadata.with_command(command.name());
         self.imports
@@ -303,7 +320,13 @@ impl Importer {
         let orphans = liveness::abandoned(&self.pool).await.map_err(ImportError::store)?;
         let mut failed = Vec::new();
         for (import_id, import) in self.load_imports(&orphans).await? {
-            let counts = import.state.map(|s| s.counts).unwrap_or_default();
+            let Some(state) = import.state.filter(|s| s.status == ImportStatus::Running) else {
+                // Its runner recorded the outcome and stopped before leaving, or stopped
+                // before recording the start.
+                self.leave(import_id).await?;
+                continue;
+            };
+            let counts = state.counts;
             let command = ImportCommand::Fail {
                 reason: "interrupted: the process running the import stopped before it ended; start it again".into(),
                 counts,
@@ -318,6 +341,7 @@ impl Importer {
                 Err(CommandError::Refused(ImportRefusal::Finished)) => {}
                 Err(e) => return Err(ImportError::Store(e.into())),
             }
+            self.leave(import_id).await?;
         }
         Ok(failed)
     }
@@ -348,8 +372,14 @@ impl Importer {
             },
         };
         self.record(run, command).await?;
+        self.leave(run.import_id).await?;
         tracing::info!(import_id = %run.import_id, ?counts, failed = outcome.is_err(), "import ended");
         outcome.map(|()| counts)
+    }
+
+    /// The sweep stops looking at `import_id`: it ended.
+    async fn leave(&self, import_id: Uuid) -> Result<(), ImportError> {
+        liveness::leave(&self.pool, import_id).await.map_err(ImportError::store)
     }
 
     async fn record(&self, run: &ImportRun, command: ImportCommand) -> Result<(), ImportError> {
