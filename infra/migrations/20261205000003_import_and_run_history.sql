@@ -9,6 +9,12 @@ CREATE INDEX events_runs_of_policy_idx
     ON events ((payload -> 'RunStarted' ->> 'policy_id'), position)
     WHERE aggregate_type = 'SyncRun' AND sequence = 1;
 
+-- A run a policy has just started, before the run's own first event (`syncRunProgress` asks
+-- for it): one entry per run, not a walk of every policy event.
+CREATE INDEX events_policy_run_started_idx
+    ON events ((payload -> 'PolicyRunStarted' ->> 'run_id'))
+    WHERE aggregate_type = 'SyncPolicy' AND event_type = 'PolicyRunStarted';
+
 -- The imports that have not ended: what the sweep of abandoned imports reads on every replica
 -- every 30 s. A runner adds its import before recording its start (holding the import's lock
 -- already) and removes it once the outcome is recorded; the sweep removes what it finds ended.

@@ -9,7 +9,7 @@
 //! - the gateway, stopped under load, finishes every request it forwarded.
 
 use crate::support::feeds::FeedServer;
-use crate::support::roles::{Deployment, exit_within, free_address, terminate, wait_until_ok};
+use crate::support::roles::{Deployment, exit_within, free_address, refused_within, terminate, wait_until_ok};
 use crate::support::sync::register_supplier;
 use crate::support::wb_fake::WbFake;
 use crate::support::{TestApp, product_input};
@@ -439,8 +439,9 @@ async fn sigterm_to_the_gateway_under_load_fails_no_request_it_took() {
 async fn a_second_signal_stops_at_once_without_waiting_for_imports() {
     let (mut command_api, app, import) = command_side_importing(60_000).await;
     terminate(&command_api);
-    // A fixed wait: the first signal is being handled (the import is draining) when the second comes.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The second signal comes once the first is being handled (the listener is closed, the
+    // import is draining): two signals that reach a process before it runs again are one.
+    refused_within(app.address, Duration::from_secs(10)).await;
     terminate(&command_api);
     let exit = exit_within(&mut command_api, Duration::from_secs(10)).await;
     assert_eq!(exit.code(), Some(130), "stopped by the second signal: {exit}");

@@ -25,6 +25,14 @@ impl std::fmt::Debug for SyncService {
     }
 }
 
+/// Whether the run `$1` exists, or its policy started it (each a probe of an index: the
+/// events table's key, `events_policy_run_started_idx`).
+pub const RUN_KNOWN: &str =
+    "SELECT EXISTS (SELECT 1 FROM events WHERE aggregate_type = 'SyncRun' AND aggregate_id = $1)
+         OR EXISTS (SELECT 1 FROM events WHERE aggregate_type = 'SyncPolicy'
+                       AND event_type = 'PolicyRunStarted'
+                       AND payload -> 'PolicyRunStarted' ->> 'run_id' = $1)";
+
 impl SyncService {
     pub fn new(pool: PgPool, clock: SharedClock, metrics: Metrics) -> Self {
         Self {
@@ -52,16 +60,11 @@ impl SyncService {
     /// Whether a run exists, or was started on its policy and is about to (the process
     /// manager creates the run moments after `triggerSync` or a tick).
     pub async fn run_known(&self, run_id: Uuid) -> Result<bool, StoreError> {
-        sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM events WHERE aggregate_type = 'SyncRun' AND aggregate_id = $1)
-                 OR EXISTS (SELECT 1 FROM events WHERE aggregate_type = 'SyncPolicy'
-                               AND event_type = 'PolicyRunStarted'
-                               AND payload -> 'PolicyRunStarted' ->> 'run_id' = $1)",
-        )
-        .bind(run_id.to_string())
-        .fetch_one(&self.pool)
-        .await
-        .map_err(StoreError::new)
+        sqlx::query_scalar(RUN_KNOWN)
+            .bind(run_id.to_string())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(StoreError::new)
     }
 
     /// At most `limit` ids of a policy's runs, newest first, after the run `after`; `None`

@@ -8,6 +8,7 @@ use gomarket_domain::supplier::Import;
 use gomarket_domain::sync::run::SyncRun;
 use gomarket_infra::event_store::started_for::{self, IMPORTS_OF_SUPPLIER, RUNS_OF_POLICY, StartedFor};
 use gomarket_infra::migrations::EVENT_STORE_MIGRATIONS;
+use gomarket_infra::sync::RUN_KNOWN;
 use gomarket_testkit::TestDatabase;
 use serde_json::Value;
 use sqlx::{Executor, PgPool};
@@ -53,8 +54,8 @@ async fn append(pool: &PgPool, aggregate_type: &str, started: StartedFor, id: Uu
     .expect("append");
 }
 
-/// 250 imports of 5 suppliers in turn, a thousand events each, and 100 runs of 2 policies, a
-/// hundred events each; statistics refreshed.
+/// 250 imports of 5 suppliers in turn, a thousand events each; 100 runs of 2 policies, a
+/// hundred events each, and the policies' 5 000 events each; statistics refreshed.
 async fn fill(pool: &PgPool) {
     for k in 0..IMPORTS {
         let parent = supplier(k % SUPPLIERS);
@@ -71,6 +72,21 @@ async fn fill(pool: &PgPool) {
     for k in 0..RUNS {
         let parent = supplier(k % 2);
         append(pool, "SyncRun", RUNS_OF_POLICY, run(k), &parent, EVENTS_PER_RUN).await;
+    }
+    // Two policies that started and finished 2 500 runs each.
+    for policy in 0..2_u128 {
+        sqlx::query(
+            "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+             SELECT 'SyncPolicy', $1, s, CASE WHEN s % 2 = 1 THEN 'PolicyRunStarted' ELSE 'PolicyRunFinished' END, '1',
+                    jsonb_build_object(CASE WHEN s % 2 = 1 THEN 'PolicyRunStarted' ELSE 'PolicyRunFinished' END,
+                                       jsonb_build_object('run_id', 'run-' || $1 || '-' || (s + 1) / 2)),
+                    '{}'::jsonb
+               FROM generate_series(1, 5000) AS s",
+        )
+        .bind(supplier(policy))
+        .execute(pool)
+        .await
+        .expect("append policy");
     }
     pool.execute("ANALYZE events").await.expect("analyze");
 }
@@ -178,4 +194,14 @@ async fn a_page_of_imports_or_runs_reads_its_own_rows_whatever_the_history() {
     )
     .await;
     assert_uses("the newest page of runs", &runs, "events_runs_of_policy_idx", 40);
+    // `syncRunProgress` for a run that is not stored yet: its policy's event is probed.
+    let run_started = format!("'run-{}-1200'", supplier(1));
+    let known: bool = sqlx::query_scalar(RUN_KNOWN)
+        .bind(format!("run-{}-1200", supplier(1)))
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!(known, "a run its policy started is known");
+    let probe = plans(&mut connection, RUN_KNOWN, &run_started).await;
+    assert_uses("whether a run is known", &probe, "events_policy_run_started_idx", 15);
 }

@@ -116,6 +116,19 @@ pub fn terminate(child: &Child) {
     assert!(status.success(), "kill -TERM {pid}");
 }
 
+/// Waits until connections to `address` are refused (the role handled its first signal and
+/// closed its listener), at most `within`.
+pub async fn refused_within(address: SocketAddr, within: Duration) {
+    let refused = async {
+        while tokio::net::TcpStream::connect(address).await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(within, refused)
+        .await
+        .unwrap_or_else(|_| panic!("{address} still accepted connections {within:?} after SIGTERM"));
+}
+
 /// Waits for a terminated role to exit, at most `within`.
 pub async fn exit_within(child: &mut Child, within: Duration) -> ExitStatus {
     tokio::time::timeout(within, child.wait())
