@@ -97,6 +97,12 @@ pub(crate) async fn plans(connection: &mut PgConnection, sql: &str, params: &str
 
 /// Fails unless every plan walks the feed index and touches at most `max_buffers`.
 fn assert_indexed(what: &str, plans: &[(String, Value, i64)], max_buffers: i64) {
+    assert_uses(what, plans, "events_feed_idx", max_buffers);
+}
+
+/// Fails unless every plan uses `index`, without a sequential scan, a sort or a bitmap, and
+/// touches at most `max_buffers`.
+pub(crate) fn assert_uses(what: &str, plans: &[(String, Value, i64)], index: &str, max_buffers: i64) {
     for (mode, plan, buffers) in plans {
         for node in nodes(plan) {
             let kind = node["Node Type"].as_str().unwrap_or_default();
@@ -106,10 +112,8 @@ fn assert_indexed(what: &str, plans: &[(String, Value, i64)], max_buffers: i64) 
             );
         }
         assert!(
-            nodes(plan)
-                .iter()
-                .any(|n| n["Index Name"].as_str() == Some("events_feed_idx")),
-            "{what} ({mode}) does not walk events_feed_idx: {plan:#}"
+            nodes(plan).iter().any(|n| n["Index Name"].as_str() == Some(index)),
+            "{what} ({mode}) does not use {index}: {plan:#}"
         );
         assert!(
             *buffers <= max_buffers,

@@ -3,14 +3,13 @@
 //! import's events than imports. A page must cost its own rows (the partial indexes by parent),
 //! not a walk of every event of the type, and must page exactly: newest first, each import once.
 
-use crate::feed_plans::{nodes, plans};
+use crate::feed_plans::{assert_uses, nodes, plans};
 use gomarket_domain::supplier::Import;
 use gomarket_domain::sync::run::SyncRun;
 use gomarket_infra::event_store::started_for::{self, IMPORTS_OF_SUPPLIER, RUNS_OF_POLICY, StartedFor};
 use gomarket_infra::migrations::EVENT_STORE_MIGRATIONS;
 use gomarket_infra::sync::RUN_KNOWN;
 use gomarket_testkit::TestDatabase;
-use serde_json::Value;
 use sqlx::{Executor, PgPool};
 use uuid::Uuid;
 
@@ -89,28 +88,6 @@ async fn fill(pool: &PgPool) {
         .expect("append policy");
     }
     pool.execute("ANALYZE events").await.expect("analyze");
-}
-
-/// Fails unless both plans use `index` without a sequential scan, a sort or a bitmap, within
-/// `max_buffers`.
-fn assert_uses(what: &str, plans: &[(String, Value, i64)], index: &str, max_buffers: i64) {
-    for (mode, plan, buffers) in plans {
-        for node in nodes(plan) {
-            let kind = node["Node Type"].as_str().unwrap_or_default();
-            assert!(
-                !(kind == "Seq Scan" || kind == "Sort" || kind.starts_with("Bitmap")),
-                "{what} ({mode}) has a {kind} node: {plan:#}"
-            );
-        }
-        assert!(
-            nodes(plan).iter().any(|n| n["Index Name"].as_str() == Some(index)),
-            "{what} ({mode}) does not use {index}: {plan:#}"
-        );
-        assert!(
-            *buffers <= max_buffers,
-            "{what} ({mode}) touched {buffers} buffers (at most {max_buffers} expected): {plan:#}"
-        );
-    }
 }
 
 #[tokio::test]

@@ -32,13 +32,13 @@ impl SyncRunQuery {
         let first = page_size(first)?;
         let sync = ctx.data::<Arc<SyncService>>()?;
         let fail = |e: StoreError| store_failure(&e, &request_context(ctx).correlation_id);
-        let after = match &after {
-            Some(cursor) => Some(
+        let after = after
+            .as_deref()
+            .map(|cursor| {
                 Uuid::parse_str(cursor)
-                    .map_err(|_| api_error(ErrorCode::BadUserInput, "after: not a cursor", Some("after")))?,
-            ),
-            None => None,
-        };
+                    .map_err(|_| api_error(ErrorCode::BadUserInput, "after: not a cursor", Some("after")))
+            })
+            .transpose()?;
         // One more than the page: whether another page follows. A cursor that is none of the
         // policy's runs is past its last.
         let mut page = sync
